@@ -1,0 +1,9 @@
+"""Sales plan workbook: targets, levels and incentives from last year's history."""
+
+from .data import DataError, Dataset, from_frames, load, load_sample, quality_report, save
+from .sample import make_company
+
+__all__ = [
+    "DataError", "Dataset", "from_frames", "load", "load_sample", "make_company",
+    "quality_report", "save",
+]

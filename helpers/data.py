@@ -1,0 +1,411 @@
+"""Load, validate and save the workbook's tables.
+
+Everything that enters the workbook passes `validate`, so the engines downstream can trust
+dtypes and ranges. Bad input raises `DataError` naming the file, the column, the first
+offending rows and what was expected; input files are only ever read.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schema import HISTORY, LEVELS, OPTIONAL_TABLES, REVIEWS, ROSTER, TABLES, Column, Table
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = ROOT / "data" / "sample"
+SHOW_ROWS = 5  # how many offending rows an error message lists
+FORMATS = (".csv", ".parquet", ".xlsx")
+
+
+class DataError(ValueError):
+    """Input that breaks the data contract; the message says where and what was expected."""
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """The three validated tables of one sales organisation."""
+
+    roster: pd.DataFrame
+    history: pd.DataFrame
+    reviews: pd.DataFrame = field(default_factory=lambda: _empty(REVIEWS))
+    source: str = ""
+
+    @property
+    def last_year(self) -> int:
+        """The last calendar year with any history: the 'last year' of the plan."""
+        return int(self.history["month"].dt.year.max())
+
+    @property
+    def plan_year(self) -> int:
+        return self.last_year + 1
+
+
+def output_dir() -> Path:
+    """Where runs write (`outputs/` at the repo root, or $SALES_OUTPUTS)."""
+    path = Path(os.environ.get("SALES_OUTPUTS", ROOT / "outputs"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_sample() -> Dataset:
+    """The committed synthetic company in data/sample/ (see helpers.sample)."""
+    return load(SAMPLE_DIR)
+
+
+def load(path: str | os.PathLike, column_map: Mapping | None = None) -> Dataset:
+    """Load a folder of CSV/Parquet files (roster, history, reviews) or one .xlsx with sheets.
+
+    `column_map` renames the columns of a CRM export to the contract's names, either for all
+    tables (`{"Owner ID": "rep_id"}`) or per table (`{"history": {"Amount": "revenue"}}`).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    if path.is_dir():
+        raw = {name: _read_table_file(path, name) for name in TABLES}
+    elif path.suffix.lower() == ".xlsx":
+        raw = _read_workbook(path)
+    else:
+        raise DataError(f"{path}: expected a folder of {', '.join(FORMATS)} files or an .xlsx")
+    for name in TABLES:
+        if raw[name] is None and name not in OPTIONAL_TABLES:
+            raise DataError(f"{path}: no '{name}' table found (expected {name}.csv, "
+                            f"{name}.parquet or a sheet named '{name}')")
+    frames = {name: _rename(frame, column_map, name) for name, frame in raw.items()}
+    return from_frames(frames["roster"], frames["history"], frames["reviews"], source=str(path))
+
+
+def from_frames(roster: pd.DataFrame, history: pd.DataFrame,
+                reviews: pd.DataFrame | None = None, source: str = "") -> Dataset:
+    """Validate in-memory tables (e.g. from `pd.read_sql`) into a Dataset."""
+    roster_v = validate(roster, ROSTER, _label(roster, source, "roster"))
+    history_v = validate(history, HISTORY, _label(history, source, "history"))
+    reviews_v = (_empty(REVIEWS) if reviews is None
+                 else validate(reviews, REVIEWS, _label(reviews, source, "reviews")))
+    _check_reps_known(history, history_v, roster_v, _label(history, source, "history"))
+    _check_reps_known(reviews, reviews_v, roster_v, _label(reviews, source, "reviews"))
+    history_v = history_v.sort_values(["rep_id", "month"], ignore_index=True)
+    return Dataset(roster_v, history_v, reviews_v, source)
+
+
+def _label(frame: pd.DataFrame | None, source: str, table: str) -> str:
+    if frame is not None and "source" in frame.attrs:
+        return frame.attrs["source"]
+    return f"{source}:{table}" if source else table
+
+
+def _read_table_file(folder: Path, name: str) -> pd.DataFrame | None:
+    for suffix in FORMATS:
+        file = folder / f"{name}{suffix}"
+        if file.exists():
+            return _read_file(file)
+    return None
+
+
+def _read_file(file: Path) -> pd.DataFrame:
+    if file.suffix == ".csv":
+        frame, first_row = _read_csv(file), 2  # line 1 is the header
+    elif file.suffix == ".parquet":
+        try:
+            frame, first_row = pd.read_parquet(file), 0
+        except Exception as exc:  # pyarrow raises many types for broken files
+            raise DataError(f"{file}: not a readable Parquet file ({exc})") from None
+    else:
+        frame, first_row = _read_sheet(file, None), 2
+    frame.attrs.update(source=str(file), first_row=first_row)
+    return frame
+
+
+def _read_csv(file: Path) -> pd.DataFrame:
+    data = file.read_bytes()
+    if not data.strip():
+        raise DataError(f"{file}: the file is empty (expected a header row and data rows)")
+    try:
+        text = data.decode("utf-8-sig")  # -sig drops the BOM Excel writes
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"{file}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+            "save it as 'CSV UTF-8' from Excel, or convert it with iconv"
+        ) from None
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                           na_values=[""], skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        raise DataError(f"{file}: not a well-formed CSV ({exc})") from None
+
+
+def _read_workbook(file: Path) -> dict[str, pd.DataFrame | None]:
+    try:
+        sheets = pd.ExcelFile(file).sheet_names
+    except Exception as exc:  # openpyxl raises several types for broken workbooks
+        raise DataError(f"{file}: not a readable .xlsx workbook ({exc})") from None
+    out = {}
+    for name in TABLES:
+        match = next((s for s in sheets if s.strip().lower() == name), None)
+        out[name] = None if match is None else _read_sheet(file, match)
+        if match is not None:
+            out[name].attrs.update(source=f"{file}[{match}]", first_row=2)
+    return out
+
+
+def _read_sheet(file: Path, sheet: str | None) -> pd.DataFrame:
+    frame = pd.read_excel(file, sheet_name=sheet or 0, dtype=object)
+    if frame.empty:
+        raise DataError(f"{file}[{sheet}]: the sheet is empty (expected a header row and data)")
+    return frame
+
+
+def _rename(frame: pd.DataFrame | None, column_map: Mapping | None, table: str):
+    if frame is None:
+        return None
+    attrs = dict(frame.attrs)
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    if column_map:
+        per_table = any(isinstance(v, Mapping) for v in column_map.values())
+        mapping = column_map.get(table, {}) if per_table else column_map
+        frame = frame.rename(columns={str(k): v for k, v in mapping.items()})
+    frame.attrs.update(attrs)
+    return frame
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+def validate(frame: pd.DataFrame, table: Table, source: str | None = None) -> pd.DataFrame:
+    """Return `frame` parsed to the contract's dtypes, or raise DataError saying what is wrong."""
+    source = source or frame.attrs.get("source", table.name)
+    if frame is None or len(frame) == 0:
+        raise DataError(f"{source}: no data rows (expected columns {', '.join(table.required)})")
+    dupes = [c for c in frame.columns[frame.columns.duplicated()]]
+    if dupes:
+        raise DataError(f"{source}: column(s) {dupes} appear more than once")
+    missing = [c for c in table.required if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{source}: missing column(s) {', '.join(repr(c) for c in missing)}; "
+            f"found {', '.join(repr(str(c)) for c in frame.columns)}. If your export names "
+            f"them differently, pass column_map={{'<your name>': '{missing[0]}'}}"
+        )
+    frame = frame.reset_index(drop=True)
+    rows = _Rows(frame, source, table)
+    out = pd.DataFrame(index=frame.index)
+    for column in table.columns:
+        if column.name in frame.columns:
+            out[column.name] = _parse(frame[column.name], column, rows)
+    for extra in frame.columns.difference([c.name for c in table.columns], sort=False):
+        out[extra] = _parse_text(frame[extra])  # group columns for fairness checks
+    duplicated = out.duplicated(list(table.key), keep=False)
+    if duplicated.any():
+        rows.fail(", ".join(table.key), duplicated, "is duplicated",
+                  f"one row per {' and '.join(table.key)}")
+    if table is HISTORY:
+        over = out["customers_retained"] > out["customers_up_for_renewal"]
+        rows.fail("customers_retained", over, "exceeds customers_up_for_renewal",
+                  "retained <= up for renewal")
+    return out
+
+
+class _Rows:
+    """Formats the offending rows of one table for error messages."""
+
+    def __init__(self, raw: pd.DataFrame, source: str, table: Table):
+        self.raw, self.source, self.table = raw, source, table
+        self.first = int(raw.attrs.get("first_row", 0))
+
+    def fail(self, column: str, bad: pd.Series, problem: str, expected: str) -> None:
+        if not bad.any():
+            return
+        where = np.flatnonzero(bad.to_numpy())
+        ids = [c for c in self.table.key if c in self.raw.columns and c != column]
+        shown = []
+        for i in where[:SHOW_ROWS]:
+            key = ", ".join(f"{c}={self.raw.at[i, c]}" for c in ids)
+            value = ", ".join(f"{c}={self.raw.at[i, c]!r}" for c in column.split(", "))
+            shown.append(f"row {i + self.first} ({key}{'; ' if key else ''}{value})")
+        more = f" and {len(where) - SHOW_ROWS} more" if len(where) > SHOW_ROWS else ""
+        raise DataError(
+            f"{self.source}: column '{column}' {problem} in {len(where)} row(s): "
+            f"{'; '.join(shown)}{more}. Expected {expected}."
+        )
+
+
+def _parse_text(raw: pd.Series) -> pd.Series:
+    text = raw.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _parse(raw: pd.Series, column: Column, rows: _Rows) -> pd.Series:
+    blank = raw.isna() | (raw.astype("string").str.strip() == "")
+    if column.kind in ("str", "level"):
+        value = _parse_text(raw)
+        if column.kind == "level":
+            value = value.str.lower()
+            rows.fail(column.name, ~blank & ~value.isin(LEVELS), "has an unknown level",
+                      column.expected)
+            value = pd.Categorical(value, categories=LEVELS, ordered=True)
+            value = pd.Series(value, index=raw.index)
+    elif column.kind in ("date", "month"):
+        value = _to_datetime(raw)
+        rows.fail(column.name, ~blank & value.isna(), "has values that are not dates",
+                  column.expected)
+        if column.kind == "month":
+            rows.fail(column.name, value.notna() & (value.dt.day != 1),
+                      "has dates that are not the first of a month", column.expected)
+    else:
+        value = pd.to_numeric(raw, errors="coerce")
+        rows.fail(column.name, ~blank & value.isna(), "has values that are not numbers",
+                  column.expected)
+        if column.kind == "int":
+            rows.fail(column.name, value.notna() & (value % 1 != 0),
+                      "has values that are not whole numbers", column.expected)
+        value = value.astype("float64")
+        if column.min is not None:
+            rows.fail(column.name, value < column.min, f"has values below {column.min:g}",
+                      column.expected)
+        if column.max is not None:
+            rows.fail(column.name, value > column.max, f"has values above {column.max:g}",
+                      column.expected)
+        if column.kind == "int" and not blank.any():
+            value = value.astype("int64")
+    if not column.nullable and column.required:
+        rows.fail(column.name, blank, "has empty values", column.expected)
+    return value
+
+
+def _to_datetime(raw: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        raw = raw.dt.tz_localize(None) if raw.dt.tz is not None else raw
+        return raw.astype("datetime64[ns]")
+    text = raw.astype("string").str.strip()
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    retry = parsed.isna() & text.notna() & (text != "")
+    if retry.any():  # exports from spreadsheets: 15/03/2024, Mar 2024, datetime objects
+        parsed[retry] = pd.to_datetime(raw[retry], errors="coerce", format="mixed")
+    return parsed.astype("datetime64[ns]")
+
+
+def _check_reps_known(raw, parsed: pd.DataFrame, roster: pd.DataFrame, source: str) -> None:
+    if parsed.empty:
+        return
+    unknown = ~parsed["rep_id"].isin(roster["rep_id"])
+    table = HISTORY if "month" in parsed.columns else REVIEWS
+    _Rows(raw.reset_index(drop=True), source, table).fail(
+        "rep_id", unknown, "names reps that are not in the roster", "every rep_id in the roster")
+
+
+def _empty(table: Table) -> pd.DataFrame:
+    dtypes = {"str": "string", "date": "datetime64[ns]", "month": "datetime64[ns]",
+              "float": "float64", "int": "int64", "level": "string"}
+    return pd.DataFrame({c.name: pd.Series(dtype=dtypes[c.kind]) for c in table.columns})
+
+
+# --------------------------------------------------------------------------- data quality
+
+
+def quality_report(ds: Dataset) -> pd.DataFrame:
+    """Warnings that don't stop the workbook but change how to read it, one row per finding.
+
+    Checks: months missing inside a rep's employment, active reps with no history, new hires
+    (under 12 months' tenure at the end of history), leavers, revenue spikes (modified
+    z-score of log revenue within the rep above 3.5), history outside employment.
+    """
+    roster, history = ds.roster, ds.history
+    first, last = history["month"].min(), history["month"].max()
+    found: list[pd.DataFrame] = []
+
+    def add(check: str, severity: str, reps: pd.Series, detail: pd.Series | str) -> None:
+        found.append(pd.DataFrame({"severity": severity, "check": check,
+                                   "rep_id": reps.to_numpy(), "detail": detail}))
+
+    start = roster["hire_date"].dt.to_period("M").dt.to_timestamp().clip(lower=first)
+    leave = roster["leave_date"] if "leave_date" in roster else pd.Series(pd.NaT, roster.index)
+    end = leave.dt.to_period("M").dt.to_timestamp().fillna(last).clip(upper=last)
+    expected = (end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month) + 1
+    counts = history.groupby("rep_id").size()
+    inside = history.merge(pd.DataFrame({"rep_id": roster["rep_id"], "s": start, "e": end}))
+    inside = inside[(inside["month"] >= inside["s"]) & (inside["month"] <= inside["e"])]
+    have = inside.groupby("rep_id").size().reindex(roster["rep_id"], fill_value=0).to_numpy()
+    gap = pd.Series(np.clip(expected.to_numpy(), 0, None) - have, index=roster.index)
+    has_rows = roster["rep_id"].isin(counts.index)
+    missing = has_rows & (gap > 0)
+    add("missing months", "warning", roster.loc[missing, "rep_id"],
+        gap[missing].astype(str) + " month(s) with no row while employed")
+    none = ~has_rows & (expected > 0)
+    add("no history", "warning", roster.loc[none, "rep_id"], "active in the roster, no history")
+    outside = history.merge(pd.DataFrame({"rep_id": roster["rep_id"],
+                                          "h": roster["hire_date"].dt.to_period("M").dt.to_timestamp(),
+                                          "l": leave}))
+    outside = outside[(outside["month"] < outside["h"]) | (outside["month"] > outside["l"])]
+    n_out = outside.groupby("rep_id").size()
+    add("history outside employment", "warning", pd.Series(n_out.index),
+        n_out.astype(str).to_numpy() + " month(s) before hire or after leaving")
+
+    tenure = (last - roster["hire_date"]).dt.days / 30.44
+    new = (tenure < 12) & leave.isna()
+    add("new hire", "info", roster.loc[new, "rep_id"],
+        "hired " + roster.loc[new, "hire_date"].dt.strftime("%Y-%m-%d")
+        + f"; under 12 months' tenure at {last:%Y-%m}")
+    left = leave.notna()
+    add("leaver", "info", roster.loc[left, "rep_id"],
+        "left " + leave[left].dt.strftime("%Y-%m-%d"))
+
+    positive = history[history["revenue"] > 0]
+    logs = np.log(positive["revenue"])
+    med = logs.groupby(positive["rep_id"]).transform("median")
+    mad = (logs - med).abs().groupby(positive["rep_id"]).transform("median")
+    z = 0.6745 * (logs - med) / mad.replace(0, np.nan)
+    out = positive[z > 3.5]  # low months are mostly ramp-up; spikes distort baselines
+    add("outlier", "warning", out["rep_id"],
+        "revenue " + out["revenue"].map("{:,.0f}".format) + " in "
+        + out["month"].dt.strftime("%Y-%m") + " is far above the rep's usual month")
+
+    report = pd.concat(found, ignore_index=True)
+    order = {"warning": 0, "info": 1}
+    return report.sort_values(["severity", "check", "rep_id"], key=lambda s: s.map(order)
+                              if s.name == "severity" else s, ignore_index=True)
+
+
+# ------------------------------------------------------------------------------ writing
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call `write(tmp)` then move tmp over `path`, so readers never see a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs are ordinary files
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save(frame: pd.DataFrame, path: str | os.PathLike, **kwargs) -> Path:
+    """Write a table as .csv, .parquet or .xlsx (by suffix), atomically."""
+    path = Path(path)
+    writers = {
+        ".csv": lambda p: frame.to_csv(p, index=False, lineterminator="\n", **kwargs),
+        ".parquet": lambda p: frame.to_parquet(p, index=False, **kwargs),
+        ".xlsx": lambda p: frame.to_excel(p, index=False, **kwargs),
+    }
+    if path.suffix not in writers:
+        raise ValueError(f"{path}: can only write {', '.join(writers)}")
+    return write_atomic(path, writers[path.suffix])

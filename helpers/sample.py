@@ -1,0 +1,167 @@
+"""A deterministic synthetic sales organisation, realistic enough to exercise every notebook.
+
+What it builds in, so the later notebooks have something true to find:
+- 4 regions whose territory potential differs (North richest, West poorest), 3 teams each;
+- persistent rep skill, levels that follow skill and tenure, a Q4 peak and a February dip;
+- hires and leavers mid-history with a 9-month ramp, one big-deal outlier, one missing month;
+- manager reviews where one manager is lenient (+0.8 points) and one severe (-0.8).
+The same seed always gives the same company (`python -m helpers sample` writes data/sample/).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .data import Dataset, from_frames, save
+from .schema import LEVELS
+
+REGIONS = {"North": 1.25, "South": 1.0, "East": 0.9, "West": 0.75}
+TEAMS_PER_REGION = 3
+SEASON = np.array([0.85, 0.70, 1.00, 0.95, 1.00, 1.10, 0.90, 0.85, 1.05, 1.05, 1.15, 1.40])
+SEASON = SEASON * 12 / SEASON.sum()
+LEVEL_SHARES = (0.15, 0.25, 0.30, 0.20, 0.10)
+LEVEL_BOOK = np.array([0.85, 0.95, 1.05, 1.15, 1.25])  # senior reps own bigger accounts
+RAMP_MONTHS = 9
+BASE_REVENUE = 900_000.0  # a fully ramped, average rep in an average region, per year
+GROWTH = 0.06
+LENIENT, SEVERE = "M03", "M08"
+FIRST = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery",
+         "Quinn", "Robin", "Drew", "Kai", "Noa", "Eli", "Rowan", "Sasha", "Toni", "Lee", "Mika"]
+LAST = ["Berg", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Hansen", "Ivanova",
+        "Jensen", "Kowalski", "Larsen", "Moreau", "Novak", "Olsen", "Petrov", "Rossi",
+        "Schmidt", "Tanaka", "Varga", "Weber", "Yilmaz", "Zhang"]
+
+
+def make_company(n_reps: int = 120, years: int = 3, seed: int = 2026,
+                 end_year: int = 2026) -> Dataset:
+    """Build roster, monthly history and half-yearly reviews for `n_reps` reps."""
+    if n_reps < 4 * TEAMS_PER_REGION or years < 1:
+        raise ValueError("make_company needs n_reps >= 12 and years >= 1")
+    rng = np.random.default_rng(seed)
+    months = pd.date_range(f"{end_year - years + 1}-01-01", f"{end_year}-12-01", freq="MS")
+    roster, skill = _roster(n_reps, months, rng)
+    history = _history(roster, skill, months, rng)
+    reviews = _reviews(roster, skill, months, rng)
+    return from_frames(roster, history, reviews, source=f"make_company(seed={seed})")
+
+
+def write_sample(folder: str | Path, **kwargs) -> Dataset:
+    """Write roster.csv, history.csv and reviews.csv of `make_company(**kwargs)` to `folder`."""
+    ds = make_company(**kwargs)
+    folder = Path(folder)
+    for name in ("roster", "history", "reviews"):
+        frame = getattr(ds, name).copy()
+        for col in frame.select_dtypes("datetime").columns:
+            frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+        save(frame, folder / f"{name}.csv", float_format="%.2f")
+    return ds
+
+
+def _roster(n: int, months: pd.DatetimeIndex, rng) -> tuple[pd.DataFrame, np.ndarray]:
+    start, end = months[0], months[-1] + pd.offsets.MonthEnd(0)
+    team_names = [f"{r} {chr(65 + t)}" for r in REGIONS for t in range(TEAMS_PER_REGION)]
+    team = np.sort(rng.permutation(np.arange(n) % len(team_names)))
+    region = np.array([t.split()[0] for t in team_names])[team]
+    skill = rng.lognormal(0.0, 0.3, n)
+    span = (end - start).days
+    new_hire = rng.random(n) < 0.15
+    hired = np.where(new_hire, rng.integers(0, span - 60, n), -rng.integers(180, 3650, n))
+    hire_date = start + pd.to_timedelta(hired, unit="D")
+    leaver = ~new_hire & (rng.random(n) < 0.10)
+    leave_day = rng.integers(90, span - 30, n)
+    leave_date = pd.Series(start + pd.to_timedelta(leave_day, unit="D")).where(leaver)
+    tenure = np.asarray((end - hire_date).days) / 365.25
+    score = 0.6 * _z(np.log(skill)) + 0.4 * _z(np.log1p(np.clip(tenure, 0, None)))
+    score += rng.normal(0, 0.35, n)
+    cuts = np.quantile(score, np.cumsum(LEVEL_SHARES)[:-1])
+    level = np.array(LEVELS)[np.searchsorted(cuts, score)]
+    potential = (np.array([REGIONS[r] for r in region]) * BASE_REVENUE * 1.3
+                 * rng.uniform(0.8, 1.2, n))
+    first = rng.choice(FIRST, n)
+    last = rng.choice(LAST, n)
+    roster = pd.DataFrame({
+        "rep_id": [f"R{i + 1:03d}" for i in range(n)],
+        "name": np.char.add(np.char.add(first, " "), last),
+        "region": region,
+        "team": np.array(team_names)[team],
+        "manager_id": [f"M{t + 1:02d}" for t in team],
+        "hire_date": hire_date.normalize(),
+        "level": level,
+        "leave_date": leave_date.dt.normalize(),
+        "gender": np.where(rng.random(n) < 0.42, "F", "M"),
+        "territory_potential": np.round(potential, -3),
+    })
+    return roster, skill
+
+
+def _history(roster: pd.DataFrame, skill: np.ndarray, months: pd.DatetimeIndex,
+             rng) -> pd.DataFrame:
+    n, m = len(roster), len(months)
+    rep = np.repeat(np.arange(n), m)
+    month = pd.DatetimeIndex(np.tile(months, n))
+    hire = pd.DatetimeIndex(roster["hire_date"].dt.to_period("M").dt.to_timestamp())[rep]
+    leave = roster["leave_date"].to_numpy()[rep]
+    employed = np.asarray((month >= hire) & ~(month > leave))
+    tenure_m = np.asarray((month.year - hire.year) * 12 + month.month - hire.month)
+    ramp = np.clip((tenure_m + 1) / RAMP_MONTHS, 0, 1)
+    level_idx = pd.Categorical(roster["level"], categories=LEVELS).codes[rep]
+    region_mult = roster["region"].map(REGIONS).to_numpy()[rep]
+    year_idx = np.asarray(month.year - months[0].year)
+    market = np.exp(rng.normal(0, 0.03, len(set(months.year))))[year_idx]
+    expected = (BASE_REVENUE / 12 * skill[rep] * region_mult * LEVEL_BOOK[level_idx]
+                * (1 + GROWTH) ** year_idx * market * SEASON[np.asarray(month.month) - 1] * ramp)
+    revenue = expected * rng.lognormal(-0.045, 0.3, n * m)
+    revenue[rng.random(n * m) < 0.02] = 0.0  # a month with nothing closed
+    z = _z(np.log(skill))[rep]
+    deal_size = 22_000 * region_mult
+    deals = np.where(revenue > 0, np.maximum(1, rng.poisson(revenue / deal_size)), 0)
+    new_customers = rng.binomial(deals, np.clip(0.35 + 0.08 * z, 0.05, 0.9))
+    up = rng.poisson(2.5 + level_idx)
+    retained = rng.binomial(up, np.clip(0.84 + 0.05 * z, 0.4, 0.99))
+    csat = np.clip(rng.normal(78 + 5 * z, 7), 0, 100)
+    csat[rng.random(n * m) < 0.05] = np.nan  # no survey returned that month
+    cycle = np.where(deals > 0, np.clip(rng.normal(58 - 8 * z, 10), 10, None), np.nan)
+    yearly_bias = rng.uniform(0.97, 1.15, (n, len(set(months.year))))[rep, year_idx]
+    quota = np.round(expected / market * yearly_bias, -2)
+    history = pd.DataFrame({
+        "rep_id": roster["rep_id"].to_numpy()[rep], "month": month,
+        "revenue": np.round(revenue, 2), "deals_won": deals,
+        "new_customers": new_customers, "customers_retained": retained,
+        "customers_up_for_renewal": up, "csat": np.round(csat, 1),
+        "sales_cycle_days": np.round(cycle, 1), "quota": quota,
+    })[employed].reset_index(drop=True)
+    big = history.index[history["revenue"] > 0][len(history) // 3]
+    history.loc[big, "revenue"] = round(history.loc[big, "revenue"] * 6, 2)  # one mega deal
+    history.loc[big, "deals_won"] += 1
+    return history.drop(index=len(history) // 2).reset_index(drop=True)  # one missing month
+
+
+def _reviews(roster: pd.DataFrame, skill: np.ndarray, months: pd.DatetimeIndex,
+             rng) -> pd.DataFrame:
+    halves = [(y, h) for y in sorted(set(months.year)) for h in (1, 2)]
+    n = len(roster)
+    z = _z(np.log(skill))
+    level_idx = pd.Categorical(roster["level"], categories=LEVELS).codes
+    lean = roster["manager_id"].map({LENIENT: 0.8, SEVERE: -0.8}).fillna(0.0).to_numpy()
+    frames = []
+    for year, half in halves:
+        end = pd.Timestamp(year, 6 * half, 1) + pd.offsets.MonthEnd(0)
+        start = pd.Timestamp(year, 6 * half - 5, 1)
+        there = (roster["hire_date"] <= end - pd.Timedelta(days=60)) & ~(
+            roster["leave_date"] < start)
+        knowledge = 3.0 + 0.8 * z + 0.15 * (level_idx - 2) + lean + rng.normal(0, 0.5, n)
+        collab = 3.3 + 0.3 * z + lean + rng.normal(0, 0.6, n)
+        frames.append(pd.DataFrame({
+            "rep_id": roster["rep_id"], "period": f"{year}H{half}",
+            "rater_id": roster["manager_id"],
+            "product_knowledge": np.clip(np.round(knowledge), 1, 5),
+            "collaboration": np.clip(np.round(collab), 1, 5),
+        })[there.to_numpy()])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / x.std()
