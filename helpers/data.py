@@ -329,7 +329,8 @@ def quality_report(ds: Dataset) -> pd.DataFrame:
         found.append(pd.DataFrame({"severity": severity, "check": check,
                                    "rep_id": reps.to_numpy(), "detail": detail}))
 
-    start = roster["hire_date"].dt.to_period("M").dt.to_timestamp().clip(lower=first)
+    hired = roster["hire_date"].dt.to_period("M").dt.to_timestamp()
+    start = hired.clip(lower=first)
     leave = roster["leave_date"] if "leave_date" in roster else pd.Series(pd.NaT, roster.index)
     end = leave.dt.to_period("M").dt.to_timestamp().fillna(last).clip(upper=last)
     expected = (end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month) + 1
@@ -344,9 +345,7 @@ def quality_report(ds: Dataset) -> pd.DataFrame:
         gap[missing].astype(str) + " month(s) with no row while employed")
     none = ~has_rows & (expected > 0)
     add("no history", "warning", roster.loc[none, "rep_id"], "active in the roster, no history")
-    outside = history.merge(pd.DataFrame({"rep_id": roster["rep_id"],
-                                          "h": roster["hire_date"].dt.to_period("M").dt.to_timestamp(),
-                                          "l": leave}))
+    outside = history.merge(pd.DataFrame({"rep_id": roster["rep_id"], "h": hired, "l": leave}))
     outside = outside[(outside["month"] < outside["h"]) | (outside["month"] > outside["l"])]
     n_out = outside.groupby("rep_id").size()
     add("history outside employment", "warning", pd.Series(n_out.index),

@@ -1,0 +1,41 @@
+# Every target bootstraps .venv from pyproject.toml (pinned by constraints.txt) when missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := 01_targets 02_grading 03_incentives
+NBVAL := --nbval --sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: run test lab app notebooks bench sample lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## the main job: the three notebooks on data/sample -> outputs/
+	$(BIN)/python -m helpers run
+
+test: $(STAMP)  ## ruff, unit and property tests, notebooks (nbval)
+	$(BIN)/ruff check helpers tests $(wildcard benchmarks)
+	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --allow-root --notebook-dir=notebooks
+
+notebooks: $(STAMP)  ## re-execute the committed notebooks in place (fresh outputs folder)
+	export SALES_OUTPUTS=$$(mktemp -d) && cd notebooks && for nb in $(NOTEBOOKS); do \
+	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb.ipynb || exit 1; done
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+sample: $(STAMP)  ## regenerate data/sample/ from the seeded synthetic company
+	$(BIN)/python -m helpers sample
+
+lock:  ## refresh constraints.txt from the current .venv
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^helpers' > constraints.txt
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache .ruff_cache

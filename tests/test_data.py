@@ -1,0 +1,211 @@
+"""The data contract: every bad input is refused with a message that says where and what."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import pytest
+from conftest import edit_csv
+
+from helpers import DataError, load, quality_report
+from helpers.data import SAMPLE_DIR, from_frames, save
+from helpers.schema import HISTORY, LEVELS, ROSTER
+
+
+def _digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+def test_sample_loads_with_contract_dtypes(sample):
+    assert sample.roster["rep_id"].is_unique
+    assert list(sample.roster["level"].cat.categories) == list(LEVELS)
+    assert sample.roster["level"].cat.ordered
+    assert pd.api.types.is_datetime64_any_dtype(sample.history["month"])
+    assert (sample.history["month"].dt.day == 1).all()
+    assert (sample.history["revenue"] >= 0).all()
+    assert not sample.history.duplicated(["rep_id", "month"]).any()
+    assert sample.plan_year == sample.last_year + 1
+
+
+def test_loading_never_modifies_inputs(sample_copy):
+    before = _digest(sample_copy)
+    load(sample_copy)
+    assert _digest(sample_copy) == before
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "column", "fragment"),
+    [
+        ("history", lambda f: f.drop(columns="revenue"), "revenue", "missing column"),
+        ("history", lambda f: f.assign(deals_won=f["deals_won"].where(f.index != 3, "many")),
+         "deals_won", "not numbers"),
+        ("history", lambda f: f.assign(deals_won=f["deals_won"].where(f.index != 3, "2.5")),
+         "deals_won", "not whole numbers"),
+        ("history", lambda f: f.assign(month=f["month"].where(f.index != 7, "13/45/2024")),
+         "month", "not dates"),
+        ("history", lambda f: f.assign(month=f["month"].where(f.index != 7, "2024-03-15")),
+         "month", "first of a month"),
+        ("history", lambda f: f.assign(revenue=f["revenue"].where(f.index != 4, "-100")),
+         "revenue", "below 0"),
+        ("history", lambda f: f.assign(csat=f["csat"].where(f.index != 4, "130")),
+         "csat", "above 100"),
+        ("history", lambda f: pd.concat([f, f.iloc[[10]]]), "rep_id, month", "duplicated"),
+        ("history", lambda f: f.assign(rep_id=f["rep_id"].where(f.index != 5, "R999")),
+         "rep_id", "not in the roster"),
+        ("history", lambda f: f.assign(customers_retained="50"), "customers_retained",
+         "exceeds customers_up_for_renewal"),
+        ("roster", lambda f: f.assign(hire_date=f["hire_date"].where(f.index != 2, "soon")),
+         "hire_date", "not dates"),
+        ("roster", lambda f: f.assign(level=f["level"].where(f.index != 2, "wizard")),
+         "level", "unknown level"),
+        ("roster", lambda f: f.assign(region=f["region"].where(f.index != 2, "")),
+         "region", "empty values"),
+        ("roster", lambda f: pd.concat([f, f.iloc[[0]]]), "rep_id", "duplicated"),
+        ("reviews", lambda f: f.assign(collaboration=f["collaboration"].where(f.index != 1, "9")),
+         "collaboration", "above 5"),
+    ],
+)
+def test_bad_input_names_file_column_rows_and_expectation(sample_copy, table, change,
+                                                          column, fragment):
+    edit_csv(sample_copy / f"{table}.csv", change)
+    with pytest.raises(DataError) as err:
+        load(sample_copy)
+    message = str(err.value)
+    assert f"{table}.csv" in message
+    assert f"'{column}'" in message
+    assert fragment in message
+    if fragment != "missing column":
+        assert "row " in message and "Expected" in message
+
+
+def test_offending_row_is_the_file_line(sample_copy):
+    edit_csv(sample_copy / "history.csv",
+             lambda f: f.assign(revenue=f["revenue"].where(f.index != 4, "-1")))
+    with pytest.raises(DataError, match=r"row 6 \(rep_id=R001, month=2024-05-01; revenue='-1'\)"):
+        load(sample_copy)
+
+
+def test_missing_column_suggests_column_map(sample_copy):
+    edit_csv(sample_copy / "roster.csv", lambda f: f.drop(columns="team"))
+    with pytest.raises(DataError, match=r"column_map=\{'<your name>': 'team'\}"):
+        load(sample_copy)
+
+
+def test_empty_file(sample_copy):
+    (sample_copy / "history.csv").write_text("")
+    with pytest.raises(DataError, match="history.csv: the file is empty"):
+        load(sample_copy)
+
+
+def test_header_only_file(sample_copy):
+    header = (sample_copy / "history.csv").read_text().splitlines()[0]
+    (sample_copy / "history.csv").write_text(header + "\n")
+    with pytest.raises(DataError, match="history.csv: no data rows"):
+        load(sample_copy)
+
+
+def test_non_utf8_csv_names_the_line(sample_copy):
+    text = (sample_copy / "roster.csv").read_text().replace("Avery Hansen", "Åsa Hansen")
+    (sample_copy / "roster.csv").write_bytes(text.encode("latin-1"))
+    with pytest.raises(DataError, match=r"roster.csv: not UTF-8 .* line 2"):
+        load(sample_copy)
+
+
+def test_bom_and_chinese_headers_via_column_map(sample_copy):
+    chinese = {"rep_id": "销售代表", "month": "月份", "revenue": "收入"}
+    edit_csv(sample_copy / "history.csv", lambda f: f.rename(columns=chinese))
+    raw = (sample_copy / "history.csv").read_text(encoding="utf-8")
+    (sample_copy / "history.csv").write_bytes("\ufeff".encode() + raw.encode("utf-8"))
+    with pytest.raises(DataError, match="'rep_id', 'month', 'revenue'"):
+        load(sample_copy)
+    ds = load(sample_copy, column_map={"history": {v: k for k, v in chinese.items()}})
+    reference = load(SAMPLE_DIR)
+    pd.testing.assert_frame_equal(ds.history, reference.history)
+
+
+def test_flat_column_map_applies_to_every_table(sample_copy):
+    for name in ("roster", "history", "reviews"):
+        edit_csv(sample_copy / f"{name}.csv", lambda f: f.rename(columns={"rep_id": "Owner"}))
+    ds = load(sample_copy, column_map={"Owner": "rep_id"})
+    assert ds.history["rep_id"].iloc[0] == "R001"
+
+
+def test_missing_table_and_missing_folder(sample_copy, tmp_path):
+    (sample_copy / "history.csv").unlink()
+    with pytest.raises(DataError, match="no 'history' table"):
+        load(sample_copy)
+    with pytest.raises(DataError, match="no such file"):
+        load(tmp_path / "nowhere")
+
+
+def test_reviews_are_optional(sample_copy):
+    (sample_copy / "reviews.csv").unlink()
+    ds = load(sample_copy)
+    assert ds.reviews.empty and list(ds.reviews.columns)[:2] == ["rep_id", "period"]
+
+
+def test_xlsx_and_parquet_load_the_same_tables(sample, tmp_path):
+    book = tmp_path / "crm.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for name in ("roster", "history", "reviews"):
+            getattr(sample, name).to_excel(writer, sheet_name=name.title(), index=False)
+    folder = tmp_path / "pq"
+    for name in ("roster", "history", "reviews"):
+        save(getattr(sample, name), folder / f"{name}.parquet")
+    for ds in (load(book), load(folder)):
+        pd.testing.assert_frame_equal(ds.history, sample.history)
+        pd.testing.assert_frame_equal(ds.roster, sample.roster)
+
+
+def test_xlsx_errors_name_the_sheet(sample, tmp_path):
+    book = tmp_path / "crm.xlsx"
+    history = sample.history.assign(revenue=sample.history["revenue"].astype(object))
+    history.loc[2, "revenue"] = "lots"
+    with pd.ExcelWriter(book) as writer:
+        sample.roster.to_excel(writer, sheet_name="roster", index=False)
+        history.to_excel(writer, sheet_name="history", index=False)
+    with pytest.raises(DataError, match=r"crm.xlsx\[history\]: column 'revenue'.*row 4"):
+        load(book)
+
+
+def test_from_frames_validates_in_memory_tables(sample):
+    broken = sample.history.assign(revenue=-sample.history["revenue"])
+    with pytest.raises(DataError, match="history: column 'revenue' has values below 0"):
+        from_frames(sample.roster, broken)
+
+
+def test_quality_report_finds_what_the_sample_plants(sample):
+    report = quality_report(sample)
+    assert list(report.columns) == ["severity", "check", "rep_id", "detail"]
+    found = set(report["check"])
+    assert {"missing months", "outlier", "new hire", "leaver"} <= found
+    leavers = set(sample.roster.loc[sample.roster["leave_date"].notna(), "rep_id"])
+    assert set(report.loc[report["check"] == "leaver", "rep_id"]) == leavers
+    # the planted mega deal is the largest spike
+    spikes = report[report["check"] == "outlier"]
+    top = sample.history.loc[sample.history["revenue"].idxmax(), "rep_id"]
+    assert top in set(spikes["rep_id"])
+
+
+def test_quality_report_counts_a_gap_and_a_rep_without_history(sample):
+    history = sample.history[~((sample.history["rep_id"] == "R001")
+                               & sample.history["month"].dt.month.isin([3, 4]))]
+    history = history[history["rep_id"] != "R002"]
+    report = quality_report(from_frames(sample.roster, history))
+    gaps = report[(report["check"] == "missing months") & (report["rep_id"] == "R001")]
+    assert gaps["detail"].str.startswith("6 month").all()  # March and April of 3 years
+    assert "R002" in set(report.loc[report["check"] == "no history", "rep_id"])
+
+
+def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, sample):
+    path = save(sample.roster, tmp_path / "out" / "roster.csv")
+    assert [p.name for p in path.parent.iterdir()] == ["roster.csv"]
+    with pytest.raises(ValueError, match="can only write"):
+        save(sample.roster, tmp_path / "roster.json")
+    assert [p.name for p in path.parent.iterdir()] == ["roster.csv"]
+
+
+def test_schema_required_columns_are_in_the_sample(sample):
+    assert set(ROSTER.required) <= set(sample.roster.columns)
+    assert set(HISTORY.required) <= set(sample.history.columns)
