@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := 01_targets 02_grading 03_incentives
-NBVAL := --nbval --sanitize-with tests/nbval_sanitize.cfg
+NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: run test lab app notebooks bench sample lock clean
 
