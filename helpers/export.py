@@ -1,0 +1,77 @@
+"""Excel workbooks a client can open and use: formatted headers, number formats, frozen
+panes and filters, written atomically. The numbers are the frames' numbers, unrounded;
+only the display format rounds.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .data import write_atomic
+
+MONEY = re.compile(r"revenue|target|quota|payout|cost|amount|commission|bonus|pay|draw|prize"
+                   r"|incentive|earn|potential|p\d\d|expected", re.I)
+SHARE = re.compile(r"share|rate|pct|percent|attainment|probability|ratio|gini", re.I)
+MONEY_FORMAT, COUNT_FORMAT, SHARE_FORMAT = "#,##0.00", "#,##0", "0.0%"
+HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
+
+
+def number_format(column: str, values: pd.Series) -> str | None:
+    """Display format for a column, from its dtype and its name."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "yyyy-mm-dd"
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    if SHARE.search(column) and values.abs().max(skipna=True) <= 10:
+        return SHARE_FORMAT
+    if MONEY.search(column):
+        return MONEY_FORMAT
+    if pd.api.types.is_integer_dtype(values):
+        return COUNT_FORMAT
+    return "#,##0.00"
+
+
+def write_workbook(path: str | Path, sheets: dict[str, pd.DataFrame],
+                   freeze_columns: dict[str, int] | None = None) -> Path:
+    """Write `sheets` (name -> frame) to one .xlsx, each formatted for reading.
+
+    `freeze_columns` says how many leading columns stay visible when scrolling right
+    (default 1: the rep or key column).
+    """
+    freeze_columns = freeze_columns or {}
+    for name in sheets:
+        if len(name) > 31 or re.search(r"[\[\]:*?/\\]", name):
+            raise ValueError(f"sheet name {name!r}: at most 31 characters, none of []:*?/\\")
+
+    def write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                frame.to_excel(writer, sheet_name=name, index=False)
+                _format(writer.sheets[name], frame, freeze_columns.get(name, 1))
+
+    return write_atomic(path, write)
+
+
+def _format(sheet, frame: pd.DataFrame, freeze: int) -> None:
+    n_rows, n_cols = len(frame) + 1, max(len(frame.columns), 1)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    sheet.freeze_panes = sheet.cell(row=2, column=min(freeze, n_cols) + 1)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{n_rows}"
+    for i, column in enumerate(frame.columns, start=1):
+        values = frame[column]
+        fmt = number_format(str(column), values)
+        letter = get_column_letter(i)
+        if fmt:
+            for (cell,) in sheet.iter_rows(min_row=2, max_row=n_rows, min_col=i, max_col=i):
+                cell.number_format = fmt
+        sample = values.head(200).astype(str).str.len().max() if len(values) else 0
+        width = max(len(str(column)), int(sample or 0) + (3 if fmt == MONEY_FORMAT else 1))
+        sheet.column_dimensions[letter].width = min(max(width, 8), 40)

@@ -1,0 +1,52 @@
+"""A bar to save and load a named scenario: the current values of a panel's controls."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from ..scenarios import ScenarioError, list_scenarios, load_scenario, save_scenario
+
+
+class ScenarioBar(w.HBox):
+    """Save / load `controls` (name -> value widget) as `section` of a named scenario."""
+
+    def __init__(self, section: str, controls: dict[str, w.ValueWidget], folder=None):
+        self.section, self.controls, self.folder = section, controls, folder
+        self.name = w.Combobox(placeholder="scenario name", ensure_option=False,
+                               layout=w.Layout(width="220px"))
+        self.save_button = w.Button(description="Save", icon="save")
+        self.load_button = w.Button(description="Load", icon="folder-open")
+        self.status = w.HTML()
+        self.name.add_class("scenario-name")
+        self.save_button.add_class("scenario-save")
+        self.load_button.add_class("scenario-load")
+        self.status.add_class("scenario-status")
+        self.save_button.on_click(lambda _: self._act(self.save))
+        self.load_button.on_click(lambda _: self._act(self.load))
+        self.refresh()
+        super().__init__([w.Label("Scenario"), self.name, self.save_button,
+                          self.load_button, self.status])
+
+    def refresh(self) -> None:
+        self.name.options = tuple(list_scenarios(self.section, self.folder))
+
+    def save(self) -> str:
+        values = {key: control.value for key, control in self.controls.items()}
+        path = save_scenario(self.name.value, self.section, values, self.folder)
+        self.refresh()
+        return f"saved to {path.name}"
+
+    def load(self) -> str:
+        values = load_scenario(self.name.value, self.section, self.folder)
+        unknown = sorted(set(values) - set(self.controls))
+        for key, value in values.items():
+            if key in self.controls:
+                control = self.controls[key]
+                control.value = tuple(value) if isinstance(control.value, tuple) else value
+        return "loaded" + (f" (ignored {', '.join(unknown)})" if unknown else "")
+
+    def _act(self, action) -> None:
+        try:
+            self.status.value = f"<span style='color:#2a7'>{action()}</span>"
+        except (ScenarioError, ValueError, KeyError) as exc:  # a bad value for a control
+            self.status.value = f"<span style='color:#c33'>{exc}</span>"
