@@ -1,0 +1,202 @@
+"""Group fairness checks, shared by targets, grading and incentives.
+
+Definitions follow the EEOC Uniform Guidelines (29 CFR 1607.4D) and fairlearn:
+- selection rate of a group = selected / members;
+- impact ratio = a group's selection rate / the highest group's rate; below 4/5 (0.8) is
+  the four-fifths rule's sign of adverse impact; a Fisher exact test (two-sided) of the
+  group against that reference says whether the gap could be chance;
+- independence of a categorical outcome (e.g. level) from a group: Pearson chi-square
+  and Cramer's V = sqrt(chi2 / (n (min(rows, cols) - 1))), with a permutation p-value
+  when expected counts are too small for the chi-square approximation.
+Bad input raises `FairnessError` naming the column and the offending group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2 as chi2_dist
+from scipy.stats import fisher_exact, norm
+
+FOUR_FIFTHS = 0.8
+MISSING = "(missing)"
+
+
+class FairnessError(ValueError):
+    """Input a fairness check cannot use; the message names the column and the group."""
+
+
+def _pair(outcome, group) -> tuple[pd.Series, pd.Series, str]:
+    outcome, group = pd.Series(outcome), pd.Series(group)
+    name = str(group.name) if group.name is not None else "group"
+    if len(outcome) != len(group) or not outcome.index.equals(group.index):
+        if len(outcome) != len(group):
+            raise FairnessError(f"{name}: {len(group)} group labels for {len(outcome)} outcomes")
+        group = group.set_axis(outcome.index)
+    if isinstance(group.dtype, pd.CategoricalDtype):
+        empty = [c for c in group.cat.categories if not (group == c).any()]
+        if empty:
+            raise FairnessError(f"{name}: group {empty[0]!r} has no members; drop unused "
+                                "categories (remove_unused_categories) or add its people")
+        group = group.astype("string")
+    if len(group) == 0:
+        raise FairnessError(f"{name}: no people to compare")
+    return outcome, group.astype("string").fillna(MISSING), name
+
+
+def _as_bool(outcome: pd.Series, name: str) -> pd.Series:
+    values = pd.Series(outcome)
+    if values.isna().any():
+        where = list(values.index[values.isna()][:5])
+        raise FairnessError(f"outcome ({name}): missing values at {where}")
+    if values.dtype == bool:
+        return values
+    if not values.isin([0, 1]).all():
+        raise FairnessError(f"outcome ({name}): expected True/False or 0/1, "
+                            f"found {values[~values.isin([0, 1])].unique()[:5].tolist()}")
+    return values.astype(bool)
+
+
+def selection_rates(outcome, group) -> pd.DataFrame:
+    """Members, selected and selection rate per group (outcome True = selected)."""
+    outcome, group, name = _pair(outcome, group)
+    selected = _as_bool(outcome, name)
+    table = selected.groupby(group.to_numpy()).agg(["size", "sum"])
+    table.columns = ["n", "selected"]
+    table.index.name = name
+    table["selected"] = table["selected"].astype(int)
+    table["rate"] = table["selected"] / table["n"]
+    return table
+
+
+def adverse_impact(outcome, group, reference: str | None = None,
+                   confidence: float = 0.95) -> pd.DataFrame:
+    """Each group's selection rate against the reference (default: the highest-rate group).
+
+    Columns: n, selected, rate, ratio (rate / reference rate), four_fifths (True when the
+    ratio is below 0.8), fisher_p (two-sided Fisher exact test of the group's 2x2 table
+    against the reference), ci_low / ci_high (Katz log interval of the ratio; 0.5 is
+    added to every cell when a count is zero). The reference row has ratio 1 and no test.
+    """
+    table = selection_rates(outcome, group)
+    name = table.index.name
+    if reference is None:
+        reference = table["rate"].idxmax()  # first of equals, in sorted group order
+    elif reference not in table.index:
+        raise FairnessError(f"reference={reference!r}: no such group in {name} "
+                            f"({', '.join(map(str, table.index))})")
+    a, n1 = table["selected"].to_numpy(float), table["n"].to_numpy(float)
+    c, n2 = table.at[reference, "selected"], float(table.at[reference, "n"])
+    ref_rate = c / n2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["ratio"] = np.where(ref_rate > 0, (a / n1) / ref_rate, np.nan)
+        zero = (a == 0) | (c == 0) | (a == n1) | (c == n2)
+        ac, cc = a + 0.5 * zero, c + 0.5 * zero
+        n1c, n2c = n1 + zero, n2 + zero
+        log_ratio = np.log((ac / n1c) / (cc / n2c))
+        se = np.sqrt(1 / ac - 1 / n1c + 1 / cc - 1 / n2c)
+    z = norm.ppf(0.5 + confidence / 2)
+    table["four_fifths"] = table["ratio"] < FOUR_FIFTHS
+    table["fisher_p"] = [
+        fisher_exact([[int(s), int(m - s)], [int(c), int(n2 - c)]]).pvalue
+        for s, m in zip(a, n1, strict=True)]  # one test per group: a handful
+    table["ci_low"], table["ci_high"] = np.exp(log_ratio - z * se), np.exp(log_ratio + z * se)
+    is_ref = table.index == reference
+    table.loc[is_ref, ["fisher_p", "ci_low", "ci_high"]] = np.nan
+    table["reference"] = is_ref
+    return table
+
+
+@dataclass(frozen=True)
+class Independence:
+    """Is a categorical outcome (e.g. level) independent of a group?"""
+
+    table: pd.DataFrame  # observed counts, group x outcome, empty rows/columns dropped
+    chi2: float
+    dof: int
+    p_value: float
+    cramers_v: float
+    method: str  # "chi-square" or "permutation" (small expected counts)
+    small_cells: float  # share of cells with expected count < 5
+
+
+def level_independence(levels, group, min_expected: float = 5.0, n_perm: int = 2000,
+                       seed: int = 0) -> Independence:
+    """Chi-square test and Cramer's V of levels against a group.
+
+    When more than 20 % of expected counts are below `min_expected` or any is below 1
+    (Cochran's rule), the p-value comes from `n_perm` seeded permutations of the group
+    labels instead of the chi-square distribution; the statistic and V are unchanged.
+    """
+    levels, group, name = _pair(levels, group)
+    if levels.isna().any():
+        where = list(levels.index[levels.isna()][:5])
+        raise FairnessError(f"levels ({name}): missing values at {where}")
+    observed = pd.crosstab(group.to_numpy(), levels.to_numpy())
+    observed = observed.loc[observed.sum(axis=1) > 0, observed.sum(axis=0) > 0]
+    observed.index.name, observed.columns.name = name, levels.name
+    if len(observed) < 2:
+        raise FairnessError(f"{name}: only one group, {observed.index[0]!r}; nothing to compare")
+    obs = observed.to_numpy(float)
+    n = obs.sum()
+    expected = obs.sum(axis=1, keepdims=True) * obs.sum(axis=0, keepdims=True) / n
+    stat = float(((obs - expected) ** 2 / expected).sum())
+    r, c = obs.shape
+    dof = (r - 1) * (c - 1)
+    small = float((expected < min_expected).mean())
+    if c < 2:
+        return Independence(observed, 0.0, 0, 1.0, 0.0, "no variation", small)
+    v = float(np.sqrt(stat / (n * (min(r, c) - 1))))
+    if small <= 0.2 and expected.min() >= 1:
+        return Independence(observed, stat, dof, float(chi2_dist.sf(stat, dof)), v,
+                            "chi-square", small)
+    g = pd.Categorical(group.to_numpy(), categories=observed.index).codes
+    lv = pd.Categorical(levels.to_numpy(), categories=observed.columns).codes
+    rng = np.random.default_rng(seed)
+    shuffled = g[np.argsort(rng.random((n_perm, len(g))), axis=1)]
+    cells = (np.arange(n_perm)[:, None] * r + shuffled) * c + lv[None, :]
+    tables = np.bincount(cells.ravel(), minlength=n_perm * r * c).reshape(n_perm, r, c)
+    stats = ((tables - expected) ** 2 / expected).sum(axis=(1, 2))
+    p = (1 + np.sum(stats >= stat - 1e-9)) / (1 + n_perm)
+    return Independence(observed, stat, dof, float(p), v, "permutation", small)
+
+
+def audit(outcome, groups: pd.DataFrame | Mapping[str, pd.Series]) -> pd.DataFrame:
+    """`adverse_impact` for each group column (gender, region, team, manager...), stacked."""
+    groups = pd.DataFrame(groups)
+    frames = [adverse_impact(outcome, groups[col].rename(col)).rename_axis("group")
+              .reset_index().assign(by=col) for col in groups.columns]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["by", "group", *[c for c in out.columns if c not in ("by", "group")]]]
+
+
+def independence(levels, groups: pd.DataFrame | Mapping[str, pd.Series],
+                 seed: int = 0) -> pd.DataFrame:
+    """`level_independence` for each group column, one row each."""
+    groups = pd.DataFrame(groups)
+    rows = {}
+    for col in groups.columns:
+        res = level_independence(levels, groups[col].rename(col), seed=seed)
+        rows[col] = {"chi2": res.chi2, "dof": res.dof, "p_value": res.p_value,
+                     "cramers_v": res.cramers_v, "method": res.method}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("by")
+
+
+def describe(impact: pd.DataFrame, what: str = "selected", alpha: float = 0.05) -> list[str]:
+    """Plain-words findings from an `audit` table, the ones HR should look at first."""
+    lines = []
+    flagged = impact[impact["four_fifths"]]
+    for row in flagged.itertuples():
+        ref = impact[(impact["by"] == row.by) & impact["reference"]].iloc[0]
+        chance = ("unlikely to be chance" if row.fisher_p < alpha
+                  else "could be chance at this group size")
+        lines.append(f"{row.by} {row.group}: {row.rate:.0%} {what} against {ref.rate:.0%} "
+                     f"for {ref.group} (ratio {row.ratio:.2f}, below 4/5); {chance} "
+                     f"(Fisher p = {row.fisher_p:.2f}, n = {row.n}).")
+    if not lines:
+        lines.append(f"No group falls below four fifths of the best group's rate of "
+                     f"being {what}.")
+    return lines

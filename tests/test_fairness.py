@@ -1,0 +1,182 @@
+"""Fairness formulas against hand-computed tables, small-count handling and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import chi2_contingency, fisher_exact
+
+from helpers.fairness import (
+    FairnessError,
+    adverse_impact,
+    audit,
+    describe,
+    level_independence,
+    selection_rates,
+)
+
+
+def people(counts: dict[str, tuple[int, int]], name: str = "gender"):
+    """outcome/group Series from {group: (selected, members)}."""
+    outcome, group = [], []
+    for g, (sel, n) in counts.items():
+        outcome += [True] * sel + [False] * (n - sel)
+        group += [g] * n
+    return pd.Series(outcome), pd.Series(group, name=name)
+
+
+def test_selection_rates_count_members_and_selected():
+    outcome, group = people({"F": (3, 12), "M": (6, 10)})
+    table = selection_rates(outcome, group)
+    assert table.loc["F"].tolist() == [12, 3, 0.25]
+    assert table.loc["M"].tolist() == [10, 6, 0.6]
+    assert table.index.name == "gender"
+
+
+def test_adverse_impact_matches_hand_computation():
+    outcome, group = people({"A": (10, 20), "B": (4, 20)})
+    table = adverse_impact(outcome, group)
+    # reference is the highest rate: A at 10/20 = 0.5; B at 4/20 = 0.2 -> ratio 0.4 < 0.8
+    assert table.loc["A", "reference"] and not table.loc["B", "reference"]
+    assert table.loc["B", "ratio"] == pytest.approx(0.4)
+    assert table.loc["B", "four_fifths"] and not table.loc["A", "four_fifths"]
+    expected_p = fisher_exact([[4, 16], [10, 10]]).pvalue
+    assert table.loc["B", "fisher_p"] == pytest.approx(expected_p)
+    se = math.sqrt(1 / 4 - 1 / 20 + 1 / 10 - 1 / 20)  # Katz log interval
+    assert table.loc["B", "ci_low"] == pytest.approx(0.4 * math.exp(-1.959964 * se), rel=1e-5)
+    assert table.loc["B", "ci_high"] == pytest.approx(0.4 * math.exp(1.959964 * se), rel=1e-5)
+    assert np.isnan(table.loc["A", "fisher_p"])
+
+
+def test_four_fifths_boundary_is_exactly_point_eight():
+    outcome, group = people({"A": (5, 10), "B": (4, 10), "C": (3, 10)})
+    table = adverse_impact(outcome, group)
+    assert table.loc["B", "ratio"] == pytest.approx(0.8)
+    assert not table.loc["B", "four_fifths"]  # 0.8 itself is not below four fifths
+    assert table.loc["C", "four_fifths"]
+
+
+def test_zero_selected_uses_half_cell_correction():
+    outcome, group = people({"A": (5, 10), "B": (0, 10)})
+    row = adverse_impact(outcome, group).loc["B"]
+    assert row["ratio"] == 0 and row["four_fifths"]
+    se = math.sqrt(1 / 0.5 - 1 / 11 + 1 / 5.5 - 1 / 11)
+    centre = math.log((0.5 / 11) / (5.5 / 11))
+    assert row["ci_high"] == pytest.approx(math.exp(centre + 1.959964 * se), rel=1e-5)
+
+
+def test_explicit_reference_group():
+    outcome, group = people({"A": (5, 10), "B": (8, 10)})
+    table = adverse_impact(outcome, group, reference="A")
+    assert table.loc["B", "ratio"] == pytest.approx(1.6)
+    with pytest.raises(FairnessError, match="reference='Z'.*gender"):
+        adverse_impact(outcome, group, reference="Z")
+
+
+def test_group_with_no_members_is_named():
+    outcome, group = people({"F": (3, 5), "M": (2, 5)})
+    group = group.astype(pd.CategoricalDtype(["F", "M", "X"]))
+    with pytest.raises(FairnessError, match="gender: group 'X' has no members"):
+        adverse_impact(outcome, group)
+
+
+def test_outcome_must_be_binary_and_complete():
+    _, group = people({"F": (1, 2), "M": (1, 2)})
+    with pytest.raises(FairnessError, match="outcome \\(gender\\).*True/False"):
+        selection_rates(pd.Series([0, 1, 2, 1]), group)
+    with pytest.raises(FairnessError, match="missing"):
+        selection_rates(pd.Series([True, None, False, True]), group)
+    with pytest.raises(FairnessError, match="3 group labels for 4"):
+        selection_rates(pd.Series([True, False, False, True]), group.iloc[:3])
+
+
+def test_missing_group_label_is_its_own_group():
+    outcome = pd.Series([True, False, True, True])
+    group = pd.Series(["F", "F", None, "M"], name="gender")
+    assert "(missing)" in selection_rates(outcome, group).index
+
+
+def test_cramers_v_and_chi2_by_hand_on_2x2():
+    # table F: (10 senior, 20 junior), M: (20 senior, 10 junior); n = 60
+    levels = pd.Series(["senior"] * 10 + ["junior"] * 20 + ["senior"] * 20 + ["junior"] * 10)
+    group = pd.Series(["F"] * 30 + ["M"] * 30, name="gender")
+    res = level_independence(levels, group)
+    a, b, c, d = 10, 20, 20, 10
+    chi2 = 60 * (a * d - b * c) ** 2 / ((a + b) * (c + d) * (a + c) * (b + d))
+    assert res.chi2 == pytest.approx(chi2)  # = 6.667, no continuity correction
+    assert res.cramers_v == pytest.approx(math.sqrt(chi2 / 60))
+    assert res.dof == 1 and res.method == "chi-square"
+    assert res.p_value == pytest.approx(chi2_contingency([[a, b], [c, d]], correction=False)[1])
+
+
+def test_chi2_by_hand_on_2x3():
+    counts = {"North": [6, 9, 15], "South": [12, 9, 9]}
+    levels, group = [], []
+    for g, row in counts.items():
+        for lvl, k in zip(["junior", "senior", "top"], row, strict=True):
+            levels += [lvl] * k
+            group += [g] * k
+    res = level_independence(pd.Series(levels), pd.Series(group, name="region"))
+    expected = np.array([[9, 9, 12], [9, 9, 12]])  # row total 30, column totals 18/18/24
+    chi2 = ((np.array(list(counts.values())) - expected) ** 2 / expected).sum()
+    assert res.chi2 == pytest.approx(chi2)
+    assert res.cramers_v == pytest.approx(math.sqrt(chi2 / (60 * 1)))
+    assert res.dof == 2
+
+
+def test_small_counts_switch_to_seeded_permutation():
+    levels = pd.Series(["a", "b", "a", "b", "a", "a", "b", "c"])
+    group = pd.Series(["x", "x", "x", "y", "y", "y", "z", "z"], name="team")
+    res = level_independence(levels, group, seed=3)
+    assert res.method == "permutation" and res.small_cells > 0.2
+    assert 0 < res.p_value <= 1
+    assert level_independence(levels, group, seed=3).p_value == res.p_value
+    # a perfectly dependent layout must be rarer under permutation than an independent one
+    dep = level_independence(pd.Series(["a"] * 4 + ["b"] * 4),
+                             pd.Series(["x"] * 4 + ["y"] * 4, name="team"))
+    assert dep.method == "permutation" and dep.p_value < 0.1
+
+
+def test_independence_needs_two_groups():
+    with pytest.raises(FairnessError, match="team: only one group, 'x'"):
+        level_independence(pd.Series(["a", "b"]), pd.Series(["x", "x"], name="team"))
+
+
+def test_unused_level_categories_are_dropped_not_divided_by_zero():
+    levels = pd.Series(pd.Categorical(["junior"] * 10 + ["top"] * 10,
+                                      categories=["junior", "senior", "top"]))
+    group = pd.Series(["F", "M"] * 10, name="gender")
+    res = level_independence(levels, group)
+    assert list(res.table.columns) == ["junior", "top"]
+    assert res.chi2 == pytest.approx(0.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 30)), min_size=2, max_size=5))
+def test_ratio_is_rate_over_best_rate(groups):
+    counts = {f"g{i}": (min(s, n), n) for i, (s, n) in enumerate(groups)}
+    outcome, group = people(counts)
+    table = adverse_impact(outcome, group)
+    rates = {g: s / n for g, (s, n) in counts.items()}
+    best = max(rates.values())
+    for g, rate in rates.items():
+        if best > 0:
+            assert table.loc[g, "ratio"] == pytest.approx(rate / best)
+            assert table.loc[g, "four_fifths"] == (rate / best < 0.8)
+        assert table.loc[g, "ratio"] <= 1 + 1e-12 or best == 0
+
+
+def test_audit_and_describe_in_plain_words():
+    outcome, gender = people({"F": (2, 10), "M": (8, 10)})
+    region = pd.Series(["N", "S"] * 10, name="region")
+    table = audit(outcome, pd.DataFrame({"gender": gender, "region": region}))
+    assert set(table["by"]) == {"gender", "region"}
+    lines = describe(table, "promoted")
+    assert len(lines) == 1 and lines[0].startswith("gender F: 20% promoted against 80% for M")
+    fair = audit(pd.Series([True, True, False, False] * 5), pd.DataFrame({"region": region}))
+    assert describe(fair)[0].startswith("No group falls below")
