@@ -21,6 +21,9 @@ test: $(STAMP)  ## ruff, unit and property tests, notebooks (nbval)
 	$(BIN)/ruff check helpers tests $(wildcard benchmarks)
 	$(BIN)/python -m pytest tests notebooks $(NBVAL)
 
+app: $(STAMP)  ## the notebooks as a web app without code, for client demos (Voila)
+	$(BIN)/python -m helpers app
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab --allow-root --notebook-dir=notebooks
 

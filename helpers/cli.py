@@ -42,6 +42,16 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     return written
 
 
+def app(port: int = 8866, host: str = "127.0.0.1") -> int:
+    """Serve the notebooks as a web app without code (Voila) for client demos."""
+    import subprocess
+
+    return subprocess.call([
+        sys.executable, "-m", "voila", str(NOTEBOOK_DIR), "--no-browser", f"--port={port}",
+        f"--Voila.ip={host}", "--strip_sources=True", "--show_tracebacks=False",
+    ], cwd=NOTEBOOK_DIR)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -50,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
                                       "(default: data/sample)")
     p_run.add_argument("--out", type=Path, help="output folder (default: outputs/)")
     p_run.add_argument("--year", type=int, help="plan year (default: last history year + 1)")
+    p_app = sub.add_parser("app", help="serve the notebooks as a web app without code (Voila)")
+    p_app.add_argument("--port", type=int, default=8866)
+    p_app.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to demo on a network")
     p_sample = sub.add_parser("sample", help="(re)write the synthetic company in data/sample/")
     p_sample.add_argument("--out", type=Path, default=SAMPLE_DIR)
     p_sample.add_argument("--seed", type=int, default=2026)
@@ -57,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         for path in run(args.data, args.out, args.year):
             print(f"wrote {path}")
+    elif args.command == "app":
+        return app(args.port, args.host)
     elif args.command == "sample":
         from .sample import write_sample
 
