@@ -1,0 +1,735 @@
+"""Next year's targets from history: company number → regions → teams → reps → periods.
+
+Pure functions on DataFrames. Every split that must add up is done in integer units of the
+chosen precision (cents as int64) with largest-remainder rounding, so the parts sum to the
+whole exactly, at every level (company, region, team, rep, quarter, month, week).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import theilslopes
+
+from .data import Dataset
+
+MEASURES = ("revenue", "new_customers")
+PRECISION = {"revenue": 0.01, "new_customers": 1.0}
+"""Default rounding step per measure: money to the cent, customers to whole numbers."""
+DEFAULT_RAMP = (0.2, 0.4, 0.6, 0.8)
+"""Share of full productivity in a new hire's tenure months 1, 2, ...; 1.0 after that."""
+METHODS = ("history", "potential", "capacity", "equal")
+COMPANY_METHODS = ("growth", "weighted", "trend")
+GRAINS = ("quarter", "month", "week")
+FLAGS = ("not_achievable", "sandbagging", "ramp", "missing_history")
+
+
+class TargetError(ValueError):
+    """A parameter of the target engine that cannot give a sound number; names the parameter."""
+
+
+# ---------------------------------------------------------------------------- allocation
+
+
+def allocate(total: float, weights, precision: float = 1.0) -> pd.Series:
+    """Split `total` in proportion to `weights`, rounded to `precision`, summing exactly.
+
+    Largest remainder in integer units of `precision`: each part gets the floor of its
+    quota and the units left over go, one each, to the largest fractional parts (ties to
+    the earlier position, so the result is deterministic). `total` is first rounded to the
+    precision. Zero weights get zero; NaN, infinite or negative weights, a negative total
+    and weights that sum to zero raise TargetError.
+    """
+    w = weights if isinstance(weights, pd.Series) else pd.Series(weights, dtype="float64")
+    values = _check_weights(w.to_numpy(dtype="float64"), "weights", w.index)
+    units = _units(total, precision, "total")
+    parts = _largest_remainder(np.array([units]), values[None, :])[0]
+    return pd.Series(_money(parts, precision), index=w.index, name=w.name)
+
+
+def _check_weights(values: np.ndarray, name: str, index=None) -> np.ndarray:
+    if values.size == 0:
+        raise TargetError(f"{name}: nothing to allocate to (no weights given)")
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        where = np.flatnonzero(bad)[:5]
+        labels = list(index[where]) if index is not None else list(where)
+        raise TargetError(f"{name}: must be finite and >= 0; got {values[where].tolist()} "
+                          f"at {labels}")
+    if values.sum() <= 0:
+        raise TargetError(f"{name}: all weights are zero, so there is no basis to split on")
+    return values
+
+
+def _units(total: float, precision: float, name: str) -> int:
+    if not precision > 0:
+        raise TargetError(f"precision: must be > 0, got {precision!r}")
+    if not np.isfinite(total) or total < 0:
+        raise TargetError(f"{name}: must be a finite amount >= 0, got {total!r}")
+    return int(np.rint(total / precision))
+
+
+def _money(units: np.ndarray, precision) -> np.ndarray:
+    """Units back to amounts, rounded so 0.1 + 0.2 style noise never shows."""
+    step = np.broadcast_to(np.asarray(precision, dtype="float64"), np.shape(units))
+    out = units * step
+    for value in np.unique(step):  # one or two precisions (one per measure)
+        decimals = max(0, int(np.ceil(-np.log10(value) - 1e-9)))
+        out = np.where(step == value, np.round(out, decimals), out)
+    return out
+
+
+def _largest_remainder(units: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Row-wise largest remainder: split units[i] (int64) over weights[i, :] (>= 0)."""
+    units = np.asarray(units, dtype=np.int64)
+    wsum = weights.sum(axis=1)
+    stuck = (units > 0) & ~(wsum > 0)
+    if stuck.any():
+        raise TargetError(f"cannot split a non-zero amount over all-zero weights "
+                          f"(rows {np.flatnonzero(stuck)[:5].tolist()})")
+    quota = weights / np.where(wsum > 0, wsum, 1.0)[:, None] * units[:, None]
+    base = np.floor(quota)
+    frac = np.where(weights > 0, quota - base, -1.0)  # zero weights never get a unit
+    short = units - base.sum(axis=1).astype(np.int64)
+    order = np.argsort(-frac, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(weights.shape[1])[None, :], axis=1)
+    return base.astype(np.int64) + (rank < short[:, None])
+
+
+def _allocate_grouped(units: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Largest remainder within groups: units[g] over the weights whose group code is g."""
+    counts = np.bincount(groups, minlength=len(units))
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    position = np.arange(len(groups)) - (np.cumsum(counts) - counts)[sorted_groups]
+    padded = np.zeros((len(units), max(int(counts.max(initial=0)), 1)))
+    padded[sorted_groups, position] = weights[order]
+    parts = _largest_remainder(units, padded)
+    out = np.empty(len(groups), dtype=np.int64)
+    out[order] = parts[sorted_groups, position]
+    return out
+
+
+# ----------------------------------------------------------------------- history basics
+
+
+def _history(history, measure: str) -> pd.DataFrame:
+    frame = _with_roster(history) if isinstance(history, Dataset) else history
+    if frame is None or len(frame) == 0:
+        raise TargetError("history: no rows; targets need at least some monthly history")
+    for column in ("month", measure):
+        if column not in frame.columns:
+            raise TargetError(f"history: no column '{column}' (measure={measure!r}); "
+                              f"columns are {list(frame.columns)}")
+    return frame
+
+
+def _with_roster(ds: Dataset) -> pd.DataFrame:
+    return ds.history.merge(ds.roster[["rep_id", "region", "team"]], on="rep_id", how="left")
+
+
+def seasonality(history, measure: str = "revenue", by: str | None = None):
+    """Monthly index (mean 1, sums to 12) from several years of history.
+
+    Fits total[year, month] ≈ level[year] × index[month] by alternating medians on the
+    months that exist, so a partial first year or a missing month does not bias the index
+    the way averaging raw monthly shares would, and one mega-deal month does not move it.
+    A calendar month with no data in any year gets 1.0 (neutral).
+
+    `history` is a history frame or a Dataset. With by="region" (a column of history, or of
+    the roster for a Dataset) there is one index per group: a DataFrame with a row per group
+    and columns 1..12. Without `by`, a Series indexed 1..12.
+    """
+    frame = _history(history, measure)
+    if by is not None and by not in frame.columns:
+        raise TargetError(f"by: no column '{by}' in history (pass a Dataset to use roster "
+                          f"columns such as 'region')")
+    keys = frame[by] if by else pd.Series("all", index=frame.index)
+    month = frame["month"]
+    totals = frame.groupby([keys.rename("group"), month.dt.year.rename("year"),
+                            month.dt.month.rename("m")])[measure].sum()
+    index = _fit_index(_cube(totals))
+    result = pd.DataFrame(index, index=totals.index.levels[0].rename(by or "group"),
+                          columns=pd.RangeIndex(1, 13, name="month"))
+    return result if by else result.iloc[0].rename(measure)
+
+
+def _cube(totals: pd.Series) -> np.ndarray:
+    groups, years = totals.index.levels[0], totals.index.levels[1]
+    cube = np.full((len(groups), len(years), 12), np.nan)
+    g, y, m = (totals.index.codes[0], totals.index.codes[1],
+               totals.index.get_level_values(2).to_numpy() - 1)
+    cube[g, y, m] = totals.to_numpy()
+    return cube
+
+
+def _fit_index(cube: np.ndarray, iterations: int = 50) -> np.ndarray:
+    """Multiplicative median polish on (group, year, month) totals: robust to a mega deal."""
+    seen = ~np.isnan(cube)
+    index = np.ones(cube.shape[::2])  # (groups, 12)
+    with warnings.catch_warnings():  # all-NaN slices (a month never seen) are expected
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for _ in range(iterations):
+            level = np.nanmedian(_ratio(cube, index[:, None, :]), axis=2)
+            index = np.nanmedian(_ratio(cube, level[:, :, None]), axis=1)
+            index = _ratio(index, np.nanmean(index, axis=1, keepdims=True))
+    index = np.where(seen.any(1) & np.isfinite(index), index, 1.0)
+    index = np.where(index.sum(1, keepdims=True) > 0, index, 1.0)  # all-zero group: flat
+    return index * 12 / index.sum(1, keepdims=True)
+
+
+def _ratio(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def annual_totals(history, measure: str = "revenue") -> pd.Series:
+    """Company total per calendar year; partial years are annualised by the season index.
+
+    A year with only Jan–Jun counts as total × 12 / (index of Jan..Jun), not × 2, since the
+    first half of a year is usually not half of it.
+    """
+    frame = _history(history, measure)
+    index = seasonality(frame, measure)
+    months = frame.groupby("month")[measure].sum()
+    years = months.index.year
+    covered = pd.Series(index.loc[months.index.month].to_numpy(), index=months.index)
+    return (months.groupby(years).sum() * 12 / covered.groupby(years).sum()).rename(measure)
+
+
+def company_target(history, year: int, growth: float | None = None, amount: float | None = None,
+                   method: str = "growth", weights: Sequence[float] = (0.5, 0.3, 0.2),
+                   measure: str = "revenue") -> float:
+    """The company's total for `year` (one measure).
+
+    - amount: set directly (a board number); everything else is ignored.
+    - "growth": last year × (1 + growth).
+    - "weighted": blend of the last years' totals, most recent first (`weights`, e.g. 0.5,
+      0.3, 0.2), × (1 + growth). Steadier than one year, but lags a growing business.
+    - "trend": Theil–Sen line through the de-seasonalised monthly totals (robust to a
+      mega-deal month), projected over `year` and re-seasonalised; × (1 + growth) if given.
+    Partial years are annualised with the season index (see `annual_totals`).
+    """
+    if amount is not None:
+        if not np.isfinite(amount) or amount < 0:
+            raise TargetError(f"amount: must be a finite amount >= 0, got {amount!r}")
+        return float(amount)
+    g = 0.0 if growth is None else float(growth)
+    if not np.isfinite(g) or g < -1:
+        raise TargetError(f"growth: must be >= -1 (-100%), got {growth!r}")
+    if method not in COMPANY_METHODS:
+        raise TargetError(f"method: expected one of {COMPANY_METHODS}, got {method!r}")
+    frame = _history(history, measure)
+    frame = frame[frame["month"].dt.year < year]
+    if frame.empty:
+        raise TargetError(f"history: no months before {year} (year={year})")
+    if method == "trend":
+        return _trend_total(frame, year, measure) * (1 + g)
+    totals = annual_totals(frame, measure)
+    if method == "growth":
+        if year - 1 not in totals.index:
+            raise TargetError(f"history: no months in {year - 1}, the base year of "
+                              f"method='growth' for year={year}")
+        return float(totals[year - 1]) * (1 + g)
+    w = _check_weights(np.asarray(weights, dtype="float64"), "weights")
+    wanted = list(range(year - 1, year - 1 - len(w), -1))
+    missing = [y for y in wanted if y not in totals.index]
+    if missing:
+        raise TargetError(f"weights: {len(w)} weights need history for {wanted}, "
+                          f"but {missing} have no months; pass fewer weights")
+    return float(np.dot(w, totals[wanted].to_numpy()) / w.sum()) * (1 + g)
+
+
+def _trend_total(frame: pd.DataFrame, year: int, measure: str) -> float:
+    """Line and season fitted together, so growth inside a year is not read as season."""
+    months = frame.groupby("month")[measure].sum()
+    if len(months) < 2:
+        raise TargetError("history: method='trend' needs at least two months of history")
+    t = (months.index.year * 12 + months.index.month).to_numpy(dtype="float64")
+    m = months.index.month.to_numpy() - 1
+    y = months.to_numpy()
+    index = seasonality(frame, measure).to_numpy()
+    for _ in range(5):  # a few rounds settle it
+        slope, intercept, *_ = theilslopes(y / index[m], t)
+        ratio = pd.Series(_ratio(y, intercept + slope * t)).groupby(m).median()
+        index = ratio.reindex(range(12)).fillna(ratio.mean()).to_numpy()
+        index = index / index.mean()
+    future = year * 12 + np.arange(1, 13)
+    return float(np.clip((intercept + slope * future) * index, 0, None).sum())
+
+
+# ---------------------------------------------------------------------- rep allocation
+
+
+def ramp_factors(hire_date: pd.Series, year: int, ramp: Sequence[float] = DEFAULT_RAMP):
+    """(reps × 12) share of full productivity in each month of `year`.
+
+    Tenure month 1 is the month of hire; before it 0, during the ramp `ramp[t-1]`, then 1.
+    """
+    ramp = np.asarray(ramp, dtype="float64")
+    if ((ramp < 0) | (ramp > 1) | ~np.isfinite(ramp)).any():
+        raise TargetError(f"ramp: each month's share must be between 0 and 1, got {list(ramp)}")
+    hired = pd.DatetimeIndex(hire_date)
+    tenure = ((year - hired.year.to_numpy())[:, None] * 12 + np.arange(1, 13)[None, :]
+              - hired.month.to_numpy()[:, None] + 1)
+    table = np.concatenate([[0.0], ramp, [1.0]])
+    return table[np.clip(tenure, 0, len(ramp) + 1)]
+
+
+def run_rate(history: pd.DataFrame, hire_date: pd.Series, year: int,
+             ramp: Sequence[float] = DEFAULT_RAMP, measure: str = "revenue") -> pd.Series:
+    """Annual run-rate at full productivity over the 12 months before `year`, per rep.
+
+    Each month's actual is divided by that month's ramp share, so a rep hired last summer
+    is judged on what they would make fully ramped. NaN when a rep has no such month.
+    `hire_date` is indexed by rep_id.
+    """
+    last = history[(history["month"].dt.year == year - 1)
+                   & history["rep_id"].isin(hire_date.index)]
+    hired = hire_date.reindex(last["rep_id"]).to_numpy()
+    share = ramp_factors(pd.Series(hired), year - 1, ramp)
+    share = share[np.arange(len(last)), last["month"].dt.month.to_numpy() - 1]
+    full = pd.Series(_ratio(last[measure].to_numpy(), share), index=last.index)
+    return (full.groupby(last["rep_id"]).mean() * 12).reindex(hire_date.index).rename("run_rate")
+
+
+def allocate_targets(ds: Dataset, total: float, method: str = "history",
+                     blend: Mapping[str, float] | None = None, over_assign: float = 0.0,
+                     ramp: Sequence[float] = DEFAULT_RAMP,
+                     planned_hires: int | Mapping[str, int] = 0, measure: str = "revenue",
+                     year: int | None = None, precision: float | None = None,
+                     hire_month: int = 1) -> pd.DataFrame:
+    """One row per rep (region → team → rep) whose targets sum to total × (1 + over_assign).
+
+    The basis per rep, by `method`:
+      history   — own ramp-adjusted run-rate of last year (no history: team median);
+      potential — roster `territory_potential` (missing: team median);
+      capacity  — the team's median run-rate: what a typical rep in that seat makes;
+      equal     — the same for everyone;
+      blend     — `blend={"history": .5, "potential": .5}`: weighted mix of the shares.
+    The basis is multiplied by each rep's capacity in the plan year (the mean ramp share of
+    its 12 months), so new hires carry a ramped target. Leavers (leave_date set) get none;
+    `planned_hires` (a count spread over the smallest teams, or {team: count}) add
+    placeholder rows starting in `hire_month`. Over-assignment is applied at the top, and
+    region, team and rep splits are each exact at `precision` (default: PRECISION[measure]).
+    """
+    year = ds.plan_year if year is None else int(year)
+    precision = PRECISION.get(measure, 1.0) if precision is None else precision
+    if not np.isfinite(over_assign) or over_assign < 0:
+        raise TargetError(f"over_assign: must be >= 0 (e.g. 0.05 for 5%), got {over_assign!r}")
+    units = _units(total * (1 + over_assign), precision, "total")
+    reps = _plan_roster(ds, year, planned_hires, hire_month)
+    capacity = ramp_factors(reps["hire_date"], year, ramp).mean(1)
+    hist = _history(ds.history, measure)
+    rate = run_rate(hist, reps.set_index("rep_id")["hire_date"], year, ramp, measure)
+    reps["run_rate"] = rate.to_numpy()
+    basis = _basis(reps, method, blend)
+    weights = basis * capacity
+    _check_weights(weights, f"method={method!r}: the rep weights")
+
+    region = pd.factorize(reps["region"])[0]
+    team = pd.factorize(reps["region"] + "\x00" + reps["team"])[0]
+    team_region = np.zeros(team.max() + 1, dtype=np.int64)
+    team_region[team] = region
+    region_units = _allocate_grouped(np.array([units]), np.zeros(region.max() + 1, np.int64),
+                                     np.bincount(region, weights))
+    team_units = _allocate_grouped(region_units, team_region, np.bincount(team, weights))
+    rep_units = _allocate_grouped(team_units, team, weights)
+    status = np.where(reps["planned"], "planned hire", np.where(capacity < 1, "new hire",
+                                                                "active"))
+    out = reps.drop(columns="planned").assign(
+        status=status, measure=measure, basis=basis, capacity=capacity,
+        target=_money(rep_units, precision))
+    return out
+
+
+def _plan_roster(ds: Dataset, year: int, planned_hires, hire_month: int) -> pd.DataFrame:
+    columns = ["rep_id", "name", "region", "team", "manager_id", "hire_date"]
+    roster = ds.roster
+    if "leave_date" in roster:
+        roster = roster[roster["leave_date"].isna()]
+    roster = roster[roster["hire_date"] < pd.Timestamp(year + 1, 1, 1)]
+    extra = ["territory_potential"] if "territory_potential" in roster else []
+    reps = roster[columns + extra].reset_index(drop=True).assign(planned=False)
+    if reps.empty:
+        raise TargetError("roster: no active reps (everyone has a leave_date)")
+    if not 1 <= hire_month <= 12:
+        raise TargetError(f"hire_month: must be 1..12, got {hire_month!r}")
+    hires = _planned(reps, planned_hires)
+    if hires.empty:
+        return reps
+    managers = reps.groupby("team")["manager_id"].agg(lambda s: s.mode().iloc[0])
+    regions = reps.groupby("team")["region"].first()
+    new = pd.DataFrame({
+        "rep_id": [f"TBH{i + 1:03d}" for i in range(len(hires))],
+        "name": "planned hire", "region": regions[hires].to_numpy(), "team": hires.to_numpy(),
+        "manager_id": managers[hires].to_numpy(),
+        "hire_date": pd.Timestamp(year, hire_month, 1), "planned": True,
+    })
+    return pd.concat([reps, new.astype(reps.dtypes[new.columns].to_dict())],
+                     ignore_index=True)
+
+
+def _planned(reps: pd.DataFrame, planned_hires) -> pd.Series:
+    if isinstance(planned_hires, Mapping):
+        unknown = set(planned_hires) - set(reps["team"])
+        if unknown:
+            raise TargetError(f"planned_hires: unknown team(s) {sorted(unknown)}")
+        counts = pd.Series(planned_hires, dtype="int64")
+    else:
+        n = int(planned_hires)
+        if n < 0:
+            raise TargetError(f"planned_hires: must be >= 0, got {planned_hires!r}")
+        size = reps.groupby("team").size().sort_index(kind="stable").sort_values(kind="stable")
+        counts = pd.Series(np.arange(n), dtype="int64").groupby(
+            np.arange(n) % len(size)).size().set_axis(size.index[: min(n, len(size))])
+    if (counts < 0).any():
+        raise TargetError(f"planned_hires: counts must be >= 0, got {dict(counts)}")
+    return pd.Series(np.repeat(counts.index.to_numpy(), counts.to_numpy()), dtype="string")
+
+
+def _basis(reps: pd.DataFrame, method: str, blend) -> np.ndarray:
+    if method == "blend":
+        if not blend:
+            raise TargetError("blend: method='blend' needs blend={'history': .5, ...}")
+        unknown = set(blend) - set(METHODS)
+        if unknown:
+            raise TargetError(f"blend: unknown method(s) {sorted(unknown)}; use {METHODS}")
+        mix = _check_weights(np.array(list(blend.values()), dtype="float64"), "blend")
+        shares = [_basis(reps, m, None) for m in blend]
+        return sum(w * s / s.sum() for w, s in zip(mix, shares, strict=True)) * len(reps)
+    if method not in METHODS:
+        raise TargetError(f"method: expected one of {METHODS + ('blend',)}, got {method!r}")
+    if method == "equal":
+        return np.ones(len(reps))
+    if method == "potential":
+        if "territory_potential" not in reps:
+            raise TargetError("method='potential' needs the roster column 'territory_potential'")
+        return _fill_by_team(reps, reps["territory_potential"], "territory_potential")
+    rate = _fill_by_team(reps, reps["run_rate"], "run-rate history")
+    if method == "capacity":
+        return reps.assign(r=rate).groupby("team")["r"].transform("median").to_numpy()
+    return rate
+
+
+def _fill_by_team(reps: pd.DataFrame, values: pd.Series, what: str) -> np.ndarray:
+    """Missing values take the team median, then the company median."""
+    values = values.astype("float64")
+    filled = values.fillna(values.groupby(reps["team"]).transform("median"))
+    filled = filled.fillna(values.median())
+    if filled.isna().all():
+        raise TargetError(f"no rep has {what}; choose another method")
+    return filled.to_numpy()
+
+
+# -------------------------------------------------------------------------------- phasing
+
+
+def working_weeks(year: int, holidays: Sequence = ()) -> pd.DataFrame:
+    """The (week, month) pieces of `year` with their working days (Mon–Fri minus holidays).
+
+    A week that straddles two months is two pieces, one per month, so monthly totals stay
+    exact when weeks are summed. Weeks start on Monday; pieces with no working day are left
+    out.
+    """
+    days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
+    working = (days.day_of_week < 5) & ~days.isin(pd.DatetimeIndex(holidays))
+    frame = pd.DataFrame({"month": days.to_period("M").to_timestamp(),
+                          "week_start": days - pd.to_timedelta(days.day_of_week, unit="D"),
+                          "working_days": working.astype("int64")})
+    pieces = frame.groupby(["month", "week_start"], as_index=False)["working_days"].sum()
+    return pieces[pieces["working_days"] > 0].reset_index(drop=True)
+
+
+def phase(annual: pd.DataFrame, seasonality=None, year: int | None = None,
+          grain: str = "month", precision=None, ramp: Sequence[float] = DEFAULT_RAMP,
+          holidays: Sequence = ()) -> pd.DataFrame:
+    """Spread each rep's annual target over quarters, months or (week, month) pieces.
+
+    Top-down, exact at each step: year → quarters → months → weeks, each split by largest
+    remainder, so year = Σ quarters = Σ months = Σ weeks per rep to the unit of precision.
+    Month weights are the season index (a Series 1..12, or a DataFrame by region matched on
+    annual['region']; None = equal split) times the rep's ramp share when `annual` has
+    `hire_date`. Weeks split their month by working days. `precision` is a number or
+    {measure: number}; default PRECISION per measure.
+    """
+    if grain not in GRAINS:
+        raise TargetError(f"grain: expected one of {GRAINS}, got {grain!r}")
+    if year is None:
+        raise TargetError("year: phase needs the plan year")
+    for column in ("rep_id", "target"):
+        if column not in annual:
+            raise TargetError(f"annual: no column '{column}'")
+    annual = annual.reset_index(drop=True)
+    weights = _month_weights(annual, seasonality, year, ramp)
+    step = _precisions(annual, precision)
+    target = annual["target"].to_numpy(dtype="float64")
+    if (~np.isfinite(target) | (target < 0)).any():
+        raise TargetError("annual: column 'target' must be finite and >= 0")
+    units = np.rint(target / step).astype(np.int64)
+    quarters = _largest_remainder(units, weights.reshape(-1, 4, 3).sum(2))
+    months = _largest_remainder(quarters.ravel(), weights.reshape(-1, 3)).reshape(-1, 12)
+    keep = [c for c in ("rep_id", "region", "team", "measure") if c in annual]
+    n = len(annual)
+    if grain == "quarter":
+        rep = np.repeat(np.arange(n), 4)
+        periods = {"quarter": np.tile(np.arange(1, 5), n)}
+        parts = quarters.ravel()
+    elif grain == "month":
+        rep = np.repeat(np.arange(n), 12)
+        month = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
+        periods = {"quarter": np.tile(np.repeat(np.arange(1, 5), 3), n),
+                   "month": np.tile(month.to_numpy(), n)}
+        parts = months.ravel()
+    else:
+        pieces = working_weeks(year, holidays)
+        m = pieces["month"].dt.month.to_numpy() - 1
+        slot = pieces.groupby("month").cumcount().to_numpy()
+        table = np.zeros((12, slot.max() + 1))
+        table[m, slot] = pieces["working_days"].to_numpy()
+        if (table.sum(1) == 0).any():
+            raise TargetError("holidays: a month has no working day left to carry its target")
+        split = _largest_remainder(months.ravel(), np.tile(table, (n, 1))).reshape(n, 12, -1)
+        rep = np.repeat(np.arange(n), len(pieces))
+        periods = {"quarter": np.tile(m // 3 + 1, n),
+                   "month": np.tile(pieces["month"].to_numpy(), n),
+                   "week_start": np.tile(pieces["week_start"].to_numpy(), n),
+                   "working_days": np.tile(pieces["working_days"].to_numpy(), n)}
+        parts = split[:, m, slot].ravel()
+    out = pd.DataFrame({c: annual[c].take(rep).reset_index(drop=True) for c in keep} | periods)
+    out["target"] = _money(parts, step[rep])
+    return out
+
+
+def _month_weights(annual, seasonality, year, ramp) -> np.ndarray:
+    n = len(annual)
+    if seasonality is None:
+        season = np.ones((n, 12))
+    elif isinstance(seasonality, pd.DataFrame):
+        if "region" not in annual:
+            raise TargetError("seasonality: an index by region needs annual['region']")
+        unknown = set(annual["region"]) - set(seasonality.index)
+        if unknown:
+            raise TargetError(f"seasonality: no index for region(s) {sorted(unknown)}")
+        season = seasonality.reindex(columns=range(1, 13)).loc[annual["region"]].to_numpy()
+    else:
+        season = np.broadcast_to(pd.Series(seasonality).reindex(range(1, 13)).to_numpy(),
+                                 (n, 12))
+    season = np.asarray(season, dtype="float64")
+    if (~np.isfinite(season) | (season < 0)).any():
+        raise TargetError("seasonality: needs 12 finite values >= 0 (months 1..12)")
+    if "hire_date" in annual:
+        season = season * ramp_factors(annual["hire_date"], year, ramp)
+    return np.ascontiguousarray(season)
+
+
+def _precisions(annual: pd.DataFrame, precision) -> np.ndarray:
+    """One rounding step per row: a number for all, or {measure: step} (default PRECISION)."""
+    if precision is not None and not isinstance(precision, Mapping):
+        step = np.full(len(annual), float(precision))
+    else:
+        measures = annual.get("measure", pd.Series("revenue", index=annual.index))
+        step = measures.map(PRECISION | dict(precision or {})).to_numpy(dtype="float64")
+        if np.isnan(step).any():
+            raise TargetError(f"precision: no precision for measure(s) "
+                              f"{sorted(set(measures[np.isnan(step)]))}")
+    if not (step > 0).all():
+        raise TargetError(f"precision: must be > 0, got {precision!r}")
+    return step
+
+
+# ------------------------------------------------------------------------------ auditing
+
+
+def full_years(history: pd.DataFrame, measure: str = "revenue") -> pd.DataFrame:
+    """Rep × year totals for the calendar years a rep has all 12 months of."""
+    frame = _history(history, measure)
+    by = frame.groupby(["rep_id", frame["month"].dt.year.rename("year")])[measure]
+    totals = by.agg(["sum", "size"])
+    return totals.loc[totals["size"] == 12, "sum"].unstack("year")
+
+
+def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None = None,
+                margin: float = 0.0) -> pd.DataFrame:
+    """Flags per rep and measure, for the calibration conversation before targets go out.
+
+    - not_achievable: the growth the target asks for is above the best year-on-year growth
+      the rep ever made (+ margin), i.e. outside their own track record;
+    - sandbagging: below what the rep did last year;
+    - ramp: a new or planned hire whose target is ramped (capacity < 1);
+    - missing_history: no full last year, so the target rests on peers, not the rep.
+    """
+    year = int(history["month"].dt.year.max()) + 1 if year is None else year
+    targets = targets.reset_index(drop=True)
+    measures = targets["measure"] if "measure" in targets else pd.Series("revenue",
+                                                                         targets.index)
+    pieces = []
+    for measure, rows in targets.groupby(measures, sort=False):  # a handful of measures
+        years = full_years(history, str(measure))
+        last = years.get(year - 1, pd.Series(dtype="float64")).reindex(rows["rep_id"])
+        growth = years / years.shift(axis=1) - 1
+        growth = growth.replace([np.inf, -np.inf], np.nan)
+        best = growth.max(axis=1).reindex(rows["rep_id"])
+        pieces.append(pd.DataFrame({"last_year": last.to_numpy(), "best_growth": best.to_numpy()},
+                                   index=rows.index))
+    audit = pd.concat(pieces).sort_index()
+    keep = [c for c in ("rep_id", "name", "region", "team", "status", "measure", "target")
+            if c in targets]
+    out = pd.concat([targets[keep], audit], axis=1)
+    out["required_growth"] = _ratio(out["target"].to_numpy(), out["last_year"].to_numpy()) - 1
+    capacity = targets.get("capacity", pd.Series(1.0, index=targets.index))
+    out["not_achievable"] = out["required_growth"] > out["best_growth"] + margin
+    out["sandbagging"] = out["target"] < out["last_year"]
+    out["ramp"] = (capacity < 1).to_numpy()
+    out["missing_history"] = out["last_year"].isna().to_numpy()
+    named = np.array([f.replace("_", " ") for f in FLAGS], dtype=object)
+    hits = out[list(FLAGS)].to_numpy()
+    out["flags"] = ["; ".join(named[row]) for row in hits]
+    return out
+
+
+def backtest(ds: Dataset, method: str | Sequence[str] = "history", year: int | None = None,
+             company_method: str = "growth", growth: float | None = None,
+             measure: str = "revenue", **allocate_kwargs) -> pd.DataFrame:
+    """Set targets as if it were a year earlier and compare with what reps then did.
+
+    History up to `year` (default: the last history year) is cut off; reps hired before it
+    are the roster, leavers during it still count as employed. For each allocation method:
+    the company error, the WAPE of rep targets against actuals (Σ|actual − target| /
+    Σ actual) and the share of reps who would have hit, both over reps with 12 months of
+    actuals in `year`.
+    """
+    year = ds.last_year if year is None else int(year)
+    start = pd.Timestamp(year, 1, 1)
+    past_history = ds.history[ds.history["month"] < start]
+    if past_history.empty:
+        raise TargetError(f"year: no history before {year} to backtest from")
+    roster = ds.roster[ds.roster["hire_date"] < start]
+    if "leave_date" in roster:
+        roster = roster[~(roster["leave_date"] < start)].assign(leave_date=pd.NaT)
+    past = Dataset(roster, past_history, source=f"{ds.source} before {year}")
+    total = company_target(past_history, year, growth=growth, method=company_method,
+                           measure=measure)
+    actual = full_years(ds.history[ds.history["month"].dt.year == year], measure)
+    actual = actual.get(year, pd.Series(dtype="float64"))
+    company_actual = ds.history.loc[ds.history["month"].dt.year == year, measure].sum()
+    rows = []
+    for name in [method] if isinstance(method, str) else method:  # a few methods, not reps
+        kwargs = allocate_kwargs | ({"blend": allocate_kwargs.get("blend")} if name == "blend"
+                                    else {"blend": None})
+        t = allocate_targets(past, total, method=name, measure=measure, year=year, **kwargs)
+        t = t.set_index("rep_id")["target"]
+        both = actual.index.intersection(t.index)
+        a, p = actual[both].to_numpy(), t[both].to_numpy()
+        rows.append({"method": name, "company_target": total, "company_actual": company_actual,
+                     "company_error": total / company_actual - 1 if company_actual else np.nan,
+                     "reps": len(both), "wape": np.abs(a - p).sum() / a.sum(),
+                     "hit_rate": float((a >= p).mean()) if len(both) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, n: int = 1000,
+                        seed: int = 0, market_sd: float = 0.05, tolerance: float = 0.10,
+                        band: tuple[float, float] = (0.6, 0.7)) -> pd.DataFrame:
+    """Simulated share of reps hitting target, overall and by region and team (one measure).
+
+    Each rep's plan-year result is their run-rate (targets['run_rate'] × capacity; peers'
+    median when missing) × exp(market + own), where `market` ~ Normal(median historical
+    growth, market_sd) is shared by everyone in a scenario and `own` is bootstrapped from
+    the reps' historical year-on-year log growth around that year's median. Rows: company,
+    each region and each team; `flag` says 'harder' or 'easier' when a group's expected
+    share is more than `tolerance` away from the company's. Practitioners aim for 60–70%.
+    """
+    if n < 1:
+        raise TargetError(f"n: need at least one scenario, got {n!r}")
+    if "measure" in targets and targets["measure"].nunique() > 1:
+        raise TargetError("targets: pass one measure at a time (filter targets['measure'])")
+    measure = str(targets["measure"].iloc[0]) if "measure" in targets else "revenue"
+    targets = targets[targets["target"] > 0].reset_index(drop=True)
+    if targets.empty:
+        raise TargetError("targets: no rep has a target above zero")
+    growth = full_years(history, measure)
+    logs = np.log(growth / growth.shift(axis=1)).replace([np.inf, -np.inf], np.nan)
+    yearly = logs.median()
+    own = (logs - yearly).stack().dropna().to_numpy()
+    if own.size == 0:
+        raise TargetError("history: needs two full years for some reps to learn how much "
+                          "results vary from year to year")
+    capacity = targets.get("capacity", pd.Series(1.0, index=targets.index))
+    rate = targets["run_rate"] if "run_rate" in targets else run_rate(
+        history, targets.set_index("rep_id")["hire_date"], int(history["month"].dt.year.max())
+        + 1, measure=measure).reset_index(drop=True)
+    base = _fill_by_team(targets, rate, "a run-rate") * capacity.to_numpy()
+    rng = np.random.default_rng(seed)
+    market = rng.normal(float(yearly.dropna().mean()), market_sd, n)
+    draws = rng.choice(own, size=(n, len(targets)))
+    hit = base[None, :] * np.exp(market[:, None] + draws) >= targets["target"].to_numpy()
+    rows = [_shares(hit, np.zeros(len(targets), int), ["company"], "company")]
+    for level in ("region", "team"):
+        if level in targets:
+            codes, names = pd.factorize(targets[level], sort=True)
+            rows.append(_shares(hit, codes, list(names), level))
+    out = pd.concat(rows, ignore_index=True)
+    company = out["expected_share"].iloc[0]
+    out["vs_company"] = out["expected_share"] - company
+    out["flag"] = np.select([out["vs_company"] < -tolerance, out["vs_company"] > tolerance],
+                            ["harder", "easier"], "")
+    out["in_band"] = out["expected_share"].between(*band)
+    return out
+
+
+def _shares(hit: np.ndarray, codes: np.ndarray, names: list, level: str) -> pd.DataFrame:
+    onehot = np.eye(len(names))[codes]
+    share = hit @ onehot / onehot.sum(0)
+    return pd.DataFrame({"level": level, "group": names, "reps": onehot.sum(0).astype(int),
+                         "expected_share": share.mean(0),
+                         "p10": np.quantile(share, 0.1, axis=0),
+                         "p90": np.quantile(share, 0.9, axis=0)})
+
+
+# --------------------------------------------------------------------- the whole plan
+
+
+@dataclass(frozen=True, eq=False)
+class TargetPlan:
+    """Everything notebook 01 shows and writes, from one call to `plan_targets`."""
+
+    year: int
+    totals: pd.Series  # company target per measure (before over-assignment)
+    targets: pd.DataFrame  # rep × measure, annual
+    monthly: pd.DataFrame  # rep × month × measure
+    phased: pd.DataFrame  # rep × period × measure at the chosen grain
+    season: pd.DataFrame  # index by region, columns 1..12
+
+
+def plan_targets(ds: Dataset, year: int | None = None, growth: float = 0.05,
+                 amount: Mapping[str, float] | None = None, company_method: str = "growth",
+                 method: str = "history", blend: Mapping[str, float] | None = None,
+                 over_assign: float = 0.0, ramp: Sequence[float] = DEFAULT_RAMP,
+                 planned_hires: int | Mapping[str, int] = 0, grain: str = "month",
+                 measures: Sequence[str] = MEASURES, seasonal: bool = True) -> TargetPlan:
+    """Company target → reps → periods for each measure: the notebook's (and widgets') call.
+
+    `amount` sets a measure's company total directly ({"revenue": 120e6}); `seasonal=False`
+    phases equally instead of by the region's season index.
+    """
+    year = ds.plan_year if year is None else int(year)
+    season = seasonality(ds, "revenue", by="region")
+    totals, frames = {}, []
+    for measure in measures:  # two measures, not reps
+        totals[measure] = company_target(ds.history, year, growth=growth, method=company_method,
+                                         amount=(amount or {}).get(measure), measure=measure)
+        frames.append(allocate_targets(ds, totals[measure], method=method, blend=blend,
+                                       over_assign=over_assign, ramp=ramp, year=year,
+                                       planned_hires=planned_hires, measure=measure))
+    targets = pd.concat(frames, ignore_index=True)
+    shape = season if seasonal else None
+    monthly = phase(targets, shape, year, "month", ramp=ramp)
+    phased = monthly if grain == "month" else phase(targets, shape, year, grain, ramp=ramp)
+    return TargetPlan(year, pd.Series(totals, name="company_target"), targets, monthly,
+                      phased, season)

@@ -1,0 +1,493 @@
+"""Target engine: exact sums at every level, sound methods, clear errors on bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers.data import from_frames
+from helpers.targets import (
+    DEFAULT_RAMP,
+    FLAGS,
+    METHODS,
+    TargetError,
+    allocate,
+    allocate_targets,
+    annual_totals,
+    backtest,
+    company_target,
+    expected_attainment,
+    phase,
+    plan_targets,
+    ramp_factors,
+    seasonality,
+    smart_audit,
+    working_weeks,
+)
+
+SEASON = np.array([0.8, 0.7, 1.0, 0.9, 1.0, 1.1, 0.9, 0.8, 1.0, 1.1, 1.2, 1.5])
+SEASON = SEASON * 12 / SEASON.sum()
+
+
+def units(values, precision):
+    return np.rint(np.asarray(values, dtype="float64") / precision).astype(np.int64)
+
+
+def company(levels: dict[str, float], years=(2024, 2025, 2026), growth=0.0, hires=None,
+            leavers=None, regions=("North", "South")) -> object:
+    """A tiny Dataset: rep i makes levels[rep]/12 × season × (1+growth)^k each month."""
+    reps = list(levels)
+    hires = hires or {}
+    roster = pd.DataFrame({
+        "rep_id": reps, "name": reps,
+        "region": [regions[i % len(regions)] for i in range(len(reps))],
+        "team": [f"{regions[i % len(regions)]} A" for i in range(len(reps))],
+        "manager_id": [f"M{i % len(regions)}" for i in range(len(reps))],
+        "hire_date": [hires.get(r, "2015-01-01") for r in reps], "level": "senior",
+        "leave_date": [(leavers or {}).get(r) for r in reps],
+        "territory_potential": [1000.0 * (i + 1) for i in range(len(reps))],
+    })
+    months = pd.date_range(f"{years[0]}-01-01", f"{years[-1]}-12-01", freq="MS")
+    rows = []
+    for rep in reps:
+        start = pd.Timestamp(hires.get(rep, "2015-01-01")).to_period("M").to_timestamp()
+        for m in months[months >= start]:
+            k = m.year - years[0]
+            rows.append({"rep_id": rep, "month": m,
+                         "revenue": round(levels[rep] / 12 * SEASON[m.month - 1]
+                                          * (1 + growth) ** k, 2),
+                         "deals_won": 2, "new_customers": 1, "customers_retained": 1,
+                         "customers_up_for_renewal": 1, "csat": 80.0, "sales_cycle_days": 30.0})
+    return from_frames(roster, pd.DataFrame(rows))
+
+
+# ------------------------------------------------------------------------------ allocate
+
+
+def test_allocate_gives_leftover_units_to_largest_remainders():
+    parts = allocate(100, pd.Series([0.5, 0.3, 0.2], index=list("abc")), precision=3)
+    # 100 is 33 units of 3; quotas 16.5, 9.9, 6.6 → floors 16, 9, 6 leave 2 units, which go
+    # to the two largest fractions (.9 and .6)
+    assert units(parts, 3).tolist() == [16, 10, 7]
+    assert parts.tolist() == [48, 30, 21]
+    assert list(parts.index) == list("abc")
+
+
+def test_allocate_classic_thirds_are_exact_to_the_cent():
+    parts = allocate(500_000, [1, 1, 1], precision=0.01)
+    assert sorted(parts.tolist()) == [166_666.66, 166_666.67, 166_666.67]
+    assert units(parts, 0.01).sum() == 50_000_000
+    assert parts.iloc[0] == 166_666.67  # ties go to the earlier position
+
+
+def test_allocate_zero_weight_gets_nothing():
+    parts = allocate(10, [0, 1, 1, 0], precision=1)
+    assert parts.tolist() == [0, 5, 5, 0]
+
+
+@pytest.mark.parametrize("weights, word", [
+    ([1, np.nan, 2], "weights"), ([1, -1], "weights"), ([0, 0, 0], "weights"),
+    ([], "weights"), ([1, np.inf], "weights"),
+])
+def test_allocate_rejects_bad_weights(weights, word):
+    with pytest.raises(TargetError, match=word):
+        allocate(100, weights)
+
+
+def test_allocate_rejects_bad_total_and_precision():
+    with pytest.raises(TargetError, match="total"):
+        allocate(-5, [1, 2])
+    with pytest.raises(TargetError, match="total"):
+        allocate(np.nan, [1, 2])
+    with pytest.raises(TargetError, match="precision"):
+        allocate(5, [1, 2], precision=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(total=st.floats(0, 1e10, allow_nan=False),
+       weights=st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=40)
+       .filter(lambda w: sum(w) > 0),
+       precision=st.sampled_from([0.01, 1.0, 5.0, 1000.0]))
+def test_allocate_properties(total, weights, precision):
+    parts = allocate(total, weights, precision)
+    got = units(parts, precision)
+    want = int(np.rint(total / precision))
+    assert got.sum() == want  # exact, in integer units
+    assert (got >= 0).all()
+    w = np.asarray(weights)
+    assert (got[w == 0] == 0).all()
+    quota = want * w / w.sum()
+    assert (np.abs(got - quota) < 1 + 1e-6).all()  # each part within one unit of its quota
+    assert allocate(total, weights, precision).equals(parts)  # deterministic
+
+
+# --------------------------------------------------------------------------- seasonality
+
+
+def test_seasonality_recovers_index_despite_partial_year_and_missing_month():
+    ds = company({"A": 120_000, "B": 240_000}, growth=0.2)
+    history = ds.history
+    history = history[~((history["month"].dt.year == 2024) & (history["month"].dt.month < 7))]
+    history = history[history["month"] != "2025-03-01"]
+    index = seasonality(history)
+    assert index.sum() == pytest.approx(12)
+    np.testing.assert_allclose(index.to_numpy(), SEASON, rtol=1e-3)
+    naive = history.groupby(history["month"].dt.month)["revenue"].sum()
+    assert not np.allclose(naive / naive.mean(), SEASON, rtol=1e-2)  # why the fit is needed
+
+
+def test_seasonality_by_region_one_index_per_group():
+    ds = company({"A": 120_000, "B": 240_000, "C": 60_000})
+    table = seasonality(ds, by="region")
+    assert list(table.index) == ["North", "South"]
+    np.testing.assert_allclose(table.sum(axis=1), 12)
+    np.testing.assert_allclose(table.to_numpy(), np.tile(SEASON, (2, 1)), rtol=1e-3)
+
+
+def test_seasonality_month_never_seen_is_neutral():
+    ds = company({"A": 120_000})
+    index = seasonality(ds.history[ds.history["month"].dt.month != 2])
+    assert index.sum() == pytest.approx(12)
+    assert index[2] == pytest.approx(1.0)
+    others = np.delete(SEASON, 1)
+    np.testing.assert_allclose(index.drop(2).to_numpy(), others / others.mean(), rtol=1e-3)
+
+
+def test_seasonality_errors_name_the_problem():
+    with pytest.raises(TargetError, match="history"):
+        seasonality(pd.DataFrame(columns=["rep_id", "month", "revenue"]))
+    ds = company({"A": 1.0})
+    with pytest.raises(TargetError, match="'quota'"):
+        seasonality(ds.history, measure="quota")
+    with pytest.raises(TargetError, match="by"):
+        seasonality(ds.history, by="region")
+
+
+# ------------------------------------------------------------------------ company target
+
+
+def test_company_target_methods():
+    ds = company({"A": 100_000, "B": 200_000}, growth=0.1)
+    totals = annual_totals(ds.history)
+    np.testing.assert_allclose(totals.to_numpy(), 300_000 * 1.1 ** np.arange(3), rtol=1e-6)
+    last = totals[2026]
+    assert company_target(ds.history, 2027, growth=0.05) == pytest.approx(last * 1.05)
+    assert company_target(ds.history, 2027) == pytest.approx(last)
+    weighted = company_target(ds.history, 2027, method="weighted", weights=(3, 1))
+    assert weighted == pytest.approx((3 * totals[2026] + totals[2025]) / 4)
+    assert company_target(ds.history, 2027, amount=1e6, growth=0.5) == 1e6
+    # geometric growth is convex, so a straight line through it lands a bit below 10%
+    trend = company_target(ds.history, 2027, method="trend")
+    assert last < trend < last * 1.1
+
+
+def test_company_target_trend_follows_a_straight_line_and_ignores_one_spike():
+    months = pd.date_range("2024-01-01", "2026-12-01", freq="MS")
+    level = 1000 + 10 * np.arange(len(months))
+    history = pd.DataFrame({"rep_id": "A", "month": months,
+                            "revenue": level * SEASON[months.month - 1]})
+    history.loc[5, "revenue"] *= 8  # a mega deal
+    want = ((1000 + 10 * np.arange(36, 48)) * SEASON).sum()
+    assert company_target(history, 2027, method="trend") == pytest.approx(want, rel=0.01)
+
+
+def test_company_target_annualises_a_partial_last_year():
+    ds = company({"A": 120_000}, years=(2025, 2026))
+    half = ds.history[ds.history["month"] < "2026-07-01"]
+    assert company_target(half, 2027) == pytest.approx(120_000, rel=1e-4)
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"growth": -1.5}, "growth"), ({"method": "magic"}, "method"),
+    ({"method": "weighted", "weights": (1, 1, 1, 1)}, "weights"),
+    ({"method": "weighted", "weights": (0, 0)}, "weights"), ({"amount": -1}, "amount"),
+])
+def test_company_target_bad_parameters(kwargs, word):
+    ds = company({"A": 1000.0})
+    with pytest.raises(TargetError, match=word):
+        company_target(ds.history, 2027, **kwargs)
+
+
+def test_company_target_needs_history():
+    ds = company({"A": 1000.0})
+    with pytest.raises(TargetError, match="history"):
+        company_target(ds.history.iloc[:0], 2027)
+    with pytest.raises(TargetError, match="2029"):
+        company_target(ds.history, 2030)
+
+
+# ------------------------------------------------------------------- allocate_targets
+
+
+def test_allocate_targets_sums_exactly_with_over_assignment(sample):
+    total = 123_456_789.01
+    out = allocate_targets(sample, total, over_assign=0.07)
+    assert units(out["target"], 0.01).sum() == round(total * 1.07 * 100)
+    assert out["rep_id"].is_unique
+    leavers = sample.roster.loc[sample.roster["leave_date"].notna(), "rep_id"]
+    assert not out["rep_id"].isin(leavers).any()
+    assert len(out) == sample.roster["leave_date"].isna().sum()
+
+
+def test_allocate_targets_history_method_follows_run_rate():
+    ds = company({"A": 100_000, "B": 300_000, "C": 200_000, "D": 400_000})
+    out = allocate_targets(ds, 1_000_000, precision=1)
+    assert out.set_index("rep_id")["target"].to_dict() == pytest.approx(
+        {"A": 100_000, "B": 300_000, "C": 200_000, "D": 400_000}, abs=1)
+
+
+@pytest.mark.parametrize("method", [*METHODS, "blend"])
+def test_allocate_targets_every_method_is_exact_and_non_negative(sample, method):
+    blend = {"history": 0.6, "potential": 0.4} if method == "blend" else None
+    out = allocate_targets(sample, 50_000_000, method=method, blend=blend)
+    assert units(out["target"], 0.01).sum() == 5_000_000_000
+    assert (out["target"] >= 0).all()
+
+
+def test_allocate_targets_region_and_team_splits_follow_weights():
+    ds = company({"A": 100_000, "B": 100_000, "C": 100_000, "D": 100_000})
+    out = allocate_targets(ds, 1_000, method="potential", precision=1)
+    # potentials 1000..4000: North (A, C) holds 4000 of 10000
+    assert out.groupby("region")["target"].sum().to_dict() == {"North": 400, "South": 600}
+
+
+def test_ramp_and_planned_hires():
+    ds = company({"A": 120_000, "B": 120_000, "C": 120_000}, hires={"C": "2027-03-15"})
+    out = allocate_targets(ds, 1_000_000, method="equal", planned_hires={"South A": 1},
+                           hire_month=7, ramp=(0.5,), precision=1).set_index("rep_id")
+    assert out.loc["C", "status"] == "new hire"
+    assert out.loc["C", "capacity"] == pytest.approx((0.5 + 9) / 12)
+    hire = out.loc["TBH001"]
+    assert hire["status"] == "planned hire" and hire["team"] == "South A"
+    assert hire["capacity"] == pytest.approx((0.5 + 5) / 12)
+    ratio = out["target"] / out["capacity"]  # equal method: same target per productive month
+    np.testing.assert_allclose(ratio, ratio.iloc[0], rtol=1e-4)
+    assert out["target"].sum() == 1_000_000
+
+
+def test_planned_hires_count_goes_to_smallest_teams_first():
+    ds = company({"A": 1.0, "B": 1.0, "C": 1.0})  # North A has 2 reps, South A 1
+    out = allocate_targets(ds, 100, method="equal", planned_hires=1)
+    assert out.loc[out["status"] == "planned hire", "team"].tolist() == ["South A"]
+
+
+def test_ramp_factors_by_tenure_month():
+    hired = pd.Series(pd.to_datetime(["2026-11-20", "2027-04-01", "2020-01-01", "2028-01-01"]))
+    table = ramp_factors(hired, 2027, (0.25, 0.5, 0.75))
+    assert table[0, :3].tolist() == [0.75, 1, 1]  # Nov = month 1, Dec = 2, Jan = 3
+    assert table[1, :7].tolist() == [0, 0, 0, 0.25, 0.5, 0.75, 1]
+    assert (table[2] == 1).all() and (table[3] == 0).all()
+    with pytest.raises(TargetError, match="ramp"):
+        ramp_factors(hired, 2027, (1.5,))
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"method": "nope"}, "method"), ({"method": "blend"}, "blend"),
+    ({"method": "blend", "blend": {"luck": 1}}, "blend"), ({"over_assign": -0.1}, "over_assign"),
+    ({"planned_hires": {"Atlantis": 2}}, "planned_hires"), ({"planned_hires": -1},
+                                                            "planned_hires"),
+    ({"total": -1}, "total"),
+])
+def test_allocate_targets_bad_parameters(sample, kwargs, word):
+    kwargs = {"total": 1e6} | kwargs
+    with pytest.raises(TargetError, match=word):
+        allocate_targets(sample, **kwargs)
+
+
+def test_potential_needs_the_roster_column(sample):
+    ds = from_frames(sample.roster.drop(columns="territory_potential"), sample.history)
+    with pytest.raises(TargetError, match="territory_potential"):
+        allocate_targets(ds, 1e6, method="potential")
+
+
+def test_new_customers_are_whole_numbers(sample):
+    out = allocate_targets(sample, 2_000.4, measure="new_customers")
+    assert (out["target"] == out["target"].round()).all()
+    assert out["target"].sum() == 2_000
+
+
+# -------------------------------------------------------------------------------- phasing
+
+
+def test_phase_classic_equal_split_is_exact_to_the_cent():
+    annual = pd.DataFrame({"rep_id": ["A"], "target": [2_000_000.0]})
+    quarters = phase(annual, None, 2027, "quarter", precision=0.01)
+    assert quarters["target"].tolist() == [500_000.0] * 4
+    months = phase(annual, None, 2027, "month", precision=0.01)
+    assert set(months["target"]) == {166_666.67, 166_666.66}
+    assert (units(months.groupby("quarter")["target"].sum(), 0.01) == 50_000_000).all()
+    weeks = phase(annual, None, 2027, "week", precision=0.01)
+    by_month = units(weeks["target"], 0.01).reshape(-1)
+    assert pd.Series(by_month).groupby(weeks["month"].to_numpy()).sum().tolist() == \
+        units(months["target"], 0.01).tolist()
+    # February 2027 is exactly four Mon–Fri weeks: the textbook ~41,666.67 a week
+    february = weeks[weeks["month"] == "2027-02-01"]["target"]
+    assert sorted(february) == [41_666.66, 41_666.67, 41_666.67, 41_666.67]
+    # every piece is within a cent of its month's share by working days
+    month_total = weeks["month"].map(months.set_index("month")["target"])
+    month_days = weeks.groupby("month")["working_days"].transform("sum")
+    share = month_total * weeks["working_days"] / month_days
+    assert (np.abs(weeks["target"] - share) < 0.01 + 1e-9).all()
+
+
+def test_working_weeks_split_straddling_weeks():
+    pieces = working_weeks(2027)
+    assert pieces["working_days"].sum() == 261  # Mon–Fri days of 2027
+    straddle = pieces[pieces["week_start"] == pd.Timestamp("2027-03-29")]
+    assert straddle["month"].dt.month.tolist() == [3, 4]
+    assert straddle["working_days"].tolist() == [3, 2]  # Mon–Wed in March, Thu–Fri April
+    assert pieces.iloc[0]["week_start"] == pd.Timestamp("2026-12-28")
+    holiday = working_weeks(2027, holidays=["2027-01-01"])
+    assert holiday["working_days"].sum() == 260
+
+
+@settings(max_examples=60, deadline=None)
+@given(targets=st.lists(st.floats(0, 5e6, allow_nan=False), min_size=1, max_size=8),
+       season=st.lists(st.floats(0.01, 3), min_size=12, max_size=12),
+       hire_month=st.integers(1, 12), precision=st.sampled_from([0.01, 1.0]),
+       grain_seed=st.integers(0, 2**31))
+def test_phase_properties(targets, season, hire_month, precision, grain_seed):
+    n = len(targets)
+    annual = pd.DataFrame({
+        "rep_id": [f"R{i}" for i in range(n)], "target": targets,
+        "hire_date": [pd.Timestamp(2027, hire_month, 1) if i == 0 else pd.Timestamp(2020, 1, 1)
+                      for i in range(n)]})
+    index = pd.Series(season, index=range(1, 13))
+    want = units(targets, precision)
+    per = {}
+    for grain in ("quarter", "month", "week"):
+        out = phase(annual, index, 2027, grain, precision=precision, ramp=(0.5,))
+        got = units(out["target"], precision)
+        assert (got >= 0).all()
+        assert np.array_equal(pd.Series(got).groupby(out["rep_id"].to_numpy(), sort=False)
+                              .sum().to_numpy(), want)
+        per[grain] = out.assign(u=got)
+    monthly = per["month"].groupby(["rep_id", "month"])["u"].sum()
+    weekly = per["week"].groupby(["rep_id", "month"])["u"].sum()
+    assert weekly.reindex(monthly.index, fill_value=0).equals(monthly)  # months stay exact
+    quarterly = per["month"].groupby(["rep_id", "quarter"])["u"].sum()
+    assert quarterly.equals(per["quarter"].set_index(["rep_id", "quarter"])["u"])
+    before_hire = per["month"][(per["month"]["rep_id"] == "R0")
+                               & (per["month"]["month"].dt.month < hire_month)]
+    assert (before_hire["u"] == 0).all()  # no target before the hire date
+    again = phase(annual, index, 2027, "week", precision=precision, ramp=(0.5,))
+    assert again.equals(per["week"].drop(columns="u"))
+
+
+def test_phase_seasonality_by_region_and_ramp_shape():
+    annual = pd.DataFrame({"rep_id": ["A", "B"], "region": ["N", "S"],
+                           "target": [1200.0, 1200.0],
+                           "hire_date": pd.to_datetime(["2020-01-01", "2027-01-01"])})
+    season = pd.DataFrame([np.ones(12), SEASON], index=["N", "S"], columns=range(1, 13))
+    out = phase(annual, season, 2027, "month", precision=1e-6, ramp=(0.5,))
+    a = out[out["rep_id"] == "A"]["target"].to_numpy()
+    b = out[out["rep_id"] == "B"]["target"].to_numpy()
+    np.testing.assert_allclose(a, 100, atol=1e-5)
+    shape = SEASON * np.r_[0.5, np.ones(11)]
+    np.testing.assert_allclose(b, 1200 * shape / shape.sum(), atol=1e-5)
+
+
+def test_phase_per_measure_precision(sample):
+    plan = plan_targets(sample, grain="week")
+    nc = plan.phased[plan.phased["measure"] == "new_customers"]["target"]
+    assert (nc == nc.round()).all()
+    for frame in (plan.monthly, plan.phased):
+        sums = frame.groupby(["rep_id", "measure"])["target"].sum()
+        annual = plan.targets.set_index(["rep_id", "measure"])["target"]
+        np.testing.assert_array_equal(units(sums.reindex(annual.index), 0.01),
+                                      units(annual, 0.01))
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"grain": "day"}, "grain"), ({"year": None}, "year"), ({"precision": -1}, "precision"),
+    ({"seasonality": pd.Series([1.0] * 11 + [np.nan], index=range(1, 13))}, "seasonality"),
+])
+def test_phase_bad_parameters(kwargs, word):
+    annual = pd.DataFrame({"rep_id": ["A"], "target": [10.0]})
+    with pytest.raises(TargetError, match=word):
+        phase(annual, **({"year": 2027} | kwargs))
+
+
+def test_phase_rejects_target_without_capacity():
+    annual = pd.DataFrame({"rep_id": ["A"], "target": [10.0],
+                           "hire_date": [pd.Timestamp("2028-01-01")]})
+    with pytest.raises(TargetError, match="zero weights"):
+        phase(annual, None, 2027)
+
+
+# ------------------------------------------------------------------- audit and checks
+
+
+def test_smart_audit_flags():
+    ds = company({"A": 100_000, "B": 100_000, "C": 100_000}, growth=0.1,
+                 hires={"C": "2026-05-01"})
+    targets = pd.DataFrame({"rep_id": ["A", "B", "C", "TBH001"],
+                            "target": [150_000.0, 90_000.0, 80_000.0, 50_000.0],
+                            "capacity": [1.0, 1.0, 1.0, 0.5]})
+    audit = smart_audit(targets, ds.history).set_index("rep_id")
+    assert audit.loc["A", "required_growth"] == pytest.approx(150 / 121 - 1, rel=1e-4)
+    assert audit.loc["A", "best_growth"] == pytest.approx(0.1, rel=1e-4)
+    assert audit.loc["A", "flags"] == "not achievable"
+    assert audit.loc["B", "flags"] == "sandbagging"
+    assert audit.loc["C", "flags"] == "missing history"
+    assert audit.loc["TBH001", "flags"] == "ramp; missing history"
+    assert list(audit.columns[-5:]) == [*FLAGS, "flags"]
+
+
+def test_backtest_on_a_steady_company_is_perfect_with_the_history_method():
+    ds = company({"A": 100_000, "B": 200_000, "C": 300_000})
+    result = backtest(ds, ["history", "equal"]).set_index("method")
+    assert result.loc["history", "wape"] == pytest.approx(0, abs=1e-6)
+    assert result.loc["history", "hit_rate"] == pytest.approx(1 / 3, abs=1 / 3)
+    assert result.loc["equal", "wape"] == pytest.approx(200_000 / 600_000, rel=1e-4)
+    assert result.loc["equal", "hit_rate"] == pytest.approx(1 / 3)
+    assert result["company_error"].abs().max() < 1e-6
+
+
+def test_backtest_needs_earlier_history():
+    ds = company({"A": 1.0}, years=(2026,))
+    with pytest.raises(TargetError, match="year"):
+        backtest(ds)
+
+
+def test_expected_attainment_tracks_difficulty(sample):
+    targets = allocate_targets(sample, company_target(sample.history, 2027, growth=0.0))
+    easy = expected_attainment(targets.assign(target=targets["target"] * 0.5), sample.history)
+    hard = expected_attainment(targets.assign(target=targets["target"] * 2.0), sample.history)
+    assert easy["expected_share"].iloc[0] > 0.9 > 0.1 > hard["expected_share"].iloc[0]
+    north = targets["region"] == "North"
+    skewed = targets.assign(target=targets["target"].where(~north, targets["target"] * 1.3))
+    out = expected_attainment(skewed, sample.history, n=500, seed=1).set_index("group")
+    assert out.loc["North", "flag"] == "harder"
+    assert out.loc["North", "expected_share"] < out.loc["company", "expected_share"]
+    again = expected_attainment(skewed, sample.history, n=500, seed=1).set_index("group")
+    assert again.equals(out)
+    assert ((out["p10"] <= out["expected_share"]) & (out["expected_share"] <= out["p90"])).all()
+
+
+def test_expected_attainment_bad_inputs(sample):
+    targets = allocate_targets(sample, 1e6)
+    with pytest.raises(TargetError, match="n"):
+        expected_attainment(targets, sample.history, n=0)
+    both = pd.concat([targets, targets.assign(measure="new_customers")])
+    with pytest.raises(TargetError, match="measure"):
+        expected_attainment(both, sample.history)
+    one_year = sample.history[sample.history["month"].dt.year == 2026]
+    with pytest.raises(TargetError, match="history"):
+        expected_attainment(targets, one_year)
+
+
+def test_plan_targets_totals_and_default_ramp(sample):
+    plan = plan_targets(sample, growth=0.04, over_assign=0.1, planned_hires=2)
+    assert plan.year == 2027
+    for measure, total in plan.totals.items():
+        got = plan.targets.loc[plan.targets["measure"] == measure, "target"]
+        step = 0.01 if measure == "revenue" else 1.0
+        assert units(got, step).sum() == round(total * 1.1 / step)
+    hires = plan.targets[plan.targets["status"] == "planned hire"]
+    assert len(hires) == 4  # 2 per measure
+    assert hires["capacity"].iloc[0] == pytest.approx((sum(DEFAULT_RAMP) + 12
+                                                       - len(DEFAULT_RAMP)) / 12)
