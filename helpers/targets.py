@@ -376,18 +376,17 @@ def _plan_roster(ds: Dataset, year: int, planned_hires, hire_month: int) -> pd.D
 
 
 def _planned(reps: pd.DataFrame, planned_hires) -> pd.Series:
-    if isinstance(planned_hires, Mapping):
-        unknown = set(planned_hires) - set(reps["team"])
-        if unknown:
-            raise TargetError(f"planned_hires: unknown team(s) {sorted(unknown)}")
-        counts = pd.Series(planned_hires, dtype="int64")
-    else:
+    """Team of each planned hire: {team: count}, or a count dealt to the smallest teams first."""
+    if not isinstance(planned_hires, Mapping):
         n = int(planned_hires)
         if n < 0:
             raise TargetError(f"planned_hires: must be >= 0, got {planned_hires!r}")
-        size = reps.groupby("team").size().sort_index(kind="stable").sort_values(kind="stable")
-        counts = pd.Series(np.arange(n), dtype="int64").groupby(
-            np.arange(n) % len(size)).size().set_axis(size.index[: min(n, len(size))])
+        size = reps.groupby("team").size().sort_index().sort_values(kind="stable")
+        return pd.Series(size.index[np.arange(n) % len(size)], dtype="string")
+    unknown = set(planned_hires) - set(reps["team"])
+    if unknown:
+        raise TargetError(f"planned_hires: unknown team(s) {sorted(unknown)}")
+    counts = pd.Series(planned_hires, dtype="int64")
     if (counts < 0).any():
         raise TargetError(f"planned_hires: counts must be >= 0, got {dict(counts)}")
     return pd.Series(np.repeat(counts.index.to_numpy(), counts.to_numpy()), dtype="string")
@@ -420,7 +419,8 @@ def _basis(reps: pd.DataFrame, method: str, blend) -> np.ndarray:
 def _fill_by_team(reps: pd.DataFrame, values: pd.Series, what: str) -> np.ndarray:
     """Missing values take the team median, then the company median."""
     values = values.astype("float64")
-    filled = values.fillna(values.groupby(reps["team"]).transform("median"))
+    team = reps["team"] if "team" in reps else pd.Series(0, index=reps.index)
+    filled = values.fillna(values.groupby(team).transform("median"))
     filled = filled.fillna(values.median())
     if filled.isna().all():
         raise TargetError(f"no rep has {what}; choose another method")
@@ -620,9 +620,8 @@ def backtest(ds: Dataset, method: str | Sequence[str] = "history", year: int | N
     company_actual = ds.history.loc[ds.history["month"].dt.year == year, measure].sum()
     rows = []
     for name in [method] if isinstance(method, str) else method:  # a few methods, not reps
-        kwargs = allocate_kwargs | ({"blend": allocate_kwargs.get("blend")} if name == "blend"
-                                    else {"blend": None})
-        t = allocate_targets(past, total, method=name, measure=measure, year=year, **kwargs)
+        t = allocate_targets(past, total, method=name, measure=measure, year=year,
+                             **allocate_kwargs)
         t = t.set_index("rep_id")["target"]
         both = actual.index.intersection(t.index)
         a, p = actual[both].to_numpy(), t[both].to_numpy()
