@@ -1,0 +1,457 @@
+"""Grading engine: KPIs by hand, scales, weights, cut lines, margins, gates, stability."""
+
+from __future__ import annotations
+
+import jenkspy
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from scipy.special import ndtr
+
+from helpers.data import from_frames, load_sample
+from helpers.grading import (
+    PRESETS,
+    GradingError,
+    adjust_raters,
+    assign,
+    composite,
+    explain,
+    grade,
+    gvf,
+    kpis,
+    levels_of,
+    natural_breaks,
+    normalize,
+    stability,
+    thresholds,
+    transition_matrix,
+)
+from helpers.schema import LEVELS
+
+SHARES = (0.1, 0.2, 0.4, 0.2, 0.1)
+
+
+# ------------------------------------------------------------------------------ fixtures
+
+
+def tiny(quota: bool = True):
+    """Three reps in 2026: A full year, B hired in July, C left in March (not graded)."""
+    roster = pd.DataFrame({
+        "rep_id": ["A", "B", "C"], "name": ["a", "b", "c"], "region": ["N", "N", "S"],
+        "team": ["N1", "N1", "S1"], "manager_id": ["M1", "M1", "M2"],
+        "hire_date": ["2020-01-01", "2026-07-01", "2019-01-01"],
+        "level": ["senior", "junior", "top"], "leave_date": [None, None, "2026-03-15"],
+    })
+    rows = []
+    for m in range(1, 13):
+        rows.append(("A", f"2026-{m:02d}-01", 100.0, 2, 1, 3, 4, 80.0 if m != 5 else None,
+                     30.0, 120.0))
+    for m in range(7, 13):
+        rows.append(("B", f"2026-{m:02d}-01", 50.0, 1, 2, 1, 1, 90.0, 60.0, 50.0))
+    for m in range(1, 4):
+        rows.append(("C", f"2026-{m:02d}-01", 999.0, 1, 1, 1, 1, 50.0, 10.0, 10.0))
+    for m in range(1, 13):  # 2025, for A's baseline
+        rows.append(("A", f"2025-{m:02d}-01", 80.0, 1, 1, 1, 1, 70.0, 40.0, 100.0))
+    history = pd.DataFrame(rows, columns=[
+        "rep_id", "month", "revenue", "deals_won", "new_customers", "customers_retained",
+        "customers_up_for_renewal", "csat", "sales_cycle_days", "quota"])
+    if not quota:
+        history = history.drop(columns="quota")
+    reviews = pd.DataFrame({
+        "rep_id": ["A", "A", "B", "A"], "period": ["2026H1", "2026H2", "2026H2", "2025H2"],
+        "rater_id": ["M1"] * 4, "product_knowledge": [4.0, 3.0, 2.0, 1.0],
+        "collaboration": [5.0, 5.0, 3.0, 1.0]})
+    return from_frames(roster, history, reviews)
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load_sample()
+
+
+@pytest.fixture(scope="module")
+def sample_kpis(ds):
+    return kpis(ds)
+
+
+# ---------------------------------------------------------------------------------- KPIs
+
+
+def test_kpis_by_hand():
+    k = kpis(tiny(), 2026)
+    assert list(k.index) == ["A", "B"]  # C left in March: not graded
+    a, b = k.loc["A"], k.loc["B"]
+    assert a["revenue"] == 1200 and b["revenue"] == 50 * 6 * 12 / 6  # B pro-rated to a year
+    assert a["attainment"] == pytest.approx(1200 / 1440)
+    assert b["new_customers"] == 2 * 6 * 2
+    assert a["retention"] == pytest.approx(3 / 4) and b["retention"] == 1.0
+    assert a["csat"] == pytest.approx(80.0)  # the month with no survey is skipped
+    assert a["sales_cycle"] == pytest.approx(30.0)
+    assert a["product_knowledge"] == 3.5 and a["collaboration"] == 5.0  # 2025 review excluded
+    assert b["months"] == 6 and a["months"] == 12
+    assert b["tenure_years"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_kpis_without_quota_use_own_baseline():
+    k = kpis(tiny(quota=False), 2026)
+    assert k.loc["A", "attainment"] == pytest.approx(100 / 80)  # monthly rate vs 2025
+    assert np.isnan(k.loc["B", "attainment"])  # no history before: no baseline
+
+
+def test_kpis_for_a_half_year_and_bad_period():
+    k = kpis(tiny(), "2026H1")
+    assert list(k.index) == ["A"]
+    assert k.loc["A", "product_knowledge"] == 4.0
+    with pytest.raises(GradingError, match="period='26-H7'"):
+        kpis(tiny(), "26-H7")
+    with pytest.raises(GradingError, match="period=2030: no history"):
+        kpis(tiny(), 2030)
+
+
+def test_sample_kpis_are_plausible(sample_kpis):
+    assert sample_kpis["retention"].between(0, 1).all()
+    assert sample_kpis["csat"].between(0, 100).all()
+    assert (sample_kpis["revenue"] > 0).all()
+
+
+# ------------------------------------------------------------------------------ normalise
+
+
+def test_percentile_zscore_minmax_robust_by_hand():
+    k = pd.DataFrame({"revenue": [1.0, 2.0, 3.0, 10.0], "sales_cycle": [40.0, 30.0, 20.0, 10.0]},
+                     index=list("abcd"))
+    p = normalize(k, "percentile")
+    assert p["revenue"].tolist() == [0.125, 0.375, 0.625, 0.875]
+    assert p["sales_cycle"].tolist() == [0.125, 0.375, 0.625, 0.875]  # fewer days is better
+    m = normalize(k, "minmax")
+    assert m["revenue"].tolist() == pytest.approx([0, 1 / 9, 2 / 9, 1])
+    z = normalize(k, "zscore")
+    x = k["revenue"].to_numpy()
+    assert z["revenue"].to_numpy() == pytest.approx(ndtr((x - x.mean()) / x.std()))
+    r = normalize(k, "robust")
+    med, mad = 2.5, 1.4826 * 1.0  # |x - 2.5| = 1.5, .5, .5, 7.5 -> median 1.0
+    assert r["revenue"].to_numpy() == pytest.approx(ndtr((x - med) / mad))
+
+
+def test_normalize_ties_missing_groups_and_territory():
+    k = pd.DataFrame({"revenue": [5.0, 5.0, np.nan, 1.0]}, index=list("abcd"))
+    p = normalize(k)
+    assert p.loc["a", "revenue"] == p.loc["b", "revenue"] == pytest.approx((2.5 - 0.5) / 3)
+    assert np.isnan(p.loc["c", "revenue"])
+    k = pd.DataFrame({"revenue": [10.0, 20.0, 1.0, 2.0]}, index=list("abcd"))
+    region = pd.Series(["N", "N", "W", "W"], index=list("abcd"), name="region")
+    assert normalize(k, by=region)["revenue"].tolist() == [0.25, 0.75, 0.25, 0.75]
+    potential = pd.Series([10.0, 10.0, 1.0, 1.0], index=list("abcd"))
+    adjusted = normalize(k, "minmax", territory=potential)["revenue"]
+    assert adjusted["d"] == adjusted["b"] == 1.0  # 2 in a tenth of the territory = 20
+
+
+def test_normalize_bad_inputs_name_the_key():
+    k = pd.DataFrame({"revenue": [1.0, 2.0]}, index=["a", "b"])
+    with pytest.raises(GradingError, match="method='rank'"):
+        normalize(k, "rank")
+    with pytest.raises(GradingError, match="by \\(region\\): no value for rep\\(s\\) b"):
+        normalize(k, by=pd.Series({"a": "N"}, name="region"))
+    with pytest.raises(GradingError, match="directions\\['revenue'\\]=2"):
+        normalize(k, directions={"revenue": 2})
+    with pytest.raises(GradingError, match="territory"):
+        normalize(k, territory=pd.Series({"a": 1.0, "b": 0.0}))
+
+
+# ------------------------------------------------------------------------------ composite
+
+
+def test_composite_by_hand_and_missing_kpi_reweighting():
+    n = pd.DataFrame({"revenue": [1.0, 0.5], "csat": [0.0, np.nan]}, index=["a", "b"])
+    score = composite(n, {"revenue": 0.75, "csat": 0.25})
+    assert score["a"] == pytest.approx(75.0)
+    assert score["b"] == pytest.approx(50.0)  # no CSAT: revenue carries all the weight
+
+
+@pytest.mark.parametrize("weights, message", [
+    ({"revenue": 0.5, "csat": 0.4}, "weights: sum to 0.9"),
+    ({"revenue": 1.2, "csat": -0.2}, "weights\\['csat'\\]=-0.2"),
+    ({"revenue": 0.5, "bonus": 0.5}, "weights\\['bonus'\\]: not a KPI"),
+])
+def test_weights_are_validated(weights, message):
+    n = pd.DataFrame({"revenue": [1.0], "csat": [0.0]}, index=["a"])
+    with pytest.raises(GradingError, match=message):
+        composite(n, weights)
+
+
+def test_rep_with_no_weighted_data_is_an_error():
+    n = pd.DataFrame({"revenue": [1.0, 0.5], "csat": [0.2, np.nan]}, index=["a", "b"])
+    with pytest.raises(GradingError, match="rep\\(s\\) b have no value"):
+        composite(n, {"revenue": 0.0, "csat": 1.0})
+
+
+def test_presets_sum_to_one():
+    for name, weights in PRESETS.items():
+        assert sum(weights.values()) == pytest.approx(1.0), name
+
+
+# ----------------------------------------------------------------------------- thresholds
+
+
+def test_fixed_cutoffs_and_gvf_by_hand():
+    scores = pd.Series([10.0, 20.0, 30.0, 70.0, 80.0, 90.0])
+    t = thresholds(scores, "fixed", levels=("low", "high"), cutoffs=[50])
+    assert t.counts.tolist() == [3, 3]
+    # total SS = 6800 - ... : mean 50, deviations 40,30,20,20,30,40 -> 2*(1600+900+400)=5800
+    # within: each class has mean 20 / 80 and SS 200 -> GVF = 1 - 400/5800
+    assert t.gvf == pytest.approx(1 - 400 / 5800)
+    assert gvf(scores, [50]) == t.gvf
+    with pytest.raises(GradingError, match="cutoffs: method 'fixed' needs 1"):
+        thresholds(scores, "fixed", levels=("low", "high"))
+    with pytest.raises(GradingError, match="increasing"):
+        thresholds(scores, "fixed", levels=("a", "b", "c"), cutoffs=[50, 40])
+
+
+def test_forced_distribution_hits_shares():
+    scores = pd.Series(np.linspace(0, 100, 100))
+    t = thresholds(scores, "quantile", shares=SHARES)
+    assert t.counts.tolist() == [10, 20, 40, 20, 10]
+    assert t.table()["reps"].sum() == 100
+
+
+def test_forced_distribution_keeps_ties_together_deterministically():
+    scores = pd.Series([1.0, 2.0, 3.0, 3.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    t = thresholds(scores, "quantile", levels=("low", "high"), shares=(0.3, 0.7))
+    # the line falls inside the tie at 3 (two of three would sit above): the tie goes up
+    assert t.counts.tolist() == [2, 8]
+    t = thresholds(scores, "quantile", levels=("low", "high"), shares=(0.4, 0.6))
+    assert t.counts.tolist() == [5, 5]  # two of three below: the tie goes down
+    shuffled = scores.sample(frac=1, random_state=1)
+    assert thresholds(shuffled, "quantile", levels=("low", "high"),
+                      shares=(0.4, 0.6)).cutoffs == t.cutoffs
+
+
+def test_bad_shares_and_methods_name_the_key():
+    scores = pd.Series([1.0, 2.0, 3.0])
+    with pytest.raises(GradingError, match="shares="):
+        thresholds(scores, "quantile", shares=(0.5, 0.6, 0, 0, 0))
+    with pytest.raises(GradingError, match="method='median'"):
+        thresholds(scores, "median")
+    with pytest.raises(GradingError, match="levels=5: need 1 <= levels <= .* \\(3\\)"):
+        thresholds(scores, "jenks")
+    with pytest.raises(GradingError, match="scores: need a score for every rep"):
+        thresholds(pd.Series([1.0, np.nan]), "quantile", levels=("a", "b"))
+
+
+def test_natural_breaks_simple_and_k_too_large():
+    assert natural_breaks([1, 2, 3, 10, 11, 12, 30, 31], 3) == [1, 3, 12, 31]
+    with pytest.raises(GradingError, match="k=4: need 1 <= k <= the number of distinct"):
+        natural_breaks([1, 1, 2, 2, 3], 4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 10_000), min_size=3, max_size=80), st.integers(2, 6),
+       st.sampled_from([7, 100, 10_000]))
+def test_natural_breaks_equal_jenkspy(values, k, spread):
+    x = np.array(values, dtype=float) % spread / 100  # small spreads give many ties
+    assume(len(set(x)) >= k)
+    assert natural_breaks(x, k) == [float(b) for b in jenkspy.jenks_breaks(x, n_classes=k)]
+
+
+def test_natural_breaks_equal_jenkspy_on_random_scores():
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.normal(30, 5, 200), rng.normal(60, 4, 150), rng.normal(85, 3, 50)])
+    for k in (2, 3, 5, 7):
+        assert natural_breaks(x, k) == [float(b) for b in jenkspy.jenks_breaks(x, n_classes=k)]
+
+
+def test_data_driven_methods_find_separated_clusters():
+    x = pd.Series([1.0, 1.1, 1.2, 5.0, 5.1, 5.2, 9.0, 9.1, 9.3])
+    for method in ("jenks", "kmeans", "gmm"):
+        t = thresholds(x, method, levels=("a", "b", "c"))
+        assert t.counts.tolist() == [3, 3, 3], method
+        assert t.gvf > 0.99
+
+
+def test_kmeans_never_beats_exact_jenks():
+    rng = np.random.default_rng(3)
+    x = pd.Series(rng.gamma(2.0, 10.0, 300))
+    assert thresholds(x, "jenks").gvf >= thresholds(x, "kmeans").gvf - 1e-12
+
+
+score_lists = st.lists(st.floats(0, 100, allow_nan=False), min_size=10, max_size=120)
+
+
+@settings(max_examples=60, deadline=None)
+@given(score_lists, st.sampled_from(["quantile", "jenks", "kmeans", "gmm"]))
+def test_levels_monotone_in_score_and_order_free(values, method):
+    scores = pd.Series(values)
+    assume(method == "quantile" or scores.nunique() >= len(LEVELS))
+    t = thresholds(scores, method, shares=SHARES if method == "quantile" else None)
+    order = np.argsort(scores.to_numpy(), kind="stable")
+    assert np.all(np.diff(levels_of(scores.to_numpy()[order], t.cutoffs)) >= 0)
+    again = thresholds(scores.sample(frac=1, random_state=0).reset_index(drop=True), method,
+                       shares=SHARES if method == "quantile" else None)
+    assert again.cutoffs == t.cutoffs  # deterministic, independent of row order
+    assert t.counts.sum() == len(scores)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 100, allow_nan=False), min_size=5, max_size=200, unique=True),
+       st.lists(st.integers(0, 10), min_size=5, max_size=5).filter(lambda w: sum(w) > 0))
+def test_counts_match_shares_when_scores_are_distinct(values, raw):
+    shares = np.array(raw) / sum(raw)
+    t = thresholds(pd.Series(values), "quantile", shares=shares)
+    target = shares * len(values)
+    assert t.counts.sum() == len(values)
+    assert np.all(np.abs(t.counts.to_numpy() - target) < 1)  # largest remainder
+
+
+# --------------------------------------------------------------------------------- assign
+
+
+def test_assign_hysteresis_margins():
+    scores = pd.Series([61.0, 64.0, 57.0, 54.0], index=list("abcd"))
+    current = pd.Series(["intermediate", "intermediate", "senior", "senior"], index=list("abcd"))
+    cuts = [40, 60, 80, 90]
+    out = assign(scores, cuts, current=current, hysteresis=3)
+    # a: 61 is over the senior line by 1 (< 3): stays; b: by 4: promoted
+    # c: 57 is under by 3 (not more): stays; d: under by 6: demoted
+    assert out["proposed"].tolist() == ["intermediate", "senior", "senior", "intermediate"]
+    assert out["change"].tolist() == ["same", "promotion", "same", "demotion"]
+    assert out.loc["a", "note"].startswith("3-point margin")
+    plain = assign(scores, cuts)
+    assert plain["proposed"].tolist() == ["senior", "senior", "intermediate", "intermediate"]
+
+
+def test_assign_gates_block_promotion_but_never_demote():
+    idx = list("abc")
+    scores = pd.Series([95.0, 95.0, 95.0], index=idx)
+    facts = pd.DataFrame({"tenure_years": [1.0, 3.0, 1.0], "csat": [90.0, 70.0, 90.0]},
+                         index=idx)
+    rules = {"senior": {"tenure_years": 2}, "top": {"csat": 80}}
+    out = assign(scores, [40, 60, 80, 90], rules=rules, facts=facts)
+    assert out["proposed"].tolist() == ["intermediate", "principal", "intermediate"]
+    assert out.loc["a", "note"] == "gate for senior not met"
+    current = pd.Series(["junior", "junior", "principal"], index=idx)
+    out = assign(scores, [40, 60, 80, 90], current=current, rules=rules, facts=facts)
+    assert out.loc["c", "proposed"] == "principal"  # fails a gate but was already there
+    with pytest.raises(GradingError, match="rules\\['boss'\\]: not a level"):
+        assign(scores, [40, 60, 80, 90], rules={"boss": {"csat": 1}}, facts=facts)
+    with pytest.raises(GradingError, match="rules\\['senior'\\]\\['age'\\]: no such column"):
+        assign(scores, [40, 60, 80, 90], rules={"senior": {"age": 1}}, facts=facts)
+    lower = assign(scores, [40, 60, 80, 90], rules={"top": {"csat": ("<=", 80)}}, facts=facts)
+    assert lower["proposed"].tolist() == ["principal", "top", "principal"]
+
+
+def test_assign_bad_inputs():
+    scores = pd.Series([50.0], index=["a"])
+    with pytest.raises(GradingError, match="cutoffs=.*need 4 increasing"):
+        assign(scores, [10, 20])
+    with pytest.raises(GradingError, match="current: no valid level for rep\\(s\\) a"):
+        assign(scores, [10, 20, 30, 40], current=pd.Series({"a": "boss"}))
+    with pytest.raises(GradingError, match="hysteresis=-1"):
+        assign(scores, [10, 20, 30, 40], hysteresis=-1)
+
+
+def test_transition_matrix_counts_every_rep():
+    scores = pd.Series([10.0, 50.0, 95.0], index=list("abc"))
+    current = pd.Series(["junior", "junior", "top"], index=list("abc"))
+    table = transition_matrix(assign(scores, [20, 40, 60, 80], current=current))
+    assert table.shape == (5, 5) and table.to_numpy().sum() == 3
+    assert table.loc["junior", "senior"] == 1 and table.loc["top", "top"] == 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(0, 100), min_size=1, max_size=40),
+       st.floats(0, 10), st.integers(0, 4))
+def test_hysteresis_only_ever_keeps_reps_closer_to_current(values, margin, start):
+    scores = pd.Series(values)
+    current = pd.Series([LEVELS[start]] * len(values))
+    cuts = [20, 40, 60, 80]
+    plain = assign(scores, cuts)["proposed"].cat.codes
+    held = assign(scores, cuts, current=current, hysteresis=margin)["proposed"].cat.codes
+    assert ((held - start).abs() <= (plain - start).abs()).all()
+    assert (np.sign(held - start) * np.sign(plain - start) >= 0).all()
+
+
+# ------------------------------------------------------------------------- grade, explain
+
+
+def test_grade_and_explain_add_up(sample_kpis):
+    weights = PRESETS["balanced"]
+    res = grade(sample_kpis, weights, shares=SHARES)
+    assert res.scores.between(0, 100).all()
+    assert res.thresholds.counts.tolist() == [11, 23, 46, 23, 11]
+    rep = res.scores.idxmax()
+    why = explain(rep, res.normalized, weights, sample_kpis)
+    assert why["points"].sum() == pytest.approx(res.scores[rep])
+    assert why.attrs["score"] == pytest.approx(res.scores[rep])
+    worst = res.scores.idxmin()
+    why = explain(worst, res.normalized, weights, sample_kpis)
+    weighted = why[why["weight"] > 0]
+    weakest = weighted["scaled"].idxmin()
+    assert why.loc[weakest, "training"] != ""
+    assert (why.loc[why["verdict"] == "strength", "scaled"] >= 0.7).all()
+    with pytest.raises(GradingError, match="rep_id='R999'"):
+        explain("R999", res.normalized, weights)
+
+
+# ------------------------------------------------------------------------------ stability
+
+
+def test_stability_is_seeded_and_sums_to_one(ds, sample_kpis):
+    weights = PRESETS["balanced"]
+    cuts = grade(sample_kpis, weights, shares=SHARES).thresholds
+    a = stability(ds, weights, cuts, n_boot=60, seed=4)
+    b = stability(ds, weights, cuts, n_boot=60, seed=4)
+    pd.testing.assert_frame_equal(a.probabilities, b.probabilities)
+    assert np.allclose(a.probabilities.sum(axis=1), 1.0)
+    assert (a.borderline["probability"] < 0.8).all()
+    assert set(a.borderline.index) == set(
+        a.probabilities.index[a.probabilities.max(axis=1) < 0.8])
+    assert a.sensitivity.to_numpy().max() <= 1 and a.sensitivity.to_numpy().min() >= 0
+    assert stability(ds, weights, cuts, n_boot=5, delta=0.0).sensitivity.to_numpy().sum() == 0
+
+
+def test_stability_certain_when_months_do_not_vary():
+    data = tiny()
+    weights = {"revenue": 1.0}
+    k = kpis(data, 2026)
+    cuts = [40, 45, 50, 55]  # percentile of 2 reps: 25 and 75
+    s = stability(data, weights, cuts, period=2026, n_boot=50, seed=1)
+    assert s.probabilities.loc["A", "top"] == 1.0  # identical months: every resample agrees
+    assert s.probabilities.loc["B", "junior"] == 1.0
+    assert s.borderline.empty
+    assert grade(k, weights, threshold_method="fixed", cutoffs=cuts).assigned.loc[
+        "A", "proposed"] == "top"
+
+
+# -------------------------------------------------------------------------- adjust raters
+
+
+def test_adjust_raters_finds_the_sample_lenient_and_severe_managers(ds, sample_kpis):
+    adjusted, table = adjust_raters(ds.reviews, sample_kpis)
+    flagged = table.loc[table["flag"] != "", "flag"].to_dict()
+    assert flagged == {"M03": "lenient", "M08": "severe"}
+    assert table.loc["M03", "leniency"] > 0.5 and table.loc["M08", "leniency"] < -0.5
+    m03 = ds.reviews["rater_id"] == "M03"
+    assert adjusted.loc[m03, "collaboration"].mean() < ds.reviews.loc[m03, "collaboration"].mean()
+
+
+def test_model_separates_leniency_from_a_strong_team():
+    rng = np.random.default_rng(0)
+    reps = [f"R{i}" for i in range(80)]
+    skill = np.r_[rng.normal(1.0, 0.3, 40), rng.normal(-1.0, 0.3, 40)]  # team X is better
+    rater = np.array(["X"] * 40 + ["Y"] * 40)
+    k = pd.DataFrame({"attainment": skill}, index=reps)
+    reviews = pd.DataFrame({"rep_id": reps, "rater_id": rater, "period": "2026H1",
+                            "product_knowledge": 3 + 0.8 * skill + rng.normal(0, 0.1, 80),
+                            "collaboration": 3 + 0.8 * skill + rng.normal(0, 0.1, 80)})
+    _, centred = adjust_raters(reviews)  # centring alone blames team X's manager
+    _, model = adjust_raters(reviews, k)
+    assert centred.loc["X", "leniency"] > 0.6
+    assert abs(model.loc["X", "leniency"]) < 0.1 and (model["flag"] == "").all()
+
+
+def test_adjust_raters_bad_input():
+    with pytest.raises(GradingError, match="reviews: missing column\\(s\\) collaboration"):
+        adjust_raters(pd.DataFrame({"rep_id": ["a"], "rater_id": ["m"],
+                                    "product_knowledge": [3.0]}))
