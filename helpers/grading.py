@@ -857,3 +857,54 @@ def explain(rep_id: str, normalized: pd.DataFrame, weights: Mapping[str, float],
                                dtype="string")
     out.attrs["score"] = float(out["points"].sum())
     return out.sort_values("lost", ascending=False)
+
+
+# -------------------------------------------------------------------------------- sheets
+
+
+def compare_methods(scores: pd.Series, shares: Sequence[float] | None = None,
+                    levels: Sequence[str] = LEVELS) -> pd.DataFrame:
+    """The data-driven threshold rules side by side: cut lines, head counts and fit."""
+    rows = {}
+    for method in ("quantile", "jenks", "kmeans", "gmm"):
+        t = thresholds(scores, method, levels=levels, shares=shares)
+        rows[method] = {"cutoffs": ", ".join(f"{c:.1f}" for c in t.cutoffs), "gvf": t.gvf,
+                        **t.counts.to_dict()}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
+
+
+def levels_table(assigned: pd.DataFrame, roster: pd.DataFrame, year: int) -> pd.DataFrame:
+    """One row per graded rep: who they are, score, current and proposed level, for the CSV."""
+    people = roster.set_index("rep_id")[["name", "region", "team", "manager_id"]]
+    out = people.join(assigned, how="inner").reset_index()
+    out.insert(1, "year", year)
+    out["score"] = out["score"].round(2)
+    return out
+
+
+def calibration_sheet(assigned: pd.DataFrame, stab: Stability,
+                      roster: pd.DataFrame) -> pd.DataFrame:
+    """The reps the calibration meeting should discuss, with why each is on the list.
+
+    A rep is listed when promoted, demoted, borderline (no level is 80 % likely under
+    resampling) or held back by a margin or gate; one plain-words reason per finding.
+    """
+    probs = stab.probabilities.reindex(assigned.index)
+    top = probs.to_numpy().argmax(axis=1)
+    sure = probs.to_numpy().max(axis=1)
+    border = assigned.index.isin(stab.borderline.index)
+    change = assigned.get("change", pd.Series("same", index=assigned.index))
+    likely = ("borderline: " + pd.Series((100 * sure).round().astype(int)).astype(str) + "% "
+              + np.asarray(probs.columns)[top])
+    reason = pd.Series(np.where(change != "same", change, ""), index=assigned.index)
+    for extra in (np.where(border, likely, ""), assigned["note"].fillna("").to_numpy()):
+        joined = np.where((reason != "") & (extra != ""), reason + "; " + extra, reason + extra)
+        reason = pd.Series(joined, index=assigned.index)
+    listed = reason != ""
+    sheet = levels_table(assigned[listed], roster, year=0).drop(columns="year")
+    sheet["probability"] = sure[listed].round(3)
+    sheet["reason"] = pd.array(reason[listed].to_numpy(), dtype="string")
+    order = {"promotion": 0, "demotion": 1}
+    key = sheet["change"].map(order).fillna(2) if "change" in sheet else 0
+    return (sheet.assign(_k=key).sort_values(["_k", "probability", "rep_id"])
+            .drop(columns=["_k", "note"]).reset_index(drop=True))

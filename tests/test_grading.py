@@ -16,12 +16,15 @@ from helpers.grading import (
     GradingError,
     adjust_raters,
     assign,
+    calibration_sheet,
+    compare_methods,
     composite,
     explain,
     grade,
     gvf,
     kpis,
     levels_of,
+    levels_table,
     natural_breaks,
     normalize,
     stability,
@@ -455,3 +458,32 @@ def test_adjust_raters_bad_input():
     with pytest.raises(GradingError, match="reviews: missing column\\(s\\) collaboration"):
         adjust_raters(pd.DataFrame({"rep_id": ["a"], "rater_id": ["m"],
                                     "product_knowledge": [3.0]}))
+
+
+# -------------------------------------------------------------------------------- sheets
+
+
+def test_calibration_sheet_lists_every_move_borderline_and_hold(ds, sample_kpis):
+    current = ds.roster.set_index("rep_id")["level"]
+    res = grade(sample_kpis, PRESETS["balanced"], shares=SHARES, current=current,
+                hysteresis=2, rules={"senior": {"tenure_years": 2}})
+    stab = stability(ds, PRESETS["balanced"], res.thresholds, n_boot=40, seed=2)
+    sheet = calibration_sheet(res.assigned, stab, ds.roster)
+    a = res.assigned
+    expected = set(a.index[(a["change"] != "same") | (a["note"] != "")]) | set(
+        stab.borderline.index)
+    assert set(sheet["rep_id"]) == expected
+    promoted = sheet[sheet["change"] == "promotion"]
+    assert promoted["reason"].str.startswith("promotion").all()
+    assert sheet["change"].iloc[: len(promoted)].eq("promotion").all()  # promotions first
+    table = levels_table(a, ds.roster, 2027)
+    assert len(table) == len(a) and (table["year"] == 2027).all()
+    assert table.set_index("rep_id").loc["R001", "name"] == ds.roster.iloc[0]["name"]
+
+
+def test_compare_methods_side_by_side(sample_kpis):
+    scores = grade(sample_kpis, PRESETS["balanced"]).scores
+    table = compare_methods(scores, SHARES)
+    assert list(table.index) == ["quantile", "jenks", "kmeans", "gmm"]
+    assert (table[list(LEVELS)].sum(axis=1) == len(scores)).all()
+    assert table.loc["jenks", "gvf"] == table["gvf"].max()  # exact optimum of the fit

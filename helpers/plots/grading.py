@@ -1,0 +1,115 @@
+"""Charts for notebook 02 (levels): one function a chart, each returns the Figure."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from ..fairness import FOUR_FIFTHS
+
+
+def score_strip(scores: pd.Series, cutoffs, levels: pd.Series | None = None,
+                title: str = "Scores and cut lines") -> Figure:
+    """Every rep as a dot on the 0-100 score, the level lines on top: who sits near a line."""
+    fig, ax = plt.subplots(figsize=(8, 2.6))
+    frame = pd.DataFrame({"score": scores.to_numpy(), "y": 0})
+    order = None
+    if levels is not None:
+        levels = pd.Series(levels).reindex(scores.index)
+        frame["level"] = levels.to_numpy()
+        order = (list(levels.cat.categories) if isinstance(levels.dtype, pd.CategoricalDtype)
+                 else sorted(levels.unique()))
+    rng = np.random.default_rng(0)  # fixed jitter: the same chart every run
+    frame["y"] = rng.uniform(-0.35, 0.35, len(frame))
+    sns.scatterplot(frame, x="score", y="y", hue="level" if levels is not None else None,
+                    hue_order=order, palette="viridis", s=22, ax=ax, legend=levels is not None)
+    for cut in getattr(cutoffs, "cutoffs", cutoffs):
+        ax.axvline(cut, color="#c33", lw=1.2, ls="--")
+        ax.text(cut, -0.48, f" {cut:.1f}", color="#c33", ha="left", va="bottom", fontsize=8)
+    ax.set(xlim=(0, 100), ylim=(-0.5, 0.4), yticks=[], ylabel="", xlabel="score (0-100)",
+           title=title)
+    if levels is not None:
+        ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8, frameon=False)
+    return fig
+
+
+def level_counts(assigned: pd.DataFrame) -> Figure:
+    """Reps per level now and as proposed, side by side."""
+    cols = [c for c in ("current", "proposed") if c in assigned]
+    counts = pd.DataFrame({c: assigned[c].value_counts(sort=False) for c in cols})
+    fig, ax = plt.subplots()
+    counts.plot.bar(ax=ax, rot=0, color=["#9bb", "#357"][: len(cols)])
+    ax.set(xlabel="", ylabel="reps", title="Reps per level")
+    return fig
+
+
+def transition_heatmap(matrix: pd.DataFrame) -> Figure:
+    """Current level (rows) to proposed level (columns): the diagonal is 'no change'."""
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
+    ax.set(xlabel="proposed", ylabel="current", title="Current → proposed level")
+    return fig
+
+
+def leniency_bars(table: pd.DataFrame) -> Figure:
+    """Each manager's estimated leniency in review points, flagged ones in colour."""
+    table = table.sort_values("leniency")
+    colours = table["flag"].map({"lenient": "#d62", "severe": "#26c"}).fillna("#aaa")
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(table) + 1.2))
+    ax.barh(table.index, table["leniency"], xerr=1.96 * table["se"], color=colours.to_numpy())
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set(xlabel="review points above (+) or below (-) the average manager", ylabel="",
+           title="Manager leniency (after allowing for the team's results)")
+    return fig
+
+
+def level_probabilities(probabilities: pd.DataFrame, reps=None, top: int = 15) -> Figure:
+    """Stacked probability of each level for the least certain reps (or `reps`)."""
+    probs = probabilities if reps is None else probabilities.loc[list(reps)]
+    if reps is None:
+        probs = probs.loc[probs.max(axis=1).sort_values().index[:top]]
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(probs) + 1.2))
+    probs.iloc[::-1].plot.barh(stacked=True, ax=ax, colormap="viridis", width=0.8)
+    ax.axvline(0.8, color="#c33", ls="--", lw=1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(xlim=(0, 1), xlabel="share of resamples", ylabel="",
+           title="How sure is each level? (least certain reps)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8, frameon=False)
+    return fig
+
+
+def weight_sensitivity(sensitivity: pd.DataFrame) -> Figure:
+    """Share of reps changing level when one KPI's weight moves up or down."""
+    fig, ax = plt.subplots()
+    sensitivity.plot.barh(ax=ax, color=["#357", "#9bb"])
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(xlabel="reps changing level", ylabel="", title="Weight sensitivity")
+    return fig
+
+
+def selection_rates(impact: pd.DataFrame, by: str, what: str = "selected") -> Figure:
+    """Rate per group with four fifths of the best group's rate drawn as the line to clear."""
+    rows = impact[impact["by"] == by]
+    best = rows.loc[rows["reference"], "rate"].iloc[0]
+    colours = np.where(rows["four_fifths"], "#d62", "#357")
+    fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1.2))
+    ax.barh(rows["group"].astype(str), rows["rate"], color=colours)
+    ax.axvline(FOUR_FIFTHS * best, color="#c33", ls="--", lw=1, label="4/5 of the best rate")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(xlim=(0, 1), xlabel=f"share {what}", ylabel="", title=f"{what.capitalize()} by {by}")
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def contributions(explained: pd.DataFrame, rep_id: str = "") -> Figure:
+    """Points each KPI adds to a rep's score, and the points it leaves on the table."""
+    frame = explained[["points", "lost"]].iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.32 * len(frame) + 1.2))
+    frame.plot.barh(stacked=True, ax=ax, color=["#357", "#ddd"])
+    ax.set(xlabel="score points", ylabel="",
+           title=f"Why {rep_id} scores {explained.attrs.get('score', np.nan):.1f}")
+    return fig
