@@ -176,8 +176,12 @@ def _fit_index(cube: np.ndarray, iterations: int = 50) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)
         for _ in range(iterations):
             level = np.nanmedian(_ratio(cube, index[:, None, :]), axis=2)
-            index = np.nanmedian(_ratio(cube, level[:, :, None]), axis=1)
-            index = _ratio(index, np.nanmean(index, axis=1, keepdims=True))
+            new = np.nanmedian(_ratio(cube, level[:, :, None]), axis=1)
+            new = _ratio(new, np.nanmean(new, axis=1, keepdims=True))
+            settled = np.allclose(new, index, rtol=1e-12, atol=0, equal_nan=True)
+            index = new
+            if settled:
+                break
     index = np.where(seen.any(1) & np.isfinite(index), index, 1.0)
     index = np.where(index.sum(1, keepdims=True) > 0, index, 1.0)  # all-zero group: flat
     return index * 12 / index.sum(1, keepdims=True)
@@ -195,11 +199,14 @@ def annual_totals(history, measure: str = "revenue") -> pd.Series:
     first half of a year is usually not half of it.
     """
     frame = _history(history, measure)
-    index = seasonality(frame, measure)
     months = frame.groupby("month")[measure].sum()
     years = months.index.year
+    totals = months.groupby(years).sum()
+    if (months.groupby(years).size() == 12).all():
+        return totals.rename(measure)  # nothing to annualise
+    index = seasonality(frame, measure)
     covered = pd.Series(index.loc[months.index.month].to_numpy(), index=months.index)
-    return (months.groupby(years).sum() * 12 / covered.groupby(years).sum()).rename(measure)
+    return (totals * 12 / covered.groupby(years).sum()).rename(measure)
 
 
 def company_target(history, year: int, growth: float | None = None, amount: float | None = None,
@@ -266,6 +273,13 @@ def _trend_total(frame: pd.DataFrame, year: int, measure: str) -> float:
 # ---------------------------------------------------------------------- rep allocation
 
 
+def linear_ramp(months: int) -> tuple[float, ...]:
+    """A straight-line ramp to full productivity after `months` months (3 → .25, .5, .75)."""
+    if months < 0:
+        raise TargetError(f"ramp months: must be >= 0, got {months!r}")
+    return tuple((np.arange(1, months + 1) / (months + 1)).tolist())
+
+
 def ramp_factors(hire_date: pd.Series, year: int, ramp: Sequence[float] = DEFAULT_RAMP):
     """(reps × 12) share of full productivity in each month of `year`.
 
@@ -327,6 +341,8 @@ def allocate_targets(ds: Dataset, total: float, method: str = "history",
     capacity = ramp_factors(reps["hire_date"], year, ramp).mean(1)
     hist = _history(ds.history, measure)
     rate = run_rate(hist, reps.set_index("rep_id")["hire_date"], year, ramp, measure)
+    last = hist[hist["month"].dt.year == year - 1].groupby("rep_id")[measure].sum()
+    reps["last_year"] = last.reindex(reps["rep_id"]).to_numpy()
     reps["run_rate"] = rate.to_numpy()
     basis = _basis(reps, method, blend)
     weights = basis * capacity
@@ -705,20 +721,32 @@ class TargetPlan:
     phased: pd.DataFrame  # rep × period × measure at the chosen grain
     season: pd.DataFrame  # index by region, columns 1..12
 
+    def summary(self, measure: str = "revenue") -> pd.DataFrame:
+        """Per region: reps, last year's actual, target and the growth it asks for."""
+        rows = self.targets[self.targets["measure"] == measure]
+        table = rows.groupby("region").agg(reps=("rep_id", "size"),
+                                           last_year=("last_year", "sum"),
+                                           target=("target", "sum"))
+        table.loc["total"] = table.sum()
+        table["growth"] = table["target"] / table["last_year"] - 1
+        return table.astype({"reps": "int64"})
+
 
 def plan_targets(ds: Dataset, year: int | None = None, growth: float = 0.05,
                  amount: Mapping[str, float] | None = None, company_method: str = "growth",
                  method: str = "history", blend: Mapping[str, float] | None = None,
                  over_assign: float = 0.0, ramp: Sequence[float] = DEFAULT_RAMP,
                  planned_hires: int | Mapping[str, int] = 0, grain: str = "month",
-                 measures: Sequence[str] = MEASURES, seasonal: bool = True) -> TargetPlan:
+                 measures: Sequence[str] = MEASURES, seasonal: bool = True,
+                 season: pd.DataFrame | None = None) -> TargetPlan:
     """Company target → reps → periods for each measure: the notebook's (and widgets') call.
 
     `amount` sets a measure's company total directly ({"revenue": 120e6}); `seasonal=False`
-    phases equally instead of by the region's season index.
+    phases equally instead of by the region's season index; `season` passes that index in
+    when it is already computed (the widget panel caches it).
     """
     year = ds.plan_year if year is None else int(year)
-    season = seasonality(ds, "revenue", by="region")
+    season = seasonality(ds, "revenue", by="region") if season is None else season
     totals, frames = {}, []
     for measure in measures:  # two measures, not reps
         totals[measure] = company_target(ds.history, year, growth=growth, method=company_method,

@@ -20,6 +20,7 @@ from helpers.targets import (
     backtest,
     company_target,
     expected_attainment,
+    linear_ramp,
     phase,
     plan_targets,
     ramp_factors,
@@ -491,3 +492,20 @@ def test_plan_targets_totals_and_default_ramp(sample):
     assert len(hires) == 4  # 2 per measure
     assert hires["capacity"].iloc[0] == pytest.approx((sum(DEFAULT_RAMP) + 12
                                                        - len(DEFAULT_RAMP)) / 12)
+
+
+def test_linear_ramp_and_plan_summary(sample):
+    assert linear_ramp(3) == (0.25, 0.5, 0.75)
+    assert linear_ramp(0) == ()
+    with pytest.raises(TargetError, match="ramp"):
+        linear_ramp(-1)
+    plan = plan_targets(sample, growth=0.0, company_method="growth")
+    summary = plan.summary()
+    assert summary.loc["total", "target"] == pytest.approx(plan.totals["revenue"], abs=0.01)
+    actual = sample.history.loc[sample.history["month"].dt.year == 2026, "revenue"]
+    leavers = sample.roster.loc[sample.roster["leave_date"].notna(), "rep_id"]
+    stay = sample.history.loc[(sample.history["month"].dt.year == 2026)
+                              & ~sample.history["rep_id"].isin(leavers), "revenue"]
+    assert summary.loc["total", "last_year"] == pytest.approx(stay.sum())
+    assert stay.sum() < actual.sum()
+    assert summary.loc["total", "reps"] == summary["reps"].drop("total").sum()

@@ -1,0 +1,162 @@
+"""Charts for notebook 01 (targets): one function a chart, each returns the Figure."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def _money(ax, axis: str = "y") -> None:
+    def fmt(x, _):
+        for size, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+            if abs(x) >= size:
+                return f"{x / size:,.1f}{suffix}"
+        return f"{x:,.0f}"
+    getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(fmt))
+
+
+def history_trend(history: pd.DataFrame, measure: str = "revenue") -> Figure:
+    """Company total per month, one line a year: growth is the gap, season the shape."""
+    totals = history.groupby("month")[measure].sum()
+    table = pd.DataFrame({"year": totals.index.year, "m": totals.index.month,
+                          measure: totals.to_numpy()})
+    fig, ax = plt.subplots()
+    sns.lineplot(table, x="m", y=measure, hue="year", marker="o", palette="crest", ax=ax)
+    ax.set(xticks=range(1, 13), xticklabels=MONTHS, xlabel="", ylabel=measure,
+           title=f"Company {measure} by month, one line a year")
+    _money(ax)
+    return fig
+
+
+def seasonality_heatmap(season: pd.DataFrame) -> Figure:
+    """Season index by group × month (1.0 = an average month)."""
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(season) + 1.2))
+    sns.heatmap(season.set_axis(MONTHS, axis=1), annot=True, fmt=".2f", cmap="RdBu_r",
+                center=1.0, cbar=False, ax=ax)
+    ax.set(xlabel="", ylabel="", title="Season index (1.00 = an average month)")
+    return fig
+
+
+def history_by_region(ds, measure: str = "revenue") -> Figure:
+    """Annual total per region and year: who grows, who carries the company."""
+    frame = ds.history.merge(ds.roster[["rep_id", "region"]], on="rep_id")
+    table = (frame.groupby(["region", frame["month"].dt.year.rename("year")])[measure].sum()
+             .reset_index())
+    fig, ax = plt.subplots()
+    sns.barplot(table, x="region", y=measure, hue="year", palette="crest", ax=ax)
+    ax.set(xlabel="", ylabel=measure, title=f"{measure.capitalize()} by region and year")
+    _money(ax)
+    return fig
+
+
+def targets_by_region(summary: pd.DataFrame) -> Figure:
+    """Next year's target against last year's actual, per region (from TargetPlan.summary)."""
+    fig, ax = plt.subplots()
+    _region_bars(ax, summary)
+    return fig
+
+
+def phasing(phased: pd.DataFrame, history: pd.DataFrame, year: int,
+            measure: str = "revenue") -> Figure:
+    """Company target per period (stacked by region) against last year's actuals."""
+    fig, ax = plt.subplots()
+    _phase_bars(ax, phased, history, year, measure)
+    return fig
+
+
+def plan_overview(summary: pd.DataFrame, phased: pd.DataFrame, history: pd.DataFrame,
+                  year: int) -> Figure:
+    """Both charts above side by side in one light figure, for the widget panel to redraw
+    fast (no automatic layout pass, which would draw everything twice)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.6), layout="none",
+                                      gridspec_kw={"width_ratios": (2, 3)})
+    fig.subplots_adjust(left=0.07, right=0.99, bottom=0.12, top=0.9, wspace=0.2)
+    _region_bars(left, summary)
+    _phase_bars(right, phased, history, year, "revenue")
+    return fig
+
+
+def _region_bars(ax, summary: pd.DataFrame) -> None:
+    x = np.arange(len(summary))
+    ax.bar(x - 0.2, summary["last_year"], width=0.4, color="#9aa5b1", label="last year")
+    ax.bar(x + 0.2, summary["target"], width=0.4, color="#2a6f97", label="target")
+    for i, (growth, target) in enumerate(zip(summary["growth"], summary["target"],
+                                             strict=True)):
+        ax.annotate(f"{growth:+.1%}", (i + 0.2, target), ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(x, summary.index)
+    ax.set(ylabel="revenue", title="Target vs last year, by region")
+    ax.legend(loc="lower right", fontsize=8)
+    _money(ax)
+
+
+def _phase_bars(ax, phased: pd.DataFrame, history: pd.DataFrame, year: int,
+                measure: str) -> None:
+    frame = phased[phased["measure"] == measure] if "measure" in phased else phased
+    period = next(c for c in ("week_start", "month", "quarter") if c in frame)
+    table = frame.groupby([period, "region"])["target"].sum().unstack("region")
+    last = history[history["month"].dt.year == year - 1]
+    if period == "week_start":
+        labels = [f"{d:%d %b}" for d in table.index]
+    elif period == "month":
+        labels = MONTHS
+        actual = last.groupby(last["month"].dt.month)[measure].sum()
+    else:
+        labels = [f"Q{q}" for q in table.index]
+        actual = last.groupby(last["month"].dt.quarter)[measure].sum()
+    x = np.arange(len(table))
+    colors = sns.color_palette("deep", len(table.columns))
+    if period == "week_start":  # 50+ weeks: one band a region draws far faster than bars
+        ax.stackplot(x, table.fillna(0).to_numpy().T, labels=table.columns, colors=colors,
+                     step="mid")
+    else:
+        bottom = np.zeros(len(table))
+        for region, color in zip(table.columns, colors, strict=True):
+            ax.bar(x, table[region], width=0.8, bottom=bottom, label=region, color=color)
+            bottom += table[region].to_numpy()
+        ax.plot(actual.index - 1, actual.to_numpy(), "k--", marker="o", label=f"{year - 1} actual")
+    every = 8 if period == "week_start" else 1
+    ax.set_xticks(x[::every], labels[::every])
+    ax.legend(ncols=5, fontsize=8, loc="upper left")
+    ax.set(xlabel="", ylabel=measure,
+           title=f"{year} {measure} target by {period.replace('_start', '')}")
+    _money(ax)
+
+
+def required_growth(audit: pd.DataFrame) -> Figure:
+    """Growth each target asks of its rep; red = beyond the rep's best year so far."""
+    frame = audit.dropna(subset=["required_growth"])
+    fig, ax = plt.subplots()
+    bins = np.linspace(frame["required_growth"].quantile(0.01),
+                       frame["required_growth"].quantile(0.99), 30)
+    ax.hist(frame.loc[~frame["not_achievable"], "required_growth"].clip(bins[0], bins[-1]),
+            bins=bins, color="#2a6f97", label="within own track record")
+    ax.hist(frame.loc[frame["not_achievable"], "required_growth"].clip(bins[0], bins[-1]),
+            bins=bins, color="#c0392b", label="beyond best year so far")
+    ax.axvline(0, color="k", lw=1)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(xlabel="required growth vs last year", ylabel="reps",
+           title="How much growth each target asks for")
+    ax.legend()
+    return fig
+
+
+def attainment(result: pd.DataFrame, band: tuple[float, float] = (0.6, 0.7)) -> Figure:
+    """Expected share of reps hitting target per group, with the 10–90% range of scenarios."""
+    frame = result[result["level"] != "team"].iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(frame) + 1.2))
+    ax.axvspan(*band, color="#2ecc71", alpha=0.15, label="practitioners' target band")
+    y = np.arange(len(frame))
+    ax.errorbar(frame["expected_share"], y, xerr=[frame["expected_share"] - frame["p10"],
+                                                  frame["p90"] - frame["expected_share"]],
+                fmt="o", color="#2a6f97", capsize=3)
+    ax.set(yticks=y, yticklabels=frame["group"], xlim=(0, 1), xlabel="share of reps at 100%+",
+           title="Expected attainment (10–90% of scenarios)")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(loc="lower right", fontsize=8)
+    return fig

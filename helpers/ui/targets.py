@@ -1,0 +1,88 @@
+"""Widget panel for notebook 01: try a method, growth or ramp and see the plan at once.
+
+Thin by design: read the widgets, call `helpers.targets.plan_targets`, redraw.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from ..data import Dataset
+from ..plots import targets as charts
+from ..targets import METHODS, TargetError, linear_ramp, plan_targets, seasonality
+
+SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
+          "layout": w.Layout(width="360px")}
+
+
+class TargetsPanel:
+    """Controls on the left, the region table and two charts on the right; `.plan` is the
+    plan currently shown."""
+
+    def __init__(self, ds: Dataset, year: int | None = None, growth: float = 0.05,
+                 method: str = "history", company_method: str = "growth",
+                 over_assign: float = 0.0, ramp_months: int = 4, grain: str = "month"):
+        self.ds, self.year, self.plan = ds, year, None
+        self.season = seasonality(ds, "revenue", by="region")  # the same for every setting
+        self.company_method = w.Dropdown(options=["growth", "weighted", "trend"],
+                                         value=company_method, description="company number",
+                                         **_plain(SLIDER))
+        self.growth = w.FloatSlider(value=growth, min=-0.2, max=0.5, step=0.01,
+                                    readout_format=".0%", description="growth", **SLIDER)
+        self.method = w.Dropdown(options=[*METHODS, "blend"], value=method,
+                                 description="split by", **_plain(SLIDER))
+        self.blend = {m: w.FloatSlider(value=1.0 if m == "history" else 0.0, min=0, max=1,
+                                       step=0.05, description=f"blend: {m}", **SLIDER)
+                      for m in METHODS}
+        self.over_assign = w.FloatSlider(value=over_assign, min=0, max=0.3, step=0.01,
+                                         readout_format=".0%", description="over-assign",
+                                         **SLIDER)
+        self.ramp = w.IntSlider(value=ramp_months, min=0, max=12,
+                                description="ramp (months)", **SLIDER)
+        self.grain = w.ToggleButtons(options=["quarter", "month", "week"], value=grain,
+                                     description="phase to")
+        self.table, self.chart = w.Output(), w.Output()
+        controls = [self.company_method, self.growth, self.method, *self.blend.values(),
+                    self.over_assign, self.ramp, self.grain]
+        for control in controls:
+            control.observe(self.update, names="value")
+        self.widget = w.HBox([w.VBox(controls),
+                              w.VBox([self.table, self.chart])])
+        self.update()
+
+    def update(self, _change=None) -> None:
+        blending = self.method.value == "blend"
+        for slider in self.blend.values():
+            slider.disabled = not blending
+        blend = {m: s.value for m, s in self.blend.items() if s.value > 0} if blending else None
+        try:
+            self.plan = plan_targets(
+                self.ds, self.year, growth=self.growth.value, method=self.method.value,
+                company_method=self.company_method.value, blend=blend,
+                over_assign=self.over_assign.value, ramp=linear_ramp(self.ramp.value),
+                grain=self.grain.value, measures=("revenue",), season=self.season)
+        except TargetError as error:  # e.g. every blend weight at zero: say so, keep going
+            _show(self.table, w.HTML(f"<b>Cannot plan:</b> {error}"))
+            return
+        summary = self.plan.summary()
+        _show(self.table, summary.style.format({"last_year": "{:,.0f}", "target": "{:,.0f}",
+                                                "growth": "{:+.1%}"}))
+        _show(self.chart, charts.plan_overview(summary.drop(index="total"), self.plan.phased,
+                                               self.ds.history, self.plan.year))
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+def _plain(options: dict) -> dict:
+    return {k: v for k, v in options.items() if k != "continuous_update"}
+
+
+def _show(out: w.Output, thing) -> None:
+    with out:
+        out.clear_output(wait=True)
+        display(thing)
+    if isinstance(thing, plt.Figure):
+        plt.close(thing)
