@@ -188,7 +188,7 @@ def independence(levels, groups: pd.DataFrame | Mapping[str, pd.Series],
 def describe(impact: pd.DataFrame, what: str = "selected", alpha: float = 0.05) -> list[str]:
     """Plain-words findings from an `audit` table, the ones HR should look at first."""
     lines = []
-    flagged = impact[impact["four_fifths"]]
+    flagged = impact[impact["four_fifths"]].sort_values(["fisher_p", "ratio"])  # surest first
     for row in flagged.itertuples():
         ref = impact[(impact["by"] == row.by) & impact["reference"]].iloc[0]
         chance = ("unlikely to be chance" if row.fisher_p < alpha
