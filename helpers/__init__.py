@@ -1,9 +1,11 @@
 """Sales plan workbook: targets, levels and incentives from last year's history."""
 
 from .data import DataError, Dataset, from_frames, load, load_sample, quality_report, save
+from .grading import GradingError, adjust_raters, grade, kpis, stability
 from .sample import make_company
 
 __all__ = [
     "DataError", "Dataset", "from_frames", "load", "load_sample", "make_company",
     "quality_report", "save",
+    "GradingError", "adjust_raters", "grade", "kpis", "stability",
 ]
