@@ -1,0 +1,33 @@
+"""Incentives (notebook 03): plan model, payout engine, history replay, Monte Carlo, metrics.
+
+- `plan`: plans are data (YAML), validated with key paths in every error (`PlanError`);
+- `engine`: the vectorised payout core (scenarios × reps × periods);
+- `payout`: payouts per rep, period and component with reasons; curves; statements;
+- `inputs`: targets and levels (from notebooks 01/02 or simple defaults); `replay`;
+- `simulate`: the Monte Carlo on shared draws, and plan `metrics`.
+"""
+
+from ..data import SAMPLE_DIR
+from .inputs import (
+                     GROWTH,
+                     build_results,
+                     default_levels,
+                     default_targets,
+                     load_inputs,
+                     plan_reps,
+                     read_levels,
+                     read_targets,
+                     replay,
+)
+from .payout import level_targets, payout, payout_curve, statement
+from .plan import LEVELS, MEASURES, Plan, PlanError, load_plans
+from .simulate import SCENARIOS, Simulation, distribution, fit_market, metrics, simulate
+
+PLANS_DIR = SAMPLE_DIR / "plans"
+
+__all__ = [
+    "GROWTH", "LEVELS", "MEASURES", "PLANS_DIR", "SCENARIOS", "Plan", "PlanError", "Simulation",
+    "build_results", "default_levels", "default_targets", "distribution", "fit_market",
+    "level_targets", "load_inputs", "load_plans", "metrics", "payout", "payout_curve",
+    "plan_reps", "read_levels", "read_targets", "replay", "simulate", "statement",
+]

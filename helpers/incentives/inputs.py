@@ -1,0 +1,185 @@
+"""What a plan is paid on: targets and levels (from notebooks 01/02, or simple defaults).
+
+The defaults keep notebook 03 runnable alone, and are deliberately simple so a reader can
+check them by hand:
+
+- target = the rep's actual in the year before × (1 + growth), annualised when the rep
+  worked part of that year (at least 3 months; otherwise the median of their level), and
+  phased by month with the company's monthly share of that year; scores (csat) are not
+  grown: the target is the rep's mean that year;
+- for a year whose history carries `quota` (a replay of last year), revenue's target is it;
+- level = the roster's current level.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..data import DataError, Dataset
+from ..schema import LEVELS
+from .payout import payout
+from .plan import MEASURES, Plan
+
+GROWTH = 0.06
+MIN_MONTHS = 3
+
+
+def plan_reps(ds: Dataset, year: int) -> pd.Index:
+    """Who a year's plan covers: for a future year the reps still employed at the end of
+    history; for a past year the reps with all 12 months of history in it."""
+    if year > ds.last_year:
+        roster = ds.roster
+        leave = roster["leave_date"] if "leave_date" in roster else pd.Series(pd.NaT,
+                                                                              roster.index)
+        return pd.Index(roster.loc[leave.isna(), "rep_id"], name="rep_id")
+    h = ds.history[ds.history["month"].dt.year == year]
+    n = h.groupby("rep_id").size()
+    return pd.Index(n.index[n == 12], name="rep_id")
+
+
+def default_levels(ds: Dataset) -> pd.Series:
+    """rep_id -> level (the roster's current level)."""
+    return ds.roster.set_index("rep_id")["level"].astype("string").rename("level")
+
+
+def default_targets(ds: Dataset, year: int | None = None, growth: float = GROWTH,
+                    measures: list[str] | None = None) -> pd.DataFrame:
+    """Monthly targets (rep_id, month, measure, target) for `year` by the rule in the module doc."""
+    year = year or ds.plan_year
+    measures = list(measures or MEASURES)
+    base = ds.history[ds.history["month"].dt.year == year - 1]
+    if base.empty:
+        raise DataError(f"history: no months in {year - 1} to base {year}'s targets on")
+    reps = plan_reps(ds, year)
+    level = default_levels(ds).reindex(reps)
+    months = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
+    n_months = base.groupby("rep_id").size().reindex(reps)
+    frames = []
+    for m in measures:
+        by_rep = base.groupby("rep_id")[m]
+        if MEASURES[m] == "sum":
+            annual = (by_rep.sum().reindex(reps) * 12 / n_months).where(n_months >= MIN_MONTHS)
+            annual = annual.fillna(annual.groupby(level.to_numpy()).transform("median"))
+            annual = annual.fillna(annual.median()) * (1 + growth)
+            season = base.groupby(base["month"].dt.month)[m].sum().reindex(range(1, 13),
+                                                                          fill_value=0)
+            share = (season / season.sum()).to_numpy() if season.sum() > 0 else np.full(12, 1 / 12)
+            values = np.outer(annual.to_numpy(), share)
+        else:
+            mean = by_rep.mean().reindex(reps)
+            mean = mean.fillna(mean.groupby(level.to_numpy()).transform("median"))
+            values = np.repeat(mean.fillna(mean.median()).to_numpy()[:, None], 12, axis=1)
+        frame = pd.DataFrame({"rep_id": np.repeat(reps.to_numpy(), 12),
+                              "month": np.tile(months, len(reps)), "measure": m,
+                              "target": np.round(values.reshape(-1), 2)})
+        if m == "revenue" and year <= ds.last_year and "quota" in ds.history:
+            quota = ds.history.set_index(["rep_id", "month"])["quota"]
+            got = quota.reindex(pd.MultiIndex.from_arrays([frame["rep_id"], frame["month"]]))
+            if got.notna().all():
+                frame["target"] = got.to_numpy()
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["rep_id"] = out["rep_id"].astype("string")
+    out["measure"] = out["measure"].astype("string")
+    return out
+
+
+def read_targets(path: str | Path) -> pd.DataFrame:
+    """Targets written by notebook 01: long (rep_id, month, measure, target) or wide
+    (rep_id, month and one column per measure, optionally named `<measure>_target`)."""
+    frame = pd.read_csv(path)
+    if not {"rep_id", "month"} <= set(frame.columns):
+        raise DataError(f"{path}: targets need columns rep_id and month; "
+                        f"found {', '.join(frame.columns)}")
+    if {"measure", "target"} <= set(frame.columns):
+        long = frame[["rep_id", "month", "measure", "target"]]
+    else:
+        rename = {f"{m}_target": m for m in MEASURES}
+        if "target" in frame.columns and "revenue" not in frame.columns:
+            rename["target"] = "revenue"
+        wide = frame.rename(columns=rename)
+        found = [m for m in MEASURES if m in wide.columns]
+        if not found:
+            raise DataError(f"{path}: no target columns found (expected 'measure'+'target' "
+                            f"or columns named like {', '.join(MEASURES)})")
+        long = wide.melt(["rep_id", "month"], found, "measure", "target")
+    long = long.assign(rep_id=long["rep_id"].astype("string"),
+                       month=pd.to_datetime(long["month"]),
+                       measure=long["measure"].astype("string"),
+                       target=pd.to_numeric(long["target"], errors="coerce"))
+    if long["target"].isna().any():
+        raise DataError(f"{path}: column 'target' has values that are not numbers")
+    return long
+
+
+def read_levels(path: str | Path) -> pd.Series:
+    """Levels written by notebook 02: rep_id and level (rep_id -> level)."""
+    frame = pd.read_csv(path, dtype=str)
+    if not {"rep_id", "level"} <= set(frame.columns):
+        raise DataError(f"{path}: levels need columns rep_id and level")
+    bad = ~frame["level"].str.lower().isin(LEVELS)
+    if bad.any():
+        raise DataError(f"{path}: column 'level' has unknown levels "
+                        f"{sorted(frame.loc[bad, 'level'].unique())[:5]}")
+    return frame.set_index("rep_id")["level"].str.lower().astype("string")
+
+
+def load_inputs(ds: Dataset, year: int | None = None, folder: str | Path | None = None,
+                measures: list[str] | None = None) -> tuple[pd.DataFrame, pd.Series, str]:
+    """(targets, levels, where they came from): notebook 01/02 outputs in `folder` when
+    given and present, else the defaults; measures the file lacks come from the defaults."""
+    year = year or ds.plan_year
+    targets, levels = default_targets(ds, year, measures=measures), default_levels(ds)
+    notes = []
+    if folder is not None and (Path(folder) / f"targets_{year}.csv").exists():
+        theirs = read_targets(Path(folder) / f"targets_{year}.csv")
+        keep = ~targets["measure"].isin(theirs["measure"]) & targets["rep_id"].isin(
+            theirs["rep_id"])
+        targets = pd.concat([theirs, targets[keep]], ignore_index=True)
+        notes.append(f"targets from targets_{year}.csv")
+    else:
+        notes.append("default targets (last year × growth)")
+    if folder is not None and (Path(folder) / f"levels_{year}.csv").exists():
+        levels = read_levels(Path(folder) / f"levels_{year}.csv")
+        notes.append(f"levels from levels_{year}.csv")
+    else:
+        notes.append("levels from the roster")
+    return targets, levels, "; ".join(notes)
+
+
+def build_results(ds: Dataset, targets: pd.DataFrame, levels: pd.Series | None = None,
+                  year: int | None = None) -> pd.DataFrame:
+    """The results table `payout` reads: `year`'s actuals per rep and month, with targets
+    matched by calendar month (so next year's targets can be replayed on last year) and the
+    rep's level and team. Reps need all 12 months of history in `year`."""
+    year = year or ds.last_year
+    levels = default_levels(ds) if levels is None else levels
+    reps = plan_reps(ds, year).intersection(pd.Index(targets["rep_id"].unique()))
+    reps = reps.intersection(levels.index)
+    h = ds.history[(ds.history["month"].dt.year == year) & ds.history["rep_id"].isin(reps)]
+    t = targets.assign(m=pd.to_datetime(targets["month"]).dt.month)
+    wide = t.pivot_table(index=["rep_id", "m"], columns="measure", values="target",
+                         aggfunc="sum", observed=True)
+    wide.columns = [f"{c}_target" for c in wide.columns]
+    out = h.drop(columns=[c for c in ("quota",) if c in h]).assign(m=h["month"].dt.month)
+    out = out.merge(wide.reset_index().assign(rep_id=lambda f: f["rep_id"].astype("string")),
+                    on=["rep_id", "m"], how="left").drop(columns="m")
+    roster = ds.roster.set_index("rep_id")
+    out["level"] = out["rep_id"].map(levels).astype("string")
+    out["team"] = out["rep_id"].map(roster["team"]).astype("string")
+    return out.sort_values(["rep_id", "month"], ignore_index=True)
+
+
+def replay(plan: Plan, ds: Dataset, targets: pd.DataFrame | None = None,
+           levels: pd.Series | None = None) -> pd.DataFrame:
+    """What `plan` would have paid on last year's actuals (reps who worked the whole year).
+
+    `targets` default to last year's (revenue: the history's quota); pass next year's to ask
+    what the plan pays if everyone repeats last year against the new targets.
+    """
+    if targets is None:
+        targets = default_targets(ds, ds.last_year, measures=plan.measures)
+    return payout(plan, build_results(ds, targets, levels, ds.last_year))

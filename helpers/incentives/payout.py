@@ -1,0 +1,325 @@
+"""Payouts as tables people read: per rep, period and component, with the reason why.
+
+`payout` turns a results table (rep × month, or rep × transaction) into engine arrays, runs
+the engine once and explains each number; `payout_curve` runs the same engine on a grid of
+attainments; `statement` writes one rep's statement from a payout table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data import DataError
+from ..schema import LEVELS
+from .engine import Inputs, Outcome, run, transaction_commission
+from .plan import MEASURES, Component, Plan, PlanError
+
+COLUMNS = ["rep_id", "level", "period", "component", "type", "measure", "value", "target",
+           "attainment", "amount", "reason"]
+
+
+def period_of(month: pd.Series, plan: Plan) -> np.ndarray:
+    """0-based plan period of each month (quarter 0..3, month 0..11, year 0)."""
+    return ((month.dt.month.to_numpy() - 1) // (12 // plan.n_periods)).astype(np.int64)
+
+
+def needed_targets(plan: Plan) -> set[str]:
+    """Measures whose target the plan reads (attainment), as opposed to only their value."""
+    need = set()
+    for c in plan.components:
+        if c.type == "bonus" or (c.type == "commission" and (
+                c.basis == "attainment" or c.cap_attainment is not None)) or (
+                c.type == "contest" and c.basis == "attainment"):
+            need.add(c.measure)
+        need |= {g.measure for g in c.gates if g.basis == "attainment"}
+        if c.modifier and c.modifier.basis == "attainment":
+            need.add(c.modifier.measure)
+    return need
+
+
+def payout(plan: Plan, results: pd.DataFrame) -> pd.DataFrame:
+    """What `plan` pays each rep, period and component on `results`, and why.
+
+    `results` has one row per rep and month (or per transaction): rep_id, month, level, the
+    plan's measures, `<measure>_target` for measures paid on attainment, and `team` when a
+    component pays on team results. A component paid per transaction reads each row as
+    `count` transactions (1 when the column is absent). Rows: see COLUMNS; the draw, if any,
+    is its own component (top-ups positive, recoveries negative).
+    """
+    reps, data = inputs_from_results(plan, results)
+    out = run(plan, data, reasons=True)
+    return explain(plan, reps, data, out)
+
+
+def inputs_from_results(plan: Plan, results: pd.DataFrame) -> tuple[pd.DataFrame, Inputs]:
+    """Aggregate a results table to plan periods; returns (reps with their level, Inputs)."""
+    counts = {c.count for c in plan.components if c.per == "transaction"}  # optional: 1
+    optional = counts - {c.measure for c in plan.components} - {
+        g.measure for c in plan.components for g in c.gates}
+    required = ["rep_id", "month", "level", *(m for m in plan.measures if m not in optional),
+                *(f"{m}_target" for m in sorted(needed_targets(plan)))]
+    if any(c.team for c in plan.components):
+        required.append("team")
+    missing = [c for c in required if c not in results.columns]
+    if missing:
+        raise DataError(f"results: missing column(s) {', '.join(missing)} needed by plan "
+                        f"'{plan.name}' (found {', '.join(map(str, results.columns))})")
+    month = pd.to_datetime(results["month"])
+    if month.dt.year.nunique() > 1:
+        raise DataError(f"results: months span years {sorted(month.dt.year.unique())}; "
+                        "a plan pays one year at a time")
+    unknown = ~results["level"].astype("string").isin(LEVELS)
+    if unknown.any():
+        raise DataError(f"results: column 'level' has unknown levels "
+                        f"{sorted(results.loc[unknown, 'level'].astype(str).unique())[:5]}")
+    p = plan.n_periods
+    frame = pd.DataFrame({"rep_id": results["rep_id"].astype("string").to_numpy(),
+                          "period": period_of(month, plan)})
+    reps = (results.assign(level=results["level"].astype("string"))
+            .drop_duplicates("rep_id")[["rep_id", "level"]
+                                       + (["team"] if "team" in results else [])])
+    reps = reps.assign(rep_id=reps["rep_id"].astype("string")).reset_index(drop=True)
+    rep_index = pd.Index(reps["rep_id"])
+    r = len(reps)
+    cell = rep_index.get_indexer(frame["rep_id"]) * p + frame["period"].to_numpy()
+
+    def per_period(values: pd.Series | np.ndarray, how: str) -> np.ndarray:
+        v = np.asarray(values, dtype=np.float64)
+        total = np.bincount(cell, weights=np.nan_to_num(v), minlength=r * p)
+        if how == "mean":
+            n = np.bincount(cell, weights=~np.isnan(v), minlength=r * p)
+            total = np.where(n > 0, total / np.where(n > 0, n, 1), np.nan)
+        return total.reshape(r, p).T[:, None, :]  # (P, 1, R)
+
+    actual, target = {}, {}
+    for m in plan.measures:
+        actual[m] = per_period(results[m] if m in results else np.ones(len(results)),
+                               MEASURES[m])
+        if MEASURES[m] == "mean":  # a period without a survey reads as the year's mean so far
+            actual[m] = _fill_forward(actual[m])
+        t = (per_period(results[f"{m}_target"], MEASURES[m]) if f"{m}_target" in results
+             else np.zeros((p, 1, r)))
+        target[m] = np.nan_to_num(t)
+    tx_raw = {}
+    for c in plan.components:
+        if c.type == "commission" and c.per == "transaction":
+            count = results[c.count] if c.count in results else np.ones(len(results))
+            each = transaction_commission(c, results[c.measure].to_numpy(np.float64),
+                                          np.asarray(count, dtype=np.float64))
+            tx_raw[c.name] = per_period(each, "sum")
+    level = pd.Categorical(reps["level"], categories=LEVELS).codes.astype(np.int64)
+    team = (pd.factorize(reps["team"])[0] if "team" in reps else None)
+    return reps, Inputs(actual, target, level, team, tx_raw)
+
+
+def _fill_forward(x: np.ndarray) -> np.ndarray:
+    out = pd.DataFrame(x[:, 0, :]).ffill().bfill().to_numpy()  # rows are periods
+    return np.nan_to_num(out)[:, None, :]
+
+
+# -------------------------------------------------------------------------- reasons
+
+
+def _pct(x: np.ndarray) -> pd.Series:
+    return pd.Series(np.round(100 * x).astype(np.int64).astype(str)) + "%"
+
+
+def _money(x: np.ndarray) -> pd.Series:
+    return pd.Series(x).map("{:,.0f}".format)
+
+
+def _join(*parts: pd.Series | np.ndarray) -> np.ndarray:
+    out = np.asarray(parts[0], dtype=object)
+    for part in parts[1:]:
+        part = np.asarray(part, dtype=object)
+        glue = np.where((out != "") & (part != ""), "; ", "")
+        out = out + glue + part
+    return out
+
+
+def _when(mask: np.ndarray, text: pd.Series | str) -> np.ndarray:
+    return np.where(mask, np.asarray(text, dtype=object), "")
+
+
+def _component_reason(plan: Plan, c: Component, why: dict, flat) -> np.ndarray:
+    n = len(flat(why.get("attainment", np.zeros(1)))) if "attainment" in why else None
+    parts = []
+    ytd = "YTD " if plan.true_up and plan.n_periods > 1 and c.per == "period" else ""
+    if c.type == "commission" and c.per == "transaction":
+        parts.append(np.full(n, f"each transaction through the {c.mode} rate table",
+                             dtype=object))
+    elif c.type == "commission":
+        tier = flat(why["tier"]).astype(int)
+        labels = np.array(["below the first tier"] + [
+            (f"tier {i + 1} ({t.rate:.2%} on all)" if c.mode == "retroactive" else
+             f"tier {i + 1} (amount table)" if c.mode == "interpolated" else
+             f"tier {i + 1} reached (marginal {t.rate:.2%})")
+            for i, t in enumerate(c.tiers)], dtype=object)
+        parts.append(labels[tier] + f" on {ytd}{c.measure}")
+    elif c.type == "bonus":
+        reached = flat(why["tier"]).astype(int)
+        names = np.array(["below threshold"] + [f"{name} reached" for name, _, _ in
+                                                c.curve.points], dtype=object)
+        att = _pct(flat(why["attainment"]))
+        team = "team " if c.team else ""
+        parts.append(f"{ytd}{team}attainment " + att + ": " + pd.Series(names[reached]))
+    if "cap_att_hit" in why:
+        parts.append(_when(flat(why["cap_att_hit"]),
+                           f"attainment capped at {c.cap_attainment:.0%}"))
+    if "gate_ok" in why:
+        rule = ", ".join(f"{g.measure} {'attainment ' if g.basis == 'attainment' else ''}"
+                         f">= {g.min:g}" for g in c.gates)
+        parts.append(_when(~flat(why["gate_ok"]), f"gate failed (needs {rule})"))
+    if "multiplier" in why:
+        mult = flat(why["multiplier"])
+        parts.append(_when(mult != 1, "× " + pd.Series(mult).map("{:g}".format)
+                           + f" {c.modifier.measure} modifier"))
+    if "cap_hit" in why:
+        parts.append(_when(flat(why["cap_hit"]), f"cap hit ({c.cap_payout:,.0f} a year)"))
+    if "rank" in why:
+        rank = flat(why["rank"]).astype(int)
+        prize = np.array((0.0, *c.prizes))[np.minimum(rank, len(c.prizes))]
+        text = "rank " + pd.Series(rank).astype(str) + ": prize " + _money(prize)
+        if c.honours:
+            text = text + "; honours: " + ", ".join(c.honours)
+        parts.append(_when(rank > 0, text))
+    return _join(*parts) if parts else np.full(n or 0, "", dtype=object)
+
+
+def explain(plan: Plan, reps: pd.DataFrame, data: Inputs, out: Outcome) -> pd.DataFrame:
+    """Long table of one scenario's payouts with a reason per row (see COLUMNS)."""
+    p, _, r = data.shape
+
+    def flat(x: np.ndarray) -> np.ndarray:
+        """(P, 1, R) -> rep-major rows, periods within each rep."""
+        return np.broadcast_to(x, (p, 1, r))[:, 0, :].T.reshape(-1)
+
+    base = pd.DataFrame({"rep_id": np.repeat(reps["rep_id"].to_numpy(), p),
+                         "level": np.repeat(reps["level"].to_numpy(), p),
+                         "period": np.tile(np.arange(1, p + 1), r)})
+    frames = []
+    for c in plan.components:
+        why = out.info[c.name]
+        amount = flat(out.paid[c.name])
+        value = flat(why.get("value", data.actual[c.measure]))  # what it reads (YTD...)
+        target = flat(why.get("target", data.target[c.measure]))
+        reason = _component_reason(plan, c, why, flat)
+        if c.type == "spif":
+            reason = _when(amount > 0, f"SPIF on {c.measure}")
+        frames.append(base.assign(
+            component=c.name, type=c.type, measure=c.measure, value=value, target=target,
+            attainment=flat(why["attainment"]) if "attainment" in why
+            else np.where(target > 0, value / np.where(target > 0, target, 1), np.nan),
+            amount=amount, reason=reason))
+    if out.draw is not None:
+        adj, owed = flat(out.draw), flat(out.draw_balance)
+        reason = _join(
+            _when(adj > 0, "topped up to the draw of " + f"{plan.draw.amount:,.0f}"),
+            _when(adj < 0, "recovered " + _money(-adj) + " of earlier draws"),
+            _when(owed > 0, "owed back " + _money(owed)))
+        frames.append(base.assign(component="draw", type="draw", measure="", value=np.nan,
+                                  target=np.nan, attainment=np.nan, amount=adj, reason=reason))
+    table = pd.concat(frames, ignore_index=True)
+    table["amount"] = table["amount"].round(2)
+    table["reason"] = table["reason"].astype("string")
+    for col in ("rep_id", "level", "component", "type", "measure"):
+        table[col] = table[col].astype("string")
+    return table.sort_values(["rep_id", "period"], kind="stable", ignore_index=True)[COLUMNS]
+
+
+# ------------------------------------------------------------------------- curves
+
+
+def payout_curve(plan: Plan, level: str, targets: dict[str, float] | None = None,
+                 attainment: np.ndarray | None = None) -> pd.DataFrame:
+    """Annual pay by component for a `level` rep who attains the same share of every target.
+
+    `targets` gives the annual target per measure (needed for amount-based tiers; see
+    `level_targets`); scores read only by value (csat gates, modifiers) sit at their target,
+    or just pass the gate when no target is given. Contests are left out (they depend on
+    everyone else); draws are in (cash paid). Periods attain evenly.
+    """
+    if level not in LEVELS:
+        raise PlanError(f"level: unknown level {level!r} (known: {', '.join(LEVELS)})")
+    grid = np.round(np.linspace(0, 2, 201) if attainment is None else
+                    np.asarray(attainment, dtype=np.float64), 6)
+    targets = dict(targets or {})
+    p, r = plan.n_periods, len(grid)
+    main = {c.measure for c in plan.components}
+    actual, target = {}, {}
+    for m in plan.measures:
+        if m not in targets:
+            if MEASURES[m] == "sum" and any(
+                    m in (c.measure, c.count) and c.basis == "amount"
+                    and c.type in ("commission", "spif") for c in plan.components):
+                raise PlanError(f"targets: payout_curve needs an annual target for {m!r} "
+                                "(amount tiers and SPIFs pay on amounts, not attainment)")
+            gate_mins = [g.min for c in plan.components for g in c.gates
+                         if g.measure == m and g.basis == "value"]
+            targets[m] = max(gate_mins, default=1.0) if MEASURES[m] == "mean" else 1.0
+        per = targets[m] / p if MEASURES[m] == "sum" else targets[m]
+        target[m] = np.full((p, 1, r), per, dtype=np.float64)
+        scale = grid if MEASURES[m] == "sum" or m in main else np.ones(r)
+        actual[m] = target[m] * scale
+    data = Inputs(actual, target, np.full(r, LEVELS.index(level)),
+                  team=np.arange(r))  # a team of one: team results = own results
+    tx = {c.name: transaction_commission(c, actual[c.measure], actual[c.count])
+          for c in plan.components if c.type == "commission" and c.per == "transaction"}
+    data.tx_raw = tx
+    out = run(plan.replace(components=tuple(c for c in plan.components
+                                            if c.type != "contest")), data)
+    table = pd.DataFrame({"attainment": grid})
+    for name, paid in out.paid.items():
+        table[name] = paid[:, 0, :].sum(axis=0)
+    if out.draw is not None:
+        table["draw"] = out.draw[:, 0, :].sum(axis=0)
+    table["total"] = table.drop(columns="attainment").sum(axis=1)
+    return table
+
+
+def level_targets(targets: pd.DataFrame, levels: pd.Series) -> dict[str, dict[str, float]]:
+    """Median annual target per level and measure (what a typical rep at that level carries)."""
+    t = targets.assign(level=targets["rep_id"].map(levels))
+    means = [m for m in t["measure"].unique() if MEASURES.get(m) == "mean"]
+    annual = t.groupby(["level", "rep_id", "measure"], observed=True)["target"].sum()
+    mean_annual = t.groupby(["level", "rep_id", "measure"], observed=True)["target"].mean()
+    annual = annual.where(~annual.index.get_level_values("measure").isin(means), mean_annual)
+    med = annual.groupby(["level", "measure"], observed=True).median()
+    overall = annual.groupby("measure").median()
+    return {lv: {m: float(med.get((lv, m), overall[m])) for m in overall.index}
+            for lv in LEVELS}
+
+
+# ---------------------------------------------------------------------- statements
+
+
+def statement(plan: Plan, rep_id: str, payouts: pd.DataFrame) -> str:
+    """One rep's statement as Markdown: what was earned per period and component, and why."""
+    rows = payouts[payouts["rep_id"] == rep_id]
+    if rows.empty:
+        raise DataError(f"payouts: no rows for rep_id {rep_id!r}")
+    level = str(rows["level"].iloc[0])
+    lv = plan.levels[level]
+    mix = f", pay mix {lv.pay_mix}" if lv.pay_mix else ""
+    label = {"month": "M", "quarter": "Q", "year": "Y"}[plan.period]
+    lines = [f"### {plan.name}: statement for {rep_id} ({level})", "",
+             f"Target incentive {lv.target_incentive:,.0f}{mix}; paid per {plan.period}"
+             f"{' with year-to-date true-up' if plan.true_up and plan.n_periods > 1 else ''}.",
+             "", "| period | component | value | target | attainment | paid | why |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    shown = rows[(rows["amount"] != 0) | (rows["reason"].fillna("") != "")
+                 & (rows["type"] != "spif")]
+    for row in shown.itertuples(index=False):
+        value = "" if pd.isna(row.value) else f"{row.value:,.0f}"
+        target = "" if pd.isna(row.target) or row.target == 0 else f"{row.target:,.0f}"
+        att = "" if pd.isna(row.attainment) or not target else f"{row.attainment:.0%}"
+        lines.append(f"| {label}{row.period} | {row.component} | {value} | {target} | {att} "
+                     f"| {row.amount:,.2f} | {row.reason} |")
+    by_comp = rows.groupby("component", sort=False)["amount"].sum()
+    lines += ["", "**Year:** " + ", ".join(f"{k} {v:,.2f}" for k, v in by_comp.items())
+              + f"; **total {by_comp.sum():,.2f}**"]
+    owed = rows.loc[rows["component"] == "draw", "reason"].str.extract(r"owed back ([\d,]+)")
+    if not owed.dropna().empty:
+        lines.append(f"Draw still owed back at year end: {owed.dropna().iloc[-1, 0]}.")
+    return "\n".join(lines)

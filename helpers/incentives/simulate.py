@@ -1,0 +1,357 @@
+"""Monte Carlo of next year: what each plan costs, how risky it is, how well it pays for results.
+
+A rep's result for a measure is target × persistent skill × common market shock × noise, all
+lognormal and fitted from history (see `fit_market`). Every plan compared sees the very same
+draws, so differences between plans are the plans', not luck. Scenarios are drawn in fixed
+blocks of 256 from `default_rng([seed, block])` and simulated in chunks of blocks, so the
+numbers depend on the seed only (not on chunk size or threads) and memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from ..data import Dataset
+from ..schema import LEVELS
+from .engine import Inputs, run, transaction_commission
+from .inputs import default_levels, default_targets
+from .payout import level_targets, payout_curve
+from .plan import MEASURES, Plan, PlanError
+
+BLOCK = 256
+SCENARIOS = {"downturn": 0.8, "plan": 1.0, "upturn": 1.2}
+"""Named market scenarios: everyone's results scaled by this factor (-20% / plan / +20%)."""
+RANKED = 1000  # pay-for-performance (Spearman) is averaged over the first RANKED scenarios
+
+
+@dataclass(frozen=True)
+class MarketModel:
+    """log(actual / target) = skill[rep] + market shock + noise[measure], fitted from history."""
+
+    skill: pd.Series  # rep_id -> persistent log-attainment, shrunk to 0 and centred
+    sigma_market: float
+    sigma_noise: dict[str, float]
+    periods: int
+
+
+def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
+    """Fit the attainment model on every full rep-period of history.
+
+    Revenue against quota gives skill (the rep's mean log attainment, shrunk toward 0 by
+    how noisy it is, then centred so the average rep attains 100% on plan), the market
+    shock (spread of the period means across reps) and revenue noise. Other measures have
+    no history target: their noise is the spread around the rep's own mean and the period
+    mean. Without a quota column skill is 0 and revenue is treated like the others.
+    """
+    h = ds.history
+    key = [h["rep_id"], h["month"].dt.year * periods + (h["month"].dt.month - 1) // (12 // periods)]
+    size = h.groupby(key).size()
+    full = size[size == 12 // periods].index
+    sums = h.groupby(key)[[m for m in MEASURES if MEASURES[m] == "sum"] + ["quota"]
+                         if "quota" in h else [m for m in MEASURES if MEASURES[m] == "sum"]].sum()
+    means = h.groupby(key)[[m for m in MEASURES if MEASURES[m] == "mean"]].mean()
+    agg = sums.join(means).loc[full]
+    agg.index.names = ["rep_id", "t"]
+    noise = {}
+    skill = pd.Series(0.0, index=pd.Index(ds.roster["rep_id"], name="rep_id"))
+    sigma_market = 0.0
+    for m in MEASURES:
+        if m == "revenue" and "quota" in agg:
+            ok = (agg["revenue"] > 0) & (agg["quota"] > 0)
+            y = np.log(agg.loc[ok, "revenue"] / agg.loc[ok, "quota"])
+        elif MEASURES[m] == "sum":
+            x = agg[m] + 0.5
+            y = np.log(x / x.groupby(level="rep_id").transform("mean"))
+        else:
+            x = agg[m].dropna()
+            x = x[x > 0]
+            y = np.log(x / x.groupby(level="rep_id").transform("mean"))
+        market = y.groupby(level="t").transform("mean")
+        resid = y - market
+        rep_mean = resid.groupby(level="rep_id").mean()
+        within = resid - resid.groupby(level="rep_id").transform("mean")
+        n = resid.groupby(level="rep_id").size()
+        dof = max(len(within) - len(n), 1)
+        sigma2 = float((within ** 2).sum() / dof)
+        noise[m] = float(np.sqrt(sigma2))
+        if m == "revenue":
+            sigma_market = float(y.groupby(level="t").mean().std(ddof=1))
+            if "quota" in agg:
+                tau2 = max(float(rep_mean.var(ddof=1) - (sigma2 / n).mean()), 0.0)
+                shrunk = rep_mean * tau2 / (tau2 + sigma2 / n)
+                skill = (shrunk - shrunk.mean()).reindex(skill.index, fill_value=0.0)
+    return MarketModel(skill, sigma_market, noise, periods)
+
+
+@dataclass
+class Simulation:
+    """Per-scenario results of each plan (arrays of length n), on the same draws."""
+
+    plans: dict[str, Plan]
+    n: int
+    scenario: float
+    seed: int
+    reps: pd.DataFrame  # rep_id, level
+    level_targets: dict[str, dict[str, float]]
+    model: MarketModel
+    stats: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    rep_pay: dict[str, np.ndarray] = field(default_factory=dict)  # mean pay per rep
+    rep_attainment: np.ndarray | None = None  # mean primary attainment per rep
+
+
+def _scenario_factor(scenario: float | str) -> float:
+    if isinstance(scenario, str):
+        text = scenario.strip().lower()
+        if text in SCENARIOS:
+            return SCENARIOS[text]
+        try:
+            return 1 + float(text.rstrip("%")) / 100
+        except ValueError:
+            raise PlanError(f"scenario: {scenario!r} is not one of {', '.join(SCENARIOS)} "
+                            "or a change like '-20%'") from None
+    return float(scenario)
+
+
+def _as_plans(plans: Plan | Iterable[Plan] | dict[str, Plan]) -> dict[str, Plan]:
+    if isinstance(plans, Plan):
+        return {plans.name: plans}
+    if isinstance(plans, dict):
+        return dict(plans)
+    return {p.name: p for p in plans}
+
+
+def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
+             targets: pd.DataFrame | None = None, n: int = 10_000,
+             scenario: float | str = "plan", seed: int = 0, levels: pd.Series | None = None,
+             chunk: int = 1024, workers: int = 2,
+             progress: bool | Callable[[int], None] = False) -> Simulation:
+    """Simulate next year `n` times and evaluate every plan on the same draws.
+
+    `targets` (rep_id, month, measure, target) default to `default_targets(ds)`; `scenario`
+    scales the market ("downturn", "plan", "upturn", "-20%" or a factor); `chunk` scenarios
+    are held in memory at a time (rounded to blocks of 256), `workers` threads share them;
+    `progress` shows a bar (True) or is called with the scenarios done so far.
+    """
+    plans = _as_plans(plans)
+    if not plans:
+        raise PlanError("plans: nothing to simulate")
+    if n < 1:
+        raise PlanError(f"n: must be >= 1, got {n}")
+    factor = _scenario_factor(scenario)
+    year = ds.plan_year
+    measures = sorted({"revenue"}.union(*(p.measures for p in plans.values())),
+                      key=list(MEASURES).index)
+    if targets is None:
+        targets = default_targets(ds, year, measures=measures)
+    have = set(targets["measure"].unique())
+    if not set(measures) <= have:  # fill what the targets file lacks from the defaults
+        extra = default_targets(ds, year, measures=[m for m in measures if m not in have])
+        targets = pd.concat([targets, extra[extra["rep_id"].isin(targets["rep_id"])]])
+    levels = default_levels(ds) if levels is None else levels
+    rep_ids = pd.Index(sorted(set(targets["rep_id"]) & set(levels.index)), name="rep_id")
+    level = pd.Categorical(levels.reindex(rep_ids), categories=LEVELS).codes.astype(np.int64)
+    team_names = ds.roster.set_index("rep_id")["team"].reindex(rep_ids)
+    team = pd.factorize(team_names)[0]
+    g = max(p.n_periods for p in plans.values())
+    model = fit_market(ds, g)
+    target = _period_targets(targets, rep_ids, measures, g)
+    skill = model.skill.reindex(rep_ids, fill_value=0.0).to_numpy(np.float32)
+    sim = Simulation(plans, n, factor, seed, pd.DataFrame({"rep_id": rep_ids,
+                                                           "level": levels.reindex(rep_ids)}),
+                     level_targets(targets[targets["rep_id"].isin(rep_ids)], levels), model)
+
+    per_chunk = max(1, chunk // BLOCK)
+    n_blocks = -(-n // BLOCK)
+    chunks = [range(b, min(b + per_chunk, n_blocks)) for b in range(0, n_blocks, per_chunk)]
+    r = len(rep_ids)
+
+    def one(blocks: range) -> dict:
+        sizes = [min(BLOCK, n - b * BLOCK) for b in blocks]
+        draws = [_draw(seed, b, k, r, g, measures) for b, k in zip(blocks, sizes, strict=True)]
+        z = np.concatenate([d[0] for d in draws])
+        eps = np.concatenate([d[1] for d in draws], axis=2)
+        actual = {}
+        shock = (model.sigma_market * z - model.sigma_market ** 2 / 2).astype(np.float32)
+        for i, m in enumerate(measures):
+            s = np.float32(model.sigma_noise[m])
+            log = s * eps[i] - s * s / 2
+            if MEASURES[m] == "sum":
+                log += skill + shock[:, None]
+                actual[m] = target[m] * np.exp(log) * np.float32(factor)
+            else:
+                actual[m] = np.minimum(target[m] * np.exp(log), np.float32(100))
+        return {name: _evaluate(plan, actual, target, level, team, g)
+                for name, plan in plans.items()}
+
+    bar = None
+    if progress is True:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=n, desc="scenarios", unit="sc")
+    parts: list[dict] = []
+    done = 0
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for blocks, part in zip(chunks, pool.map(one, chunks), strict=True):
+            parts.append(part)
+            step = min(n, blocks[-1] * BLOCK + BLOCK) - blocks[0] * BLOCK
+            done += step
+            if bar is not None:
+                bar.update(step)
+            elif callable(progress):
+                progress(done)
+    if bar is not None:
+        bar.close()
+    for name in plans:
+        stats = {k: np.concatenate([p[name][k] for p in parts]) for k in parts[0][name]
+                 if not k.startswith("rep_")}
+        sim.stats[name] = stats
+        sim.rep_pay[name] = sum(p[name]["rep_pay"] for p in parts) / n
+        sim.rep_attainment = sum(p[name]["rep_att"] for p in parts) / n
+    return sim
+
+
+def _draw(seed: int, block: int, k: int, r: int, g: int, measures: list[str]):
+    """The draws of one block: market z (k,) and noise (measures, periods, k, reps)."""
+    rng = np.random.default_rng([seed, block])
+    z = rng.standard_normal(BLOCK, dtype=np.float32)[:k]
+    eps = rng.standard_normal((len(measures), g, BLOCK, r), dtype=np.float32)[:, :, :k]
+    return z, eps
+
+
+def _period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
+                    g: int) -> dict[str, np.ndarray]:
+    t = targets[targets["rep_id"].isin(reps) & targets["measure"].isin(measures)]
+    period = (pd.to_datetime(t["month"]).dt.month - 1) // (12 // g)
+    out = {}
+    for m in measures:
+        part = t[t["measure"] == m]
+        how = "sum" if MEASURES[m] == "sum" else "mean"
+        grid = (part.groupby([part["rep_id"], period[part.index]])["target"].agg(how)
+                .unstack().reindex(index=reps, columns=range(g)).fillna(0.0))
+        out[m] = grid.to_numpy(np.float32).T[:, None, :]  # (G, 1, R)
+    return out
+
+
+def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: np.ndarray,
+              g: int) -> dict[str, np.ndarray]:
+    """Run one plan on a chunk and reduce it to per-scenario statistics."""
+    p = plan.n_periods
+    k = g // p
+
+    def fold(x: np.ndarray, m: str) -> np.ndarray:
+        if k == 1:
+            return x
+        x = x.reshape(p, k, *x.shape[1:])
+        return x.sum(axis=1) if MEASURES[m] == "sum" else x.mean(axis=1)
+
+    a = {m: fold(actual[m], m) for m in plan.measures}
+    t = {m: fold(target[m], m) for m in plan.measures}
+    tx = {c.name: transaction_commission(c, a[c.measure], a[c.count])
+          for c in plan.components if c.type == "commission" and c.per == "transaction"}
+    out = run(plan, Inputs(a, t, level, team, tx))
+    pay = out.total.sum(axis=0, dtype=np.float64)  # (S, R)
+    primary = plan.primary
+    pa = a[primary].sum(axis=0, dtype=np.float64)
+    pt = t[primary].sum(axis=0, dtype=np.float64)
+    att = np.where(pt > 0, pa / np.where(pt > 0, pt, 1), 0.0)
+    ordered = np.sort(pay, axis=1)
+    r = pay.shape[1]
+    total = ordered.sum(axis=1)
+    weights = np.arange(1, r + 1)
+    gini = np.where(total > 0, (2 * (ordered @ weights) / (r * np.where(total > 0, total, 1)))
+                    - (r + 1) / r, 0.0)
+    onehot = np.zeros((r, len(LEVELS)))
+    onehot[np.arange(r), level] = 1
+    per_level = (pay @ onehot) / np.maximum(onehot.sum(axis=0), 1)
+    ranked = min(len(pay), RANKED)
+    rho = _spearman(att[:ranked], pay[:ranked])
+    miles = np.array(list(plan.milestones.values()))
+    return {
+        "cost": total,
+        "revenue": actual["revenue"].sum(axis=(0, 2), dtype=np.float64),
+        "components": np.stack([out.paid[c.name].sum(axis=(0, 2), dtype=np.float64)
+                                for c in plan.components]
+                               + ([out.draw.sum(axis=(0, 2), dtype=np.float64)]
+                                  if out.draw is not None else []), axis=1),
+        "shares": (att[:, :, None] >= miles).mean(axis=1),
+        "gini": gini,
+        "p90_rep": _sorted_quantile(ordered, 0.9),
+        "median_rep": _sorted_quantile(ordered, 0.5),
+        "per_level": per_level,
+        "spearman": np.concatenate([rho, np.full(len(pay) - ranked, np.nan)]),
+        "rep_pay": pay.sum(axis=0),
+        "rep_att": att.sum(axis=0),
+    }
+
+
+def _sorted_quantile(ordered: np.ndarray, q: float) -> np.ndarray:
+    """Row quantiles of an already sorted array (linear, as numpy's default)."""
+    pos = q * (ordered.shape[1] - 1)
+    lo, frac = int(np.floor(pos)), pos - np.floor(pos)
+    hi = min(lo + 1, ordered.shape[1] - 1)
+    return ordered[:, lo] * (1 - frac) + ordered[:, hi] * frac
+
+
+def _spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Row-wise Spearman correlation (average ranks for ties, e.g. many zero payouts)."""
+    if len(x) == 0:
+        return np.zeros(0)
+    rx = rankdata(x, axis=1)
+    ry = rankdata(y, axis=1)
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    den = np.sqrt((rx ** 2).sum(axis=1) * (ry ** 2).sum(axis=1))
+    return np.where(den > 0, (rx * ry).sum(axis=1) / np.where(den > 0, den, 1), 0.0)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def metrics(sim: Simulation) -> pd.DataFrame:
+    """One row per plan: cost and its risk, cost of sales, who reaches the milestones, how
+    unequal and how performance-linked pay is, and the marginal pay per extra point of
+    attainment at 80/100/120% (headcount-weighted over levels, from the payout curves)."""
+    rows = []
+    counts = sim.reps["level"].value_counts().reindex(LEVELS, fill_value=0)
+    for name, plan in sim.plans.items():
+        st = sim.stats[name]
+        cost = st["cost"]
+        row = {"plan": name,
+               "expected_cost": cost.mean(), "p50_cost": np.quantile(cost, 0.5),
+               "p90_cost": np.quantile(cost, 0.9), "p99_cost": np.quantile(cost, 0.99),
+               "cost_of_sales_pct": 100 * cost.mean() / st["revenue"].mean()}
+        for i, milestone in enumerate(plan.milestones):
+            row[f"share_at_{milestone}"] = st["shares"][:, i].mean()
+        median = st["median_rep"].mean()
+        row["top_decile_to_median"] = st["p90_rep"].mean() / median if median > 0 else np.nan
+        row["gini"] = st["gini"].mean()
+        row["spearman_pay_perf"] = np.nanmean(st["spearman"])
+        for a in (0.8, 1.0, 1.2):
+            row[f"marginal_at_{round(a * 100)}"] = _marginal(plan, sim, counts, a)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("plan")
+
+
+def _marginal(plan: Plan, sim: Simulation, counts: pd.Series, a: float) -> float:
+    """Extra annual pay for one more point of attainment above `a` (forward difference, so
+    a threshold exactly at `a` counts as reached, as the plan pays it)."""
+    slopes = []
+    for lv in LEVELS:
+        if counts[lv] == 0:
+            slopes.append(0.0)
+            continue
+        curve = payout_curve(plan, lv, sim.level_targets[lv], np.array([a, a + 0.01]))
+        slopes.append(curve["total"].iloc[1] - curve["total"].iloc[0])
+    return float(np.average(slopes, weights=counts.to_numpy()))
+
+
+def distribution(sim: Simulation) -> pd.DataFrame:
+    """Long table of per-scenario cost by plan (for histograms and box plots)."""
+    return pd.concat([pd.DataFrame({"plan": name, "scenario": np.arange(sim.n),
+                                    "cost": st["cost"], "revenue": st["revenue"]})
+                      for name, st in sim.stats.items()], ignore_index=True)

@@ -1,0 +1,472 @@
+"""Incentives: plan validation, payout mechanics, published worked examples, replay, simulation."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.incentives import (
+    PLANS_DIR,
+    Plan,
+    PlanError,
+    default_targets,
+    load_inputs,
+    load_plans,
+    metrics,
+    payout,
+    payout_curve,
+    replay,
+    simulate,
+    statement,
+)
+from helpers.schema import LEVELS
+
+TI = {lv: {"target_incentive": 10_000} for lv in LEVELS}
+
+
+def plan_of(*components, **kw) -> Plan:
+    return Plan.from_dict({"name": "t", "levels": copy.deepcopy(TI),
+                           "components": list(components), **kw})
+
+
+def commission(tiers, **kw) -> dict:
+    return {"name": "c", "type": "commission", "measure": "revenue", "tiers": tiers, **kw}
+
+
+def bonus(measure="revenue", weight=1.0, **kw) -> dict:
+    curve = kw.pop("curve", {"threshold": {"attainment": 0.8, "payout": 0.5},
+                             "target": {"attainment": 1.0, "payout": 1.0},
+                             "excellence": {"attainment": 1.2, "payout": 1.5},
+                             "cap": {"attainment": 1.5, "payout": 2.0}})
+    return {"name": f"b {measure}", "type": "bonus", "measure": measure, "weight": weight,
+            "curve": curve, **kw}
+
+
+def results(rows: list[dict], year: int = 2027) -> pd.DataFrame:
+    """Rows with rep_id, month (1-12) and measures; level defaults to senior."""
+    frame = pd.DataFrame(rows)
+    frame["month"] = pd.to_datetime({"year": year, "month": frame["month"], "day": 1})
+    frame["rep_id"] = frame.get("rep_id", "A")
+    if "level" not in frame:
+        frame["level"] = "senior"
+    return frame
+
+
+def transactions(amounts: list[float]) -> pd.DataFrame:
+    return results([{"rep_id": f"T{i + 1}", "month": 1, "revenue": a}
+                    for i, a in enumerate(amounts)])
+
+
+def paid(table: pd.DataFrame, component: str | None = None) -> pd.Series:
+    rows = table if component is None else table[table["component"] == component]
+    return rows.groupby("rep_id")["amount"].sum()
+
+
+# ------------------------------------------------------------- published worked examples
+
+
+def test_oracle_flat_rate_not_split_per_transaction():
+    """Oracle Incentive Compensation, "Options for Splitting Attainment Numbers Across Rate
+    Tiers", Rate Not Split: tiers 0-10,000 1%, 10,000-50,000 2%, 50,000-100,000 3%,
+    100,000+ 4%; a 5,000 transaction pays at 1% (50.00), 15,000 at 2% (300.00), 60,000 at
+    3% (1,800.00): the whole transaction at the rate of the tier it reaches."""
+    plan = plan_of(commission([{"from": 0, "to": 10_000, "rate": 0.01},
+                               {"from": 10_000, "to": 50_000, "rate": 0.02},
+                               {"from": 50_000, "to": 100_000, "rate": 0.03},
+                               {"from": 100_000, "rate": 0.04}],
+                              mode="retroactive", per="transaction"), true_up=False)
+    out = paid(payout(plan, transactions([5_000, 15_000, 60_000])))
+    assert out.to_dict() == {"T1": 50.00, "T2": 300.00, "T3": 1_800.00}
+
+
+def test_oracle_equal_tier_values_go_to_the_higher_tier():
+    """Oracle, "Equal Tier Values": with 0-25,000 1%, 25,000-50,000 2%, 50,000-75,000 3%,
+    75,000-100,000 4%, a transaction of exactly 50,000 is paid at 3% = 1,500.00. That is our
+    lower_inclusive boundary; upper_inclusive keeps it in the 2% tier (1,000.00)."""
+    tiers = [{"from": 0, "to": 25_000, "rate": 0.01}, {"from": 25_000, "to": 50_000, "rate": 0.02},
+             {"from": 50_000, "to": 75_000, "rate": 0.03},
+             {"from": 75_000, "to": 100_000, "rate": 0.04}]
+    lower = plan_of(commission(tiers, mode="retroactive", per="transaction"))
+    upper = plan_of(commission(tiers, mode="retroactive", per="transaction",
+                               boundary="upper_inclusive"))
+    assert paid(payout(lower, transactions([50_000])))["T1"] == 1_500.00
+    assert paid(payout(upper, transactions([50_000])))["T1"] == 1_000.00
+
+
+def test_oracle_interpolated_amount_table():
+    """Oracle, "Examples of Calculating Earnings Using Interpolated Rates": amount table
+    0-1,000 pays 10, 1,000-3,000 pays 40, 3,000-8,000 pays 100, 8,000-20,000 pays 2,000;
+    transactions processed individually: T1 200 -> (200/1000)*10 = 2; T2 300 -> 3;
+    T3 1,500 -> 10 + (500/2000)*40 = 20; T4 1,200 -> 10 + (200/2000)*40 = 14."""
+    plan = plan_of(commission([{"from": 0, "to": 1_000, "amount": 10},
+                               {"from": 1_000, "to": 3_000, "amount": 40},
+                               {"from": 3_000, "to": 8_000, "amount": 100},
+                               {"from": 8_000, "to": 20_000, "amount": 2_000}],
+                              mode="interpolated", per="transaction"))
+    out = paid(payout(plan, transactions([200, 300, 1_500, 1_200])))
+    assert out.to_dict() == {"T1": 2.00, "T2": 3.00, "T3": 20.00, "T4": 14.00}
+
+
+def test_salesforce_spiff_marginal_blended_rate_on_accumulated_attainment():
+    """Salesforce Spiff, "Use Marginal Payout Rule Functions" (mamount): tiers below 150,000
+    at 4%, 150,000-250,000 at 6%, above 250,000 at 8%. A rep with 145,000 closed adds a
+    20,000 deal: 5,000 at 4% + 15,000 at 6% = 1,100 (a blended 5.5%). Here: a monthly plan
+    with year-to-date true-up, 145,000 in January (5,800.00) and 20,000 in February."""
+    plan = plan_of(commission([{"from": 0, "to": 150_000, "rate": 0.04},
+                               {"from": 150_000, "to": 250_000, "rate": 0.06},
+                               {"from": 250_000, "rate": 0.08}]),
+                   period="month", true_up=True)
+    table = payout(plan, results([{"month": 1, "revenue": 145_000},
+                                  {"month": 2, "revenue": 20_000}]))
+    assert table.loc[table["period"] == 1, "amount"].item() == 5_800.00
+    assert table.loc[table["period"] == 2, "amount"].item() == 1_100.00
+    assert table.loc[table["period"] == 3, "amount"].item() == 0.0
+
+
+@pytest.mark.parametrize(("sales", "expected"), [(4_000, 400.00), (5_000, 500.00),
+                                                 (6_000, 620.00)])
+def test_two_tier_marginal_textbook(sales, expected):
+    """Textbook two-tier marginal commission: 10% up to 5,000 and 12% above.
+    6,000 -> 5,000*10% + 1,000*12% = 620; at the boundary 5,000 -> 500; 4,000 -> 400."""
+    plan = plan_of(commission([{"from": 0, "to": 5_000, "rate": 0.10},
+                               {"from": 5_000, "rate": 0.12}]), period="year")
+    assert paid(payout(plan, results([{"month": 6, "revenue": sales}])))["A"] == expected
+
+
+def test_three_tier_marginal_vs_retroactive():
+    """5% on the first 10,000, 7% on the next 15,000, 10% above 25,000; on 30,000:
+    marginal 10,000*5% + 15,000*7% + 5,000*10% = 2,050; retroactive 30,000*10% = 3,000."""
+    tiers = [{"from": 0, "to": 10_000, "rate": 0.05}, {"from": 10_000, "to": 25_000, "rate": 0.07},
+             {"from": 25_000, "rate": 0.10}]
+    rows = results([{"month": 3, "revenue": 30_000}])
+    assert paid(payout(plan_of(commission(tiers), period="year"), rows))["A"] == 2_050.00
+    retro = plan_of(commission(tiers, mode="retroactive"), period="year")
+    assert paid(payout(retro, rows))["A"] == 3_000.00
+
+
+# ------------------------------------------------------------------------ mechanics
+
+
+def test_bonus_curve_points_linear_and_step():
+    rows = results([{"rep_id": f"R{a}", "month": 1, "revenue": a * 10,
+                     "revenue_target": 1000} for a in (79, 80, 90, 100, 110, 150, 200)])
+    linear = paid(payout(plan_of(bonus(), period="year"), rows))
+    # TI 10,000: 0 below 80%, 0.5 at 80%, 0.75 at 90%, 1.0 at target, 1.25 at 110%, 2.0 cap
+    assert linear.to_dict() == {"R79": 0, "R80": 5_000, "R90": 7_500, "R100": 10_000,
+                                "R110": 12_500, "R150": 20_000, "R200": 20_000}
+    step = bonus()
+    step["curve"]["shape"] = "step"
+    stepped = paid(payout(plan_of(step, period="year"), rows))
+    assert stepped.to_dict() == {"R79": 0, "R80": 5_000, "R90": 5_000, "R100": 10_000,
+                                 "R110": 10_000, "R150": 20_000, "R200": 20_000}
+
+
+def quarters(values: list[float]) -> pd.DataFrame:
+    return results([{"month": 3 * q + 1, "revenue": v, "revenue_target": 100}
+                    for q, v in enumerate(values)])
+
+
+def test_ytd_true_up_catches_up_and_never_claws_back():
+    linear = {"threshold": {"attainment": 0.0, "payout": 0.0},
+              "target": {"attainment": 1.0, "payout": 1.0},
+              "cap": {"attainment": 2.0, "payout": 2.0}}
+    plan = plan_of(bonus(curve=linear), period="quarter")
+    # an empty Q1 and a 300% Q2: year to date 0%, 150%, 133%, 125% of 10,000 x 1/4, 2/4, ...
+    assert payout(plan, quarters([0, 300, 100, 100]))["amount"].tolist() == [
+        0, 7_500, 2_500, 2_500]
+    # quarter by quarter, Q2's 300% is capped at 200% and the empty Q1 stays lost
+    assert payout(plan.replace(true_up=False), quarters([0, 300, 100, 100]))[
+        "amount"].tolist() == [0, 5_000, 2_500, 2_500]
+    # a Q4 collapse drops year-to-date attainment below threshold: no clawback
+    assert payout(plan_of(bonus(), period="quarter"), quarters([100, 100, 100, 0]))[
+        "amount"].tolist() == [2_500, 2_500, 2_500, 0]
+
+
+def test_gate_cap_and_modifier_with_reasons():
+    comp = commission([{"from": 0, "rate": 0.10}], cap_payout=12_500,
+                      gates=[{"measure": "csat", "min": 75}],
+                      modifier={"measure": "new_customers", "bands": [
+                          {"from": 0, "multiplier": 0.5}, {"from": 5, "multiplier": 1.0},
+                          {"from": 10, "multiplier": 1.2}]})
+    plan = plan_of(comp, period="quarter", true_up=False)
+    rows = results([{"month": m, "revenue": rev, "csat": cs, "new_customers": nc}
+                    for m, rev, cs, nc in [(1, 50_000, 80, 6), (4, 50_000, 70, 6),
+                                           (7, 50_000, 90, 12), (10, 50_000, 90, 2)]])
+    table = payout(plan, rows)
+    # Q1 5,000; Q2 gate fails; Q3 5,000 x 1.2; Q4 5,000 x 0.5 = 2,500 but the cap leaves 1,500
+    assert table["amount"].tolist() == [5_000, 0, 6_000, 1_500]
+    reasons = table["reason"].tolist()
+    assert "cap hit" not in reasons[0] and "gate failed" not in reasons[0]
+    assert "gate failed (needs csat >= 75)" in reasons[1]
+    assert "× 1.2 new_customers modifier" in reasons[2]
+    assert "× 0.5 new_customers modifier" in reasons[3]
+    assert "cap hit (12,500 a year)" in reasons[3]
+
+
+def test_attainment_tiers_scale_with_each_reps_target():
+    comp = commission([{"from": 0, "to": 1.0, "rate": 0.02}, {"from": 1.0, "rate": 0.05}],
+                      basis="attainment")
+    plan = plan_of(comp, period="year")
+    rows = results([{"rep_id": "small", "month": 1, "revenue": 150, "revenue_target": 100},
+                    {"rep_id": "big", "month": 1, "revenue": 1_500, "revenue_target": 1_000}])
+    out = paid(payout(plan, rows))
+    assert out["small"] == pytest.approx(100 * 0.02 + 50 * 0.05)
+    assert out["big"] == pytest.approx(10 * out["small"])
+
+
+def test_cap_on_attainment_limits_credit():
+    plan = plan_of(bonus(cap_attainment=1.1), period="year")
+    rows = results([{"month": 1, "revenue": 1_400, "revenue_target": 1_000}])
+    table = payout(plan, rows)
+    assert table["amount"].item() == 12_500  # credited at 110%, not 140%
+    assert "attainment capped at 110%" in table["reason"].item()
+
+
+@pytest.mark.parametrize(("recoverable", "draw", "owed"), [
+    (True, [5_000, 5_000, -10_000, 0], [5_000, 10_000, 0, 0]),
+    (False, [5_000, 5_000, 0, 0], [0, 0, 0, 0])])
+def test_draws_recoverable_and_guaranteed(recoverable, draw, owed):
+    plan = plan_of(commission([{"from": 0, "rate": 0.10}]), period="quarter", true_up=False,
+                   draw={"amount": 5_000, "recoverable": recoverable, "periods": [1, 2]})
+    rows = results([{"month": m, "revenue": r} for m, r in [(1, 0), (4, 0), (7, 120_000),
+                                                          (10, 0)]])
+    table = payout(plan, rows)
+    got = table[table["component"] == "draw"]
+    assert got["amount"].tolist() == draw
+    text = got["reason"].tolist()
+    assert [int(t.split("owed back ")[1].replace(",", "")) if "owed back" in t else 0
+            for t in text] == owed
+    assert table.groupby("period")["amount"].sum().tolist() == (
+        [5_000, 5_000, 2_000, 0] if recoverable else [5_000, 5_000, 12_000, 0])
+
+
+def test_spif_contest_team_and_levels():
+    comps = [bonus(weight=0.5), bonus(weight=0.5, team=True) | {"name": "team"},
+             {"name": "spif", "type": "spif", "measure": "new_customers", "per_unit": 100,
+              "periods": [1]},
+             {"name": "club", "type": "contest", "measure": "revenue", "prizes": [1_000, 500],
+              "honours": ["Club"], "levels": ["senior", "principal", "top"]}]
+    plan = plan_of(*comps, period="quarter")
+    rows = []
+    for rep, team, level, rev in [("A", "x", "senior", 120), ("B", "x", "senior", 80),
+                                  ("C", "y", "junior", 200), ("D", "y", "senior", 100)]:
+        rows += [{"rep_id": rep, "team": team, "level": level, "month": m, "revenue": rev,
+                  "revenue_target": 100, "new_customers": 2} for m in (1, 4, 7, 10)]
+    table = payout(plan, results(rows))
+    by = table.pivot_table(index="rep_id", columns="component", values="amount", aggfunc="sum")
+    assert by["spif"].tolist() == [200, 200, 200, 200]  # 2 new customers x 100, Q1 only
+    # team x: (120+80)/200 = 100% -> 5,000 each; team y: 300/200 = 150% -> 10,000 each
+    assert by["team"].tolist() == [5_000, 5_000, 10_000, 10_000]
+    # C (junior) is not eligible: A wins (120%), D second (100%)
+    assert by["club"].to_dict() == {"A": 1_000, "B": 0, "C": 0, "D": 500}
+    reason = table.loc[(table["rep_id"] == "A") & (table["component"] == "club"), "reason"]
+    assert reason.iloc[-1] == "rank 1: prize 1,000; honours: Club"
+
+
+def test_weights_by_level_and_pay_mix():
+    plan = Plan.from_dict({
+        "name": "mix", "period": "year",
+        "levels": {lv: {"base_salary": 60_000, "pay_mix": "75/25"} for lv in LEVELS},
+        "components": [bonus(weight={lv: 0.8 if lv == "top" else 0.5 for lv in LEVELS}),
+                       bonus("new_customers",
+                             weight={lv: 0.2 if lv == "top" else 0.5 for lv in LEVELS})]})
+    assert plan.levels["top"].target_incentive == 20_000
+    assert plan.levels["top"].pay_mix == "75/25"
+    curve = payout_curve(plan, "top", {"revenue": 1e6, "new_customers": 20},
+                         np.array([1.0]))
+    assert curve["b revenue"].item() == 16_000 and curve["b new_customers"].item() == 4_000
+
+
+# ------------------------------------------------------------------------ validation
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["components"][0]["tiers"].__setitem__(1, {"from": 50_000, "rate": 0.05}),
+     "components[0].tiers[1].from: overlaps tiers[0] (which runs to 100000)"),
+    (lambda d: d["components"][0]["tiers"][2].__setitem__("rate", -0.01),
+     "components[0].tiers[2].rate: must be >= 0, got -0.01"),
+    (lambda d: d["components"][1].__setitem__("measure", "revnue"),
+     "components[1].measure: unknown measure 'revnue'"),
+    (lambda d: d["components"][1].__setitem__("weight", 0.9),
+     "weights for level 'junior' sum to 0.9"),
+    (lambda d: d["components"][0]["tiers"][0].__setitem__("rat", 0.1),
+     "components[0].tiers[0].rat: unknown key"),
+    (lambda d: d["components"][0]["tiers"][1].__setitem__("from", 120_000),
+     "components[0].tiers[1].from: leaves a gap after tiers[0]"),
+    (lambda d: d["components"][1]["curve"]["target"].__setitem__("attainment", 0.7),
+     "components[1].curve.target.attainment: must be above threshold's (0.8)"),
+    (lambda d: d["levels"].pop("top"), "levels.top: is required"),
+    (lambda d: d["components"][0].__setitem__("gates", [{"measure": "csat"}]),
+     "components[0].gates[0].min: is required"),
+    (lambda d: d.__setitem__("period", "week"), "period: must be one of month, quarter, year"),
+    (lambda d: d["levels"].__setitem__("junior", {"base_salary": 5e4, "pay_mix": "seventy"}),
+     "levels.junior.pay_mix: must read like '70/30'"),
+])
+def test_bad_plans_name_the_key(change, message):
+    d = {"name": "bad", "levels": copy.deepcopy(TI), "components": [
+        commission([{"from": 0, "to": 100_000, "rate": 0.02},
+                    {"from": 100_000, "to": 200_000, "rate": 0.04},
+                    {"from": 200_000, "rate": 0.06}]), bonus("new_customers")]}
+    Plan.from_dict(copy.deepcopy(d))  # the unbroken plan is fine
+    change(d)
+    with pytest.raises(PlanError) as err:
+        Plan.from_dict(d)
+    assert message in str(err.value)
+
+
+def test_bad_yaml_file_names_the_file(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text("name: x\nlevels: [1, 2]\ncomponents: []\n")
+    with pytest.raises(PlanError, match=r"x\.yaml: levels: must be a mapping"):
+        Plan.from_yaml(path)
+
+
+def test_sample_plans_load_and_round_trip(tmp_path):
+    plans = load_plans(PLANS_DIR)
+    assert len(plans) >= 3
+    kinds = {c.type for p in plans.values() for c in p.components}
+    assert kinds == {"commission", "bonus", "spif", "contest"}
+    for plan in plans.values():
+        path = tmp_path / "p.yaml"
+        plan.to_yaml(path)
+        assert Plan.from_yaml(path) == plan
+
+
+def test_results_missing_columns_are_named():
+    from helpers.data import DataError
+    with pytest.raises(DataError, match="missing column.*revenue_target"):
+        payout(plan_of(bonus()), results([{"month": 1, "revenue": 5}]))
+
+
+# --------------------------------------------------------------- replay and curves
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return load_plans(PLANS_DIR)
+
+
+def test_replay_on_last_year(sample, plans):
+    for plan in plans.values():
+        table = replay(plan, sample)
+        full = sample.history[sample.history["month"].dt.year == sample.last_year]
+        n_full = (full.groupby("rep_id").size() == 12).sum()
+        assert table["rep_id"].nunique() == n_full
+        assert len(table) == n_full * plan.n_periods * (len(plan.components) + bool(plan.draw))
+        assert (table.loc[table["type"] != "draw", "amount"] >= 0).all()
+        assert table["reason"].notna().all()
+    current = replay(plans["Current plan"], sample)
+    rev = current[current["component"] == "revenue bonus"]
+    # paid through the year >= the curve at Q4's year-to-date attainment (the true-up pays
+    # what the year earned; more only if an earlier quarter paid more and was not clawed back)
+    q4 = rev[rev["period"] == 4].set_index("rep_id")
+    ti = q4["level"].map(lambda lv: plans["Current plan"].target_incentive(lv) * 0.8)
+    curve = np.interp(q4["attainment"], [0.8, 1.0, 1.2, 1.5], [0.5, 1.0, 1.5, 2.0])
+    expected = np.where(q4["attainment"] >= 0.8, curve, 0) * ti
+    total = rev.groupby("rep_id")["amount"].sum()
+    assert (total >= expected - 0.02).all()
+
+
+def test_payout_curve_is_monotone_and_statement_adds_up(sample, plans):
+    targets = {"revenue": 1_000_000, "new_customers": 20, "csat": 78, "deals_won": 50}
+    for plan in plans.values():
+        for level in LEVELS:
+            curve = payout_curve(plan, level, targets)
+            assert (np.diff(curve["total"]) >= -1e-9).all(), (plan.name, level)
+    current = payout_curve(plans["Current plan"], "senior", targets, np.array([1.0]))
+    assert current["total"].item() == pytest.approx(34_000)
+    table = replay(plans["Level bonus + contest"], sample)
+    rep = table["rep_id"].iloc[0]
+    text = statement(plans["Level bonus + contest"], rep, table)
+    assert f"statement for {rep}" in text
+    total = table.loc[table["rep_id"] == rep, "amount"].sum()
+    assert f"**total {total:,.2f}**" in text
+
+
+def test_default_targets_rule(sample):
+    targets = default_targets(sample, measures=["revenue", "csat"])
+    year = sample.last_year
+    h = sample.history[sample.history["month"].dt.year == year]
+    full = h.groupby("rep_id").size()
+    rep = next(r for r in full.index[full == 12] if r in set(targets["rep_id"]))
+    got = targets[(targets["rep_id"] == rep)].groupby("measure")["target"]
+    assert got.sum()["revenue"] == pytest.approx(h.loc[h["rep_id"] == rep, "revenue"].sum()
+                                                 * 1.06, rel=1e-6)
+    assert got.mean()["csat"] == pytest.approx(h.loc[h["rep_id"] == rep, "csat"].mean(),
+                                               abs=0.01)
+    assert set(targets["month"].dt.year) == {sample.plan_year}
+
+
+def test_load_inputs_prefers_upstream_files(sample, tmp_path):
+    targets, levels, note = load_inputs(sample, folder=tmp_path, measures=["revenue"])
+    assert "default targets" in note and "roster" in note
+    theirs = targets.assign(target=targets["target"] * 2)
+    theirs.to_csv(tmp_path / f"targets_{sample.plan_year}.csv", index=False)
+    pd.DataFrame({"rep_id": levels.index, "level": "top"}).to_csv(
+        tmp_path / f"levels_{sample.plan_year}.csv", index=False)
+    again, lv, note = load_inputs(sample, folder=tmp_path, measures=["revenue", "csat"])
+    assert "targets_" in note and "levels_" in note
+    rev = again[again["measure"] == "revenue"]["target"].sum()
+    assert rev == pytest.approx(2 * targets["target"].sum())
+    assert set(again["measure"]) == {"revenue", "csat"}  # csat filled from the defaults
+    assert set(lv) == {"top"}
+
+
+# ------------------------------------------------------------------------ simulation
+
+
+def test_simulation_is_deterministic_and_chunk_independent(sample, plans):
+    chosen = [plans["Current plan"], plans["Tiered commission"]]
+    a = simulate(chosen, sample, n=600, seed=3, chunk=256)
+    b = simulate(chosen, sample, n=600, seed=3, chunk=1024, workers=1)
+    c = simulate(chosen, sample, n=600, seed=4, chunk=256)
+    for name in a.stats:
+        np.testing.assert_allclose(a.stats[name]["cost"], b.stats[name]["cost"], rtol=1e-6)
+    assert not np.allclose(a.stats["Current plan"]["cost"], c.stats["Current plan"]["cost"])
+    assert len(a.stats["Current plan"]["cost"]) == 600
+
+
+def test_same_draws_for_every_plan(sample, plans):
+    twin = plans["Current plan"].replace(name="twin")
+    sim = simulate([plans["Current plan"], twin], sample, n=300, seed=1)
+    np.testing.assert_array_equal(sim.stats["Current plan"]["cost"], sim.stats["twin"]["cost"])
+
+
+def test_scenarios_move_cost_and_metrics_are_sane(sample, plans):
+    plan = plans["Current plan"]
+    costs = {s: simulate(plan, sample, n=400, scenario=s).stats[plan.name]["cost"].mean()
+             for s in ("downturn", "plan", "-10%", "upturn")}
+    assert costs["downturn"] < costs["-10%"] < costs["plan"] < costs["upturn"]
+    with pytest.raises(PlanError, match="scenario"):
+        simulate(plan, sample, n=10, scenario="boom")
+    m = metrics(simulate(list(plans.values()), sample, n=500))
+    assert list(m.index) == list(plans)
+    assert (m["p50_cost"] <= m["p90_cost"]).all() and (m["p90_cost"] <= m["p99_cost"]).all()
+    assert (m["share_at_threshold"] >= m["share_at_target"]).all()
+    assert (m["share_at_target"] >= m["share_at_excellence"]).all()
+    assert m["gini"].between(0, 1).all() and m["spearman_pay_perf"].between(0, 1).all()
+    assert m["cost_of_sales_pct"].between(0.5, 10).all()
+    # the current plan at 100%: 1pp more attainment pays 2.5% of the revenue weight's TI
+    senior = payout_curve(plans["Current plan"], "senior", None, np.array([1.0, 1.01]))
+    assert senior["total"].diff().iloc[1] == pytest.approx(34_000 * (0.8 * 2.5 + 0.2 * 5/3)
+                                                           / 100, rel=1e-6)
+
+
+def test_without_noise_every_rep_hits_target_and_cost_is_the_target_incentive(
+        sample, plans, monkeypatch):
+    """Zero skill, market and noise: everyone attains 100%, so the current plan costs exactly
+    the sum of its reps' target incentives, in every scenario."""
+    import sys
+
+    module = sys.modules["helpers.incentives.simulate"]
+    fitted = module.fit_market(sample, 4)
+    still = module.MarketModel(fitted.skill * 0, 0.0, dict.fromkeys(fitted.sigma_noise, 0.0), 4)
+    monkeypatch.setattr(module, "fit_market", lambda ds, periods: still)
+    plan = plans["Current plan"]
+    sim = simulate(plan, sample, n=300)
+    expected = sum(plan.target_incentive(lv) for lv in sim.reps["level"])
+    np.testing.assert_allclose(sim.stats[plan.name]["cost"], expected, rtol=1e-5)
+    np.testing.assert_allclose(sim.stats[plan.name]["shares"][:, 1], 1.0)

@@ -1,0 +1,119 @@
+"""Properties of the payout engine that must hold for any plan of the right shape."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers.incentives.engine import Inputs, rate_table, run
+from helpers.incentives.plan import Plan
+from helpers.schema import LEVELS
+
+money = st.floats(0, 5e6, allow_nan=False)
+
+
+@st.composite
+def tier_tables(draw, increasing: bool = False):
+    """A valid rate table: ascending bounds from 0 and non-negative rates."""
+    k = draw(st.integers(1, 5))
+    widths = draw(st.lists(st.floats(1, 1e6), min_size=k - 1, max_size=k - 1))
+    bounds = np.concatenate([[0.0], np.cumsum(widths)]).round(2)
+    rates = draw(st.lists(st.floats(0, 0.5), min_size=k, max_size=k))
+    if increasing:
+        rates = sorted(rates)
+    tiers = [{"from": float(lo), "rate": r} for lo, r in zip(bounds, rates, strict=True)]
+    return plan_with({"name": "c", "type": "commission", "measure": "revenue", "tiers": tiers})
+
+
+def plan_with(*components, **kw) -> Plan:
+    return Plan.from_dict({"name": "p", "period": "quarter",
+                           "levels": {lv: {"target_incentive": 20_000} for lv in LEVELS},
+                           "components": list(components), **kw})
+
+
+def amounts(draw_list) -> np.ndarray:
+    return np.sort(np.array(draw_list, dtype=np.float64))
+
+
+@settings(max_examples=60, deadline=None)
+@given(tier_tables(increasing=True), st.lists(money, min_size=2, max_size=30),
+       st.sampled_from(["marginal", "retroactive"]))
+def test_commission_never_falls_as_sales_rise_with_increasing_rates(plan, xs, mode):
+    pay, _ = rate_table(amounts(xs), plan.components[0].tiers, mode)
+    assert (np.diff(pay) >= -1e-6).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(tier_tables(), st.lists(money, min_size=2, max_size=30))
+def test_marginal_commission_is_monotone_for_any_rates(plan, xs):
+    pay, _ = rate_table(amounts(xs), plan.components[0].tiers, "marginal")
+    assert (np.diff(pay) >= -1e-6).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(tier_tables(increasing=True), st.lists(money, min_size=1, max_size=30))
+def test_marginal_never_exceeds_retroactive_when_rates_increase(plan, xs):
+    x = np.array(xs)
+    tiers = plan.components[0].tiers
+    marginal, _ = rate_table(x, tiers, "marginal")
+    retro, _ = rate_table(x, tiers, "retroactive")
+    assert (marginal <= retro + 1e-6).all()
+
+
+def sim_inputs(rng, s: int, r: int, p: int = 4) -> Inputs:
+    revenue = rng.lognormal(np.log(250_000), 0.5, (p, s, r))
+    customers = rng.poisson(5, (p, s, r)).astype(float)
+    return Inputs({"revenue": revenue, "new_customers": customers,
+                   "csat": rng.uniform(50, 100, (p, s, r))},
+                  {"revenue": np.full((p, 1, r), 250_000.0),
+                   "new_customers": np.full((p, 1, r), 5.0),
+                   "csat": np.full((p, 1, r), 78.0)},
+                  rng.integers(0, len(LEVELS), r), rng.integers(0, 3, r))
+
+
+CAPPED = {"name": "c", "type": "commission", "measure": "revenue", "basis": "attainment",
+          "tiers": [{"from": 0, "to": 1, "rate": 0.03}, {"from": 1, "rate": 0.08}],
+          "gates": [{"measure": "csat", "min": 70}]}
+BONUS = {"name": "b", "type": "bonus", "measure": "new_customers", "weight": 1,
+         "curve": {"threshold": {"attainment": 0.8, "payout": 0.5},
+                   "target": {"attainment": 1, "payout": 1},
+                   "cap": {"attainment": 1.5, "payout": 2}}}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(1_000, 200_000), st.booleans())
+def test_caps_hold_for_any_results(seed, cap, true_up):
+    plan = plan_with(CAPPED | {"cap_payout": cap}, BONUS, true_up=true_up)
+    out = run(plan, sim_inputs(np.random.default_rng(seed), 20, 15))
+    yearly = out.paid["c"].sum(axis=0)
+    assert (yearly <= cap + 1e-6).all()
+    assert (out.paid["c"] >= -1e-9).all() and (out.paid["b"] >= -1e-9).all()
+    # a bonus never pays above its curve's cap: 2 x target incentive over the year
+    assert (out.paid["b"].sum(axis=0) <= 2 * 20_000 + 1e-6).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(1.0, 3.0))
+def test_more_results_never_pay_less(seed, lift):
+    """Scaling every rep's results up, period by period, never lowers a monotone plan's pay."""
+    plan = plan_with({**CAPPED, "gates": []}, BONUS, true_up=True)
+    data = sim_inputs(np.random.default_rng(seed), 10, 12)
+    more = Inputs({m: v * lift for m, v in data.actual.items()}, data.target, data.level,
+                  data.team)
+    low = run(plan, data).total.sum(axis=0)
+    high = run(plan, more).total.sum(axis=0)
+    assert (high >= low - 1e-6).all()
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_engine_is_deterministic_and_scenario_independent(seed):
+    """Same inputs, same pay; and each scenario's pay depends on that scenario alone."""
+    plan = plan_with(CAPPED | {"cap_payout": 50_000}, BONUS)
+    data = sim_inputs(np.random.default_rng(seed), 8, 10)
+    a, b = run(plan, data), run(plan, data)
+    np.testing.assert_array_equal(a.total, b.total)
+    one = Inputs({m: v[:, 3:4] for m, v in data.actual.items()}, data.target, data.level,
+                 data.team)
+    np.testing.assert_allclose(run(plan, one).total[:, 0], a.total[:, 3])
