@@ -32,10 +32,13 @@ class FairnessError(ValueError):
 def _pair(outcome, group) -> tuple[pd.Series, pd.Series, str]:
     outcome, group = pd.Series(outcome), pd.Series(group)
     name = str(group.name) if group.name is not None else "group"
-    if len(outcome) != len(group) or not outcome.index.equals(group.index):
-        if len(outcome) != len(group):
+    if not outcome.index.equals(group.index):
+        if outcome.index.is_unique and set(outcome.index) == set(group.index):
+            group = group.reindex(outcome.index)  # same people, another order
+        elif len(outcome) == len(group):
+            group = group.set_axis(outcome.index)  # plain lists: match by position
+        else:
             raise FairnessError(f"{name}: {len(group)} group labels for {len(outcome)} outcomes")
-        group = group.set_axis(outcome.index)
     if isinstance(group.dtype, pd.CategoricalDtype):
         empty = [c for c in group.cat.categories if not (group == c).any()]
         if empty:

@@ -249,6 +249,20 @@ def _align(series, index: pd.Index, key: str) -> np.ndarray:
     return series.reindex(index).to_numpy()
 
 
+def _context(by, territory, index: pd.Index) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Peer group per rep and relative territory potential (1 = average), checked."""
+    groups = None if by is None else _align(by, index, f"by ({by.name})").astype(str)
+    potential = None
+    if territory is not None:
+        potential = _align(territory, index, "territory").astype(float)
+        if not (potential > 0).all():
+            bad = index[~(potential > 0)][:5]
+            raise GradingError(f"territory: potential must be > 0 (rep(s) "
+                               f"{', '.join(map(str, bad))})")
+        potential = potential / potential.mean()
+    return groups, potential
+
+
 def normalize(kpis: pd.DataFrame, method: str = "percentile", by: pd.Series | None = None,
               directions: Mapping[str, int] | None = None,
               territory: pd.Series | None = None) -> pd.DataFrame:
@@ -270,13 +284,7 @@ def normalize(kpis: pd.DataFrame, method: str = "percentile", by: pd.Series | No
     for name, sign in directions.items():
         if sign not in (1, -1):
             raise GradingError(f"directions[{name!r}]={sign!r}: expected 1 or -1")
-    groups = None if by is None else _align(by, kpis.index, f"by ({by.name})").astype(str)
-    potential = None
-    if territory is not None:
-        potential = _align(territory, kpis.index, "territory").astype(float)
-        if not (potential > 0).all():
-            raise GradingError("territory: potential must be > 0 for every rep")
-        potential = potential / potential.mean()
+    groups, potential = _context(by, territory, kpis.index)
     values = {c: kpis[c].to_numpy(dtype=float) for c in columns}
     return pd.DataFrame(_normalize_arrays(values, method, directions, groups, potential),
                         index=kpis.index)
@@ -499,6 +507,7 @@ def _gmm_labels(x: np.ndarray, k: int, iters: int = 500) -> np.ndarray:
         if ll.sum() - last < 1e-9 * abs(last if np.isfinite(last) else 1):
             break
         last = ll.sum()
+    logp = np.log(pi) - 0.5 * np.log(2 * np.pi * var) - (x[:, None] - mu) ** 2 / (2 * var)
     order = np.argsort(mu, kind="stable")
     rank = np.empty(k, dtype=int)
     rank[order] = np.arange(k)
@@ -607,6 +616,9 @@ def assign(scores: pd.Series, cutoffs, current: pd.Series | None = None,
     if not hysteresis >= 0:
         raise GradingError(f"hysteresis={hysteresis!r}: must be >= 0")
     x = scores.to_numpy(dtype=float)
+    if np.isnan(x).any():
+        bad = scores.index[np.isnan(x)][:5]
+        raise GradingError(f"scores: missing for rep(s) {', '.join(map(str, bad))}")
     plain = levels_of(x, cuts)
     proposed, note = plain.copy(), np.full(len(x), "", dtype=object)
     if current is not None:
@@ -706,11 +718,7 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, period=None,
     data = _collect(ds, period, reviews)
     names = list(DIRECTIONS)
     w = check_weights(weights, names).to_numpy()
-    groups = None if by is None else _align(by, data.reps, f"by ({by.name})").astype(str)
-    potential = None
-    if territory is not None:
-        potential = _align(territory, data.reps, "territory").astype(float)
-        potential = potential / potential.mean()
+    groups, potential = _context(by, territory, data.reps)
     n, m = data.parts["revenue"].shape
     valid = np.arange(m)[None, :] < data.months[:, None]
     pvals = valid / data.months[:, None]
@@ -841,7 +849,8 @@ def explain(rep_id: str, normalized: pd.DataFrame, weights: Mapping[str, float],
     have = s.notna()
     used = w.where(have, 0.0)
     used = used / used.sum()
-    out = pd.DataFrame({"value": kpis.loc[rep_id, s.index] if kpis is not None else np.nan,
+    value = kpis.loc[rep_id].reindex(s.index) if kpis is not None else np.nan
+    out = pd.DataFrame({"value": value,
                         "scaled": s, "weight": used, "points": 100 * used * s.fillna(0),
                         "lost": 100 * used * (1 - s.fillna(1))})
     out.index.name = "kpi"

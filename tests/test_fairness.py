@@ -180,3 +180,10 @@ def test_audit_and_describe_in_plain_words():
     assert len(lines) == 1 and lines[0].startswith("gender F: 20% promoted against 80% for M")
     fair = audit(pd.Series([True, True, False, False] * 5), pd.DataFrame({"region": region}))
     assert describe(fair)[0].startswith("No group falls below")
+
+
+def test_outcome_and_group_align_by_person_not_by_row():
+    outcome = pd.Series([True, False, False], index=["r1", "r2", "r3"])
+    group = pd.Series(["M", "F", "F"], index=["r3", "r1", "r2"], name="gender")
+    table = selection_rates(outcome, group)
+    assert table.loc["F", "selected"] == 1 and table.loc["M", "selected"] == 0

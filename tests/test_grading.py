@@ -487,3 +487,52 @@ def test_compare_methods_side_by_side(sample_kpis):
     assert list(table.index) == ["quantile", "jenks", "kmeans", "gmm"]
     assert (table[list(LEVELS)].sum(axis=1) == len(scores)).all()
     assert table.loc["jenks", "gvf"] == table["gvf"].max()  # exact optimum of the fit
+
+
+def test_missing_scores_and_bad_territory_are_named(ds):
+    with pytest.raises(GradingError, match="scores: missing for rep\\(s\\) b"):
+        assign(pd.Series([1.0, np.nan], index=["a", "b"]), [10, 20, 30, 40])
+    potential = ds.roster.set_index("rep_id")["territory_potential"].copy()
+    potential.iloc[0] = 0.0
+    with pytest.raises(GradingError, match="territory: potential must be > 0 \\(rep\\(s\\) R001"):
+        stability(ds, PRESETS["balanced"], [20, 40, 60, 80], n_boot=2, territory=potential)
+
+
+# ----------------------------------------------------------------------- charts and panel
+
+
+def test_charts_return_figures_and_panel_redraws(ds, sample_kpis):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from helpers.fairness import audit
+    from helpers.plots import grading as charts
+    from helpers.ui.grading import GradingPanel
+
+    current = ds.roster.set_index("rep_id")["level"]
+    panel = GradingPanel(sample_kpis, current)
+    before = panel.result.scores.copy()
+    panel.preset.value = "customer focus"
+    assert panel.sliders["csat"].value == PRESETS["customer focus"]["csat"]
+    assert not panel.result.scores.equals(before)
+    panel.sliders["csat"].value = 0.6
+    assert panel.preset.value == "custom"
+    assert sum(panel.weights().values()) == pytest.approx(1.0)
+    res = panel.result
+    stab = stability(ds, panel.weights(), res.thresholds, n_boot=5)
+    groups = ds.roster.set_index("rep_id").loc[sample_kpis.index, ["gender"]]
+    impact = audit(res.assigned["proposed"] >= "senior", groups)
+    figures = [
+        charts.score_strip(res.scores, res.thresholds, res.assigned["proposed"]),
+        charts.level_counts(res.assigned),
+        charts.transition_heatmap(transition_matrix(res.assigned)),
+        charts.leniency_bars(adjust_raters(ds.reviews, sample_kpis)[1]),
+        charts.level_probabilities(stab.probabilities),
+        charts.weight_sensitivity(stab.sensitivity),
+        charts.selection_rates(impact, "gender"),
+        charts.contributions(explain("R001", res.normalized, panel.weights()), "R001"),
+    ]
+    assert all(isinstance(f, Figure) for f in figures)
+    matplotlib.pyplot.close("all")
