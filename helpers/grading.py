@@ -81,10 +81,10 @@ def _bounds(period) -> tuple[pd.Timestamp, pd.Timestamp]:
     text = str(period).strip().upper()
     try:
         if "H" in text:
-            year, half = text.split("H")
-            start = pd.Timestamp(int(year), 6 * int(half) - 5, 1)
-            if int(half) not in (1, 2):
+            year, half = (int(part) for part in text.split("H"))
+            if half not in (1, 2):
                 raise ValueError
+            start = pd.Timestamp(year, 6 * half - 5, 1)
             return start, start + pd.DateOffset(months=5)
         p = pd.Period(text, freq="Q" if "Q" in text else "Y")
     except (ValueError, TypeError):
@@ -199,8 +199,8 @@ def _scale(x: np.ndarray, method: str) -> np.ndarray:
             rank = rankdata(np.where(valid, x, np.inf), axis=-1)  # ties share the mid-rank
             out = (rank - 0.5) / n
         elif method == "minmax":
-            lo = np.nanmin(np.where(valid, x, np.inf), axis=-1, keepdims=True)
-            hi = np.nanmax(np.where(valid, x, -np.inf), axis=-1, keepdims=True)
+            lo = np.where(valid, x, np.inf).min(axis=-1, keepdims=True)
+            hi = np.where(valid, x, -np.inf).max(axis=-1, keepdims=True)
             out = np.where(hi > lo, (x - lo) / (hi - lo), 0.5)
         else:  # z-scores are squashed through the normal CDF so one outlier cannot dominate
             if method == "zscore":
@@ -215,8 +215,6 @@ def _scale(x: np.ndarray, method: str) -> np.ndarray:
 
 
 def _nanmedian(x: np.ndarray) -> np.ndarray:
-    if np.isnan(x).all():
-        return np.full(x.shape[:-1] + (1,), np.nan)
     with warnings.catch_warnings():  # all-NaN rows warn; they stay NaN, which is meant
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmedian(x, axis=-1, keepdims=True)
