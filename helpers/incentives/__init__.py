@@ -19,15 +19,25 @@ from .inputs import (
                      read_targets,
                      replay,
 )
-from .payout import level_targets, payout, payout_curve, statement
-from .plan import LEVELS, MEASURES, Plan, PlanError, load_plans
-from .simulate import SCENARIOS, Simulation, distribution, fit_market, metrics, simulate
+from .payout import curve_table, level_targets, payout, payout_curve, statement
+from .plan import LEVELS, MEASURES, Plan, PlanError, describe, edit_plan, load_plans
+from .simulate import (
+                     SCENARIOS,
+                     Simulation,
+                     distribution,
+                     fit_market,
+                     metrics,
+                     rep_summary,
+                     scenario_costs,
+                     simulate,
+)
 
 PLANS_DIR = SAMPLE_DIR / "plans"
 
 __all__ = [
     "GROWTH", "LEVELS", "MEASURES", "PLANS_DIR", "SCENARIOS", "Plan", "PlanError", "Simulation",
-    "build_results", "default_levels", "default_targets", "distribution", "fit_market",
-    "level_targets", "load_inputs", "load_plans", "metrics", "payout", "payout_curve",
-    "plan_reps", "read_levels", "read_targets", "replay", "simulate", "statement",
+    "build_results", "curve_table", "default_levels", "default_targets", "describe", "edit_plan",
+    "distribution", "fit_market", "level_targets", "load_inputs", "load_plans", "metrics",
+    "payout", "payout_curve", "plan_reps", "read_levels", "read_targets", "rep_summary",
+    "replay", "scenario_costs", "simulate", "statement",
 ]

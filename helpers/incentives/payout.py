@@ -278,6 +278,17 @@ def payout_curve(plan: Plan, level: str, targets: dict[str, float] | None = None
     return table
 
 
+def curve_table(plans: dict[str, Plan], targets: dict[str, dict[str, float]],
+                attainment: np.ndarray | None = None) -> pd.DataFrame:
+    """Long table (plan, level, attainment, total) of every plan's payout curve per level;
+    `targets` is `level_targets(...)` (a typical annual target per level and measure)."""
+    frames = [payout_curve(plan, lv, targets[lv], attainment)[["attainment", "total"]]
+              .assign(plan=name, level=lv)
+              for name, plan in plans.items() for lv in LEVELS]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["plan", "level", "attainment", "total"]]
+
+
 def level_targets(targets: pd.DataFrame, levels: pd.Series) -> dict[str, dict[str, float]]:
     """Median annual target per level and measure (what a typical rep at that level carries)."""
     t = targets.assign(level=targets["rep_id"].map(levels))

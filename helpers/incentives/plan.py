@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from ..schema import LEVELS
@@ -599,3 +600,80 @@ def _dump_component(c: Component) -> dict:
 
 def _clean(d: dict) -> dict:
     return {k: v for k, v in d.items() if v is not None}
+
+
+# ---------------------------------------------------------------------------- summary
+
+
+def describe(plans: dict[str, Plan] | list[Plan]) -> pd.DataFrame:
+    """One row per plan component, in plain words: what it pays on and how."""
+    plans = list(plans.values()) if isinstance(plans, dict) else list(plans)
+    rows = []
+    for plan in plans:
+        for c in plan.components:
+            weights = ([] if not c.weight else [c.weight[c.levels[0]]]
+                       if len(set(c.weight.values())) == 1 else [c.weight.get(lv, 0.0)
+                                                                 for lv in LEVELS])
+            rows.append({"plan": plan.name, "component": c.name, "type": c.type,
+                         "measure": c.measure + (" (team)" if c.team else ""),
+                         "weight": "" if not weights else "/".join(f"{w:g}" for w in weights),
+                         "levels": "all" if c.levels == LEVELS else ", ".join(c.levels),
+                         "how": _how(c)})
+        if plan.draw:
+            d = plan.draw
+            rows.append({"plan": plan.name, "component": "draw", "type": "draw", "measure": "",
+                         "weight": "", "levels": ", ".join(d.levels),
+                         "how": f"{'recoverable' if d.recoverable else 'guaranteed'} "
+                                f"{d.amount:,.0f} in periods "
+                                f"{', '.join(map(str, d.periods)) or 'all'}"})
+    return pd.DataFrame(rows)
+
+
+def _how(c: Component) -> str:
+    extras = []
+    if c.cap_payout is not None:
+        extras.append(f"cap {c.cap_payout:,.0f}/yr")
+    if c.cap_attainment is not None:
+        extras.append(f"credit capped at {c.cap_attainment:.0%}")
+    extras += [f"gate {g.measure} >= {g.min:g}" for g in c.gates]
+    if c.modifier:
+        extras.append(f"x{'/'.join(f'{m:g}' for _, m in c.modifier.bands)} by "
+                      f"{c.modifier.measure}")
+    if c.type == "commission":
+        unit = "%" if c.basis == "attainment" else ""
+        tiers = ", ".join(
+            (f"{t.lo * 100:g}{unit}+" if c.basis == "attainment" else f"{t.lo:,.0f}+")
+            + (f" {t.amount:,.0f}" if c.mode == "interpolated" else f" {t.rate:.1%}")
+            for t in c.tiers)
+        text = f"{c.mode} commission {c.per}: {tiers}"
+    elif c.type == "bonus":
+        pts = ", ".join(f"{n} {a:.0%}->{p:.0%}" for n, a, p in c.curve.points)
+        text = f"{c.curve.shape} curve: {pts}"
+    elif c.type == "spif":
+        periods = ", ".join(map(str, c.periods)) or "all"
+        text = (f"{c.per_unit:,.0f} per unit" if c.per_unit else f"{c.amount:,.0f} flat") + \
+            (f" from {c.min:g}" if c.min else "") + f" in periods {periods}"
+    else:
+        text = f"top {len(c.prizes)} by {c.basis}: " + "/".join(f"{p:,.0f}" for p in c.prizes)
+        if c.honours:
+            text += f"; {', '.join(c.honours)}"
+    return "; ".join([text, *extras])
+
+
+def edit_plan(plan: Plan, component: str, tiers: list[dict] | None = None,
+              curve: dict | None = None, ti_scale: float = 1.0, name: str | None = None) -> Plan:
+    """A copy of `plan` with one component's tiers or curve replaced and target incentives
+    scaled; validated like a YAML file, so the editor shows the same errors."""
+    d = plan.to_dict()
+    index = next((i for i, c in enumerate(d["components"]) if c["name"] == component), None)
+    if index is None:
+        raise PlanError(f"components: no component named {component!r}")
+    if tiers is not None:
+        d["components"][index]["tiers"] = tiers
+    if curve is not None:
+        d["components"][index]["curve"] = curve
+    for level in d["levels"].values():
+        level["target_incentive"] = round(level["target_incentive"] * ti_scale, 2)
+    if name:
+        d["name"] = name
+    return Plan.from_dict(d)

@@ -355,3 +355,37 @@ def distribution(sim: Simulation) -> pd.DataFrame:
     return pd.concat([pd.DataFrame({"plan": name, "scenario": np.arange(sim.n),
                                     "cost": st["cost"], "revenue": st["revenue"]})
                       for name, st in sim.stats.items()], ignore_index=True)
+
+
+def rep_summary(sim: Simulation, replays: dict[str, pd.DataFrame] | None = None,
+                year: int | None = None) -> pd.DataFrame:
+    """One row per rep and plan: target incentive, expected pay next year (simulated mean),
+    expected attainment, and what the plan would have paid last year (replay), if given."""
+    frames = []
+    for name, plan in sim.plans.items():
+        frame = sim.reps.assign(
+            plan=name,
+            target_incentive=sim.reps["level"].map(plan.target_incentive).astype(float),
+            expected_attainment=np.round(sim.rep_attainment, 4),
+            expected_pay=np.round(sim.rep_pay[name], 2))
+        if replays is not None and name in replays:
+            last = replays[name].groupby("rep_id")["amount"].sum().round(2)
+            frame["replay_pay"] = frame["rep_id"].map(last)
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    if year is not None:
+        out.insert(0, "year", year)
+    return out
+
+
+def scenario_costs(plans: dict[str, Plan], ds: Dataset, targets: pd.DataFrame | None = None,
+                   n: int = 2000, seed: int = 0, levels: pd.Series | None = None,
+                   scenarios: Iterable[str] = tuple(SCENARIOS)) -> pd.DataFrame:
+    """Expected and P90 cost of each plan under each market scenario (same seed each time)."""
+    rows = []
+    for scenario in scenarios:
+        table = metrics(simulate(plans, ds, targets, n=n, scenario=scenario, seed=seed,
+                                 levels=levels))
+        rows.append(table[["expected_cost", "p90_cost", "cost_of_sales_pct"]]
+                    .assign(scenario=scenario).reset_index())
+    return pd.concat(rows, ignore_index=True).set_index(["scenario", "plan"])

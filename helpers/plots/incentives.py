@@ -1,0 +1,110 @@
+"""Charts for notebook 03 (incentives): one function a chart, each returns the Figure."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from ..schema import LEVELS
+
+THOUSANDS = FuncFormatter(lambda x, _: f"{x / 1000:,.0f}k")
+
+
+def payout_curves(curves: pd.DataFrame, title: str = "Annual pay by attainment") -> Figure:
+    """One panel a plan, one line a level: where pay starts, accelerates and stops.
+
+    `curves` is `helpers.incentives.curve_table(...)` (plan, level, attainment, total).
+    """
+    names = list(dict.fromkeys(curves["plan"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 3.2), sharey=True,
+                             squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        part = curves[curves["plan"] == name]
+        sns.lineplot(part, x="attainment", y="total", hue="level", hue_order=list(LEVELS),
+                     palette="viridis", ax=ax, legend=ax is axes[0, -1])
+        for x in (0.8, 1.0, 1.2):
+            ax.axvline(x, color="#999", lw=0.8, ls=":")
+        ax.set(title=name, xlabel="attainment", ylabel="annual pay")
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(THOUSANDS)
+    if axes[0, -1].get_legend():
+        axes[0, -1].legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8, frameon=False)
+    fig.suptitle(title, fontweight="bold")
+    return fig
+
+
+def editor_curve(curve: pd.DataFrame, title: str) -> Figure:
+    """A single plan and level: stacked components against attainment (the editor's view)."""
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    parts = [c for c in curve.columns if c not in ("attainment", "total")]
+    ax.stackplot(curve["attainment"], *[curve[c].clip(lower=0) for c in parts], labels=parts,
+                 alpha=0.8)
+    ax.plot(curve["attainment"], curve["total"], color="black", lw=1.2, label="total")
+    ax.set(title=title, xlabel="attainment", ylabel="annual pay")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    return fig
+
+
+def replay_by_level(replays: dict[str, pd.DataFrame]) -> Figure:
+    """Average pay per rep and level each plan would have paid last year."""
+    frame = pd.concat([t.groupby(["rep_id", "level"], observed=True)["amount"].sum()
+                       .reset_index().assign(plan=name) for name, t in replays.items()])
+    fig, ax = plt.subplots()
+    sns.barplot(frame, x="level", y="amount", hue="plan", order=list(LEVELS), errorbar=None,
+                ax=ax)
+    ax.set(title="Last year replayed: average pay per rep", xlabel="", ylabel="pay")
+    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def cost_distribution(dist: pd.DataFrame) -> Figure:
+    """Simulated total cost per plan: the spread is the budget risk (P50 and P90 marked)."""
+    fig, ax = plt.subplots()
+    sns.histplot(dist, x="cost", hue="plan", element="step", stat="density",
+                 common_norm=False, bins=50, ax=ax)
+    palette = sns.color_palette(n_colors=dist["plan"].nunique())
+    for color, (_, part) in zip(palette, dist.groupby("plan", sort=False), strict=False):
+        for q, ls in ((0.5, "-"), (0.9, "--")):
+            ax.axvline(np.quantile(part["cost"], q), color=color, lw=1, ls=ls)
+    ax.set(title="Simulated total cost next year (solid P50, dashed P90)", xlabel="total cost",
+           ylabel="")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:,.1f}M"))
+    ax.set_yticks([])
+    return fig
+
+
+def pay_vs_performance(summary: pd.DataFrame) -> Figure:
+    """Expected pay against expected attainment, per rep and plan: is pay earned?"""
+    fig, ax = plt.subplots()
+    sns.scatterplot(summary, x="expected_attainment", y="expected_pay", hue="plan",
+                    style="plan", s=22, ax=ax)
+    ax.set(title="Expected pay by expected attainment (one dot per rep)",
+           xlabel="expected attainment", ylabel="expected pay")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def metric_bars(table: pd.DataFrame, columns: list[str] | None = None) -> Figure:
+    """Small multiples of plan metrics side by side (one panel a metric)."""
+    columns = columns or ["expected_cost", "p90_cost", "cost_of_sales_pct", "gini",
+                          "spearman_pay_perf", "marginal_at_100"]
+    fig, axes = plt.subplots(1, len(columns), figsize=(2.2 * len(columns), 2.8))
+    colors = sns.color_palette(n_colors=len(table))
+    for ax, col in zip(np.atleast_1d(axes), columns, strict=True):
+        ax.bar(range(len(table)), table[col], color=colors)
+        ax.set_title(col.replace("_", " "), fontsize=9)
+        ax.set_xticks(range(len(table)), [str(i)[:12] for i in table.index], rotation=45,
+                      ha="right", fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        if "cost" in col and "pct" not in col:
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:,.1f}M"))
+    return fig

@@ -1,0 +1,183 @@
+"""Panels for notebook 03 (incentives): edit a plan and see its payout curve; read statements.
+
+Thin on purpose: read the widgets, call one helpers function (`edit_plan`, `statement`),
+redraw. The numbers the notebook records come from the plan files and its parameters cell,
+so a run is reproducible; the editor is for trying things out, and can save what it made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ipywidgets as w
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from ..incentives import LEVELS, Plan, PlanError, edit_plan, payout_curve, statement
+from ..plots import incentives as charts
+
+NARROW = w.Layout(width="150px")
+
+
+class PlanEditor(w.VBox):
+    """Pick a plan, a level and a component; edit its rate table or bonus curve; see pay.
+
+    `targets` is `level_targets(...)`; `folder` is where "Save" writes `<name>.yaml`.
+    The edited plan is `self.plan` (None while the edits are invalid).
+    """
+
+    def __init__(self, plans: dict[str, Plan], targets: dict[str, dict[str, float]],
+                 folder: str | Path | None = None):
+        self.plans, self.targets, self.folder = plans, targets, folder
+        self.plan: Plan | None = None
+        self._quiet = False
+        self.choice = w.Dropdown(options=list(plans), description="Plan")
+        self.level = w.Dropdown(options=list(LEVELS), value="senior", description="Level")
+        self.component = w.Dropdown(description="Component")
+        self.ti_scale = w.FloatSlider(value=1.0, min=0.5, max=1.5, step=0.05,
+                                      description="TI ×", continuous_update=False)
+        self.rows = w.VBox()
+        self.add = w.Button(description="add tier", icon="plus")
+        self.remove = w.Button(description="remove last", icon="minus")
+        self.name = w.Text(placeholder="name for the edited plan", layout=w.Layout(width="260px"))
+        self.save = w.Button(description="Save YAML", icon="save")
+        self.status = w.HTML()
+        self.out = w.Output()
+        self.fields: list[tuple[w.FloatText, ...]] = []
+        self.choice.observe(lambda _: self._load_plan(), "value")
+        self.component.observe(lambda _: self._load_component(), "value")
+        for control in (self.level, self.ti_scale):
+            control.observe(lambda _: self.redraw(), "value")
+        self.add.on_click(lambda _: self._resize(+1))
+        self.remove.on_click(lambda _: self._resize(-1))
+        self.save.on_click(lambda _: self._save())
+        controls = w.VBox([self.choice, self.level, self.component, self.ti_scale,
+                           w.HBox([self.name, self.save])])
+        table = w.VBox([self.rows, w.HBox([self.add, self.remove]), self.status])
+        super().__init__([w.HBox([controls, table]), self.out])
+        self._load_plan()
+
+    # ------------------------------------------------------------------ widgets
+
+    def _base(self) -> Plan:
+        return self.plans[self.choice.value]
+
+    def _editable(self):
+        return next(c for c in self._base().components if c.name == self.component.value)
+
+    def _load_plan(self) -> None:
+        names = [c.name for c in self._base().components if c.type in ("commission", "bonus")]
+        self._quiet = True
+        self.component.options = names
+        self.component.value = names[0] if names else None
+        self._quiet = False
+        self._load_component()
+
+    def _load_component(self) -> None:
+        if self._quiet or self.component.value is None:
+            return
+        comp = self._editable()
+        if comp.type == "commission":
+            key = "amount" if comp.mode == "interpolated" else "rate"
+            values = [(t.lo, getattr(t, key)) for t in comp.tiers]
+            heads = ("from", key)
+        else:
+            values = [(a, p) for _, a, p in comp.curve.points]
+            heads = ("attainment", "payout")
+        self._build(values, heads, [n for n, _, _ in comp.curve.points] if comp.curve else None)
+        self.add.disabled = self.remove.disabled = comp.type != "commission"
+        self.redraw()
+
+    def _build(self, values, heads, labels=None) -> None:
+        self.fields = [tuple(w.FloatText(value=v, layout=NARROW, continuous_update=False)
+                             for v in row) for row in values]
+        for row in self.fields:
+            for field in row:
+                field.observe(lambda _: self.redraw(), "value")
+        header = w.HBox([w.HTML(f"<b>{h}</b>", layout=NARROW) for h in ("", *heads)])
+        names = labels or [f"tier {i + 1}" for i in range(len(values))]
+        self.rows.children = [header] + [w.HBox([w.Label(n, layout=NARROW), *row])
+                                         for n, row in zip(names, self.fields, strict=True)]
+
+    def _resize(self, step: int) -> None:
+        values = [tuple(f.value for f in row) for row in self.fields]
+        if step > 0:
+            last = values[-1] if values else (0.0, 0.0)
+            values.append((last[0] * 1.5 if last[0] else 1.0, last[1]))
+        elif len(values) > 1:
+            values.pop()
+        self._build(values, ("from", "rate"))
+        self.redraw()
+
+    def _edits(self) -> dict:
+        comp = self._editable()
+        values = [tuple(f.value for f in row) for row in self.fields]
+        if comp.type == "commission":
+            key = "amount" if comp.mode == "interpolated" else "rate"
+            tiers = [{"from": lo, key: v} for lo, v in values]
+            if comp.tiers and comp.tiers[-1].hi is not None:
+                tiers[-1]["to"] = max(comp.tiers[-1].hi, tiers[-1]["from"] * 1.5 or 1.0)
+            return {"tiers": tiers}
+        names = [n for n, _, _ in comp.curve.points]
+        curve = {n: {"attainment": a, "payout": p} for n, (a, p) in zip(names, values,
+                                                                         strict=True)}
+        return {"curve": {"shape": comp.curve.shape, **curve}}
+
+    # ------------------------------------------------------------------- redraw
+
+    def redraw(self) -> None:
+        if self._quiet or not self.fields:
+            return
+        try:
+            self.plan = edit_plan(self._base(), self.component.value, ti_scale=self.ti_scale.value,
+                                  name=self.name.value.strip() or None, **self._edits())
+        except PlanError as exc:
+            self.plan = None
+            self.status.value = f"<span style='color:#c33'>{exc}</span>"
+            return
+        level = self.level.value
+        self.status.value = (f"<b>{self.plan.name}</b>: target incentive {level} "
+                             f"{self.plan.target_incentive(level):,.0f}")
+        with self.out:
+            self.out.clear_output(wait=True)
+            fig = charts.editor_curve(payout_curve(self.plan, level, self.targets[level]),
+                                      f"{self.plan.name} — {level}")
+            display(fig)
+            plt.close(fig)
+
+    def _save(self) -> None:
+        if self.plan is None or self.folder is None:
+            self.status.value = "<span style='color:#c33'>nothing valid to save</span>"
+            return
+        name = self.name.value.strip() or f"{self.plan.name} (edited)"
+        plan = self.plan.replace(name=name)
+        path = Path(self.folder) / (name.lower().replace(" ", "_").replace("/", "-") + ".yaml")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        plan.to_yaml(path)
+        self.status.value = f"saved {path.name}"
+
+
+class StatementViewer(w.VBox):
+    """Pick a plan and a rep; show the rep's statement (from each plan's payout table)."""
+
+    def __init__(self, plans: dict[str, Plan], payouts: dict[str, pd.DataFrame]):
+        self.plans, self.payouts = plans, payouts
+        reps = sorted(next(iter(payouts.values()))["rep_id"].unique())
+        self.choice = w.Dropdown(options=list(payouts), description="Plan")
+        self.rep = w.Combobox(options=reps, value=reps[0], description="Rep",
+                              ensure_option=True)
+        self.out = w.Output()
+        for control in (self.choice, self.rep):
+            control.observe(lambda _: self.redraw(), "value")
+        super().__init__([w.HBox([self.choice, self.rep]), self.out])
+        self.redraw()
+
+    def redraw(self) -> None:
+        if self.rep.value not in self.rep.options:
+            return
+        text = statement(self.plans[self.choice.value], self.rep.value,
+                         self.payouts[self.choice.value])
+        with self.out:
+            self.out.clear_output(wait=True)
+            display(Markdown(text))
