@@ -1,7 +1,7 @@
 """Incentives (notebook 03): plan model, payout engine, history replay, Monte Carlo, metrics.
 
 - `plan`: plans are data (YAML), validated with key paths in every error (`PlanError`);
-- `engine`: the vectorised payout core (scenarios × reps × periods);
+- `engine`: the vectorised payout core (periods × scenarios × reps);
 - `payout`: payouts per rep, period and component with reasons; curves; statements;
 - `inputs`: targets and levels (from notebooks 01/02 or simple defaults); `replay`;
 - `simulate`: the Monte Carlo on shared draws, and plan `metrics`.
@@ -9,27 +9,28 @@
 
 from ..data import SAMPLE_DIR
 from .inputs import (
-                     GROWTH,
-                     build_results,
-                     default_levels,
-                     default_targets,
-                     load_inputs,
-                     plan_reps,
-                     read_levels,
-                     read_targets,
-                     replay,
+    GROWTH,
+    build_results,
+    default_levels,
+    default_targets,
+    load_inputs,
+    plan_reps,
+    read_levels,
+    read_targets,
+    replay,
+    replay_summary,
 )
 from .payout import curve_table, level_targets, payout, payout_curve, statement
 from .plan import LEVELS, MEASURES, Plan, PlanError, describe, edit_plan, load_plans
 from .simulate import (
-                     SCENARIOS,
-                     Simulation,
-                     distribution,
-                     fit_market,
-                     metrics,
-                     rep_summary,
-                     scenario_costs,
-                     simulate,
+    SCENARIOS,
+    Simulation,
+    distribution,
+    fit_market,
+    metrics,
+    rep_summary,
+    scenario_costs,
+    simulate,
 )
 
 PLANS_DIR = SAMPLE_DIR / "plans"
@@ -39,5 +40,5 @@ __all__ = [
     "build_results", "curve_table", "default_levels", "default_targets", "describe", "edit_plan",
     "distribution", "fit_market", "level_targets", "load_inputs", "load_plans", "metrics",
     "payout", "payout_curve", "plan_reps", "read_levels", "read_targets", "rep_summary",
-    "replay", "scenario_costs", "simulate", "statement",
+    "replay", "replay_summary", "scenario_costs", "simulate", "statement",
 ]

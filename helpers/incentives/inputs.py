@@ -46,14 +46,16 @@ def default_levels(ds: Dataset) -> pd.Series:
 
 
 def default_targets(ds: Dataset, year: int | None = None, growth: float = GROWTH,
-                    measures: list[str] | None = None) -> pd.DataFrame:
-    """Monthly targets (rep_id, month, measure, target) for `year` by the rule in the module doc."""
+                    measures: list[str] | None = None,
+                    reps: pd.Index | None = None) -> pd.DataFrame:
+    """Monthly targets (rep_id, month, measure, target) for `year` by the rule in the module
+    doc, for `reps` (default: `plan_reps(ds, year)`)."""
     year = year or ds.plan_year
     measures = list(measures or MEASURES)
     base = ds.history[ds.history["month"].dt.year == year - 1]
     if base.empty:
         raise DataError(f"history: no months in {year - 1} to base {year}'s targets on")
-    reps = plan_reps(ds, year)
+    reps = plan_reps(ds, year) if reps is None else pd.Index(reps, name="rep_id")
     level = default_levels(ds).reindex(reps)
     months = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
     n_months = base.groupby("rep_id").size().reindex(reps)
@@ -116,10 +118,14 @@ def read_targets(path: str | Path) -> pd.DataFrame:
 
 
 def read_levels(path: str | Path) -> pd.Series:
-    """Levels written by notebook 02: rep_id and level (rep_id -> level)."""
+    """Levels written by notebook 02: rep_id and `level` (or `proposed`, the calibrated
+    level notebook 02 writes) -> a Series rep_id -> level."""
     frame = pd.read_csv(path, dtype=str)
+    if "level" not in frame.columns and "proposed" in frame.columns:
+        frame = frame.rename(columns={"proposed": "level"})
     if not {"rep_id", "level"} <= set(frame.columns):
-        raise DataError(f"{path}: levels need columns rep_id and level")
+        raise DataError(f"{path}: levels need columns rep_id and level (or proposed); "
+                        f"found {', '.join(frame.columns)}")
     bad = ~frame["level"].str.lower().isin(LEVELS)
     if bad.any():
         raise DataError(f"{path}: column 'level' has unknown levels "
@@ -136,9 +142,12 @@ def load_inputs(ds: Dataset, year: int | None = None, folder: str | Path | None 
     notes = []
     if folder is not None and (Path(folder) / f"targets_{year}.csv").exists():
         theirs = read_targets(Path(folder) / f"targets_{year}.csv")
-        keep = ~targets["measure"].isin(theirs["measure"]) & targets["rep_id"].isin(
-            theirs["rep_id"])
-        targets = pd.concat([theirs, targets[keep]], ignore_index=True)
+        missing = [m for m in (measures or MEASURES) if m not in set(theirs["measure"])]
+        if missing:  # the measures notebook 01 does not set, for the same reps
+            extra = default_targets(ds, year, measures=missing,
+                                    reps=pd.Index(theirs["rep_id"].unique()))
+            theirs = pd.concat([theirs, extra], ignore_index=True)
+        targets = theirs
         notes.append(f"targets from targets_{year}.csv")
     else:
         notes.append("default targets (last year × growth)")
@@ -183,3 +192,20 @@ def replay(plan: Plan, ds: Dataset, targets: pd.DataFrame | None = None,
     if targets is None:
         targets = default_targets(ds, ds.last_year, measures=plan.measures)
     return payout(plan, build_results(ds, targets, levels, ds.last_year))
+
+
+def replay_summary(replays: dict[str, pd.DataFrame], ds: Dataset) -> pd.DataFrame:
+    """One row per plan: what it would have paid last year in total and per rep, and as a
+    share of the revenue those reps sold."""
+    h = ds.history[ds.history["month"].dt.year == ds.last_year]
+    rows = []
+    for name, table in replays.items():
+        per_rep = table.groupby("rep_id")["amount"].sum()
+        revenue = h.loc[h["rep_id"].isin(per_rep.index), "revenue"].sum()
+        by_type = table.groupby("type")["amount"].sum()
+        rows.append({"plan": name, "reps": len(per_rep), "total_paid": per_rep.sum(),
+                     "mean_per_rep": per_rep.mean(), "median_per_rep": per_rep.median(),
+                     "max_per_rep": per_rep.max(), "paid_nothing": int((per_rep <= 0).sum()),
+                     "cost_of_sales_pct": 100 * per_rep.sum() / revenue if revenue else np.nan,
+                     **{f"{k}_paid": v for k, v in by_type.items()}})
+    return pd.DataFrame(rows).set_index("plan").fillna(0.0)

@@ -172,8 +172,10 @@ class Plan:
 
     @property
     def milestones(self) -> dict[str, float]:
-        """Threshold, target and excellence attainment of the first bonus curve (or 80/100/120%)."""
-        curve = next((c.curve for c in self.components if c.curve), None)
+        """Threshold, target and excellence attainment of the main measure's first bonus curve
+        (80/100/120% for what it lacks)."""
+        curve = next((c.curve for c in self.components
+                      if c.curve and c.measure == self.primary and not c.team), None)
         found = curve.attainments if curve else {}
         default = {"threshold": 0.8, "target": 1.0, "excellence": 1.2}
         return {k: found.get(k, v) for k, v in default.items()}
