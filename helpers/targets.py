@@ -416,8 +416,11 @@ def _basis(reps: pd.DataFrame, method: str, blend) -> np.ndarray:
         if unknown:
             raise TargetError(f"blend: unknown method(s) {sorted(unknown)}; use {METHODS}")
         mix = _check_weights(np.array(list(blend.values()), dtype="float64"), "blend")
-        shares = [_basis(reps, m, None) for m in blend]
-        return sum(w * s / s.sum() for w, s in zip(mix, shares, strict=True)) * len(reps)
+        shares = {m: _basis(reps, m, None) for m in blend}
+        empty = [m for m, share in shares.items() if not share.sum() > 0]
+        if empty:
+            raise TargetError(f"blend: {empty} give every rep zero, so there is nothing to mix")
+        return sum(w * s / s.sum() for w, s in zip(mix, shares.values(), strict=True)) * len(reps)
     if method not in METHODS:
         raise TargetError(f"method: expected one of {METHODS + ('blend',)}, got {method!r}")
     if method == "equal":

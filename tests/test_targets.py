@@ -298,6 +298,15 @@ def test_allocate_targets_bad_parameters(sample, kwargs, word):
         allocate_targets(sample, **kwargs)
 
 
+def test_blend_and_history_with_nothing_to_go_on():
+    ds = company({"A": 0.0, "B": 0.0})
+    with pytest.raises(TargetError, match="all weights are zero"):
+        allocate_targets(ds, 100, method="history")
+    with pytest.raises(TargetError, match="blend.*history"):
+        allocate_targets(ds, 100, method="blend", blend={"history": 1, "equal": 1})
+    assert allocate_targets(ds, 100, method="equal", precision=1)["target"].tolist() == [50, 50]
+
+
 def test_potential_needs_the_roster_column(sample):
     ds = from_frames(sample.roster.drop(columns="territory_potential"), sample.history)
     with pytest.raises(TargetError, match="territory_potential"):
@@ -509,3 +518,31 @@ def test_linear_ramp_and_plan_summary(sample):
     assert summary.loc["total", "last_year"] == pytest.approx(stay.sum())
     assert stay.sum() < actual.sum()
     assert summary.loc["total", "reps"] == summary["reps"].drop("total").sum()
+
+
+def test_seasonality_ignores_one_mega_deal_month():
+    ds = company({"A": 120_000, "B": 240_000}, growth=0.1)
+    history = ds.history.copy()
+    spike = history.index[(history["rep_id"] == "A") & (history["month"] == "2025-06-01")]
+    history.loc[spike, "revenue"] *= 8
+    np.testing.assert_allclose(seasonality(history).to_numpy(), SEASON, rtol=1e-6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(levels=st.lists(st.floats(0, 2e6, allow_nan=False), min_size=2, max_size=6)
+       .filter(lambda v: max(v) > 100),
+       total=st.floats(0, 1e8, allow_nan=False), over=st.floats(0, 0.5),
+       method=st.sampled_from([*METHODS, "blend"]), hires=st.integers(0, 3),
+       ramp_months=st.integers(0, 6))
+def test_allocate_targets_properties(levels, total, over, method, hires, ramp_months):
+    ds = company({f"R{i}": v for i, v in enumerate(levels)})
+    kwargs = dict(method=method, over_assign=over, planned_hires=hires,
+                  ramp=linear_ramp(ramp_months), blend={"history": 1, "equal": 1})
+    out = allocate_targets(ds, total, **kwargs)
+    assert units(out["target"], 0.01).sum() == int(np.rint(total * (1 + over) / 0.01))
+    assert (out["target"] >= 0).all()
+    assert (out["status"] == "planned hire").sum() == hires
+    hire = out[out["status"] == "planned hire"]
+    np.testing.assert_allclose(hire["capacity"], (sum(linear_ramp(ramp_months)) + 12
+                                                  - ramp_months) / 12)
+    assert allocate_targets(ds, total, **kwargs).equals(out)
