@@ -72,8 +72,9 @@ def tier_index(u: np.ndarray, tiers: tuple[Tier, ...], boundary: str) -> np.ndar
 
 
 def rate_table(u: np.ndarray, tiers: tuple[Tier, ...], mode: str,
-               boundary: str = "lower_inclusive") -> tuple[np.ndarray, np.ndarray]:
-    """Pay `u` through a rate table; returns (payout, tier reached).
+               boundary: str = "lower_inclusive",
+               index: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Pay `u` through a rate table; returns (payout, tier reached or None if not `index`).
 
     marginal: each slice of u at its own tier's rate (step rates; "split nonproportionally").
     retroactive: all of u at the rate of the tier reached (flat; "rate not split").
@@ -84,7 +85,7 @@ def rate_table(u: np.ndarray, tiers: tuple[Tier, ...], mode: str,
     end = tiers[-1].hi
     if end is not None:
         u = np.minimum(u, np.asarray(end, dtype=u.dtype))
-    idx = tier_index(u, tiers, boundary)
+    idx = tier_index(u, tiers, boundary) if index or mode == "retroactive" else None
     if mode == "retroactive":
         rates = np.array([0.0] + [t.rate for t in tiers], dtype=u.dtype)
         return rates[idx] * u, idx
@@ -101,7 +102,8 @@ def rate_table(u: np.ndarray, tiers: tuple[Tier, ...], mode: str,
     return out, idx
 
 
-def curve_payout(att: np.ndarray, comp: Component) -> tuple[np.ndarray, np.ndarray]:
+def curve_payout(att: np.ndarray, comp: Component,
+                 index: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Bonus multiple of target incentive at attainment `att`; returns (multiple, point reached).
 
     Nothing below the threshold (or the first point); linear interpolates between points and
@@ -110,12 +112,15 @@ def curve_payout(att: np.ndarray, comp: Component) -> tuple[np.ndarray, np.ndarr
     pts = comp.curve.points
     a = np.array([p[1] for p in pts], dtype=att.dtype)
     y = np.array([p[2] for p in pts], dtype=att.dtype)
-    reached = np.zeros(att.shape, dtype=np.int8)
-    for x in a:
-        reached += att >= x
+    reached = None
+    if index or comp.curve.shape == "step":
+        reached = np.zeros(att.shape, dtype=np.int8)
+        for x in a:
+            reached += att >= x
     if comp.curve.shape == "step":
         return np.concatenate([[0], y]).astype(att.dtype)[reached], reached
-    out = np.where(reached > 0, y[0], 0).astype(att.dtype)
+    out = (att >= a[0]).astype(att.dtype)
+    out *= y[0]
     for k in range(len(pts) - 1):  # add each segment's rise (cheaper than np.interp)
         slope = (y[k + 1] - y[k]) / (a[k + 1] - a[k])
         rise = np.maximum(att - a[k], 0)
@@ -144,9 +149,9 @@ def _running(x: np.ndarray, op: np.ufunc) -> np.ndarray:
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a / b, and 0 where there is no target."""
-    a, b = np.broadcast_arrays(a, b)
-    return np.divide(a, b, out=np.zeros(a.shape, dtype=a.dtype), where=b > 0)
+    """a / b, and 0 where there is no target (a multiply by 1/b: b is often much smaller)."""
+    inv = np.divide(1, b, out=np.zeros(b.shape, dtype=b.dtype), where=b > 0)
+    return (a * inv).astype(a.dtype, copy=False)
 
 
 class _Window:
@@ -168,9 +173,14 @@ class _Window:
             self.cache[key] = (a, t)
         return self.cache[key]
 
+    def attainment(self, measure: str, team: bool = False) -> np.ndarray:
+        key = ("attainment", measure, team, self.ytd)
+        if key not in self.cache:
+            self.cache[key] = _ratio(*self.get(measure, team))
+        return self.cache[key]
+
     def value(self, measure: str, basis: str) -> np.ndarray:
-        a, t = self.get(measure)
-        return a if basis == "value" else _ratio(a, t)
+        return self.get(measure)[0] if basis == "value" else self.attainment(measure)
 
 
 def _team_total(x: np.ndarray, team: np.ndarray) -> np.ndarray:
@@ -191,7 +201,7 @@ def run(plan: Plan, data: Inputs, reasons: bool = False) -> Outcome:
         eligible = np.isin(np.array(LEVELS), comp.levels)[data.level]  # (R,)
         why: dict[str, np.ndarray] = {}
         if comp.type in ("commission", "bonus"):
-            earned = _earn(comp, plan, data, window, ti, why)
+            earned = _earn(comp, data, window, ti, why, reasons)
             earned = earned * eligible
             cum = _running(earned, np.maximum if window.ytd and comp.per == "period"
                            else np.add)
@@ -211,15 +221,16 @@ def run(plan: Plan, data: Inputs, reasons: bool = False) -> Outcome:
     return Outcome(paid, draw, balance, info)
 
 
-def _earn(comp: Component, plan: Plan, data: Inputs, window: _Window, ti: np.ndarray,
-          why: dict) -> np.ndarray:
+def _earn(comp: Component, data: Inputs, window: _Window, ti: np.ndarray, why: dict,
+          reasons: bool) -> np.ndarray:
     """Earned to date (YTD under true-up, else in the period), before caps on payout."""
     if comp.per == "transaction":
-        earned = data.tx_raw[comp.name]
+        earned = data.tx_raw[comp.name].copy()  # modified in place below
         a, t = data.actual[comp.measure], data.target[comp.measure]
+        att = _ratio(a, t)
     else:
         a, t = window.get(comp.measure, comp.team)
-    att = _ratio(a, t)
+        att = window.attainment(comp.measure, comp.team)
     why.update(attainment=att, value=a, target=t)
     if comp.type == "commission" and comp.per == "period":
         credited = a
@@ -227,27 +238,30 @@ def _earn(comp: Component, plan: Plan, data: Inputs, window: _Window, ti: np.nda
             credited = np.minimum(a, comp.cap_attainment * t)
             why["cap_att_hit"] = att > comp.cap_attainment
         if comp.basis == "amount":
-            earned, why["tier"] = rate_table(credited, comp.tiers, comp.mode, comp.boundary)
+            earned, why["tier"] = rate_table(credited, comp.tiers, comp.mode, comp.boundary,
+                                             reasons)
         else:
-            u, scale = _ratio(credited, t), t
-            earned, why["tier"] = rate_table(u, comp.tiers, comp.mode, comp.boundary)
+            u = att if comp.cap_attainment is None else _ratio(credited, t)
+            earned, why["tier"] = rate_table(u, comp.tiers, comp.mode, comp.boundary, reasons)
             if comp.mode != "interpolated":
-                earned = earned * scale
+                earned *= t
     elif comp.type == "bonus":
         credited = att if comp.cap_attainment is None else np.minimum(att, comp.cap_attainment)
         if comp.cap_attainment is not None:
             why["cap_att_hit"] = att > comp.cap_attainment
-        multiple, why["tier"] = curve_payout(credited, comp)
+        multiple, why["tier"] = curve_payout(credited, comp, reasons)
         n = data.shape[0]
         share = (np.arange(1, n + 1) / n if window.ytd else np.full(n, 1 / n)).astype(att.dtype)
         weight = np.array([comp.weight.get(lv, 0.0) for lv in LEVELS], att.dtype)[data.level]
-        earned = multiple * (ti * weight) * share[:, None, None]
+        multiple *= ti * weight
+        multiple *= share[:, None, None]
+        earned = multiple
     if comp.gates:
         ok = np.ones(earned.shape, dtype=bool)
         for g in comp.gates:
             ok &= window.value(g.measure, g.basis) >= g.min
         why["gate_ok"] = ok
-        earned = np.where(ok, earned, 0)
+        earned *= ok
     if comp.modifier:
         m = comp.modifier
         v = window.value(m.measure, m.basis)
