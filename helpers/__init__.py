@@ -2,10 +2,12 @@
 
 from .data import DataError, Dataset, from_frames, load, load_sample, quality_report, save
 from .grading import GradingError, adjust_raters, grade, kpis, stability
+from .incentives import Plan, PlanError, load_plans, metrics, payout, replay, simulate
 from .sample import make_company
 
 __all__ = [
     "DataError", "Dataset", "from_frames", "load", "load_sample", "make_company",
     "quality_report", "save",
     "GradingError", "adjust_raters", "grade", "kpis", "stability",
+    "Plan", "PlanError", "load_plans", "metrics", "payout", "replay", "simulate",
 ]
