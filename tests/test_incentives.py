@@ -470,3 +470,60 @@ def test_without_noise_every_rep_hits_target_and_cost_is_the_target_incentive(
     expected = sum(plan.target_incentive(lv) for lv in sim.reps["level"])
     np.testing.assert_allclose(sim.stats[plan.name]["cost"], expected, rtol=1e-5)
     np.testing.assert_allclose(sim.stats[plan.name]["shares"][:, 1], 1.0)
+
+
+def test_large_contest_ranks_like_a_full_sort():
+    """Big simulations pick winners by partition; the prizes must match a stable full sort."""
+    from helpers.incentives.engine import Inputs, run
+
+    rng = np.random.default_rng(7)
+    s, r = 1_000, 1_100  # s * r above the partition threshold
+    revenue = rng.lognormal(12, 0.4, (4, s, r))
+    plan = plan_of({"name": "club", "type": "contest", "measure": "revenue", "basis": "value",
+                    "prizes": [300, 200, 100]})
+    out = run(plan, Inputs({"revenue": revenue}, {"revenue": np.ones((4, 1, r))},
+                           np.zeros(r, dtype=int)))
+    prize = out.paid["club"][-1]
+    order = np.argsort(-revenue.sum(axis=0), axis=1, kind="stable")[:, :3]
+    expected = np.zeros((s, r))
+    np.put_along_axis(expected, order, np.array([[300, 200, 100]]), axis=1)
+    np.testing.assert_array_equal(prize, expected)
+    assert (out.paid["club"][:-1] == 0).all()
+
+
+def test_per_transaction_commission_in_simulation_pays_average_deals(sample):
+    """Months hold several deals: paid as `deals` equal deals of the average size, so a deal
+    tier above every average deal pays nothing, one below every deal pays on everything."""
+    low = plan_of(commission([{"from": 0, "rate": 0.01}, {"from": 1, "rate": 0.05}],
+                             mode="retroactive", per="transaction"))
+    high = plan_of(commission([{"from": 0, "rate": 0.0}, {"from": 1e9, "rate": 0.05}],
+                              mode="retroactive", per="transaction"), name="high")
+    sim = simulate([low, high], sample, n=256)
+    np.testing.assert_allclose(sim.stats["t"]["cost"], 0.05 * sim.stats["t"]["revenue"],
+                               rtol=1e-4)
+    assert (sim.stats["high"]["cost"] == 0).all()
+
+
+def test_editor_helper_and_summaries(sample, plans):
+    from helpers.incentives import describe, edit_plan, rep_summary, replay_summary
+
+    plan = plans["Tiered commission"]
+    edited = edit_plan(plan, "revenue commission", tiers=[{"from": 0, "rate": 0.05}],
+                       ti_scale=1.1, name="flat 5%")
+    assert edited.components[0].tiers[0].rate == 0.05 and len(edited.components[0].tiers) == 1
+    assert edited.target_incentive("senior") == pytest.approx(1.1 * plan.target_incentive(
+        "senior"))
+    with pytest.raises(PlanError, match=r"components\[0\]\.tiers\[0\]\.rate: must be >= 0"):
+        edit_plan(plan, "revenue commission", tiers=[{"from": 0, "rate": -1}])
+    rows = describe(plans)
+    assert set(rows["plan"]) == set(plans) and rows["how"].str.len().gt(0).all()
+    replays = {name: replay(p, sample) for name, p in plans.items()}
+    table = replay_summary(replays, sample)
+    for name, t in replays.items():
+        assert table.loc[name, "total_paid"] == pytest.approx(t["amount"].sum())
+    sim = simulate(plans, sample, n=256)
+    summary = rep_summary(sim, replays, 2027)
+    assert len(summary) == len(sim.reps) * len(plans)
+    mean_pay = summary.groupby("plan")["expected_pay"].sum()
+    for name in plans:
+        assert mean_pay[name] == pytest.approx(sim.stats[name]["cost"].mean(), rel=1e-6)
