@@ -129,20 +129,24 @@ def _phase_bars(ax, phased: pd.DataFrame, history: pd.DataFrame, year: int,
 
 
 def required_growth(audit: pd.DataFrame) -> Figure:
-    """Growth each target asks of its rep; red = beyond the rep's best year so far."""
-    frame = audit.dropna(subset=["required_growth"])
+    """Growth each target asks for against the rep's best year so far; above the line (red)
+    is outside the rep's own track record."""
+    frame = audit.dropna(subset=["required_growth", "best_growth"])
     fig, ax = plt.subplots()
-    bins = np.linspace(frame["required_growth"].quantile(0.01),
-                       frame["required_growth"].quantile(0.99), 30)
-    ax.hist(frame.loc[~frame["not_achievable"], "required_growth"].clip(bins[0], bins[-1]),
-            bins=bins, color="#2a6f97", label="within own track record")
-    ax.hist(frame.loc[frame["not_achievable"], "required_growth"].clip(bins[0], bins[-1]),
-            bins=bins, color="#c0392b", label="beyond best year so far")
-    ax.axvline(0, color="k", lw=1)
+    for flagged, color, label in ((False, "#2a6f97", "within own track record"),
+                                  (True, "#c0392b", "beyond best year so far")):
+        rows = frame[frame["not_achievable"] == flagged]
+        ax.scatter(rows["best_growth"], rows["required_growth"], s=18, color=color,
+                   alpha=0.8, label=f"{label} ({len(rows)})")
+    low = min(frame["best_growth"].min(), frame["required_growth"].min(), 0)
+    high = max(frame["best_growth"].max(), frame["required_growth"].max())
+    ax.plot([low, high], [low, high], color="k", lw=1, ls="--")
+    ax.axhline(0, color="#9aa5b1", lw=1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set(xlabel="required growth vs last year", ylabel="reps",
-           title="How much growth each target asks for")
-    ax.legend()
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(xlabel="best year-on-year growth so far", ylabel="growth the target asks for",
+           title="Each rep's target against their own record")
+    ax.legend(fontsize=8)
     return fig
 
 
