@@ -4,10 +4,24 @@ from .data import DataError, Dataset, from_frames, load, load_sample, quality_re
 from .grading import GradingError, adjust_raters, grade, kpis, stability
 from .incentives import Plan, PlanError, load_plans, metrics, payout, replay, simulate
 from .sample import make_company
+from .targets import (
+    TargetError,
+    allocate,
+    allocate_targets,
+    backtest,
+    company_target,
+    expected_attainment,
+    phase,
+    plan_targets,
+    seasonality,
+    smart_audit,
+)
 
 __all__ = [
     "DataError", "Dataset", "from_frames", "load", "load_sample", "make_company",
     "quality_report", "save",
     "GradingError", "adjust_raters", "grade", "kpis", "stability",
     "Plan", "PlanError", "load_plans", "metrics", "payout", "replay", "simulate",
+    "TargetError", "allocate", "allocate_targets", "backtest", "company_target",
+    "expected_attainment", "phase", "plan_targets", "seasonality", "smart_audit",
 ]
