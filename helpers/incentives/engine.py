@@ -89,16 +89,15 @@ def rate_table(u: np.ndarray, tiers: tuple[Tier, ...], mode: str,
     if mode == "retroactive":
         rates = np.array([0.0] + [t.rate for t in tiers], dtype=u.dtype)
         return rates[idx] * u, idx
-    out = np.zeros_like(u)
+    out, filled = np.zeros_like(u), np.empty_like(u)  # one scratch buffer for every tier
     for t in tiers:
         width = np.inf if t.hi is None else t.hi - t.lo
-        filled = np.maximum(u - np.asarray(t.lo, dtype=u.dtype), 0)
+        np.subtract(u, np.asarray(t.lo, dtype=u.dtype), out=filled)
+        np.maximum(filled, 0, out=filled)
         if t.hi is not None:
             np.minimum(filled, np.asarray(width, dtype=u.dtype), out=filled)
-        if mode == "marginal":
-            out += np.asarray(t.rate, dtype=u.dtype) * filled
-        else:
-            out += np.asarray(t.amount / width, dtype=u.dtype) * filled
+        filled *= np.asarray(t.rate if mode == "marginal" else t.amount / width, dtype=u.dtype)
+        out += filled
     return out, idx
 
 
@@ -121,10 +120,13 @@ def curve_payout(att: np.ndarray, comp: Component,
         return np.concatenate([[0], y]).astype(att.dtype)[reached], reached
     out = (att >= a[0]).astype(att.dtype)
     out *= y[0]
+    rise = np.empty_like(att)
     for k in range(len(pts) - 1):  # add each segment's rise (cheaper than np.interp)
-        slope = (y[k + 1] - y[k]) / (a[k + 1] - a[k])
-        rise = np.maximum(att - a[k], 0)
-        out += slope * np.minimum(rise, a[k + 1] - a[k], out=rise)
+        np.subtract(att, a[k], out=rise)
+        np.maximum(rise, 0, out=rise)
+        np.minimum(rise, a[k + 1] - a[k], out=rise)
+        rise *= (y[k + 1] - y[k]) / (a[k + 1] - a[k])
+        out += rise
     return out, reached
 
 
@@ -202,14 +204,16 @@ def run(plan: Plan, data: Inputs, reasons: bool = False) -> Outcome:
         why: dict[str, np.ndarray] = {}
         if comp.type in ("commission", "bonus"):
             earned = _earn(comp, data, window, ti, why, reasons)
-            earned = earned * eligible
+            if not eligible.all():
+                earned *= eligible
             cum = _running(earned, np.maximum if window.ytd and comp.per == "period"
                            else np.add)
             if comp.cap_payout is not None:
                 why["cap_hit"] = cum > comp.cap_payout
                 cum = np.minimum(cum, np.asarray(comp.cap_payout, dtype=dtype))
-            out = cum.copy()
-            np.subtract(cum[1:], cum[:-1], out=out[1:])
+            out = cum
+            for i in range(p - 1, 0, -1):  # back to per-period payments, in place
+                out[i] -= out[i - 1]
         elif comp.type == "spif":
             out = _spif(comp, data, p, dtype) * eligible
         else:
