@@ -3,6 +3,53 @@
 Every check names the key path of the offending value (`components[1].tiers[2].rate: must
 be >= 0`), so a consultant editing a YAML file sees where the mistake is. The dataclasses are
 frozen: a Plan is a value that can be compared, cached and written back with `to_yaml`.
+
+The YAML format (see data/sample/plans/ for complete examples)::
+
+    name: Tiered commission          # required, unique among compared plans
+    description: ...                 # optional, plain words
+    period: quarter                  # month | quarter | year: how often it pays
+    true_up: true                    # pay year to date: each period pays YTD earned - paid
+    levels:                          # every level, each with target_incentive, or
+      junior: {target_incentive: 18000, base_salary: 52000}
+      top: {base_salary: 95000, pay_mix: 63/37}   # base/variable -> TI = base * 37/63
+    components:                      # one or more; `levels: [...]` limits who is eligible
+      - name: revenue commission
+        type: commission             # commission | bonus | spif | contest
+        measure: revenue             # revenue, deals_won, new_customers, customers_retained, csat
+        weight: 0.9                  # share of TI (a number or {level: share}); per level,
+                                     # the weights of weighted components sum to 1
+        mode: marginal               # marginal | retroactive | interpolated (amount table)
+        basis: attainment            # amount (bounds in currency) | attainment (of target)
+        boundary: lower_inclusive    # a value equal to a tier's `from` is in that tier;
+                                     # upper_inclusive keeps it in the tier below
+        per: period                  # period | transaction (each deal through the table;
+        count: deals_won             #   a row holding n deals = n deals of average size)
+        tiers:                       # ascending, no gaps or overlaps; `to` optional except
+          - {from: 0, to: 1.0, rate: 0.04}   # on the last tier (end of the table) and in
+          - {from: 1.0, rate: 0.07}          # interpolated tables, whose tiers pay `amount`
+        cap_payout: 150000           # most the component pays in a year
+        cap_attainment: 1.6          # attainment above this is not credited
+        gates: [{measure: csat, min: 70, basis: value}]     # pays only while all hold
+        modifier: {measure: new_customers, basis: attainment,
+                   bands: [{from: 0, multiplier: 0.9}, {from: 1.2, multiplier: 1.1}]}
+      - name: new customer bonus
+        type: bonus                  # pays weight x TI x curve(attainment)
+        measure: new_customers
+        weight: 0.1
+        team: false                  # true: attainment of the rep's team
+        curve:                       # threshold, target (required), excellence, cap:
+          shape: linear              # linear between points | step (last point reached)
+          threshold: {attainment: 0.8, payout: 0.5}
+          target: {attainment: 1.0, payout: 1.0}
+          cap: {attainment: 1.5, payout: 2.0}
+      - {name: Q1 SPIF, type: spif, measure: new_customers, per_unit: 300, periods: [1]}
+                                     # or amount: 1000 with min: 5 (flat once reached)
+      - {name: Club, type: contest, measure: revenue, basis: attainment,
+         prizes: [10000, 5000], honours: [President's Club]}   # top-N of the year
+    draw: {amount: 5000, recoverable: true, periods: [1, 2], levels: [junior]}
+                                     # recoverable: advance repaid from later earnings;
+                                     # false: a guarantee (non-recoverable)
 """
 
 from __future__ import annotations
