@@ -130,7 +130,8 @@ def _history(history, measure: str) -> pd.DataFrame:
 
 
 def _with_roster(ds: Dataset) -> pd.DataFrame:
-    return ds.history.merge(ds.roster[["rep_id", "region", "team"]], on="rep_id", how="left")
+    extra = ["rep_id"] + [c for c in ds.roster.columns if c not in ds.history.columns]
+    return ds.history.merge(ds.roster[extra], on="rep_id", how="left")
 
 
 def seasonality(history, measure: str = "revenue", by: str | None = None):
@@ -212,15 +213,17 @@ def annual_totals(history, measure: str = "revenue") -> pd.Series:
 def company_target(history, year: int, growth: float | None = None, amount: float | None = None,
                    method: str = "growth", weights: Sequence[float] = (0.5, 0.3, 0.2),
                    measure: str = "revenue") -> float:
-    """The company's total for `year` (one measure).
+    """The company's total for `year` (one measure): a baseline × (1 + growth).
 
-    - amount: set directly (a board number); everything else is ignored.
-    - "growth": last year × (1 + growth).
+    The baseline, by `method`:
+    - "growth": last year's total;
     - "weighted": blend of the last years' totals, most recent first (`weights`, e.g. 0.5,
-      0.3, 0.2), × (1 + growth). Steadier than one year, but lags a growing business.
-    - "trend": Theil–Sen line through the de-seasonalised monthly totals (robust to a
-      mega-deal month), projected over `year` and re-seasonalised; × (1 + growth) if given.
-    Partial years are annualised with the season index (see `annual_totals`).
+      0.3, 0.2): steadier than one year, but lags a growing business;
+    - "trend": a Theil–Sen line through the de-seasonalised monthly totals (robust to a
+      mega-deal month), projected over `year` and re-seasonalised. The line already carries
+      the growth, so `growth` here is an adjustment on top (leave it at 0 for the pure trend).
+    `amount` sets the total directly (a board number) and ignores the rest. Partial years
+    are annualised with the season index (see `annual_totals`).
     """
     if amount is not None:
         if not np.isfinite(amount) or amount < 0:

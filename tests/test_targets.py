@@ -146,6 +146,7 @@ def test_seasonality_by_region_one_index_per_group():
     assert list(table.index) == ["North", "South"]
     np.testing.assert_allclose(table.sum(axis=1), 12)
     np.testing.assert_allclose(table.to_numpy(), np.tile(SEASON, (2, 1)), rtol=1e-3)
+    assert list(seasonality(ds, by="manager_id").index) == ["M0", "M1"]  # any roster column
 
 
 def test_seasonality_month_never_seen_is_neutral():
