@@ -142,7 +142,9 @@ def test_three_tier_marginal_vs_retroactive():
     tiers = [{"from": 0, "to": 10_000, "rate": 0.05}, {"from": 10_000, "to": 25_000, "rate": 0.07},
              {"from": 25_000, "rate": 0.10}]
     rows = results([{"month": 3, "revenue": 30_000}])
-    assert paid(payout(plan_of(commission(tiers), period="year"), rows))["A"] == 2_050.00
+    table = payout(plan_of(commission(tiers), period="year"), rows)
+    assert paid(table)["A"] == 2_050.00
+    assert table["reason"].item() == "tier 3 (accelerator, 10.00% marginal) on revenue"
     retro = plan_of(commission(tiers, mode="retroactive"), period="year")
     assert paid(payout(retro, rows))["A"] == 3_000.00
 

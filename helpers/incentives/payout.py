@@ -142,6 +142,14 @@ def _when(mask: np.ndarray, text: pd.Series | str) -> np.ndarray:
     return np.where(mask, np.asarray(text, dtype=object), "")
 
 
+def _slope(c: Component, i: int) -> str:
+    """'accelerator, ' / 'decelerator, ' when tier i pays faster / slower than the one below."""
+    if i == 0 or c.mode == "interpolated":
+        return ""
+    now, before = c.tiers[i].rate, c.tiers[i - 1].rate
+    return "accelerator, " if now > before else "decelerator, " if now < before else ""
+
+
 def _component_reason(plan: Plan, c: Component, why: dict, flat) -> np.ndarray:
     n = len(flat(why.get("attainment", np.zeros(1)))) if "attainment" in why else None
     parts = []
@@ -152,9 +160,9 @@ def _component_reason(plan: Plan, c: Component, why: dict, flat) -> np.ndarray:
     elif c.type == "commission":
         tier = flat(why["tier"]).astype(int)
         labels = np.array(["below the first tier"] + [
-            (f"tier {i + 1} ({t.rate:.2%} on all)" if c.mode == "retroactive" else
-             f"tier {i + 1} (amount table)" if c.mode == "interpolated" else
-             f"tier {i + 1} reached (marginal {t.rate:.2%})")
+            f"tier {i + 1} ({_slope(c, i)}" + (
+                f"{t.rate:.2%} on all)" if c.mode == "retroactive" else
+                "amount table)" if c.mode == "interpolated" else f"{t.rate:.2%} marginal)")
             for i, t in enumerate(c.tiers)], dtype=object)
         parts.append(labels[tier] + f" on {ytd}{c.measure}")
     elif c.type == "bonus":
