@@ -744,12 +744,13 @@ def plan_targets(ds: Dataset, year: int | None = None, growth: float = 0.05,
                  over_assign: float = 0.0, ramp: Sequence[float] = DEFAULT_RAMP,
                  planned_hires: int | Mapping[str, int] = 0, grain: str = "month",
                  measures: Sequence[str] = MEASURES, seasonal: bool = True,
-                 season: pd.DataFrame | None = None) -> TargetPlan:
+                 season: pd.DataFrame | None = None, holidays: Sequence = ()) -> TargetPlan:
     """Company target → reps → periods for each measure: the notebook's (and widgets') call.
 
     `amount` sets a measure's company total directly ({"revenue": 120e6}); `seasonal=False`
     phases equally instead of by the region's season index; `season` passes that index in
-    when it is already computed (the widget panel caches it).
+    when it is already computed (the widget panel caches it); `holidays` are taken out of
+    the working days that split months into weeks.
     """
     year = ds.plan_year if year is None else int(year)
     season = seasonality(ds, "revenue", by="region") if season is None else season
@@ -763,6 +764,7 @@ def plan_targets(ds: Dataset, year: int | None = None, growth: float = 0.05,
     targets = pd.concat(frames, ignore_index=True)
     shape = season if seasonal else None
     monthly = phase(targets, shape, year, "month", ramp=ramp)
-    phased = monthly if grain == "month" else phase(targets, shape, year, grain, ramp=ramp)
+    phased = (monthly if grain == "month"
+              else phase(targets, shape, year, grain, ramp=ramp, holidays=holidays))
     return TargetPlan(year, pd.Series(totals, name="company_target"), targets, monthly,
                       phased, season)

@@ -422,6 +422,22 @@ def test_phase_bad_parameters(kwargs, word):
         phase(annual, **({"year": 2027} | kwargs))
 
 
+def test_holidays_move_weekly_targets_but_not_months(sample):
+    christmas = ["2027-12-24", "2027-12-27", "2027-12-28", "2027-12-29", "2027-12-30",
+                 "2027-12-31"]
+    plain = plan_targets(sample, grain="week", measures=("revenue",))
+    off = plan_targets(sample, grain="week", measures=("revenue",), holidays=christmas)
+    def days(plan, week):
+        return set(plan.phased.loc[plan.phased["week_start"] == week, "working_days"])
+
+    assert days(plain, "2027-12-27") == {5} and days(off, "2027-12-27") == set()
+    assert days(plain, "2027-12-20") == {5} and days(off, "2027-12-20") == {4}
+    assert off.monthly.equals(plain.monthly)
+    december = off.phased[off.phased["month"] == "2027-12-01"].groupby("rep_id")["target"].sum()
+    want = plain.monthly[plain.monthly["month"] == "2027-12-01"].set_index("rep_id")["target"]
+    np.testing.assert_array_equal(units(december.reindex(want.index), 0.01), units(want, 0.01))
+
+
 def test_phase_rejects_target_without_capacity():
     annual = pd.DataFrame({"rep_id": ["A"], "target": [10.0],
                            "hire_date": [pd.Timestamp("2028-01-01")]})
