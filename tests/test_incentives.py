@@ -529,3 +529,27 @@ def test_editor_helper_and_summaries(sample, plans):
     mean_pay = summary.groupby("plan")["expected_pay"].sum()
     for name in plans:
         assert mean_pay[name] == pytest.approx(sim.stats[name]["cost"].mean(), rel=1e-6)
+
+
+def test_panels_build_and_show_plan_errors(sample, plans):
+    """The editor rebuilds the plan on every edit and names the bad key; the simulation panel
+    runs the Monte Carlo on the chosen plans."""
+    from helpers.incentives import level_targets, load_inputs
+    from helpers.ui.incentives import PlanEditor, SimulationPanel, StatementViewer
+
+    targets, levels, _ = load_inputs(sample)
+    editor = PlanEditor(plans, level_targets(targets, levels))
+    editor.choice.value = "Tiered commission"
+    assert editor.plan is not None and editor.plan.name == "Tiered commission"
+    editor.fields[1][1].value = -0.1
+    assert editor.plan is None and "components[0].tiers[1].rate: must be >= 0" in (
+        editor.status.value)
+    editor.fields[1][1].value = 0.05
+    assert editor.plan.components[0].tiers[1].rate == 0.05
+    panel = SimulationPanel(plans, sample, targets, levels)
+    panel.choice.value = ("Current plan",)
+    panel.n.value = 256
+    panel.redraw()
+    assert list(panel.sim.plans) == ["Current plan"] and panel.progress.value == 256
+    viewer = StatementViewer(plans, {"Current plan": replay(plans["Current plan"], sample)})
+    assert viewer.rep.value in viewer.rep.options

@@ -181,3 +181,49 @@ class StatementViewer(w.VBox):
         with self.out:
             self.out.clear_output(wait=True)
             display(Markdown(text))
+
+
+class SimulationPanel(w.VBox):
+    """Choose plans, the market and the number of scenarios; run the Monte Carlo; compare.
+
+    Each run calls `simulate` on the same seed (so plans are compared on the same draws) and
+    shows `metrics` side by side with the cost distribution.
+    """
+
+    def __init__(self, plans: dict[str, Plan], ds, targets: pd.DataFrame,
+                 levels: pd.Series | None = None, seed: int = 0):
+        self.plans, self.ds, self.targets, self.levels, self.seed = (plans, ds, targets,
+                                                                     levels, seed)
+        self.sim = None
+        self.choice = w.SelectMultiple(options=list(plans), value=tuple(plans),
+                                       description="Plans", rows=min(len(plans), 5))
+        self.market = w.IntSlider(value=0, min=-30, max=30, step=5, description="Market %",
+                                  continuous_update=False)
+        self.n = w.IntSlider(value=2000, min=256, max=20_000, step=256,
+                             description="Scenarios", continuous_update=False)
+        self.run_button = w.Button(description="Simulate", icon="play")
+        self.progress = w.IntProgress(min=0, max=1, description="")
+        self.out = w.Output()
+        self.run_button.on_click(lambda _: self.redraw())
+        super().__init__([w.HBox([self.choice, w.VBox([self.market, self.n,
+                                                       w.HBox([self.run_button,
+                                                               self.progress])])]),
+                          self.out])
+
+    def redraw(self) -> None:
+        from ..incentives import distribution, metrics, simulate
+
+        chosen = {name: self.plans[name] for name in self.choice.value}
+        if not chosen:
+            return
+        self.progress.max, self.progress.value = self.n.value, 0
+        self.sim = simulate(chosen, self.ds, self.targets, n=self.n.value,
+                            scenario=1 + self.market.value / 100, seed=self.seed,
+                            levels=self.levels,
+                            progress=lambda done: setattr(self.progress, "value", done))
+        with self.out:
+            self.out.clear_output(wait=True)
+            display(metrics(self.sim).T.round(3))
+            fig = charts.cost_distribution(distribution(self.sim))
+            display(fig)
+            plt.close(fig)
