@@ -304,6 +304,8 @@ def test_weights_by_level_and_pay_mix():
     (lambda d: d["components"][0].__setitem__("gates", [{"measure": "csat"}]),
      "components[0].gates[0].min: is required"),
     (lambda d: d.__setitem__("period", "week"), "period: must be one of month, quarter, year"),
+    (lambda d: d["components"][1].update(measure="csat", team=True),
+     "components[1].team: team results add up reps' csat"),
     (lambda d: d["levels"].__setitem__("junior", {"base_salary": 5e4, "pay_mix": "seventy"}),
      "levels.junior.pay_mix: must read like '70/30'"),
 ])

@@ -450,6 +450,9 @@ def _parse_component(node: _Node, n_periods: int) -> Component:
     if kind == "bonus":
         kw["curve"] = _parse_curve(node.child("curve"))
         kw["team"] = bool(node.raw("team", False))
+        if kw["team"] and MEASURES[measure] != "sum":
+            raise node.fail("team", f"team results add up reps' {measure}; a score like "
+                                    f"{measure} cannot be added (use a summed measure)")
     if kind in ("commission", "bonus"):
         kw["cap_payout"] = node.number("cap_payout", None, lo=0)
         kw["cap_attainment"] = node.number("cap_attainment", None, lo=0)
