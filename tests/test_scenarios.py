@@ -60,3 +60,12 @@ def test_bar_saves_and_restores_widget_values(tmp_path):
     bar.name.value = "nothing here"
     bar.load_button.click()
     assert "no file" in bar.status.value
+
+
+def test_bar_reports_a_saved_value_the_control_no_longer_offers(tmp_path):
+    save_scenario("Old", "targets", {"method": "territory"}, tmp_path)
+    method = w.Dropdown(options=["history", "equal"], value="history")
+    bar = ScenarioBar("targets", {"method": method}, folder=tmp_path)
+    bar.name.value = "Old"
+    bar.load_button.click()
+    assert "territory" in bar.status.value and method.value == "history"

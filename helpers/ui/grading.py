@@ -14,6 +14,7 @@ from IPython.display import display
 
 from ..grading import DIRECTIONS, METHODS, PRESETS, GradingError, grade
 from ..plots import grading as charts
+from .scenarios import ScenarioBar
 
 CUSTOM = "custom"
 
@@ -44,9 +45,14 @@ class GradingPanel(w.VBox):
         self.preset.observe(self._on_preset, "value")
         for control in (*self.sliders.values(), self.method, self.rule, self.margin):
             control.observe(self._on_change, "value")
+        self.rule.add_class("key-control")  # what the browser tests turn
+        self.status.add_class("key-result")
+        self.scenarios = ScenarioBar("grading", {
+            "preset": self.preset, **{f"weight_{k}": s for k, s in self.sliders.items()},
+            "method": self.method, "rule": self.rule, "margin": self.margin})
         left = w.VBox([self.preset, *self.sliders.values()])
         right = w.VBox([self.method, self.rule, self.margin, self.status])
-        super().__init__([w.HBox([left, right]), self.out])
+        super().__init__([self.scenarios, w.HBox([left, right]), self.out])
         self.redraw()
 
     def weights(self) -> dict[str, float]:

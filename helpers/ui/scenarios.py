@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipywidgets as w
+from traitlets import TraitError
 
 from ..scenarios import ScenarioError, list_scenarios, load_scenario, save_scenario
 
@@ -48,5 +49,5 @@ class ScenarioBar(w.HBox):
     def _act(self, action) -> None:
         try:
             self.status.value = f"<span style='color:#2a7'>{action()}</span>"
-        except (ScenarioError, ValueError, KeyError) as exc:  # a bad value for a control
+        except (ScenarioError, TraitError, ValueError) as exc:  # e.g. an option now gone
             self.status.value = f"<span style='color:#c33'>{exc}</span>"

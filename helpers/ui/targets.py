@@ -12,6 +12,7 @@ from IPython.display import display
 from ..data import Dataset
 from ..plots import targets as charts
 from ..targets import METHODS, TargetError, linear_ramp, plan_targets, seasonality
+from .scenarios import ScenarioBar
 
 SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
           "layout": w.Layout(width="360px")}
@@ -48,8 +49,14 @@ class TargetsPanel:
                     self.over_assign, self.ramp, self.grain]
         for control in controls:
             control.observe(self.update, names="value")
-        self.widget = w.HBox([w.VBox(controls),
-                              w.VBox([self.table, self.chart])])
+        self.method.add_class("key-control")  # what the browser tests turn
+        self.table.add_class("key-result")
+        self.scenarios = ScenarioBar("targets", {
+            "company_method": self.company_method, "growth": self.growth,
+            "method": self.method, **{f"blend_{m}": s for m, s in self.blend.items()},
+            "over_assign": self.over_assign, "ramp_months": self.ramp, "grain": self.grain})
+        self.widget = w.VBox([self.scenarios, w.HBox([w.VBox(controls),
+                                                      w.VBox([self.table, self.chart])])])
         self.update()
 
     def update(self, _change=None) -> None:
