@@ -43,11 +43,14 @@ class ScenarioBar(w.HBox):
         for key, value in values.items():
             if key in self.controls:
                 control = self.controls[key]
-                control.value = tuple(value) if isinstance(control.value, tuple) else value
+                try:
+                    control.value = tuple(value) if isinstance(control.value, tuple) else value
+                except (TraitError, ValueError) as exc:
+                    raise ScenarioError(f"{key}={value!r} cannot be set here: {exc}") from None
         return "loaded" + (f" (ignored {', '.join(unknown)})" if unknown else "")
 
     def _act(self, action) -> None:
         try:
             self.status.value = f"<span style='color:#2a7'>{action()}</span>"
-        except (ScenarioError, TraitError, ValueError) as exc:  # e.g. an option now gone
+        except ScenarioError as exc:
             self.status.value = f"<span style='color:#c33'>{exc}</span>"
