@@ -58,6 +58,19 @@ class Outcome:
 # ----------------------------------------------------------------------- rate tables
 
 
+TOLERANCE = 1e-9
+
+
+def _below(bound: float) -> float:
+    """A bound lowered by a relative hair, so a value that should equal it but lost the last
+    bit to rounding (a year-to-date sum, 0.8 * target / target) still counts as reaching it."""
+    return bound - TOLERANCE * max(1.0, abs(bound))
+
+
+def _above(bound: float) -> float:
+    return bound + TOLERANCE * max(1.0, abs(bound))
+
+
 def tier_index(u: np.ndarray, tiers: tuple[Tier, ...], boundary: str) -> np.ndarray:
     """1-based tier reached by `u` (0 = below the first tier).
 
@@ -67,7 +80,7 @@ def tier_index(u: np.ndarray, tiers: tuple[Tier, ...], boundary: str) -> np.ndar
     """
     idx = np.zeros(u.shape, dtype=np.int8)
     for t in tiers:
-        idx += (u >= t.lo) if boundary == "lower_inclusive" else (u > t.lo)
+        idx += (u >= _below(t.lo)) if boundary == "lower_inclusive" else (u > _above(t.lo))
     return idx
 
 
@@ -115,10 +128,10 @@ def curve_payout(att: np.ndarray, comp: Component,
     if index or comp.curve.shape == "step":
         reached = np.zeros(att.shape, dtype=np.int8)
         for x in a:
-            reached += att >= x
+            reached += att >= _below(x)
     if comp.curve.shape == "step":
         return np.concatenate([[0], y]).astype(att.dtype)[reached], reached
-    out = (att >= a[0]).astype(att.dtype)
+    out = (att >= _below(a[0])).astype(att.dtype)
     out *= y[0]
     rise = np.empty_like(att)
     for k in range(len(pts) - 1):  # add each segment's rise (cheaper than np.interp)
@@ -263,7 +276,7 @@ def _earn(comp: Component, data: Inputs, window: _Window, ti: np.ndarray, why: d
     if comp.gates:
         ok = np.ones(earned.shape, dtype=bool)
         for g in comp.gates:
-            ok &= window.value(g.measure, g.basis) >= g.min
+            ok &= window.value(g.measure, g.basis) >= _below(g.min)
         why["gate_ok"] = ok
         earned *= ok
     if comp.modifier:
@@ -273,7 +286,7 @@ def _earn(comp: Component, data: Inputs, window: _Window, ti: np.ndarray, why: d
         mults = np.array([1.0] + [b[1] for b in m.bands], dtype=earned.dtype)
         band = np.zeros(v.shape, dtype=np.int8)
         for lo in lows:
-            band += v >= lo
+            band += v >= _below(lo)
         why["multiplier"] = mults[band]
         earned = earned * why["multiplier"]
     return earned
