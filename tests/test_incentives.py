@@ -555,3 +555,12 @@ def test_panels_build_and_show_plan_errors(sample, plans):
     assert list(panel.sim.plans) == ["Current plan"] and panel.progress.value == 256
     viewer = StatementViewer(plans, {"Current plan": replay(plans["Current plan"], sample)})
     assert viewer.rep.value in viewer.rep.options
+
+
+@pytest.mark.parametrize("target", [1_042_756.0, 123_456.78, 0.3, 7.0, 33_333.33])
+def test_exactly_at_threshold_counts_despite_rounding(plans, target):
+    """80% of a target, computed as (0.8 x target / 4 per quarter, summed) / target, can land
+    a hair under 0.8 in floating point; the threshold still counts as reached."""
+    curve = payout_curve(plans["Current plan"], "senior",
+                         {"revenue": target, "new_customers": target}, np.array([0.8]))
+    assert curve["revenue bonus"].item() == pytest.approx(0.5 * 0.8 * 34_000)
