@@ -382,6 +382,9 @@ def test_payout_curve_is_monotone_and_statement_adds_up(sample, plans):
             assert (np.diff(curve["total"]) >= -1e-9).all(), (plan.name, level)
     current = payout_curve(plans["Current plan"], "senior", targets, np.array([1.0]))
     assert current["total"].item() == pytest.approx(34_000)
+    assert payout_curve(plans["Current plan"], "senior")["total"].iloc[100] == 34_000
+    with pytest.raises(PlanError, match="needs an annual target for 'revenue'"):
+        payout_curve(plans["Tiered commission"], "senior")
     table = replay(plans["Level bonus + contest"], sample)
     rep = table["rep_id"].iloc[0]
     text = statement(plans["Level bonus + contest"], rep, table)

@@ -258,11 +258,9 @@ def payout_curve(plan: Plan, level: str, targets: dict[str, float] | None = None
     actual, target = {}, {}
     for m in plan.measures:
         if m not in targets:
-            if MEASURES[m] == "sum" and any(
-                    m in (c.measure, c.count) and c.basis == "amount"
-                    and c.type in ("commission", "spif") for c in plan.components):
+            if MEASURES[m] == "sum" and any(_pays_on_amounts(c, m) for c in plan.components):
                 raise PlanError(f"targets: payout_curve needs an annual target for {m!r} "
-                                "(amount tiers and SPIFs pay on amounts, not attainment)")
+                                "(commissions and SPIFs pay on amounts, not attainment)")
             gate_mins = [g.min for c in plan.components for g in c.gates
                          if g.measure == m and g.basis == "value"]
             targets[m] = max(gate_mins, default=1.0) if MEASURES[m] == "mean" else 1.0
@@ -284,6 +282,15 @@ def payout_curve(plan: Plan, level: str, targets: dict[str, float] | None = None
         table["draw"] = out.draw[:, 0, :].sum(axis=0)
     table["total"] = table.drop(columns="attainment").sum(axis=1)
     return table
+
+
+def _pays_on_amounts(c: Component, m: str) -> bool:
+    """Whether component c pays in proportion to (or in tiers of) amounts of measure m."""
+    if c.type == "spif":
+        return c.measure == m
+    if c.type != "commission" or m not in (c.measure, c.count):
+        return False
+    return not (c.mode == "interpolated" and c.basis == "attainment" and m == c.measure)
 
 
 def curve_table(plans: dict[str, Plan], targets: dict[str, dict[str, float]],
