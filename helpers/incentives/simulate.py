@@ -42,6 +42,13 @@ class MarketModel:
     sigma_noise: dict[str, float]
     periods: int
 
+    def describe(self) -> str:
+        """The fitted model in one plain sentence (for the notebook)."""
+        period = {12: "month", 4: "quarter", 1: "year"}[self.periods]
+        return (f"market shock {self.sigma_market:.1%}, revenue noise "
+                f"{self.sigma_noise.get('revenue', 0):.1%} a {period}, persistent skill "
+                f"spread {self.skill.std():.1%} (log-attainment standard deviations)")
+
 
 def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
     """Fit the attainment model on every full rep-period of history.
