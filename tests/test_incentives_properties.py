@@ -191,3 +191,15 @@ def test_vectorised_engine_matches_a_per_rep_loop(seed, true_up, cap):
                                data.actual["new_customers"][:, s, r],
                                data.actual["csat"][:, s, r], targets, level)
             np.testing.assert_allclose(total[:, s, r], want, rtol=1e-9, atol=1e-6)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_row_ranks_match_scipy_with_ties(rows, cols, seed):
+    import sys
+
+    from scipy.stats import rankdata
+
+    rank_rows = sys.modules["helpers.incentives.simulate"].rank_rows
+    x = np.random.default_rng(seed).integers(0, 5, (rows, cols)).astype(float)  # many ties
+    np.testing.assert_array_equal(rank_rows(x), rankdata(x, axis=1))

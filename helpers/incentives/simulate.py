@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from ..data import Dataset
 from ..schema import LEVELS
@@ -202,7 +201,8 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
                 x *= target[m]
                 np.minimum(x, np.float32(100), out=x)
             actual[m] = x
-        return {name: _evaluate(plan, actual, target, level, team, g)
+        ranked = min(max(RANKED - blocks[0] * BLOCK, 0), len(z))  # of the first RANKED
+        return {name: _evaluate(plan, actual, target, level, team, g, ranked)
                 for name, plan in plans.items()}
 
     bar = None
@@ -255,8 +255,9 @@ def _period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
 
 
 def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: np.ndarray,
-              g: int) -> dict[str, np.ndarray]:
-    """Run one plan on a chunk and reduce it to per-scenario statistics."""
+              g: int, ranked: int) -> dict[str, np.ndarray]:
+    """Run one plan on a chunk and reduce it to per-scenario statistics (the pay
+    distribution ones on its first `ranked` scenarios only)."""
     p = plan.n_periods
     k = g // p
 
@@ -278,7 +279,6 @@ def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: n
     att = np.where(pt > 0, pa / np.where(pt > 0, pt, 1), 0.0)
     r = pay.shape[1]
     total = pay.sum(axis=1)
-    ranked = min(len(pay), RANKED)  # distribution shape: the first RANKED scenarios suffice
     ordered = np.sort(pay[:ranked], axis=1)
     sums = ordered.sum(axis=1)
     gini = np.where(sums > 0, (2 * (ordered @ np.arange(1, r + 1))
@@ -315,12 +315,30 @@ def _sorted_quantile(ordered: np.ndarray, q: float) -> np.ndarray:
     return ordered[:, lo] * (1 - frac) + ordered[:, hi] * frac
 
 
+def rank_rows(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n within each row, ties sharing their average rank (as scipy's rankdata,
+    vectorised over rows: one sort, then each tie group's first and last position)."""
+    s, n = x.shape
+    order = np.argsort(x, axis=1, kind="stable")
+    ordered = np.take_along_axis(x, order, axis=1)
+    pos = np.broadcast_to(np.arange(n), (s, n))
+    starts = np.ones((s, n), dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    ends = np.ones((s, n), dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty((s, n))
+    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=1)
+    return ranks
+
+
 def _spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Row-wise Spearman correlation (average ranks for ties, e.g. many zero payouts)."""
     if len(x) == 0:
         return np.zeros(0)
-    rx = rankdata(x, axis=1)
-    ry = rankdata(y, axis=1)
+    rx = rank_rows(x)
+    ry = rank_rows(y)
     rx -= rx.mean(axis=1, keepdims=True)
     ry -= ry.mean(axis=1, keepdims=True)
     den = np.sqrt((rx ** 2).sum(axis=1) * (ry ** 2).sum(axis=1))
