@@ -567,3 +567,19 @@ def test_exactly_at_threshold_counts_despite_rounding(plans, target):
     curve = payout_curve(plans["Current plan"], "senior",
                          {"revenue": target, "new_customers": target}, np.array([0.8]))
     assert curve["revenue bonus"].item() == pytest.approx(0.5 * 0.8 * 34_000)
+
+
+def test_market_model_without_quota_and_by_period(sample):
+    """Without a quota column there is no skill to measure; seasonality is not a shock; the
+    noise of a longer period is smaller than a month's (results add up over months)."""
+    from helpers import from_frames
+    from helpers.incentives import fit_market
+
+    bare = from_frames(sample.roster, sample.history.drop(columns="quota"), sample.reviews)
+    for ds in (sample, bare):
+        monthly, quarterly, yearly = (fit_market(ds, p) for p in (12, 4, 1))
+        assert monthly.sigma_noise["revenue"] > quarterly.sigma_noise["revenue"] > (
+            yearly.sigma_noise["revenue"])
+        assert 0 < quarterly.sigma_market < 0.15  # the sample's seasons swing far more
+    assert (fit_market(bare, 4).skill == 0).all()
+    assert fit_market(sample, 4).skill.abs().max() > 0

@@ -54,7 +54,8 @@ def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
 
     Revenue against quota gives skill (the rep's mean log attainment, shrunk toward 0 by
     how noisy it is, then centred so the average rep attains 100% on plan), the market
-    shock (spread of the period means across reps) and revenue noise. Other measures have
+    shock (spread of the period means across reps, once each period's seasonal mean over
+    the years is taken out) and revenue noise. Other measures have
     no history target: their noise is the spread around the rep's own mean and the period
     mean. Without a quota column skill is 0 and revenue is treated like the others.
     """
@@ -74,7 +75,10 @@ def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
         if m == "revenue" and "quota" in agg:
             ok = (agg["revenue"] > 0) & (agg["quota"] > 0)
             y = np.log(agg.loc[ok, "revenue"] / agg.loc[ok, "quota"])
-        elif MEASURES[m] == "sum":
+        elif m == "revenue":  # no quota: spread around the rep's own mean (months with sales)
+            x = agg[m][agg[m] > 0]
+            y = np.log(x / x.groupby(level="rep_id").transform("mean"))
+        elif MEASURES[m] == "sum":  # counts: +0.5 keeps a month with none finite
             x = agg[m] + 0.5
             y = np.log(x / x.groupby(level="rep_id").transform("mean"))
         else:
@@ -90,7 +94,14 @@ def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
         sigma2 = float((within ** 2).sum() / dof)
         noise[m] = float(np.sqrt(sigma2))
         if m == "revenue":
-            sigma_market = float(y.groupby(level="t").mean().std(ddof=1))
+            means = y.groupby(level="t").mean()  # the same period of each year is the
+            season = means.index % periods     # season, and growth is in the targets:
+            shocks = means - means.groupby(season).transform("mean")  # neither is a shock
+            t = means.index.to_numpy(dtype=float)
+            if len(t) > 2:
+                shocks = shocks - np.polyval(np.polyfit(t, shocks.to_numpy(), 1), t)
+            dof = max(len(means) - season.nunique() - 1, 1)
+            sigma_market = float(np.sqrt((shocks ** 2).sum() / dof))
             if "quota" in agg:
                 tau2 = max(float(rep_mean.var(ddof=1) - (sigma2 / n).mean()), 0.0)
                 shrunk = rep_mean * tau2 / (tau2 + sigma2 / n)
