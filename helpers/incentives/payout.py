@@ -96,7 +96,7 @@ def inputs_from_results(plan: Plan, results: pd.DataFrame) -> tuple[pd.DataFrame
     for m in plan.measures:
         actual[m] = per_period(results[m] if m in results else np.ones(len(results)),
                                MEASURES[m])
-        if MEASURES[m] == "mean":  # a period without a survey reads as the year's mean so far
+        if MEASURES[m] == "mean":  # a period without a survey reads as the one before (or after)
             actual[m] = _fill_forward(actual[m])
         t = (per_period(results[f"{m}_target"], MEASURES[m]) if f"{m}_target" in results
              else np.zeros((p, 1, r)))
