@@ -26,6 +26,9 @@ from .plan import MEASURES, Plan, PlanError
 BLOCK = 256
 SCENARIOS = {"downturn": 0.8, "plan": 1.0, "upturn": 1.2}
 """Named market scenarios: everyone's results scaled by this factor (-20% / plan / +20%)."""
+CHUNK_CELLS = 1 << 22
+"""Scenarios × reps × periods held at once per worker when `chunk` is not given (~16 MB a
+float32 array), so memory stays flat however many reps or scenarios are simulated."""
 RANKED = 256
 """Pay distribution metrics (Gini, top decile / median, Spearman pay-for-performance) are
 averaged over the first RANKED scenarios: plenty for a mean, and sorting every scenario's
@@ -149,13 +152,14 @@ def _as_plans(plans: Plan | Iterable[Plan] | dict[str, Plan]) -> dict[str, Plan]
 def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
              targets: pd.DataFrame | None = None, n: int = 10_000,
              scenario: float | str = "plan", seed: int = 0, levels: pd.Series | None = None,
-             chunk: int = 1024, workers: int = 2,
+             chunk: int | None = None, workers: int = 2,
              progress: bool | Callable[[int], None] = False) -> Simulation:
     """Simulate next year `n` times and evaluate every plan on the same draws.
 
     `targets` (rep_id, month, measure, target) default to `default_targets(ds)`; `scenario`
     scales the market ("downturn", "plan", "upturn", "-20%" or a factor); `chunk` scenarios
-    are held in memory at a time (rounded to blocks of 256), `workers` threads share them;
+    are held in memory at a time (rounded to blocks of 256; default: about CHUNK_CELLS
+    scenario-rep-periods), `workers` threads share them;
     `progress` shows a bar (True) or is called with the scenarios done so far.
     """
     plans = _as_plans(plans)
@@ -186,6 +190,8 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
                                                            "level": levels.reindex(rep_ids)}),
                      level_targets(targets[targets["rep_id"].isin(rep_ids)], levels), model)
 
+    if chunk is None:
+        chunk = CHUNK_CELLS // max(len(rep_ids) * g, 1)
     per_chunk = max(1, chunk // BLOCK)
     n_blocks = -(-n // BLOCK)
     chunks = [range(b, min(b + per_chunk, n_blocks)) for b in range(0, n_blocks, per_chunk)]
