@@ -13,7 +13,8 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 
 
 def run(data: str | None = None, out: Path | None = None, year: int | None = None) -> list[Path]:
-    """Execute the three notebooks headless (papermill) and write each as .ipynb and .html.
+    """Execute the three notebooks headless (papermill) and write each as .ipynb and .html,
+    then the plan workbook (`plan_<year>.xlsx`) a client can open in Excel.
 
     The HTML hides code: it is the report a reader without Python opens. Each notebook reads
     what the previous one wrote to `out`, so they run in order.
@@ -22,6 +23,8 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     import papermill as pm
     from nbconvert import HTMLExporter
     from tqdm.auto import tqdm
+
+    from .export import plan_workbook
 
     out = Path(out) if out else output_dir()
     params = {"data_path": str(Path(data).resolve()) if data else None,
@@ -39,6 +42,7 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
             nbformat.read(target, as_version=4))
         written += [target, write_atomic(out / f"{name}.html",
                                          lambda tmp, html=html: tmp.write_text(html))]
+    written.append(plan_workbook(out, year))
     return written
 
 

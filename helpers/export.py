@@ -75,3 +75,56 @@ def _format(sheet, frame: pd.DataFrame, freeze: int) -> None:
         sample = values.head(200).astype(str).str.len().max() if len(values) else 0
         width = max(len(str(column)), int(sample or 0) + (3 if fmt == MONEY_FORMAT else 1))
         sheet.column_dimensions[letter].width = min(max(width, 8), 40)
+
+
+# ------------------------------------------------------------------- the plan workbook
+
+PLAN_FILES = {  # sheet -> (file stem written by a notebook, the notebook, frozen columns)
+    "Targets": ("targets", "01_targets", 4),
+    "Targets by week": ("targets_by_week", "01_targets", 4),
+    "Levels": ("levels", "02_grading", 2),
+    "Calibration": ("calibration", "02_grading", 2),
+    "Fairness": ("fairness", "02_grading", 3),
+    "Plan comparison": ("incentives_metrics", "03_incentives", 1),
+    "Payouts": ("incentives", "03_incentives", 2),
+}
+TARGET_KEYS = ["rep_id", "region", "team", "measure"]
+
+
+def plan_year(folder: str | Path) -> int:
+    """The latest year for which notebook 01 wrote targets in `folder`."""
+    years = [int(m.group(1)) for p in Path(folder).glob("targets_*.csv")
+             if (m := re.fullmatch(r"targets_(\d{4})\.csv", p.name))]
+    if not years:
+        raise FileNotFoundError(f"{folder}: no targets_<year>.csv; run notebook 01 first")
+    return max(years)
+
+
+def targets_wide(targets: pd.DataFrame) -> pd.DataFrame:
+    """Rep x month grid of the long targets file, with the year's total at the end."""
+    frame = targets.assign(month=pd.to_datetime(targets["month"]).dt.strftime("%Y-%m"))
+    wide = frame.pivot_table(index=TARGET_KEYS, columns="month", values="target",
+                             aggfunc="sum", sort=True)
+    total = frame.groupby(TARGET_KEYS)["target"].sum()
+    wide["year"] = total.round(2)  # money is cent-exact; the sum only drifts in float
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def plan_workbook(folder: str | Path, year: int | None = None,
+                  path: str | Path | None = None) -> Path:
+    """`plan_<year>.xlsx` from what the three notebooks wrote to `folder`."""
+    folder = Path(folder)
+    year = year or plan_year(folder)
+    sheets = {}
+    for sheet, (stem, notebook, _) in PLAN_FILES.items():
+        file = folder / f"{stem}_{year}.csv"
+        if not file.exists():
+            raise FileNotFoundError(f"{file}: missing; run notebooks/{notebook}.ipynb first")
+        frame = pd.read_csv(file)
+        for column in ("month", "week_start"):
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column])
+        sheets[sheet] = targets_wide(frame) if sheet == "Targets" else frame
+    frozen = {sheet: spec[2] for sheet, spec in PLAN_FILES.items()}
+    return write_workbook(path or folder / f"plan_{year}.xlsx", sheets, freeze_columns=frozen)

@@ -176,6 +176,13 @@ def audit(outcome, groups: pd.DataFrame | Mapping[str, pd.Series]) -> pd.DataFra
     return out[["by", "group", *[c for c in out.columns if c not in ("by", "group")]]]
 
 
+def summary(audits: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Several `audit` tables (outcome name -> table) as one, for the calibration file."""
+    frames = [table.assign(outcome=name) for name, table in audits.items()]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["outcome", *[c for c in out.columns if c != "outcome"]]]
+
+
 def independence(levels, groups: pd.DataFrame | Mapping[str, pd.Series],
                  seed: int = 0) -> pd.DataFrame:
     """`level_independence` for each group column, one row each."""

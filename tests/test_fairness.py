@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import chi2_contingency, fisher_exact
 
+from helpers import fairness
 from helpers.fairness import (
     FairnessError,
     adverse_impact,
@@ -187,3 +188,15 @@ def test_outcome_and_group_align_by_person_not_by_row():
     group = pd.Series(["M", "F", "F"], index=["r3", "r1", "r2"], name="gender")
     table = selection_rates(outcome, group)
     assert table.loc["F", "selected"] == 1 and table.loc["M", "selected"] == 0
+
+
+def test_summary_stacks_audits_under_their_outcome():
+    group = pd.Series(["a"] * 4 + ["b"] * 4, name="gender")
+    senior = fairness.audit(pd.Series([1, 1, 1, 0, 1, 0, 0, 0]).astype(bool), {"gender": group})
+    promoted = fairness.audit(pd.Series([1, 0, 0, 0, 1, 1, 0, 0]).astype(bool),
+                              {"gender": group})
+    table = fairness.summary({"senior": senior, "promoted": promoted})
+    assert list(table.columns[:3]) == ["outcome", "by", "group"]
+    assert table.groupby("outcome")["n"].sum().to_dict() == {"promoted": 8, "senior": 8}
+    rates = table.set_index(["outcome", "group"])["rate"]
+    assert rates[("senior", "a")] == 0.75 and rates[("promoted", "b")] == 0.5
