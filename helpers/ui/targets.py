@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
-from IPython.display import display
+from IPython.display import Image, display
 
 from ..data import Dataset
 from ..plots import targets as charts
@@ -45,6 +45,7 @@ class TargetsPanel:
         self.grain = w.ToggleButtons(options=["quarter", "month", "week"], value=grain,
                                      description="phase to")
         self.table, self.chart = w.Output(), w.Output()
+        self.overview = charts.PlanOverview()  # one figure, updated in place on each change
         controls = [self.company_method, self.growth, self.method, *self.blend.values(),
                     self.over_assign, self.ramp, self.grain]
         for control in controls:
@@ -76,8 +77,9 @@ class TargetsPanel:
         summary = self.plan.summary()
         _show(self.table, summary.style.format({"last_year": "{:,.0f}", "target": "{:,.0f}",
                                                 "growth": "{:+.1%}"}))
-        _show(self.chart, charts.plan_overview(summary.drop(index="total"), self.plan.phased,
-                                               self.ds.history, self.plan.year))
+        self.overview.update(summary.drop(index="total"), self.plan.phased, self.ds.history,
+                             self.plan.year)
+        _show(self.chart, Image(self.overview.png(), format="png"))  # rendered once, here
 
     def _ipython_display_(self) -> None:
         display(self.widget)
