@@ -14,7 +14,7 @@ from pathlib import Path
 from .harness import Result, fmt_s, measure, table
 
 HERE = Path(__file__).parent
-SUITES = ("bench_data", "bench_targets", "bench_grading", "bench_incentives")
+SUITES = ("bench_data", "bench_targets", "bench_widgets", "bench_grading", "bench_incentives")
 NOTEBOOK_GOAL_S = 30.0
 
 

@@ -8,6 +8,7 @@ by size; the table says so.
 
 from __future__ import annotations
 
+import functools
 import gc
 import statistics
 import time
@@ -30,6 +31,7 @@ class Case:
     limit_mb: float | None = None  # goal for peak memory
     min_speedup: float | None = None
     repeat: int = 5
+    warmup: bool = True            # one untimed run first (off for the slowest sizes)
     notes: str = ""
 
 
@@ -54,8 +56,17 @@ class Result:
                 and (c.min_speedup is None or (self.speedup or 0) >= c.min_speedup))
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
-    fn()  # warm-up: imports, caches, page faults
+@functools.lru_cache(maxsize=8)
+def company(n_reps: int, seed: int = 1):
+    """The synthetic company at a size, built once per process (50,000 reps take ~15 s)."""
+    from helpers import make_company
+
+    return make_company(n_reps=n_reps, seed=seed)
+
+
+def timed(fn: Callable[[], Any], repeat: int, warmup: bool = True) -> list[float]:
+    if warmup:
+        fn()  # warm-up: imports, caches, page faults
     out = []
     for _ in range(repeat):
         gc.collect()
@@ -77,11 +88,12 @@ def peak_memory_mb(fn: Callable[[], Any]) -> float:
 
 def measure(case: Case) -> Result:
     data = case.setup()
-    runs = timed(lambda: case.run(data), case.repeat)
+    runs = timed(lambda: case.run(data), case.repeat, case.warmup)
     result = Result(case, statistics.median(runs), runs, peak_memory_mb(lambda: case.run(data)))
     if case.baseline is not None:
         base_data = case.baseline_setup() if case.baseline_setup else data
-        base_runs = timed(lambda: case.baseline(base_data), max(1, min(3, case.repeat)))
+        base_runs = timed(lambda: case.baseline(base_data), max(1, min(3, case.repeat)),
+                          case.warmup)
         result.baseline_s = statistics.median(base_runs) * case.baseline_scale
     return result
 

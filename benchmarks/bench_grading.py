@@ -1,0 +1,87 @@
+"""Level stability (issue 4): the vectorised bootstrap against a loop over resamples.
+
+Both draw the same multinomial month counts from the same generator (one resample at a
+time in the loop, in chunks in the engine) and score each resample the same way (KPIs,
+percentile normalisation, weighted composite, fixed cut lines), so they give the same
+probabilities (see tests/test_benchmarks.py). The loop is vectorised over reps, like any
+sane per-sample version: it is the resample loop the engine removes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from helpers.grading import (
+    DIRECTIONS,
+    LEVELS,
+    PRESETS,
+    _collect,
+    _composite,
+    _kpi_arrays,
+    _normalize_arrays,
+    check_weights,
+    levels_of,
+    stability,
+)
+
+from .harness import Case, company
+
+GOAL_S = 10.0
+CUTS = (20.0, 40.0, 60.0, 80.0)
+WEIGHTS = PRESETS["balanced"]
+
+
+@dataclass
+class Inputs:
+    ds: object
+    n_boot: int
+    seed: int = 0
+
+
+def engine(inp: Inputs) -> pd.DataFrame:
+    return stability(inp.ds, WEIGHTS, CUTS, n_boot=inp.n_boot, seed=inp.seed).probabilities
+
+
+def loop(inp: Inputs) -> pd.DataFrame:
+    """One resample at a time: draw each rep's months, then KPIs -> scores -> levels."""
+    data = _collect(inp.ds)
+    names = list(DIRECTIONS)
+    w = check_weights(WEIGHTS, names).to_numpy()
+    n, m = data.parts["revenue"].shape
+    valid = np.arange(m)[None, :] < data.months[:, None]
+    pvals = valid / data.months[:, None]
+    months = data.months.astype(int)
+    rng = np.random.default_rng(inp.seed)
+    counts = np.zeros((n, len(LEVELS)))
+    rows = np.arange(n)
+    for _ in range(inp.n_boot):
+        draws = rng.multinomial(months, pvals, size=(1, n)).astype(float)[0]  # (n, m)
+        sums = {c: np.einsum("nm,nm->n", draws, part) for c, part in data.parts.items()}
+        values = _kpi_arrays(sums, data.months, data)
+        scaled = _normalize_arrays(values, "percentile", DIRECTIONS, None, None)
+        score = _composite(np.stack([scaled[k] for k in names]), w)
+        counts[rows, levels_of(score, CUTS)] += 1
+    return pd.DataFrame(counts / inp.n_boot, index=data.reps, columns=list(LEVELS))
+
+
+def cases(quick: bool = False):
+    plan = ((100, 100, 100), (300, 100, 100)) if quick else (
+        (100, 1_000, 1_000), (1_000, 1_000, 1_000), (10_000, 200, 50), (50_000, 100, 20))
+    for n, n_boot, base_boot in plan:
+        yield Case(
+            goal="grading: stability (bootstrap levels)",
+            size=f"{n:,} reps x {n_boot:,} resamples",
+            setup=lambda n=n, b=n_boot: Inputs(company(n), b), run=engine,
+            baseline=loop, baseline_setup=lambda n=n, b=base_boot: Inputs(company(n), b),
+            baseline_scale=n_boot / base_boot,
+            limit_s=GOAL_S if (n, n_boot) == (1_000, 1_000) else None,
+            repeat=5 if n <= 1_000 else 2, warmup=n <= 1_000,
+            notes=("loop over resamples (each vectorised over reps) "
+                   + (f"on {base_boot:,} resamples, scaled x{n_boot / base_boot:g}"
+                      if base_boot < n_boot else "at full size")
+                   + ("; fewer resamples at this size to keep `make bench` short (time "
+                      "grows linearly with resamples)" if n_boot < 1_000 else "")),
+        )

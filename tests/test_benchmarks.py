@@ -1,0 +1,87 @@
+"""The benchmark suites at tiny sizes: the cases build and run, and every naive baseline
+computes the same numbers as the engine it is timed against (no timings asserted here)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import __main__ as bench
+from benchmarks import bench_grading, bench_incentives, bench_targets, bench_widgets
+from benchmarks.harness import Case, Result, measure, table
+
+
+def test_targets_loop_gives_the_engines_cents():
+    engine = bench_targets.engine(bench_targets.setup(60))
+    loop = bench_targets.loop(bench_targets.loop_setup(60))
+    assert len(loop) == len(engine)
+    assert [row[0] for row in loop] == engine["rep_id"].tolist()
+    assert [row[1] for row in loop] == engine["measure"].tolist()
+    np.testing.assert_array_equal(np.array([row[3] for row in loop]),
+                                  engine["target"].to_numpy())
+
+
+def test_largest_remainder_loop_is_exact():
+    assert bench_targets.split(10, [1.0, 1.0, 1.0]) == [4, 3, 3]  # ties to the first
+    assert bench_targets.split(7, [0.0, 2.0, 1.0]) == [0, 5, 2]
+    assert sum(bench_targets.split(1_000_003, [0.3, 0.7, 1e-9, 2.5])) == 1_000_003
+    values = list(np.random.default_rng(0).random(300))
+    assert bench_targets._sum(values) == np.asarray(values)[None, :].sum(axis=1)[0]
+
+
+def test_stability_loop_gives_the_engines_probabilities():
+    inp = bench_grading.Inputs(bench_grading.company(60), 30, seed=3)
+    engine = bench_grading.engine(inp)
+    loop = bench_grading.loop(inp)
+    np.testing.assert_array_equal(loop.to_numpy(), engine.to_numpy())
+    assert loop.index.equals(engine.index)
+
+
+def test_incentive_loop_pays_what_the_engine_pays():
+    from helpers.incentives.engine import Inputs, run
+
+    inp = bench_incentives.setup(40, 256, 256)
+    data = bench_incentives.draws(inp, 12)
+    loop = bench_incentives.loop(data)
+    wide = Inputs({m: v.astype(float) for m, v in data.actual.items()},
+                  {m: v.astype(float) for m, v in data.target.items()}, data.level)
+    engine = run(bench_incentives.plan(), wide).total.sum(axis=(0, 2))
+    np.testing.assert_allclose(loop, engine, rtol=1e-9)
+    # and the draws are simulate's own: same cost for the same first scenarios
+    sim = bench_incentives.engine(inp)
+    np.testing.assert_allclose(sim.stats[bench_incentives.plan().name]["cost"][:12], loop,
+                               rtol=1e-5)
+
+
+def test_panel_change_runs_and_shows_a_png():
+    panel = bench_widgets.setup(60, "week")
+    before = panel.panel.plan.totals["revenue"]
+    bench_widgets.change(panel)
+    assert panel.panel.plan.totals["revenue"] != before
+    assert panel.panel.overview.png().startswith(b"\x89PNG")
+    assert bench_widgets.rebuild(panel).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("suite", ["bench_data", "bench_targets", "bench_grading",
+                                   "bench_incentives", "bench_widgets"])
+def test_quick_cases_are_well_formed(suite):
+    import importlib
+
+    assert suite in bench.SUITES
+    cases = list(importlib.import_module(f"benchmarks.{suite}").cases(quick=True))
+    assert cases and all(isinstance(c, Case) and c.goal and c.size for c in cases)
+
+
+def test_measure_and_table_on_a_tiny_case():
+    case = Case(goal="sum", size="3 numbers", setup=lambda: [1, 2, 3], run=sum,
+                baseline=lambda xs: sum(x for x in xs), baseline_scale=2.0, limit_s=10.0,
+                repeat=2, notes="toy")
+    result = measure(case)
+    assert isinstance(result, Result) and len(result.runs_s) == 2 and result.passed
+    assert result.baseline_s is not None and "(scaled)" in table([result])
+
+
+def test_quick_run_of_one_suite_writes_nothing(tmp_path):
+    out = tmp_path / "RESULTS.md"
+    assert bench.main(["--quick", "--only", "bench_grading", "--out", str(out)]) == 0
+    assert not out.exists()  # --only never overwrites the results file
