@@ -16,6 +16,7 @@ from IPython.display import Markdown, display
 
 from ..incentives import LEVELS, Plan, PlanError, edit_plan, payout_curve, statement
 from ..plots import incentives as charts
+from .scenarios import ScenarioBar
 
 NARROW = w.Layout(width="150px")
 
@@ -52,6 +53,8 @@ class PlanEditor(w.VBox):
         self.add.on_click(lambda _: self._resize(+1))
         self.remove.on_click(lambda _: self._resize(-1))
         self.save.on_click(lambda _: self._save())
+        self.choice.add_class("key-control")  # what the browser tests turn
+        self.status.add_class("key-result")
         controls = w.VBox([self.choice, self.level, self.component, self.ti_scale,
                            w.HBox([self.name, self.save])])
         table = w.VBox([self.rows, w.HBox([self.add, self.remove]), self.status])
@@ -205,7 +208,11 @@ class SimulationPanel(w.VBox):
         self.progress = w.IntProgress(min=0, max=1, description="")
         self.out = w.Output()
         self.run_button.on_click(lambda _: self.redraw())
-        super().__init__([w.HBox([self.choice, w.VBox([self.market, self.n,
+        self.scenarios = ScenarioBar("incentives", {"plans": self.choice,
+                                                    "market_pct": self.market,
+                                                    "scenarios": self.n})
+        super().__init__([self.scenarios,
+                          w.HBox([self.choice, w.VBox([self.market, self.n,
                                                        w.HBox([self.run_button,
                                                                self.progress])])]),
                           self.out])

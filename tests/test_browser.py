@@ -1,0 +1,144 @@
+"""The client demo app in a real browser: Voila serving the notebooks, driven by Playwright
+with Debian's Chromium. Each notebook's panel marks its key control `key-control` (a
+dropdown) and its live result `key-result`; the test changes the one and waits for the other.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from helpers.cli import NOTEBOOKS
+from helpers.data import output_dir
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update",
+        "--disable-sync"]
+PAGE_TIMEOUT = 180_000  # ms: Voila executes the whole notebook before showing it
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """Start `python -m helpers app` on a free port; yield its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path_factory.mktemp("app")
+    env = {**os.environ, "SALES_SCENARIOS": str(folder / "scenarios")}
+    log = (folder / "voila.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "helpers", "app", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"voila did not start: {(folder / 'voila.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    yield url, folder / "scenarios"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("/usr/bin/chromium is missing: .ci/run installs it (apt chromium)")
+        pytest.skip("no /usr/bin/chromium here (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Watch:
+    """Collects the page's JavaScript errors and failed requests to our own server."""
+
+    def __init__(self, page, base: str):
+        self.errors: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("requestfailed", lambda req: req.url.startswith(base) and self.errors.append(
+            f"request failed: {req.url} {req.failure}"))
+        page.on("response", lambda res: res.url.startswith(base) and res.status >= 400
+                and self.errors.append(f"HTTP {res.status}: {res.url}"))
+
+
+def _screenshot(page, name: str, focus=None) -> Path:
+    """Viewport picture centred on `focus` (a locator): Voila scrolls an inner panel, so a
+    full-page shot would only ever show the title."""
+    if focus is not None:
+        focus.evaluate("el => el.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(300)
+    path = output_dir() / "screenshots" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+    return path
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_key_control_changes_visible_result(app, browser, notebook):
+    base, _ = app
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    watch = Watch(page, base)
+    page.goto(f"{base}/voila/render/{notebook}.ipynb", timeout=PAGE_TIMEOUT)
+    result = page.locator(".key-result").first
+    result.wait_for(state="visible", timeout=PAGE_TIMEOUT)
+    page.wait_for_function("el => el.innerText.trim().length > 0", arg=result.element_handle(),
+                           timeout=60_000)
+    assert page.locator(".jp-CodeCell .jp-InputArea").count() == 0, "the app must hide code"
+    before = result.inner_text()
+    select = page.locator(".key-control select").first
+    current = select.evaluate("el => el.selectedIndex")  # labels carry &nbsp; for spaces
+    assert select.locator("option").count() > 1
+    select.select_option(index=1 if current == 0 else 0)
+    page.wait_for_function("([el, old]) => el.innerText !== old && el.innerText.trim() !== ''",
+                           arg=[result.element_handle(), before], timeout=60_000)
+    assert result.inner_text() != before
+    assert _screenshot(page, notebook, focus=select).stat().st_size > 10_000
+    assert watch.errors == []
+    page.close()
+
+
+def test_scenario_saved_from_the_app(app, browser):
+    base, scenarios = app
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    watch = Watch(page, base)
+    page.goto(f"{base}/voila/render/{NOTEBOOKS[0]}.ipynb", timeout=PAGE_TIMEOUT)
+    name = page.locator(".scenario-name input").first
+    name.wait_for(state="visible", timeout=PAGE_TIMEOUT)
+    name.fill("Browser demo")
+    name.press("Enter")
+    page.locator(".scenario-save button, button.scenario-save").first.click()
+    page.locator(".scenario-status", has_text="saved").wait_for(timeout=30_000)
+    assert (scenarios / "browser-demo.yaml").exists()
+    assert watch.errors == []
+    page.close()
+
+
+def test_app_home_lists_the_notebooks(app, browser):
+    base, _ = app
+    page = browser.new_page(viewport={"width": 1280, "height": 700})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(base, timeout=PAGE_TIMEOUT)
+    for notebook in NOTEBOOKS:
+        page.get_by_text(f"{notebook}.ipynb").wait_for(timeout=30_000)
+    _screenshot(page, "app")
+    assert errors == []
+    page.close()
