@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := 01_targets 02_grading 03_incentives
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: run test lab app notebooks bench sample lock clean
+.PHONY: run test lab app notebooks bench sample screenshots lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 
 sample: $(STAMP)  ## regenerate data/sample/ from the seeded synthetic company
 	$(BIN)/python -m helpers sample
+
+screenshots: $(STAMP)  ## the README's pictures, taken by the browser tests
+	SALES_OUTPUTS=$(CURDIR)/outputs $(BIN)/python -m pytest tests/test_browser.py -q
+	mkdir -p docs/screenshots && cp outputs/screenshots/*.png docs/screenshots/
 
 lock:  ## refresh constraints.txt from the current .venv
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^helpers' > constraints.txt
