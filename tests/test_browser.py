@@ -91,12 +91,18 @@ def _screenshot(page, name: str, focus=None) -> Path:
     return path
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_key_control_changes_visible_result(app, browser, notebook):
-    base, _ = app
+def _open(browser, base: str, notebook: str):
+    """A new page on `notebook` in the app, and the watch over its errors."""
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     watch = Watch(page, base)
     page.goto(f"{base}/voila/render/{notebook}.ipynb", timeout=PAGE_TIMEOUT)
+    return page, watch
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_key_control_changes_visible_result(app, browser, notebook):
+    base, _ = app
+    page, watch = _open(browser, base, notebook)
     result = page.locator(".key-result").first
     result.wait_for(state="visible", timeout=PAGE_TIMEOUT)
     page.wait_for_function("el => el.innerText.trim().length > 0", arg=result.element_handle(),
@@ -115,18 +121,23 @@ def test_key_control_changes_visible_result(app, browser, notebook):
     page.close()
 
 
-def test_scenario_saved_from_the_app(app, browser):
+def test_scenario_saved_and_loaded_from_the_app(app, browser):
     base, scenarios = app
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    watch = Watch(page, base)
-    page.goto(f"{base}/voila/render/{NOTEBOOKS[0]}.ipynb", timeout=PAGE_TIMEOUT)
+    page, watch = _open(browser, base, NOTEBOOKS[0])
     name = page.locator(".scenario-name input").first
     name.wait_for(state="visible", timeout=PAGE_TIMEOUT)
+    select = page.locator(".key-control select").first
+    saved = select.evaluate("el => el.selectedIndex")
     name.fill("Browser demo")
     name.press("Enter")
-    page.locator(".scenario-save button, button.scenario-save").first.click()
+    page.locator("button.scenario-save").first.click()
     page.locator(".scenario-status", has_text="saved").wait_for(timeout=30_000)
     assert (scenarios / "browser-demo.yaml").exists()
+    select.select_option(index=1 if saved == 0 else 0)
+    page.locator("button.scenario-load").first.click()
+    page.locator(".scenario-status", has_text="loaded").wait_for(timeout=30_000)
+    page.wait_for_function("([el, i]) => el.selectedIndex === i",
+                           arg=[select.element_handle(), saved], timeout=30_000)
     assert watch.errors == []
     page.close()
 
