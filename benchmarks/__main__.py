@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="run only suites whose name contains this")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
+    started, load_before = time.perf_counter(), os.getloadavg()
     results: list[Result] = []
     for suite in SUITES:
         if args.only and args.only not in suite:
@@ -53,13 +54,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{fmt_s(result.median_s)}, {result.peak_mb:,.0f} MB"
                   + (f", {result.speedup:,.0f}x baseline" if result.speedup else "")
                   + ("" if result.passed else "  MISSED"))
-    nb_rows = []
+    nb_rows, nb_missed = [], []
     if not args.only or "notebook" in args.only:
         for name, seconds in notebook_times():
+            if seconds > NOTEBOOK_GOAL_S:
+                nb_missed.append(f"- notebook {name}: {seconds:.1f} s")
             print(f"notebook {name}: {seconds:.1f} s")
             nb_rows.append(f"| {name}.ipynb | {seconds:.1f} s | <= {NOTEBOOK_GOAL_S:.0f} s | "
                            f"{'yes' if seconds <= NOTEBOOK_GOAL_S else '**no**'} |")
     notes = [f"- {r.case.goal} · {r.case.size}: {r.case.notes}" for r in results if r.case.notes]
+    missed = [f"- {r.case.goal} · {r.case.size}" for r in results if not r.passed] + nb_missed
+    load_after = os.getloadavg()
     text = "\n".join([
         "# Benchmark results",
         "",
@@ -67,10 +72,14 @@ def main(argv: list[str] | None = None) -> int:
         f"on {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.machine()}. Median of the timed runs after a warm-up; peak memory from "
         "one extra run under tracemalloc; each baseline is the naive version (a Python loop "
-        "or pandas apply) measured in the same run.",
+        "or pandas apply) measured in the same run. Load average (1 min) "
+        f"{load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end (other work on "
+        f"the machine slows both engine and baseline); whole run "
+        f"{time.perf_counter() - started:.0f} s.",
         "",
         table(results),
         "",
+        *(["Goals missed:", "", *missed, ""] if missed else []),
         *(["Notes:", "", *notes, ""] if notes else []),
         *(["## Notebooks, headless on the sample (papermill)", "",
            "| notebook | time | goal | ok |", "| --- | --- | --- | --- |", *nb_rows, ""]
@@ -79,7 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.only:
         args.out.write_text(text)
         print(f"wrote {args.out}")
-    missed = [r for r in results if not r.passed]
     return 1 if missed and not args.quick else 0
 
 

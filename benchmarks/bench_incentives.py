@@ -58,10 +58,10 @@ class SimInputs:
     targets: pd.DataFrame
     levels: pd.Series
     n: int
-    chunk: int = 1024
+    chunk: int | None = None  # None: simulate's own default (a budget of cells per chunk)
 
 
-def setup(n_reps: int, n: int, chunk: int = 1024) -> SimInputs:
+def setup(n_reps: int, n: int, chunk: int | None = None) -> SimInputs:
     ds = company(n_reps)
     return SimInputs(ds, default_targets(ds), default_levels(ds), n, chunk)
 
@@ -160,23 +160,22 @@ def loop(data: Inputs) -> np.ndarray:
 
 
 def cases(quick: bool = False):
-    # (reps, scenarios, chunk): chunks shrink as reps grow, so a chunk stays ~< 1 GB
-    plan_sizes = ((100, 512, 256), (300, 512, 256)) if quick else (
-        (100, 10_000, 1024), (1_000, 10_000, 1024), (10_000, 2_048, 256),
-        (50_000, 512, 256))
-    for n_reps, n, chunk in plan_sizes:
+    # (reps, scenarios): simulate picks its chunk size itself (blocks of 256 scenarios)
+    plan_sizes = ((100, 512), (300, 512)) if quick else (
+        (100, 10_000), (1_000, 10_000), (10_000, 2_048), (50_000, 256))
+    for n_reps, n in plan_sizes:
         k = max(1, min(256, 20_000 // n_reps))  # baseline: ~20,000 rep-scenarios
         goal = (n_reps, n) == (1_000, 10_000)
         yield Case(
             goal="incentives: simulate (2 measures, tiers, cap, gate)",
             size=f"{n_reps:,} reps x {n:,} scenarios x 4 quarters",
-            setup=lambda r=n_reps, n=n, c=chunk: setup(r, n, c), run=engine,
+            setup=lambda r=n_reps, n=n: setup(r, n), run=engine,
             baseline=loop, baseline_setup=lambda r=n_reps, k=k: draws(setup(r, k), k),
             baseline_scale=n / k,
             limit_s=GOAL_S if goal else None, limit_mb=GOAL_MB if goal else None,
             min_speedup=GOAL_SPEEDUP if goal else None,
             repeat=5 if n_reps <= 1_000 else 2, warmup=n_reps <= 1_000,
-            notes=(f"chunks of {chunk:,} scenarios, 2 threads; baseline: scalar Python per rep "
+            notes=("simulate's default chunks, 2 threads; baseline: scalar Python per rep "
                    f"and scenario on simulate's own draws for {k} scenarios x all reps, "
                    f"scaled x{n / k:g}"
                    + ("; fewer scenarios at this size to keep `make bench` short (time grows "
