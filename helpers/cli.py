@@ -46,14 +46,18 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     return written
 
 
-def app(port: int = 8866, host: str = "127.0.0.1") -> int:
-    """Serve the notebooks as a web app without code (Voila) for client demos."""
-    import subprocess
+def app(port: int = 8866, host: str = "127.0.0.1") -> None:
+    """Serve the notebooks as a web app without code (Voila) for client demos.
 
-    return subprocess.call([
+    This process becomes Voila (exec), so stopping it stops the server and its kernels.
+    """
+    import os
+
+    os.chdir(NOTEBOOK_DIR)
+    os.execv(sys.executable, [
         sys.executable, "-m", "voila", str(NOTEBOOK_DIR), "--no-browser", f"--port={port}",
         f"--Voila.ip={host}", "--strip_sources=True", "--show_tracebacks=False",
-    ], cwd=NOTEBOOK_DIR)
+    ])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in run(args.data, args.out, args.year):
             print(f"wrote {path}")
     elif args.command == "app":
-        return app(args.port, args.host)
+        app(args.port, args.host)
     elif args.command == "sample":
         from .sample import write_sample
 

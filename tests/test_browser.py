@@ -6,6 +6,7 @@ dropdown) and its live result `key-result`; the test changes the one and waits f
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +37,8 @@ def app(tmp_path_factory):
     env = {**os.environ, "SALES_SCENARIOS": str(folder / "scenarios")}
     log = (folder / "voila.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "helpers", "app", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+                            env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)  # its own group: kernels included
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -45,12 +47,16 @@ def app(tmp_path_factory):
             break
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
                 pytest.fail(f"voila did not start: {(folder / 'voila.log').read_text()[-2000:]}")
             time.sleep(0.5)
     yield url, folder / "scenarios"
-    proc.terminate()
-    proc.wait(timeout=20)
+    os.killpg(proc.pid, signal.SIGTERM)  # Voila and every kernel it started
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 @pytest.fixture(scope="module")
