@@ -160,7 +160,7 @@ def loop(data: Inputs) -> np.ndarray:
 
 
 def cases(quick: bool = False):
-    # (reps, scenarios): simulate picks its chunk size itself (blocks of 256 scenarios);
+    # (reps, scenarios): simulate picks its chunk size itself (blocks of BLOCK scenarios);
     # memory must stay under 2 GiB at every size ("larger sizes are simulated in chunks")
     plan_sizes = ((100, 512), (300, 512)) if quick else (
         (100, 10_000), (1_000, 10_000), (10_000, 2_048), (50_000, 256))
