@@ -204,25 +204,29 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     per_chunk = -(-n_blocks // -(-n_blocks // max(1, per_chunk)))  # chunks of even size
     chunks = [range(b, min(b + per_chunk, n_blocks)) for b in range(0, n_blocks, per_chunk)]
 
+    scale = {m: target[m] * np.float32(factor) if MEASURES[m] == "sum" else target[m]
+             for m in measures}
+
+    def to_actual(i: int, z: np.ndarray, x: np.ndarray) -> None:
+        """Noise of measure i -> results, in place on one block (while it is in cache)."""
+        m = measures[i]
+        s = np.float32(model.sigma_noise[m])
+        x *= s
+        if MEASURES[m] == "sum":
+            shock = (model.sigma_market * z - model.sigma_market ** 2 / 2).astype(np.float32)
+            x += (skill + shock[:, None]) - s * s / 2
+            np.exp(x, out=x)
+            x *= scale[m]
+        else:
+            x -= s * s / 2
+            np.exp(x, out=x)
+            x *= scale[m]
+            np.minimum(x, np.float32(100), out=x)
+
     def one(blocks: range) -> dict:
         k = min(n, blocks[-1] * BLOCK + BLOCK) - blocks[0] * BLOCK
-        z, eps = _draw(seed, blocks[0], k, r, g, measures)
-        actual = {}
-        shock = (model.sigma_market * z - model.sigma_market ** 2 / 2).astype(np.float32)
-        for i, m in enumerate(measures):  # in place: these are the biggest arrays
-            s = np.float32(model.sigma_noise[m])
-            x = eps[i]
-            x *= s
-            if MEASURES[m] == "sum":
-                x += (skill + shock[:, None]) - s * s / 2
-                np.exp(x, out=x)
-                x *= target[m] * np.float32(factor)
-            else:
-                x -= s * s / 2
-                np.exp(x, out=x)
-                x *= target[m]
-                np.minimum(x, np.float32(100), out=x)
-            actual[m] = x
+        _, x = _draw(seed, blocks[0], k, r, g, measures, to_actual)
+        actual = dict(zip(measures, x, strict=True))
         ranked = min(max(RANKED - blocks[0] * BLOCK, 0), k)  # of the first RANKED
         return {name: _evaluate(plan, actual, target, level, team, g, ranked)
                 for name, plan in plans.items()}
@@ -254,10 +258,13 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     return sim
 
 
-def _draw(seed: int, block: int, k: int, r: int, g: int, measures: list[str]):
+def _draw(seed: int, block: int, k: int, r: int, g: int, measures: list[str],
+          transform: Callable[[int, np.ndarray, np.ndarray], None] | None = None):
     """Draws of the `k` scenarios from `block` on: market z (k,) and noise
     (measures, periods, k, reps). Every block is drawn whole from its own generator, straight
-    into the chunk's array (no copies of the big arrays), so any chunking sees the same draws."""
+    into the chunk's array (no copies of the big arrays), so any chunking sees the same draws.
+    `transform(measure index, z, noise)` may turn a block's noise into results in place
+    while it is still in cache."""
     blocks = -(-k // BLOCK)
     z = np.empty(blocks * BLOCK, dtype=np.float32)
     eps = np.empty((len(measures), g, blocks * BLOCK, r), dtype=np.float32)
@@ -266,7 +273,10 @@ def _draw(seed: int, block: int, k: int, r: int, g: int, measures: list[str]):
         at = slice(b * BLOCK, (b + 1) * BLOCK)
         z[at] = _normals(rng, BLOCK)
         for i in range(len(measures)):
-            eps[i, :, at] = _normals(rng, g * BLOCK * r).reshape(g, BLOCK, r)
+            x = _normals(rng, g * BLOCK * r).reshape(g, BLOCK, r)
+            if transform is not None:
+                transform(i, z[at], x)
+            eps[i, :, at] = x
     return z[:k], eps[:, :, :k]
 
 
