@@ -102,16 +102,24 @@ def rate_table(u: np.ndarray, tiers: tuple[Tier, ...], mode: str,
     if mode == "retroactive":
         rates = np.array([0.0] + [t.rate for t in tiers], dtype=u.dtype)
         return rates[idx] * u, idx
-    out, filled = np.zeros_like(u), np.empty_like(u)  # one scratch buffer for every tier
+    # tiers are contiguous, so the table is piecewise linear: a sum of ramps max(u - from, 0),
+    # each with the change of rate at its tier (fewer passes than clipping every tier)
+    out, filled, rate = None, np.empty_like(u), 0.0
     for t in tiers:
-        width = np.inf if t.hi is None else t.hi - t.lo
-        np.subtract(u, np.asarray(t.lo, dtype=u.dtype), out=filled)
-        np.maximum(filled, 0, out=filled)
-        if t.hi is not None:
-            np.minimum(filled, np.asarray(width, dtype=u.dtype), out=filled)
-        filled *= np.asarray(t.rate if mode == "marginal" else t.amount / width, dtype=u.dtype)
-        out += filled
-    return out, idx
+        slope = t.rate if mode == "marginal" else t.amount / (np.inf if t.hi is None
+                                                               else t.hi - t.lo)
+        step, rate = slope - rate, slope
+        if step == 0:
+            continue
+        ramp = filled if out is not None else np.empty_like(u)
+        np.subtract(u, np.asarray(t.lo, dtype=u.dtype), out=ramp)
+        np.maximum(ramp, 0, out=ramp)
+        ramp *= np.asarray(step, dtype=u.dtype)
+        if out is None:
+            out = ramp
+        else:
+            out += ramp
+    return (np.zeros_like(u) if out is None else out), idx
 
 
 def curve_payout(att: np.ndarray, comp: Component,
@@ -131,15 +139,20 @@ def curve_payout(att: np.ndarray, comp: Component,
             reached += att >= _below(x)
     if comp.curve.shape == "step":
         return np.concatenate([[0], y]).astype(att.dtype)[reached], reached
-    out = (att >= _below(a[0])).astype(att.dtype)
-    out *= y[0]
-    rise = np.empty_like(att)
-    for k in range(len(pts) - 1):  # add each segment's rise (cheaper than np.interp)
-        np.subtract(att, a[k], out=rise)
-        np.maximum(rise, 0, out=rise)
-        np.minimum(rise, a[k + 1] - a[k], out=rise)
-        rise *= (y[k + 1] - y[k]) / (a[k + 1] - a[k])
-        out += rise
+    # linear: the curve on attainment clipped to the points, as a sum of ramps (one per
+    # change of slope), zero below the threshold
+    clipped = np.clip(att, a[0], a[-1])
+    slopes = np.diff(y) / np.diff(a)
+    out = clipped - a[0]
+    out *= slopes[0] if len(slopes) else 0
+    out += y[0]
+    ramp = np.empty_like(att)
+    for k in range(1, len(slopes)):  # each bend adds a ramp (cheaper than np.interp)
+        np.subtract(clipped, a[k], out=ramp)
+        np.maximum(ramp, 0, out=ramp)
+        ramp *= slopes[k] - slopes[k - 1]
+        out += ramp
+    out *= att >= _below(a[0])  # nothing below the threshold
     return out, reached
 
 
@@ -154,10 +167,10 @@ def _ytd(x: np.ndarray, measure: str) -> np.ndarray:
     return total
 
 
-def _running(x: np.ndarray, op: np.ufunc) -> np.ndarray:
+def _running(x: np.ndarray, op: np.ufunc, inplace: bool = False) -> np.ndarray:
     """Running total (np.add) or running max (np.maximum) over periods, period by period
-    (faster than ufunc.accumulate on a short leading axis)."""
-    out = np.array(x, dtype=x.dtype, copy=True)
+    (faster than ufunc.accumulate on a short leading axis); `inplace` for a scratch array."""
+    out = x if inplace else np.array(x, dtype=x.dtype, copy=True)
     for i in range(1, len(out)):
         op(out[i - 1], out[i], out=out[i])
     return out
@@ -220,7 +233,7 @@ def run(plan: Plan, data: Inputs, reasons: bool = False) -> Outcome:
             if not eligible.all():
                 earned *= eligible
             cum = _running(earned, np.maximum if window.ytd and comp.per == "period"
-                           else np.add)
+                           else np.add, inplace=True)  # earned is ours
             if comp.cap_payout is not None:
                 why["cap_hit"] = cum > comp.cap_payout
                 cum = np.minimum(cum, np.asarray(comp.cap_payout, dtype=dtype))
@@ -234,7 +247,7 @@ def run(plan: Plan, data: Inputs, reasons: bool = False) -> Outcome:
         paid[comp.name] = out
         if reasons:
             info[comp.name] = why
-    draw, balance = _draw(plan, data, sum(paid.values()))
+    draw, balance = _draw(plan, data, paid)
     return Outcome(paid, draw, balance, info)
 
 
@@ -342,7 +355,7 @@ def _contest(comp: Component, data: Inputs, eligible: np.ndarray, why: dict) -> 
     return out
 
 
-def _draw(plan: Plan, data: Inputs, earned: np.ndarray):
+def _draw(plan: Plan, data: Inputs, paid: dict[str, np.ndarray]):
     """Top up each period to the draw; a recoverable draw is repaid from later earnings.
 
     Returns (adjustment per period: + top-up, - recovery; balance still owed after each period).
@@ -350,6 +363,7 @@ def _draw(plan: Plan, data: Inputs, earned: np.ndarray):
     d = plan.draw
     if d is None:
         return None, None
+    earned = sum(paid.values())
     p, s, r = earned.shape
     eligible = np.isin(np.array(LEVELS), d.levels)[data.level]
     periods = d.periods or tuple(range(1, p + 1))

@@ -332,10 +332,14 @@ def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: n
     tx = {c.name: transaction_commission(c, a[c.measure], a[c.count])
           for c in plan.components if c.type == "commission" and c.per == "transaction"}
     out = run(plan, Inputs(a, t, level, team, tx))
-    pay = out.total.sum(axis=0, dtype=np.float64)  # (S, R)
+    # the year per rep: periods summed in float32 (a few terms, so float32 is exact enough
+    # and the big arrays are read once, without casts), then float64 from here on
+    paid = [x.sum(axis=0) for x in out.paid.values()] + (
+        [out.draw.sum(axis=0)] if out.draw is not None else [])
+    pay = sum(paid[1:], paid[0]).astype(np.float64)  # (S, R)
     primary = plan.primary
-    pa = a[primary].sum(axis=0, dtype=np.float64)
-    pt = t[primary].sum(axis=0, dtype=np.float64)
+    pa = a[primary].sum(axis=0).astype(np.float64)  # as the targets: 100% stays exactly 1
+    pt = t[primary].sum(axis=0).astype(np.float64)
     att = np.where(pt > 0, pa / np.where(pt > 0, pt, 1), 0.0)
     r = pay.shape[1]
     total = pay.sum(axis=1)
@@ -349,14 +353,14 @@ def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: n
     per_level = (pay @ onehot) / np.maximum(onehot.sum(axis=0), 1)
     rho = _spearman(att[:ranked], pay[:ranked])
     miles = np.array(list(plan.milestones.values()))
+    shares = np.zeros((len(att), len(miles)))  # share of reps at or above each milestone
+    for i, m in enumerate(miles):
+        shares[:, i] = np.count_nonzero(att >= m, axis=1) / r
     return {
         "cost": total,
-        "revenue": actual["revenue"].sum(axis=(0, 2), dtype=np.float64),
-        "components": np.stack([out.paid[c.name].sum(axis=(0, 2), dtype=np.float64)
-                                for c in plan.components]
-                               + ([out.draw.sum(axis=(0, 2), dtype=np.float64)]
-                                  if out.draw is not None else []), axis=1),
-        "shares": (att[:, :, None] >= miles).mean(axis=1),
+        "revenue": actual["revenue"].sum(axis=0).sum(axis=1, dtype=np.float64),
+        "components": np.stack([x.sum(axis=1, dtype=np.float64) for x in paid], axis=1),
+        "shares": shares,
         "gini": np.concatenate([gini, rest]),
         "p90_rep": np.concatenate([_sorted_quantile(ordered, 0.9), rest]),
         "median_rep": np.concatenate([_sorted_quantile(ordered, 0.5), rest]),
