@@ -430,10 +430,51 @@ def test_simulation_is_deterministic_and_chunk_independent(sample, plans):
     a = simulate(chosen, sample, n=600, seed=3, chunk=256)
     b = simulate(chosen, sample, n=600, seed=3, chunk=1024, workers=1)
     c = simulate(chosen, sample, n=600, seed=4, chunk=256)
+    d = simulate(chosen, sample, n=600, seed=3, chunk=1)  # one block at a time
     for name in a.stats:
         np.testing.assert_allclose(a.stats[name]["cost"], b.stats[name]["cost"], rtol=1e-6)
+        np.testing.assert_allclose(a.stats[name]["cost"], d.stats[name]["cost"], rtol=1e-6)
     assert not np.allclose(a.stats["Current plan"]["cost"], c.stats["Current plan"]["cost"])
     assert len(a.stats["Current plan"]["cost"]) == 600
+
+
+def test_every_thread_gets_chunks_and_memory_follows_the_chunk_not_n(sample, plans,
+                                                                    monkeypatch):
+    """Default chunks: at least two per thread (so small rep counts use every core); under a
+    tiny cell budget a chunk is one block, and the peak stays put however many scenarios."""
+    import sys
+    import tracemalloc
+
+    module = sys.modules["helpers.incentives.simulate"]
+    plan = plans["Current plan"]
+    seen: list[int] = []
+    simulate(plan, sample, n=600, workers=3, progress=seen.append)
+    assert len(seen) >= 6 and seen[-1] == 600
+
+    monkeypatch.setattr(module, "CHUNK_CELLS", 1)
+    seen.clear()
+    simulate(plan, sample, n=100, progress=seen.append)
+    assert len(seen) == -(-100 // module.BLOCK)
+
+    def peak(n: int) -> int:
+        tracemalloc.start()
+        try:
+            simulate(plan, sample, n=n)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    few, many = peak(64), peak(4096)
+    assert many < few + 600 * 4096  # + the per-scenario results (~400 bytes each)
+
+
+def test_normals_are_standard():
+    from helpers.incentives.simulate import _normals
+
+    x = _normals(np.random.default_rng(0), 1_000_001)
+    assert x.dtype == np.float32 and len(x) == 1_000_001 and np.isfinite(x).all()
+    assert abs(x.mean()) < 0.005 and abs(x.std() - 1) < 0.005
+    assert abs((x ** 4).mean() - 3) < 0.05 and abs((x > 1.96).mean() - 0.025) < 0.001
 
 
 def test_same_draws_for_every_plan(sample, plans):

@@ -302,15 +302,23 @@ def _normals(rng: np.random.Generator, size: int) -> np.ndarray:
 
 def _period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
                     g: int) -> dict[str, np.ndarray]:
-    t = targets[targets["rep_id"].isin(reps) & targets["measure"].isin(measures)]
-    period = (pd.to_datetime(t["month"]).dt.month - 1) // (12 // g)
+    """Targets per measure as (G, 1, R) float32: sums (or means for scores) of the months of
+    each plan period, 0 where there is none. By bincount on integer codes: a groupby on
+    the text columns costs seconds at 50,000 reps."""
+    r = len(reps)
+    rep = reps.get_indexer(targets["rep_id"])
+    measure = pd.Index(measures).get_indexer(targets["measure"])
+    period = (pd.to_datetime(targets["month"]).dt.month.to_numpy() - 1) // (12 // g)
+    value = targets["target"].to_numpy(np.float64)
+    keep = (rep >= 0) & (measure >= 0) & ~np.isnan(value)
+    cell = ((measure * r + rep) * g + period)[keep]
+    total = np.bincount(cell, weights=value[keep], minlength=len(measures) * r * g)
+    count = np.bincount(cell, minlength=len(measures) * r * g)
     out = {}
-    for m in measures:
-        part = t[t["measure"] == m]
-        how = "sum" if MEASURES[m] == "sum" else "mean"
-        grid = (part.groupby([part["rep_id"], period[part.index]])["target"].agg(how)
-                .unstack().reindex(index=reps, columns=range(g)).fillna(0.0))
-        out[m] = grid.to_numpy(np.float32).T[:, None, :]  # (G, 1, R)
+    for i, m in enumerate(measures):
+        at = slice(i * r * g, (i + 1) * r * g)
+        x = total[at] if MEASURES[m] == "sum" else total[at] / np.maximum(count[at], 1)
+        out[m] = np.ascontiguousarray(x.reshape(r, g).T, dtype=np.float32)[:, None, :]
     return out
 
 
