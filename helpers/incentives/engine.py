@@ -141,17 +141,21 @@ def curve_payout(att: np.ndarray, comp: Component,
         return np.concatenate([[0], y]).astype(att.dtype)[reached], reached
     # linear: the curve on attainment clipped to the points, as a sum of ramps (one per
     # change of slope), zero below the threshold
-    clipped = np.clip(att, a[0], a[-1])
+    out = np.clip(att, a[0], a[-1])
     slopes = np.diff(y) / np.diff(a)
-    out = clipped - a[0]
-    out *= slopes[0] if len(slopes) else 0
-    out += y[0]
-    ramp = np.empty_like(att)
-    for k in range(1, len(slopes)):  # each bend adds a ramp (cheaper than np.interp)
-        np.subtract(clipped, a[k], out=ramp)
+    bends = np.zeros_like(att) if len(slopes) > 1 else None
+    ramp = np.empty_like(att) if len(slopes) > 2 else bends
+    for k in range(len(slopes) - 1, 0, -1):  # each bend adds a ramp (cheaper than np.interp)
+        np.subtract(out, a[k], out=ramp)
         np.maximum(ramp, 0, out=ramp)
         ramp *= slopes[k] - slopes[k - 1]
-        out += ramp
+        if ramp is not bends:
+            bends += ramp
+    out -= a[0]  # the first segment's line, in place on the clipped attainment
+    out *= slopes[0] if len(slopes) else 0
+    out += y[0]
+    if bends is not None:
+        out += bends
     out *= att >= _below(a[0])  # nothing below the threshold
     return out, reached
 
@@ -235,8 +239,9 @@ def run(plan: Plan, data: Inputs, reasons: bool = False) -> Outcome:
             cum = _running(earned, np.maximum if window.ytd and comp.per == "period"
                            else np.add, inplace=True)  # earned is ours
             if comp.cap_payout is not None:
-                why["cap_hit"] = cum > comp.cap_payout
-                cum = np.minimum(cum, np.asarray(comp.cap_payout, dtype=dtype))
+                if reasons:
+                    why["cap_hit"] = cum > comp.cap_payout
+                np.minimum(cum, np.asarray(comp.cap_payout, dtype=dtype), out=cum)
             out = cum
             for i in range(p - 1, 0, -1):  # back to per-period payments, in place
                 out[i] -= out[i - 1]
@@ -283,13 +288,13 @@ def _earn(comp: Component, data: Inputs, window: _Window, ti: np.ndarray, why: d
         n = data.shape[0]
         share = (np.arange(1, n + 1) / n if window.ytd else np.full(n, 1 / n)).astype(att.dtype)
         weight = np.array([comp.weight.get(lv, 0.0) for lv in LEVELS], att.dtype)[data.level]
-        multiple *= ti * weight
-        multiple *= share[:, None, None]
+        multiple *= share[:, None, None] * (ti * weight)  # one pass: the factor is (P, 1, R)
         earned = multiple
     if comp.gates:
-        ok = np.ones(earned.shape, dtype=bool)
+        ok = None
         for g in comp.gates:
-            ok &= window.value(g.measure, g.basis) >= _below(g.min)
+            passed = window.value(g.measure, g.basis) >= _below(g.min)
+            ok = passed if ok is None else ok & passed
         why["gate_ok"] = ok
         earned *= ok
     if comp.modifier:
