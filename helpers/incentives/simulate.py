@@ -283,22 +283,27 @@ def _draw(seed: int, block: int, k: int, r: int, g: int, measures: list[str],
 
 
 def _normals(rng: np.random.Generator, size: int) -> np.ndarray:
-    """`size` float32 standard normals by Box-Muller: twice as fast as numpy's float32
-    ziggurat here (one uniform per normal, then vectorised log, sqrt, cos and sin). Tails
-    stop at 5.8 sigma (float32 uniforms), which no payout statistic can notice."""
+    """`size` float32 standard normals by Box-Muller: one uniform per normal, then vectorised
+    log, sqrt, cos and sin, twice as fast as numpy's float32 ziggurat here. The uniforms are
+    the generator's raw 32-bit words, 23 bits each put under a float's exponent ([1, 2), then
+    shifted), which is cheaper than `rng.random`. Tails stop at 5.6 sigma, which no payout
+    statistic can notice."""
     h = -(-size // 2)
-    u = rng.random(h, dtype=np.float32)
-    angle = rng.random(h, dtype=np.float32)
-    np.subtract(np.float32(1), u, out=u)  # (0, 1]: log is finite
-    np.log(u, out=u)
-    u *= np.float32(-2)
-    np.sqrt(u, out=u)
+    bits = rng.bit_generator.random_raw(h).view(np.uint32)  # 2h random words
+    bits >>= np.uint32(9)
+    bits |= np.uint32(0x3F800000)  # exponent of 1.0: [1, 2) in steps of 2^-23
+    radius, angle = bits.view(np.float32)[:h], bits.view(np.float32)[h:]
+    np.subtract(np.float32(2), radius, out=radius)  # (0, 1]: log is finite
+    np.log(radius, out=radius)
+    radius *= np.float32(-2)
+    np.sqrt(radius, out=radius)
+    angle -= np.float32(1)
     angle *= np.float32(2 * np.pi)
     out = np.empty(2 * h, dtype=np.float32)
     np.cos(angle, out=out[:h])
     np.sin(angle, out=out[h:])
-    out[:h] *= u
-    out[h:] *= u
+    out[:h] *= radius
+    out[h:] *= radius
     return out[:size]
 
 
