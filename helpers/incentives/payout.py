@@ -306,13 +306,21 @@ def curve_table(plans: dict[str, Plan], targets: dict[str, dict[str, float]],
 
 def level_targets(targets: pd.DataFrame, levels: pd.Series) -> dict[str, dict[str, float]]:
     """Median annual target per level and measure (what a typical rep at that level carries)."""
-    t = targets.assign(level=targets["rep_id"].map(levels))
-    means = [m for m in t["measure"].unique() if MEASURES.get(m) == "mean"]
-    annual = t.groupby(["level", "rep_id", "measure"], observed=True)["target"].sum()
-    mean_annual = t.groupby(["level", "rep_id", "measure"], observed=True)["target"].mean()
-    annual = annual.where(~annual.index.get_level_values("measure").isin(means), mean_annual)
-    med = annual.groupby(["level", "measure"], observed=True).median()
-    overall = annual.groupby("measure").median()
+    rep, reps = pd.factorize(targets["rep_id"])  # integer keys: text groupbys are slow
+    measure, names = pd.factorize(targets["measure"])
+    frame = pd.DataFrame({"rep": rep, "measure": measure,
+                          "target": targets["target"].to_numpy(np.float64)})
+    grouped = frame[(rep >= 0) & (measure >= 0)].groupby(["rep", "measure"])["target"]
+    annual, mean_annual = grouped.sum(), grouped.mean()
+    m = annual.index.get_level_values("measure")
+    is_mean = np.array([MEASURES.get(x) == "mean" for x in names], dtype=bool)[m]
+    annual = pd.DataFrame({
+        "level": levels.reindex(reps).to_numpy()[annual.index.get_level_values("rep")],
+        "measure": np.asarray(names)[m],
+        "annual": np.where(is_mean, mean_annual.to_numpy(), annual.to_numpy())})
+    annual = annual[annual["level"].notna()]
+    med = annual.groupby(["level", "measure"], observed=True)["annual"].median()
+    overall = annual.groupby("measure")["annual"].median()
     return {lv: {m: float(med.get((lv, m), overall[m])) for m in overall.index}
             for lv in LEVELS}
 

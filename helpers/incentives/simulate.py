@@ -313,8 +313,8 @@ def _period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
     each plan period, 0 where there is none. By bincount on integer codes: a groupby on
     the text columns costs seconds at 50,000 reps."""
     r = len(reps)
-    rep = reps.get_indexer(targets["rep_id"])
-    measure = pd.Index(measures).get_indexer(targets["measure"])
+    rep = _codes(targets["rep_id"], reps)
+    measure = _codes(targets["measure"], pd.Index(measures))
     period = (pd.to_datetime(targets["month"]).dt.month.to_numpy() - 1) // (12 // g)
     value = targets["target"].to_numpy(np.float64)
     keep = (rep >= 0) & (measure >= 0) & ~np.isnan(value)
@@ -327,6 +327,13 @@ def _period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
         x = total[at] if MEASURES[m] == "sum" else total[at] / np.maximum(count[at], 1)
         out[m] = np.ascontiguousarray(x.reshape(r, g).T, dtype=np.float32)[:, None, :]
     return out
+
+
+def _codes(values: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each value in `index` (-1 if absent), looking up each distinct value once
+    (texts repeat: 12 months × measures per rep)."""
+    codes, uniques = pd.factorize(values)  # missing values: code -1, the appended -1
+    return np.append(index.get_indexer(uniques), -1)[codes]
 
 
 def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: np.ndarray,
