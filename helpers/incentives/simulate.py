@@ -68,7 +68,8 @@ def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
     mean. Without a quota column skill is 0 and revenue is treated like the others.
     """
     h = ds.history
-    key = [h["rep_id"], h["month"].dt.year * periods + (h["month"].dt.month - 1) // (12 // periods)]
+    rep, names = pd.factorize(h["rep_id"])  # integer keys: text groupbys are slow
+    key = [rep, h["month"].dt.year * periods + (h["month"].dt.month - 1) // (12 // periods)]
     size = h.groupby(key).size()
     full = size[size == 12 // periods].index
     sums = h.groupby(key)[[m for m in MEASURES if MEASURES[m] == "sum"] + ["quota"]
@@ -113,6 +114,7 @@ def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
             if "quota" in agg:
                 tau2 = max(float(rep_mean.var(ddof=1) - (sigma2 / n).mean()), 0.0)
                 shrunk = rep_mean * tau2 / (tau2 + sigma2 / n)
+                shrunk.index = pd.Index(np.asarray(names)[shrunk.index], name="rep_id")
                 skill = (shrunk - shrunk.mean()).reindex(skill.index, fill_value=0.0)
     return MarketModel(skill, sigma_market, noise, periods)
 
@@ -194,7 +196,7 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     skill = model.skill.reindex(rep_ids, fill_value=0.0).to_numpy(np.float32)
     sim = Simulation(plans, n, factor, seed, pd.DataFrame({"rep_id": rep_ids,
                                                            "level": levels.reindex(rep_ids)}),
-                     level_targets(targets[targets["rep_id"].isin(rep_ids)], levels), model)
+                     level_targets(targets[_codes(targets["rep_id"], rep_ids) >= 0], levels), model)
 
     r = len(rep_ids)
     n_blocks = -(-n // BLOCK)
