@@ -275,12 +275,13 @@ def _draw(seed: int, block: int, k: int, r: int, g: int, measures: list[str],
     for b in range(blocks):
         rng = np.random.default_rng([seed, block + b])
         at = slice(b * BLOCK, (b + 1) * BLOCK)
-        z[at] = _normals(rng, BLOCK)
+        x = _normals(rng, BLOCK * (1 + len(measures) * g * r))  # one call: fewer, bigger steps
+        z[at] = x[:BLOCK]
+        noise = x[BLOCK:].reshape(len(measures), g, BLOCK, r)
         for i in range(len(measures)):
-            x = _normals(rng, g * BLOCK * r).reshape(g, BLOCK, r)
             if transform is not None:
-                transform(i, z[at], x)
-            eps[i, :, at] = x
+                transform(i, z[at], noise[i])
+            eps[i, :, at] = noise[i]
     return z[:k], eps[:, :, :k]
 
 
