@@ -23,14 +23,18 @@ def sample():
     return load_sample()
 
 
-@pytest.fixture
-def sample_copy(tmp_path) -> Path:
-    """A writable copy of data/sample/ as plain CSV text, for tests that break it."""
-    folder = tmp_path / "data"
-    folder.mkdir()
+def copy_sample(folder: Path) -> Path:
+    """Copy data/sample/'s CSVs into `folder`, byte for byte: inputs a test may break."""
+    folder.mkdir(parents=True, exist_ok=True)
     for name in ("roster", "history", "reviews"):
         (folder / f"{name}.csv").write_bytes((SAMPLE_DIR / f"{name}.csv").read_bytes())
     return folder
+
+
+@pytest.fixture
+def sample_copy(tmp_path) -> Path:
+    """A writable copy of data/sample/ as plain CSV text, for tests that break it."""
+    return copy_sample(tmp_path / "data")
 
 
 def edit_csv(path: Path, change) -> None:

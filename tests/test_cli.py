@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import copy_sample
 from openpyxl import load_workbook
 
 from helpers.cli import NOTEBOOKS, main
@@ -15,11 +16,7 @@ from helpers.export import PLAN_FILES, TARGET_KEYS
 @pytest.fixture(scope="module")
 def run_out(tmp_path_factory):
     """One headless run on a copy of the sample, shared by the tests below."""
-    from conftest import SAMPLE_DIR
-
-    data = tmp_path_factory.mktemp("data")
-    for name in ("roster", "history", "reviews"):
-        (data / f"{name}.csv").write_bytes((SAMPLE_DIR / f"{name}.csv").read_bytes())
+    data = copy_sample(tmp_path_factory.mktemp("data"))
     out = tmp_path_factory.mktemp("out")
     assert main(["run", "--data", str(data), "--out", str(out)]) == 0
     return data, out
