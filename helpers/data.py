@@ -334,12 +334,11 @@ def quality_report(ds: Dataset) -> pd.DataFrame:
     leave = roster["leave_date"] if "leave_date" in roster else pd.Series(pd.NaT, roster.index)
     end = leave.dt.to_period("M").dt.to_timestamp().fillna(last).clip(upper=last)
     expected = (end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month) + 1
-    counts = history.groupby("rep_id").size()
     inside = history.merge(pd.DataFrame({"rep_id": roster["rep_id"], "s": start, "e": end}))
     inside = inside[(inside["month"] >= inside["s"]) & (inside["month"] <= inside["e"])]
     have = inside.groupby("rep_id").size().reindex(roster["rep_id"], fill_value=0).to_numpy()
     gap = pd.Series(np.clip(expected.to_numpy(), 0, None) - have, index=roster.index)
-    has_rows = roster["rep_id"].isin(counts.index)
+    has_rows = roster["rep_id"].isin(history["rep_id"])
     missing = has_rows & (gap > 0)
     add("missing months", "warning", roster.loc[missing, "rep_id"],
         gap[missing].astype(str) + " month(s) with no row while employed")
