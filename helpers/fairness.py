@@ -29,25 +29,65 @@ class FairnessError(ValueError):
     """Input a fairness check cannot use; the message names the column and the group."""
 
 
-def _pair(outcome, group) -> tuple[pd.Series, pd.Series, str]:
-    outcome, group = pd.Series(outcome), pd.Series(group)
-    name = str(group.name) if group.name is not None else "group"
-    if not outcome.index.equals(group.index):
-        if outcome.index.is_unique and set(outcome.index) == set(group.index):
-            group = group.reindex(outcome.index)  # same people, another order
-        elif len(outcome) == len(group):
-            group = group.set_axis(outcome.index)  # plain lists: match by position
-        else:
+def _pair(outcome, group, name: str | None = None) -> tuple[pd.Series, pd.Series, str]:
+    """Outcome and group label per person, the group as a categorical in display order.
+
+    Two Series are matched on their index (never by position): the outcome's people are
+    the population, those without a group label join MISSING, labels of anyone else are
+    ignored, and an index label used twice is an error (which row is the person?). Only
+    a plain list or array (no labels) is matched by position, after a length check.
+    """
+    if name is None:
+        name = str(group.name) if getattr(group, "name", None) is not None else "group"
+    if isinstance(outcome, pd.Series) and isinstance(group, pd.Series):
+        for side, index in (("outcome", outcome.index), (name, group.index)):
+            if not index.is_unique:
+                twice = index[index.duplicated()].unique()[:5].tolist()
+                raise FairnessError(f"{side}: index label(s) {twice} appear more than once; "
+                                    "give each person one row")
+        where = group.index.get_indexer(outcome.index)  # -1: no group label
+    else:
+        if len(outcome) != len(group):
             raise FairnessError(f"{name}: {len(group)} group labels for {len(outcome)} outcomes")
+        if not isinstance(outcome, pd.Series):
+            outcome = pd.Series(outcome, index=group.index if isinstance(group, pd.Series)
+                                else None)
+        where = np.arange(len(group))
+    if len(outcome) == 0:
+        raise FairnessError(f"{name}: no people to compare")
+    group = pd.Series(group)
+    codes, uniques = pd.factorize(group)  # NaN -> -1
+    person = np.append(codes, -1)[where]  # -1 (no label) picks the sentinel
+    present = np.unique(person[person >= 0])
+    labels = uniques.take(present)
     if isinstance(group.dtype, pd.CategoricalDtype):
-        empty = [c for c in group.cat.categories if not (group == c).any()]
+        empty = [c for c in group.cat.categories if c not in set(labels)]
         if empty:
             raise FairnessError(f"{name}: group {empty[0]!r} has no members; drop unused "
                                 "categories (remove_unused_categories) or add its people")
-        group = group.astype("string")
-    if len(group) == 0:
-        raise FairnessError(f"{name}: no people to compare")
-    return outcome, group.astype("string").fillna(MISSING), name
+    text = pd.Index(np.asarray(labels)).astype(str)
+    if text.has_duplicates:
+        raise FairnessError(f"{name}: labels {text[text.duplicated()].unique()[:5].tolist()} "
+                            "are different values that read the same; make them one type")
+    order = _order(labels, text)
+    text = text[order]
+    rank = np.full(len(uniques) + 1, -1)  # code -> position in `text`; last: sentinel
+    rank[present[order]] = np.arange(len(present))
+    if MISSING in text:  # a label spelled "(missing)" is the missing group
+        k = text.get_loc(MISSING)
+        rank = np.where(rank == k, -1, rank - (rank > k))
+        text = text.delete(k)
+    codes = rank[person]
+    codes[codes < 0] = len(text)
+    categories = [*text, MISSING] if (codes == len(text)).any() else list(text)
+    group = pd.Series(pd.Categorical.from_codes(codes, categories), index=outcome.index,
+                      name=name)
+    return outcome, group, name
+
+
+def _order(labels, text: pd.Index) -> np.ndarray:
+    """Positions that put the distinct labels in display order."""
+    return np.argsort(text.to_numpy(), kind="stable")
 
 
 def _as_bool(outcome: pd.Series, name: str) -> pd.Series:
@@ -64,13 +104,20 @@ def _as_bool(outcome: pd.Series, name: str) -> pd.Series:
 
 
 def selection_rates(outcome, group) -> pd.DataFrame:
-    """Members, selected and selection rate per group (outcome True = selected)."""
-    outcome, group, name = _pair(outcome, group)
-    selected = _as_bool(outcome, name)
-    table = selected.groupby(group.to_numpy()).agg(["size", "sum"])
-    table.columns = ["n", "selected"]
-    table.index.name = name
-    table["selected"] = table["selected"].astype(int)
+    """Members, selected and selection rate per group (outcome True = selected).
+
+    Two Series are matched on their index; see `_pair`.
+    """
+    return _rates(*_pair(outcome, group))
+
+
+def _rates(outcome: pd.Series, group: pd.Series, name: str) -> pd.DataFrame:
+    selected = _as_bool(outcome, name).to_numpy()
+    codes, k = group.cat.codes.to_numpy(), len(group.cat.categories)
+    n = np.bincount(codes, minlength=k)
+    chosen = np.bincount(codes, weights=selected, minlength=k).astype(int)
+    table = pd.DataFrame({"n": n, "selected": chosen},
+                         index=pd.Index(group.cat.categories, name=name))
     table["rate"] = table["selected"] / table["n"]
     return table
 
@@ -83,8 +130,12 @@ def adverse_impact(outcome, group, reference: str | None = None,
     ratio is below 0.8), fisher_p (two-sided Fisher exact test of the group's 2x2 table
     against the reference), ci_low / ci_high (Katz log interval of the ratio; 0.5 is
     added to every cell when a count is zero). The reference row has ratio 1 and no test.
+    Two Series are matched on their index; see `_pair`.
     """
-    table = selection_rates(outcome, group)
+    return _impact(_rates(*_pair(outcome, group)), reference, confidence)
+
+
+def _impact(table: pd.DataFrame, reference, confidence: float) -> pd.DataFrame:
     name = table.index.name
     if reference is None:
         reference = table["rate"].idxmax()  # first of equals, in sorted group order
@@ -133,14 +184,23 @@ def level_independence(levels, group, min_expected: float = 5.0, n_perm: int = 2
     When more than 20 % of expected counts are below `min_expected` or any is below 1
     (Cochran's rule), the p-value comes from `n_perm` seeded permutations of the group
     labels instead of the chi-square distribution; the statistic and V are unchanged.
+    Two Series are matched on their index; see `_pair`.
     """
-    levels, group, name = _pair(levels, group)
+    return _independence(*_pair(levels, group), min_expected, n_perm, seed)
+
+
+def _independence(levels: pd.Series, group: pd.Series, name: str, min_expected: float,
+                  n_perm: int, seed: int) -> Independence:
     if levels.isna().any():
         where = list(levels.index[levels.isna()][:5])
         raise FairnessError(f"levels ({name}): missing values at {where}")
-    observed = pd.crosstab(group.to_numpy(), levels.to_numpy())
-    observed = observed.loc[observed.sum(axis=1) > 0, observed.sum(axis=0) > 0]
-    observed.index.name, observed.columns.name = name, levels.name
+    lv = pd.Categorical(levels)  # levels in their own order (categories, else sorted)
+    r, c = len(group.cat.categories), len(lv.categories)
+    cells = group.cat.codes.to_numpy() * c + lv.codes
+    counts = np.bincount(cells, minlength=r * c).reshape(r, c)
+    used = counts.sum(axis=0) > 0
+    observed = pd.DataFrame(counts[:, used], index=pd.Index(group.cat.categories, name=name),
+                            columns=pd.Index(lv.categories[used], name=levels.name))
     if len(observed) < 2:
         raise FairnessError(f"{name}: only one group, {observed.index[0]!r}; nothing to compare")
     obs = observed.to_numpy(float)
@@ -156,8 +216,8 @@ def level_independence(levels, group, min_expected: float = 5.0, n_perm: int = 2
     if small <= 0.2 and expected.min() >= 1:
         return Independence(observed, stat, dof, float(chi2_dist.sf(stat, dof)), v,
                             "chi-square", small)
-    g = pd.Categorical(group.to_numpy(), categories=observed.index).codes
-    lv = pd.Categorical(levels.to_numpy(), categories=observed.columns).codes
+    g = group.cat.codes.to_numpy()
+    lv = pd.Categorical(levels, categories=observed.columns).codes
     rng = np.random.default_rng(seed)
     shuffled = g[np.argsort(rng.random((n_perm, len(g))), axis=1)]
     cells = (np.arange(n_perm)[:, None] * r + shuffled) * c + lv[None, :]
@@ -167,11 +227,18 @@ def level_independence(levels, group, min_expected: float = 5.0, n_perm: int = 2
     return Independence(observed, stat, dof, float(p), v, "permutation", small)
 
 
+def _columns(groups: pd.DataFrame | Mapping) -> list[tuple[str, object]]:
+    """(name, labels) per group column; plain lists in a mapping stay plain (by position)."""
+    return [(str(col), values) for col, values in groups.items()]
+
+
 def audit(outcome, groups: pd.DataFrame | Mapping[str, pd.Series]) -> pd.DataFrame:
-    """`adverse_impact` for each group column (gender, region, team, manager...), stacked."""
-    groups = pd.DataFrame(groups)
-    frames = [adverse_impact(outcome, groups[col].rename(col)).rename_axis("group")
-              .reset_index().assign(by=col) for col in groups.columns]
+    """`adverse_impact` for each group column (gender, region, team, manager...), stacked.
+
+    Each Series (or the frame's columns) is matched to the outcome on its index.
+    """
+    frames = [_impact(_rates(*_pair(outcome, values, col)), None, 0.95).rename_axis("group")
+              .reset_index().assign(by=col) for col, values in _columns(groups)]
     out = pd.concat(frames, ignore_index=True)
     return out[["by", "group", *[c for c in out.columns if c not in ("by", "group")]]]
 
@@ -186,10 +253,9 @@ def summary(audits: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def independence(levels, groups: pd.DataFrame | Mapping[str, pd.Series],
                  seed: int = 0) -> pd.DataFrame:
     """`level_independence` for each group column, one row each."""
-    groups = pd.DataFrame(groups)
     rows = {}
-    for col in groups.columns:
-        res = level_independence(levels, groups[col].rename(col), seed=seed)
+    for col, values in _columns(groups):
+        res = _independence(*_pair(levels, values, col), 5.0, 2000, seed)
         rows[col] = {"chi2": res.chi2, "dof": res.dof, "p_value": res.p_value,
                      "cramers_v": res.cramers_v, "method": res.method}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("by")

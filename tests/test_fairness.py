@@ -13,10 +13,12 @@ from scipy.stats import chi2_contingency, fisher_exact
 
 from helpers import fairness
 from helpers.fairness import (
+    MISSING,
     FairnessError,
     adverse_impact,
     audit,
     describe,
+    independence,
     level_independence,
     selection_rates,
 )
@@ -93,7 +95,7 @@ def test_outcome_must_be_binary_and_complete():
     with pytest.raises(FairnessError, match="missing"):
         selection_rates(pd.Series([True, None, False, True]), group)
     with pytest.raises(FairnessError, match="3 group labels for 4"):
-        selection_rates(pd.Series([True, False, False, True]), group.iloc[:3])
+        selection_rates([True, False, False, True], group.iloc[:3].tolist())
 
 
 def test_missing_group_label_is_its_own_group():
@@ -200,3 +202,103 @@ def test_summary_stacks_audits_under_their_outcome():
     assert table.groupby("outcome")["n"].sum().to_dict() == {"promoted": 8, "senior": 8}
     rates = table.set_index(["outcome", "group"])["rate"]
     assert rates[("senior", "a")] == 0.75 and rates[("promoted", "b")] == 0.5
+
+
+# ------------------------------------------------- labelled inputs align on labels (issue 10)
+
+
+def misaligned(n: int = 40, seed: int = 1):
+    """Outcome on reps r0..r{n-1}; the group's index in another order, missing r0 and r1,
+    holding two reps that are not in the outcome: same length, different people."""
+    rng = np.random.default_rng(seed)
+    ids = [f"r{i}" for i in range(n)]
+    outcome = pd.Series(rng.random(n) < 0.5, index=ids)
+    labels = rng.choice(["F", "M", "X"], size=n)
+    group = pd.Series(labels, index=ids, name="gender")
+    group = pd.concat([group.iloc[2:], pd.Series(["M", "M"], index=["z1", "z2"])])
+    return outcome, group.sample(frac=1, random_state=seed).rename("gender")
+
+
+def by_hand(outcome: pd.Series, group: pd.Series) -> dict[str, tuple[int, int]]:
+    """{group: (members, selected)} from a Python loop over the outcome's people."""
+    counts: dict[str, list[int]] = {}
+    for rep, sel in outcome.items():
+        label = group[rep] if rep in group.index else MISSING
+        counts.setdefault(label, [0, 0])
+        counts[label][0] += 1
+        counts[label][1] += int(sel)
+    return {g: tuple(v) for g, v in counts.items()}
+
+
+def test_issue_example_is_counted_by_label():
+    outcome = pd.Series([1, 1, 0, 0], index=["r1", "r2", "r3", "r4"])
+    group = pd.Series(["F", "F", "M", "M"], index=["r4", "r3", "r2", "r9"], name="gender")
+    table = selection_rates(outcome, group)
+    # r4, r3 are F (none selected), r2 is M (selected), r1 has no label, r9 is not counted
+    assert table.loc["F", ["n", "selected"]].tolist() == [2, 0]
+    assert table.loc["M", ["n", "selected"]].tolist() == [1, 1]
+    assert table.loc[MISSING, ["n", "selected"]].tolist() == [1, 1]
+    assert table["n"].sum() == 4
+
+
+def test_selection_rates_and_adverse_impact_align_on_labels():
+    outcome, group = misaligned()
+    expected = by_hand(outcome, group)
+    for table in (selection_rates(outcome, group), adverse_impact(outcome, group)):
+        got = {g: (int(r.n), int(r.selected)) for g, r in table.iterrows()}
+        assert got == expected
+    # the same people matched by hand and given by position give the same table
+    by_position = adverse_impact(outcome.tolist(), group.reindex(outcome.index).tolist())
+    pd.testing.assert_frame_equal(adverse_impact(outcome, group), by_position,
+                                  check_names=False)
+
+
+def test_audit_aligns_each_column_on_labels():
+    outcome, group = misaligned()
+    region = pd.Series(np.where(np.arange(len(group)) % 2, "N", "S"), index=group.index)
+    table = audit(outcome, pd.DataFrame({"gender": group, "region": region}))
+    rows = table[table["by"] == "gender"].set_index("group")
+    assert {g: (int(r.n), int(r.selected)) for g, r in rows.iterrows()} == by_hand(outcome, group)
+    rows = table[table["by"] == "region"].set_index("group")
+    assert {g: (int(r.n), int(r.selected)) for g, r in rows.iterrows()} == by_hand(outcome,
+                                                                                   region)
+    # plain lists in a mapping have no labels: matched by position, length checked
+    plain = audit(outcome, {"gender": group.reindex(outcome.index).tolist()})
+    pd.testing.assert_frame_equal(plain, table[table["by"] == "gender"].reset_index(drop=True))
+    with pytest.raises(FairnessError, match="gender: 3 group labels for 40"):
+        audit(outcome, {"gender": ["F", "M", "F"]})
+
+
+def test_level_independence_and_independence_align_on_labels():
+    rng = np.random.default_rng(4)
+    ids = [f"r{i}" for i in range(300)]
+    levels = pd.Series(rng.choice(["junior", "senior", "top"], size=300), index=ids)
+    truth = pd.Series(rng.choice(["N", "S"], size=300), index=ids, name="region")
+    # same length, another order, r0 unlabelled and a stranger z9 in its place
+    group = pd.concat([truth.iloc[1:], pd.Series(["N"], index=["z9"])]).iloc[::-1]
+    res = level_independence(levels, group.rename("region"))
+    expected = pd.crosstab(truth.iloc[1:], levels.iloc[1:])
+    assert res.table.loc[["N", "S"]].to_numpy().tolist() == expected.to_numpy().tolist()
+    assert res.table.loc[MISSING].sum() == 1 and res.table.to_numpy().sum() == 300
+    table = independence(levels, pd.DataFrame({"region": group}))
+    assert table.loc["region", "chi2"] == pytest.approx(res.chi2)
+
+
+def test_positional_only_when_one_side_has_no_labels():
+    outcome = pd.Series([True, False, True], index=["a", "b", "c"])
+    table = selection_rates(outcome, ["F", "M", "F"])  # list: the i-th label is the i-th rep
+    assert table.loc["F", "selected"] == 2
+    table = selection_rates([True, False, True], pd.Series(["F", "M", "F"], index=["c", "b", "a"]))
+    assert table.loc["F", "selected"] == 2
+    # two Series on the default index are labelled too: rep 3 has no group, not an error
+    table = selection_rates(pd.Series([True, False, False, True]), pd.Series(["F", "F", "M"]))
+    assert table.loc[MISSING, "n"] == 1
+
+
+def test_duplicated_index_labels_are_named():
+    outcome = pd.Series([True, False, True], index=["a", "b", "a"])
+    with pytest.raises(FairnessError, match="outcome.*'a'.*more than once"):
+        selection_rates(outcome, pd.Series(["F", "M"], index=["a", "b"], name="gender"))
+    group = pd.Series(["F", "M", "F"], index=["a", "b", "b"], name="gender")
+    with pytest.raises(FairnessError, match="gender.*'b'.*more than once"):
+        adverse_impact(pd.Series([True, False], index=["a", "b"]), group)
