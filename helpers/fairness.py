@@ -124,7 +124,10 @@ def _rates(outcome: pd.Series, group: pd.Series, name: str) -> pd.DataFrame:
 
 def adverse_impact(outcome, group, reference: str | None = None,
                    confidence: float = 0.95) -> pd.DataFrame:
-    """Each group's selection rate against the reference (default: the highest-rate group).
+    """Each group's selection rate against the reference group.
+
+    The default reference is the labelled group with the highest rate; ties go to the
+    larger group, then to the first in display order; MISSING only when named.
 
     Columns: n, selected, rate, ratio (rate / reference rate), four_fifths (True when the
     ratio is below 0.8), fisher_p (two-sided Fisher exact test of the group's 2x2 table
@@ -135,10 +138,24 @@ def adverse_impact(outcome, group, reference: str | None = None,
     return _impact(_rates(*_pair(outcome, group)), reference, confidence)
 
 
+def _best(table: pd.DataFrame) -> str:
+    """The default reference: highest rate among labelled groups, then the larger group,
+    then the first in display order. People with no label are no benchmark to hold
+    others to, so MISSING is the reference only when asked for by name."""
+    labelled = table[table.index != MISSING]
+    if labelled.empty:
+        raise FairnessError(f"{table.index.name}: no one in the outcome has a label "
+                            "(do the two indexes hold the same people?)")
+    top = labelled[labelled["rate"] == labelled["rate"].max()]
+    return top.index[np.argmax(top["n"].to_numpy())]  # argmax: first of the largest
+
+
 def _impact(table: pd.DataFrame, reference, confidence: float) -> pd.DataFrame:
     name = table.index.name
     if reference is None:
-        reference = table["rate"].idxmax()  # first of equals, in sorted group order
+        reference = _best(table)
+    elif reference not in table.index and str(reference) in table.index:
+        reference = str(reference)  # labels are shown as text: 10 is "10"
     elif reference not in table.index:
         raise FairnessError(f"reference={reference!r}: no such group in {name} "
                             f"({', '.join(map(str, table.index))})")

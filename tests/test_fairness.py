@@ -302,3 +302,34 @@ def test_duplicated_index_labels_are_named():
     group = pd.Series(["F", "M", "F"], index=["a", "b", "b"], name="gender")
     with pytest.raises(FairnessError, match="gender.*'b'.*more than once"):
         adverse_impact(pd.Series([True, False], index=["a", "b"]), group)
+
+
+# ------------------------------------------------------ the reference group (issue 10)
+
+
+def test_missing_labels_are_never_the_default_reference():
+    outcome, group = people({"F": (5, 10), "M": (3, 10), "X": (4, 4)})
+    group = group.replace("X", None)  # four unlabelled people, all selected
+    table = adverse_impact(outcome, group)
+    assert table.loc["F", "reference"] and table.loc[MISSING, "ratio"] == pytest.approx(2.0)
+    lines = describe(audit(outcome, {"gender": group}), "promoted")
+    assert lines[0].startswith("gender M: 30% promoted against 50% for F")
+    assert not any(f"for {MISSING}" in line for line in lines)
+    # asked for by name, it is the reference
+    assert adverse_impact(outcome, group, reference=MISSING).loc[MISSING, "reference"]
+
+
+def test_reference_ties_go_to_the_larger_group_then_label_order():
+    # missing, A and B all at 50%: B is larger; "(" sorting first must not matter
+    outcome, group = people({"A": (2, 4), "B": (5, 10), "C": (1, 10), "Z": (1, 2)})
+    group = group.replace("Z", None)
+    assert adverse_impact(outcome, group)["reference"].idxmax() == "B"
+    outcome, group = people({"B": (5, 10), "A": (5, 10), "C": (1, 10)})
+    assert adverse_impact(outcome, group)["reference"].idxmax() == "A"
+
+
+def test_no_labelled_group_is_an_error():
+    outcome = pd.Series([True, False], index=["a", "b"])
+    group = pd.Series(["F", "M"], index=["x", "y"], name="gender")
+    with pytest.raises(FairnessError, match="gender: no one in the outcome has a label"):
+        adverse_impact(outcome, group)
