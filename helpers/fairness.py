@@ -13,6 +13,7 @@ Bad input raises `FairnessError` naming the column and the offending group.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -86,8 +87,17 @@ def _pair(outcome, group, name: str | None = None) -> tuple[pd.Series, pd.Series
 
 
 def _order(labels, text: pd.Index) -> np.ndarray:
-    """Positions that put the distinct labels in display order."""
-    return np.argsort(text.to_numpy(), kind="stable")
+    """Positions that put the distinct labels in natural order, the order people read:
+    categories as declared, numbers by value, text with its digit runs read as numbers
+    (M2 before M10, "9" before "10"). Sorting the text alone puts 10 before 2."""
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        return np.argsort(labels.codes, kind="stable")
+    values = np.asarray(labels)
+    if values.dtype.kind in "biuf":
+        return np.argsort(values, kind="stable")
+    keys = [([int(p) if i % 2 else p for i, p in enumerate(re.split(r"(\d+)", t))], t)
+            for t in text]  # one key per group, not per person
+    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=int)
 
 
 def _as_bool(outcome: pd.Series, name: str) -> pd.Series:

@@ -333,3 +333,25 @@ def test_no_labelled_group_is_an_error():
     group = pd.Series(["F", "M"], index=["x", "y"], name="gender")
     with pytest.raises(FairnessError, match="gender: no one in the outcome has a label"):
         adverse_impact(outcome, group)
+
+
+# ----------------------------------------------------------- display order (issue 10)
+
+
+def test_groups_in_natural_order_missing_last():
+    outcome = pd.Series([True, False, True, True, False, True], index=list("abcdef"))
+    managers = pd.Series([10, 2, 1, 10, 2], index=list("abcde"), name="manager")  # f: none
+    table = selection_rates(outcome, managers)
+    assert list(table.index) == ["1", "2", "10", MISSING]
+    assert adverse_impact(outcome, managers, reference=10).loc["10", "reference"]
+    text = pd.Series(["M10", "M2", "M1", "(a)", "M2", None], index=list("abcdef"), name="team")
+    assert list(selection_rates(outcome, text).index) == ["(a)", "M1", "M2", "M10", MISSING]
+    digits = pd.Series(["10", "9", "100", "9", "10", "9"], index=list("abcdef"), name="id")
+    assert list(selection_rates(outcome, digits).index) == ["9", "10", "100"]
+    sizes = pd.Series(pd.Categorical(["small", "large", "medium", "small", "large", "small"],
+                                     categories=["small", "medium", "large"]),
+                      index=list("abcdef"), name="size")
+    assert list(selection_rates(outcome, sizes).index) == ["small", "medium", "large"]
+    levels = pd.Series(["a", "b"] * 3, index=list("abcdef"))
+    res = level_independence(levels, managers)
+    assert list(res.table.index) == ["1", "2", "10", MISSING]
