@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from helpers import streams
 from helpers.grading import (
     DIRECTIONS,
     LEVELS,
+    MAX_MONTHS,
     PRESETS,
     _collect,
     _composite,
@@ -51,14 +53,15 @@ def loop(inp: Inputs) -> pd.DataFrame:
     names = list(DIRECTIONS)
     w = check_weights(WEIGHTS, names).to_numpy()
     n, m = data.parts["revenue"].shape
-    valid = np.arange(m)[None, :] < data.months[:, None]
-    pvals = valid / data.months[:, None]
-    months = data.months.astype(int)
-    rng = np.random.default_rng(inp.seed)
+    keys = streams.rep_keys(data.reps, inp.ds.roster.set_index("rep_id"), inp.seed)
+    drawn = np.arange(m)[:, None] < data.months[None, :]  # (m, n): slots a rep draws
     counts = np.zeros((n, len(LEVELS)))
     rows = np.arange(n)
-    for _ in range(inp.n_boot):
-        draws = rng.multinomial(months, pvals, size=(1, n)).astype(float)[0]  # (n, m)
+    for t in range(inp.n_boot):  # the same keyed draws as the engine, one resample at a time
+        u = streams.uniforms(keys, t * MAX_MONTHS + np.arange(m))  # (m, n)
+        pick = (u * data.months).astype(np.int64)
+        draws = np.zeros((n, m))
+        np.add.at(draws, (np.broadcast_to(rows, (m, n))[drawn], pick[drawn]), 1.0)
         sums = {c: np.einsum("nm,nm->n", draws, part) for c, part in data.parts.items()}
         values = _kpi_arrays(sums, data.months, data)
         scaled = _normalize_arrays(values, "percentile", DIRECTIONS, None, None)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from helpers import streams
 from helpers.incentives import Plan, default_levels, default_targets, simulate
 from helpers.incentives.engine import Inputs
 from helpers.incentives.plan import MEASURES
@@ -86,7 +87,8 @@ def draws(inp: SimInputs, k: int, seed: int = 0) -> Inputs:
     model = fit_market(ds, p.n_periods)
     target = _period_targets(inp.targets, rep_ids, measures, p.n_periods)
     skill = model.skill.reindex(rep_ids, fill_value=0.0).to_numpy(np.float32)
-    z, eps = _draw(seed, 0, k, len(rep_ids), p.n_periods, measures)
+    keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed)
+    z, eps = _draw(keys, seed, 0, k, p.n_periods, measures)
     shock = (model.sigma_market * z - model.sigma_market ** 2 / 2).astype(np.float32)
     actual = {}
     for i, m in enumerate(measures):  # as simulate does it, in the same float32 steps

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.special import ndtr
-from scipy.stats import rankdata
 
+from . import streams
 from .data import Dataset
+from .ranking import SAME, rank_rows
 from .schema import LEVELS
 
 DIRECTIONS: dict[str, int] = {
@@ -27,6 +28,7 @@ DIRECTIONS: dict[str, int] = {
 """The KPIs a rep is graded on: +1 higher is better, -1 lower is better (days to close)."""
 
 REVIEW_KPIS = ("product_knowledge", "collaboration")
+MAX_MONTHS = 12  # a graded period is a year at most (see _bounds): draws per resample
 VOLUME_KPIS = ("revenue", "new_customers")  # scale with territory size
 METHODS = ("percentile", "zscore", "minmax", "robust")
 THRESHOLD_METHODS = ("fixed", "quantile", "jenks", "kmeans", "gmm")
@@ -196,7 +198,7 @@ def _scale(x: np.ndarray, method: str) -> np.ndarray:
     n = valid.sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "percentile":
-            rank = rankdata(np.where(valid, x, np.inf), axis=-1)  # ties share the mid-rank
+            rank = rank_rows(np.where(valid, x, np.inf), rtol=SAME)  # ties share the mid-rank
             out = (rank - 0.5) / n
         elif method == "minmax":
             lo = np.where(valid, x, np.inf).min(axis=-1, keepdims=True)
@@ -718,15 +720,13 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, period=None,
     w = check_weights(weights, names).to_numpy()
     groups, potential = _context(by, territory, data.reps)
     n, m = data.parts["revenue"].shape
-    valid = np.arange(m)[None, :] < data.months[:, None]
-    pvals = valid / data.months[:, None]
     stacked = np.stack([data.parts[k] for k in data.parts])  # (c, n, m)
-    rng = np.random.default_rng(seed)
+    keys = streams.rep_keys(data.reps, ds.roster.set_index("rep_id"), seed)
     counts = np.zeros((n, k))
     chunk = max(1, 4_000_000 // (n * m))
     for start in range(0, n_boot, chunk):
         b = min(chunk, n_boot - start)
-        draws = rng.multinomial(data.months.astype(int), pvals, size=(b, n)).astype(float)
+        draws = _resample(keys, data.months, start, b, m)
         sums = np.einsum("bnm,cnm->cbn", draws, stacked)
         values = _kpi_arrays(dict(zip(data.parts, sums, strict=True)), data.months, data)
         scaled = _normalize_arrays(values, method, DIRECTIONS, groups, potential)
@@ -747,6 +747,21 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, period=None,
     scaled = np.stack([_normalize_arrays(point, method, DIRECTIONS, groups, potential)[k]
                        for k in names])
     return Stability(probs, border, _sensitivity(scaled, w, cuts, names, delta))
+
+
+def _resample(keys: np.ndarray, months: np.ndarray, start: int, b: int, m: int) -> np.ndarray:
+    """Bootstrap resamples `start`..`start + b` of each rep's months: (b, reps, m) counts.
+
+    Draw j of resample t picks month floor(u * months) with u number t * MAX_MONTHS + j of
+    the rep's keyed stream, so a rep's resamples follow the rep, not its row.
+    """
+    n = len(keys)
+    counters = (np.arange(start, start + b)[:, None] * MAX_MONTHS + np.arange(m)).astype(np.uint64)
+    pick = (streams.uniforms(keys, counters) * months).astype(np.int64)  # (b, m, n)
+    drawn = np.arange(m)[None, :, None] < months[None, None, :]
+    cell = (np.arange(b)[:, None, None] * n + np.arange(n)) * m + pick
+    cells = cell[np.broadcast_to(drawn, cell.shape)]
+    return np.bincount(cells, minlength=b * n * m).reshape(b, n, m).astype(float)
 
 
 def _sensitivity(scaled: np.ndarray, w: np.ndarray, cuts: np.ndarray, names: list[str],
@@ -883,7 +898,7 @@ def compare_methods(scores: pd.Series, shares: Sequence[float] | None = None,
 def levels_table(assigned: pd.DataFrame, roster: pd.DataFrame, year: int) -> pd.DataFrame:
     """One row per graded rep: who they are, score, current and proposed level, for the CSV."""
     people = roster.set_index("rep_id")[["name", "region", "team", "manager_id"]]
-    out = people.join(assigned, how="inner").reset_index()
+    out = people.join(assigned, how="inner").sort_index().reset_index()
     out.insert(1, "year", year)
     out["score"] = out["score"].round(2)
     return out
@@ -895,23 +910,28 @@ def calibration_sheet(assigned: pd.DataFrame, stab: Stability,
 
     A rep is listed when promoted, demoted, borderline (no level is 80 % likely under
     resampling) or held back by a margin or gate; one plain-words reason per finding.
+    Every column is joined on rep_id, whatever order the roster, levels and
+    probabilities come in.
     """
     probs = stab.probabilities.reindex(assigned.index)
-    top = probs.to_numpy().argmax(axis=1)
-    sure = probs.to_numpy().max(axis=1)
-    border = assigned.index.isin(stab.borderline.index)
-    change = assigned.get("change", pd.Series("same", index=assigned.index))
-    likely = ("borderline: " + pd.Series((100 * sure).round().astype(int)).astype(str) + "% "
-              + np.asarray(probs.columns)[top])
-    reason = pd.Series(np.where(change != "same", change, ""), index=assigned.index)
-    for extra in (np.where(border, likely, ""), assigned["note"].fillna("").to_numpy()):
-        joined = np.where((reason != "") & (extra != ""), reason + "; " + extra, reason + extra)
-        reason = pd.Series(joined, index=assigned.index)
-    listed = reason != ""
-    sheet = levels_table(assigned[listed], roster, year=0).drop(columns="year")
-    sheet["probability"] = sure[listed].round(3)
-    sheet["reason"] = pd.array(reason[listed].to_numpy(), dtype="string")
+    sure = probs.max(axis=1)
+    likely = probs.idxmax(axis=1)
+    border = pd.Series(assigned.index.isin(stab.borderline.index), index=assigned.index)
+    change = assigned.get("change", pd.Series("same", index=assigned.index)).astype(str)
+    parts = pd.DataFrame({
+        "change": change.where(change != "same", ""),
+        "borderline": ("borderline: " + (100 * sure).round().astype("Int64").astype(str)
+                       + "% " + likely.astype(str)).where(border, ""),
+        "note": assigned["note"].fillna("").astype(str),
+    }, index=assigned.index)
+    reason = parts["change"]
+    for extra in (parts["borderline"], parts["note"]):
+        reason = reason.where(extra == "", reason.where(reason == "", reason + "; ") + extra)
+    listed = reason.index[reason != ""]
+    sheet = levels_table(assigned.loc[listed], roster, year=0).drop(columns=["year", "note"])
+    sheet["probability"] = sheet["rep_id"].map(sure.round(3)).to_numpy()
+    sheet["reason"] = pd.array(sheet["rep_id"].map(reason).to_numpy(), dtype="string")
     order = {"promotion": 0, "demotion": 1}
     key = sheet["change"].map(order).fillna(2) if "change" in sheet else 0
     return (sheet.assign(_k=key).sort_values(["_k", "probability", "rep_id"])
-            .drop(columns=["_k", "note"]).reset_index(drop=True))
+            .drop(columns="_k").reset_index(drop=True))

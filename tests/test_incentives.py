@@ -12,6 +12,7 @@ from helpers.incentives import (
     PLANS_DIR,
     Plan,
     PlanError,
+    default_levels,
     default_targets,
     load_inputs,
     load_plans,
@@ -22,6 +23,7 @@ from helpers.incentives import (
     simulate,
     statement,
 )
+from helpers.data import DataError
 from helpers.schema import LEVELS
 
 TI = {lv: {"target_incentive": 10_000} for lv in LEVELS}
@@ -468,13 +470,28 @@ def test_every_thread_gets_chunks_and_memory_follows_the_chunk_not_n(sample, pla
     assert many < few + 600 * 4096  # + the per-scenario results (~400 bytes each)
 
 
-def test_normals_are_standard():
-    from helpers.incentives.simulate import _normals
-
-    x = _normals(np.random.default_rng(0), 1_000_001)
-    assert x.dtype == np.float32 and len(x) == 1_000_001 and np.isfinite(x).all()
-    assert abs(x.mean()) < 0.005 and abs(x.std() - 1) < 0.005
-    assert abs((x ** 4).mean() - 3) < 0.05 and abs((x > 1.96).mean() - 0.025) < 0.001
+def test_reps_without_a_level_are_priced_at_the_entry_level_and_named(sample, plans):
+    """New and planned hires have targets but no graded level: they must still be paid
+    (at the plan's entry level, or the one the analyst sets) and be named, never dropped."""
+    plan = plans["Current plan"]
+    targets = default_targets(sample, sample.plan_year)
+    graded = default_levels(sample).drop(index=["R001", "R002"])
+    planned = targets[targets["rep_id"] == "R003"].assign(rep_id="TBH001")
+    targets = pd.concat([targets, planned], ignore_index=True)
+    sim = simulate(plan, sample, targets, n=64, levels=graded)
+    assert set(sim.reps["rep_id"]) == set(targets["rep_id"])
+    assert sorted(sim.assumed_levels) == ["R001", "R002", "TBH001"]
+    assert (sim.reps.set_index("rep_id").loc[["R001", "R002", "TBH001"], "level"]
+            == "junior").all()
+    fewer = simulate(plan, sample, targets[targets["rep_id"].isin(graded.index)], n=64,
+                     levels=graded)
+    assert sim.stats[plan.name]["cost"].mean() > fewer.stats[plan.name]["cost"].mean()
+    senior = simulate(plan, sample, targets, n=64, levels=graded, default_level="senior")
+    assert (senior.reps.set_index("rep_id").loc["TBH001", "level"]) == "senior"
+    _, _, source = load_inputs(sample, sample.plan_year, None)
+    assert "every rep on the plan has a level" in source
+    with pytest.raises(DataError, match="level"):
+        simulate(plan, sample, targets, n=16, levels=graded, default_level="boss")
 
 
 def test_same_draws_for_every_plan(sample, plans):

@@ -45,6 +45,34 @@ def default_levels(ds: Dataset) -> pd.Series:
     return ds.roster.set_index("rep_id")["level"].astype("string").rename("level")
 
 
+ENTRY_LEVEL = LEVELS[0]
+"""The level a rep on the plan without one is paid at: new and planned hires start here."""
+
+
+def fill_levels(levels: pd.Series, rep_ids, level: str = ENTRY_LEVEL) -> tuple[pd.Series, pd.Index]:
+    """Every rep in `rep_ids` with a level: theirs, or `level` (default: the entry level).
+
+    Returns the levels and the reps given `level`, so callers can say how many and who:
+    new and planned hires are graded by no one yet, but a plan must still pay them.
+    """
+    if level not in LEVELS:
+        raise DataError(f"level: {level!r} is not a level ({', '.join(LEVELS)})")
+    rep_ids = pd.Index(rep_ids, name="rep_id")
+    known = levels.reindex(rep_ids)
+    assumed = rep_ids[known.isna().to_numpy()]
+    filled = known.astype("string").fillna(level).rename("level")
+    return filled, assumed
+
+
+def describe_assumed(assumed: pd.Index, level: str = ENTRY_LEVEL, show: int = 5) -> str:
+    """One sentence on the reps priced at an assumed level (empty when there are none)."""
+    if not len(assumed):
+        return ""
+    names = ", ".join(map(str, assumed[:show])) + (" …" if len(assumed) > show else "")
+    return (f"{len(assumed)} rep(s) on the plan have no level (new or planned hires: "
+            f"{names}); they are paid at the {level!r} level")
+
+
 def default_targets(ds: Dataset, year: int | None = None, growth: float = GROWTH,
                     measures: list[str] | None = None,
                     reps: pd.Index | None = None) -> pd.DataFrame:
@@ -97,7 +125,8 @@ def read_targets(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{path}: targets need columns rep_id and month; "
                         f"found {', '.join(frame.columns)}")
     if {"measure", "target"} <= set(frame.columns):
-        long = frame[["rep_id", "month", "measure", "target"]]
+        long = frame[["rep_id", "month", "measure", "target"]
+                     + [c for c in ("team",) if c in frame.columns]]
     else:
         rename = {f"{m}_target": m for m in MEASURES}
         if "target" in frame.columns and "revenue" not in frame.columns:
@@ -156,6 +185,8 @@ def load_inputs(ds: Dataset, year: int | None = None, folder: str | Path | None 
         notes.append(f"levels from levels_{year}.csv")
     else:
         notes.append("levels from the roster")
+    levels, assumed = fill_levels(levels, targets["rep_id"].unique())
+    notes.append(describe_assumed(assumed) or "every rep on the plan has a level")
     return targets, levels, "; ".join(notes)
 
 

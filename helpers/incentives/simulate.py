@@ -2,9 +2,10 @@
 
 A rep's result for a measure is target × persistent skill × common market shock × noise, all
 lognormal and fitted from history (see `fit_market`). Every plan compared sees the very same
-draws, so differences between plans are the plans', not luck. Scenarios are drawn in fixed
-blocks of BLOCK from `default_rng([seed, block])` and simulated in chunks of blocks, so the
-numbers depend on the seed only (not on chunk size or threads) and memory stays bounded.
+draws, so differences between plans are the plans', not luck. Each rep's noise is its own
+stream keyed by the seed and who the rep is (`helpers.streams`), so the numbers depend on the
+seed only — not on row order, id spelling, chunk size or threads — and scenarios are
+simulated in chunks of blocks of BLOCK, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import streams
 from ..data import Dataset
+from ..ranking import rank_rows
 from ..schema import LEVELS
 from .engine import Inputs, run, transaction_commission
-from .inputs import default_levels, default_targets
+from .inputs import ENTRY_LEVEL, default_levels, default_targets, fill_levels
 from .payout import level_targets, payout_curve
 from .plan import MEASURES, Plan, PlanError
 
@@ -133,6 +136,7 @@ class Simulation:
     stats: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     rep_pay: dict[str, np.ndarray] = field(default_factory=dict)  # mean pay per rep
     rep_attainment: np.ndarray | None = None  # mean primary attainment per rep
+    assumed_levels: pd.Index = field(default_factory=pd.Index)  # reps paid at default_level
 
 
 def _scenario_factor(scenario: float | str) -> float:
@@ -160,14 +164,17 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
              targets: pd.DataFrame | None = None, n: int = 10_000,
              scenario: float | str = "plan", seed: int = 0, levels: pd.Series | None = None,
              chunk: int | None = None, workers: int = 2,
-             progress: bool | Callable[[int], None] = False) -> Simulation:
+             progress: bool | Callable[[int], None] = False,
+             default_level: str = ENTRY_LEVEL) -> Simulation:
     """Simulate next year `n` times and evaluate every plan on the same draws.
 
     `targets` (rep_id, month, measure, target) default to `default_targets(ds)`; `scenario`
     scales the market ("downturn", "plan", "upturn", "-20%" or a factor); `chunk` scenarios
     are held in memory at a time (rounded to blocks of BLOCK; default: about CHUNK_CELLS
     scenario-rep-periods), `workers` threads share them;
-    `progress` shows a bar (True) or is called with the scenarios done so far.
+    `progress` shows a bar (True) or is called with the scenarios done so far. Every rep
+    with a target is simulated: one without a level (a new or planned hire) is paid at
+    `default_level` and listed in `Simulation.assumed_levels`.
     """
     plans = _as_plans(plans)
     if not plans:
@@ -184,19 +191,20 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     if not set(measures) <= have:  # fill what the targets file lacks from the defaults
         extra = default_targets(ds, year, measures=[m for m in measures if m not in have])
         targets = pd.concat([targets, extra[extra["rep_id"].isin(targets["rep_id"])]])
-    levels = default_levels(ds) if levels is None else levels
-    rep_ids = (pd.Index(targets["rep_id"].unique()).intersection(levels.index).sort_values()
-               .rename("rep_id"))  # Index operations: a Python set walks every string
+    rep_ids = pd.Index(targets["rep_id"].unique()).sort_values().rename("rep_id")
+    levels, assumed = fill_levels(default_levels(ds) if levels is None else levels, rep_ids,
+                                  default_level)
     level = pd.Categorical(levels.reindex(rep_ids), categories=LEVELS).codes.astype(np.int64)
-    team_names = ds.roster.set_index("rep_id")["team"].reindex(rep_ids)
-    team = pd.factorize(team_names)[0]
+    team = _team_codes(ds, targets, rep_ids)
     g = max(p.n_periods for p in plans.values())
     model = fit_market(ds, g)
     target = _period_targets(targets, rep_ids, measures, g)
     skill = model.skill.reindex(rep_ids, fill_value=0.0).to_numpy(np.float32)
+    keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed)
     sim = Simulation(plans, n, factor, seed, pd.DataFrame({"rep_id": rep_ids,
                                                            "level": levels.reindex(rep_ids)}),
-                     level_targets(targets[_codes(targets["rep_id"], rep_ids) >= 0], levels), model)
+                     level_targets(targets[_codes(targets["rep_id"], rep_ids) >= 0], levels), model,
+                     assumed_levels=assumed)
 
     r = len(rep_ids)
     n_blocks = -(-n // BLOCK)
@@ -229,7 +237,7 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
 
     def one(blocks: range) -> dict:
         k = min(n, blocks[-1] * BLOCK + BLOCK) - blocks[0] * BLOCK
-        _, x = _draw(seed, blocks[0], k, r, g, measures, to_actual)
+        _, x = _draw(keys, seed, blocks[0], k, g, measures, to_actual)
         actual = dict(zip(measures, x, strict=True))
         ranked = min(max(RANKED - blocks[0] * BLOCK, 0), k)  # of the first RANKED
         return {name: _evaluate(plan, actual, target, level, team, g, ranked)
@@ -262,52 +270,46 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     return sim
 
 
-def _draw(seed: int, block: int, k: int, r: int, g: int, measures: list[str],
+def _team_codes(ds: Dataset, targets: pd.DataFrame, rep_ids: pd.Index) -> np.ndarray:
+    """Team code per rep: the roster's team, else the targets' (planned hires), else a team
+    of one, so a rep without a team never pools with another team's results."""
+    names = ds.roster.set_index("rep_id")["team"].reindex(rep_ids)
+    if "team" in targets:
+        names = names.fillna(targets.drop_duplicates("rep_id").set_index("rep_id")["team"]
+                             .reindex(rep_ids))
+    codes = pd.factorize(names, sort=True)[0]
+    alone = codes < 0
+    codes[alone] = codes.max(initial=-1) + 1 + np.arange(alone.sum())
+    return codes
+
+
+def _draw(keys: np.ndarray, seed: int, block: int, k: int, g: int, measures: list[str],
           transform: Callable[[int, np.ndarray, np.ndarray], None] | None = None):
     """Draws of the `k` scenarios from `block` on: market z (k,) and noise
-    (measures, periods, k, reps). Every block is drawn whole from its own generator, straight
-    into the chunk's array (no copies of the big arrays), so any chunking sees the same draws.
-    `transform(measure index, z, noise)` may turn a block's noise into results in place
-    while it is still in cache."""
+    (measures, periods, k, reps), block by block straight into the chunk's array.
+
+    Each rep's noise is its own keyed stream (`helpers.streams`), numbered by scenario,
+    measure (its place in MEASURES) and period, so a rep's luck depends on the seed and
+    who the rep is, never on the row, the chunking, the threads or which other measures
+    the plans compared use. `transform(measure index, z, noise)` may turn a block's noise
+    into results in place while it is still in cache."""
     blocks = -(-k // BLOCK)
-    z = np.empty(blocks * BLOCK, dtype=np.float32)
-    eps = np.empty((len(measures), g, blocks * BLOCK, r), dtype=np.float32)
+    first = block * BLOCK
+    scenarios = np.arange(first, first + blocks * BLOCK, dtype=np.uint64)
+    z = streams.normals(streams.rep_keys(["market"], seed=seed), scenarios)[:, 0]
+    eps = np.empty((len(measures), g, blocks * BLOCK, len(keys)), dtype=np.float32)
+    pairs = np.arange(-(-g // 2), dtype=np.uint64)
     for b in range(blocks):
-        rng = np.random.default_rng([seed, block + b])
         at = slice(b * BLOCK, (b + 1) * BLOCK)
-        x = _normals(rng, BLOCK * (1 + len(measures) * g * r))  # one call: fewer, bigger steps
-        z[at] = x[:BLOCK]
-        noise = x[BLOCK:].reshape(len(measures), g, BLOCK, r)
-        for i in range(len(measures)):
+        for i, m in enumerate(measures):
+            stream = scenarios[at, None] * np.uint64(len(MEASURES)) + np.uint64(
+                list(MEASURES).index(m))
+            even, odd = streams.normal_pairs(keys, (stream * np.uint64(8) + pairs).T)
+            eps[i, 0::2, at] = even
+            eps[i, 1::2, at] = odd[: g // 2]
             if transform is not None:
-                transform(i, z[at], noise[i])
-            eps[i, :, at] = noise[i]
+                transform(i, z[at], eps[i, :, at])
     return z[:k], eps[:, :, :k]
-
-
-def _normals(rng: np.random.Generator, size: int) -> np.ndarray:
-    """`size` float32 standard normals by Box-Muller: one uniform per normal, then vectorised
-    log, sqrt, cos and sin, twice as fast as numpy's float32 ziggurat here. The uniforms are
-    the generator's raw 32-bit words, 23 bits each put under a float's exponent ([1, 2), then
-    shifted), which is cheaper than `rng.random`. Tails stop at 5.6 sigma, which no payout
-    statistic can notice."""
-    h = -(-size // 2)
-    bits = rng.bit_generator.random_raw(h).view(np.uint32)  # 2h random words
-    bits >>= np.uint32(9)
-    bits |= np.uint32(0x3F800000)  # exponent of 1.0: [1, 2) in steps of 2^-23
-    radius, angle = bits.view(np.float32)[:h], bits.view(np.float32)[h:]
-    np.subtract(np.float32(2), radius, out=radius)  # (0, 1]: log is finite
-    np.log(radius, out=radius)
-    radius *= np.float32(-2)
-    np.sqrt(radius, out=radius)
-    angle -= np.float32(1)
-    angle *= np.float32(2 * np.pi)
-    out = np.empty(2 * h, dtype=np.float32)
-    np.cos(angle, out=out[:h])
-    np.sin(angle, out=out[h:])
-    out[:h] *= radius
-    out[h:] *= radius
-    return out[:size]
 
 
 def _period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
@@ -404,25 +406,6 @@ def _sorted_quantile(ordered: np.ndarray, q: float) -> np.ndarray:
     return ordered[:, lo] * (1 - frac) + ordered[:, hi] * frac
 
 
-def rank_rows(x: np.ndarray) -> np.ndarray:
-    """Ranks 1..n within each row, ties sharing their average rank (as scipy's rankdata,
-    vectorised over rows: one sort, then each tie group's first and last position). The
-    order within a tie group does not matter, so the sort need not be stable (3x faster)."""
-    s, n = x.shape
-    order = np.argsort(x, axis=1)
-    ordered = np.take_along_axis(x, order, axis=1)
-    pos = np.broadcast_to(np.arange(n), (s, n))
-    starts = np.ones((s, n), dtype=bool)
-    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
-    ends = np.ones((s, n), dtype=bool)
-    ends[:, :-1] = starts[:, 1:]
-    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=1)
-    last = np.minimum.accumulate(np.where(ends, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]
-    ranks = np.empty((s, n))
-    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=1)
-    return ranks
-
-
 def _spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Row-wise Spearman correlation (average ranks for ties, e.g. many zero payouts)."""
     if len(x) == 0:
@@ -450,7 +433,7 @@ def metrics(sim: Simulation) -> pd.DataFrame:
         row = {"plan": name,
                "expected_cost": cost.mean(), "p50_cost": np.quantile(cost, 0.5),
                "p90_cost": np.quantile(cost, 0.9), "p99_cost": np.quantile(cost, 0.99),
-               "cost_of_sales_pct": 100 * cost.mean() / st["revenue"].mean()}
+               "cost_of_sales": cost.mean() / st["revenue"].mean()}  # a fraction
         for i, milestone in enumerate(plan.milestones):
             row[f"share_at_{milestone}"] = st["shares"][:, i].mean()
         median = np.nanmean(st["median_rep"])
@@ -513,6 +496,6 @@ def scenario_costs(plans: dict[str, Plan], ds: Dataset, targets: pd.DataFrame | 
     for scenario in scenarios:
         table = metrics(simulate(plans, ds, targets, n=n, scenario=scenario, seed=seed,
                                  levels=levels))
-        rows.append(table[["expected_cost", "p90_cost", "cost_of_sales_pct"]]
+        rows.append(table[["expected_cost", "p90_cost", "cost_of_sales"]]
                     .assign(scenario=scenario).reset_index())
     return pd.concat(rows, ignore_index=True).set_index(["scenario", "plan"])
