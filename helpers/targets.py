@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import theilslopes
 
+from . import streams
 from .data import Dataset
 
 MEASURES = ("revenue", "new_customers")
@@ -73,13 +74,21 @@ def _units(total: float, precision: float, name: str) -> int:
     return int(np.rint(total / precision))
 
 
+def _decimals(precision: float) -> int:
+    """Decimal places that write `precision` exactly: 0.25 -> 2, 2.5 -> 1, 0.125 -> 3."""
+    for decimals in range(16):
+        if abs(round(precision, decimals) - precision) <= 1e-12 * precision:
+            return decimals
+    return 15
+
+
 def _money(units: np.ndarray, precision) -> np.ndarray:
-    """Units back to amounts, rounded so 0.1 + 0.2 style noise never shows."""
+    """Units back to amounts on the precision's grid, rounded to the decimals that write the
+    precision, so 0.1 + 0.2 style noise never shows and 0.25 steps stay 0.25 steps."""
     step = np.broadcast_to(np.asarray(precision, dtype="float64"), np.shape(units))
     out = units * step
     for value in np.unique(step):  # one or two precisions (one per measure)
-        decimals = max(0, int(np.ceil(-np.log10(value) - 1e-9)))
-        out = np.where(step == value, np.round(out, decimals), out)
+        out = np.where(step == value, np.round(out, _decimals(float(value))), out)
     return out
 
 
@@ -341,6 +350,10 @@ def allocate_targets(ds: Dataset, total: float, method: str = "history",
         raise TargetError(f"over_assign: must be >= 0 (e.g. 0.05 for 5%), got {over_assign!r}")
     units = _units(total * (1 + over_assign), precision, "total")
     reps = _plan_roster(ds, year, planned_hires, hire_month)
+    # equal shares break ties by a fixed order keyed on who each rep is (helpers.streams),
+    # so the spare cent never follows the roster's row order or the spelling of the ids
+    keys = streams.rep_keys(reps["rep_id"], reps.set_index("rep_id"))
+    reps = reps.iloc[np.argsort(keys, kind="stable")].reset_index(drop=True)
     capacity = ramp_factors(reps["hire_date"], year, ramp).mean(1)
     hist = _history(ds.history, measure)
     rate = run_rate(hist, reps.set_index("rep_id")["hire_date"], year, ramp, measure)
@@ -351,8 +364,8 @@ def allocate_targets(ds: Dataset, total: float, method: str = "history",
     weights = basis * capacity
     _check_weights(weights, f"method={method!r}: the rep weights")
 
-    region = pd.factorize(reps["region"])[0]
-    team = pd.factorize(reps["region"] + "\x00" + reps["team"])[0]
+    region = pd.factorize(reps["region"], sort=True)[0]
+    team = pd.factorize(reps["region"] + "\x00" + reps["team"], sort=True)[0]
     team_region = np.zeros(team.max() + 1, dtype=np.int64)
     team_region[team] = region
     region_units = _allocate_grouped(np.array([units]), np.zeros(region.max() + 1, np.int64),
@@ -364,7 +377,7 @@ def allocate_targets(ds: Dataset, total: float, method: str = "history",
     out = reps.drop(columns="planned").assign(
         status=status, measure=measure, basis=basis, capacity=capacity,
         target=_money(rep_units, precision))
-    return out
+    return out.sort_values(["region", "team", "rep_id"], ignore_index=True)
 
 
 def _plan_roster(ds: Dataset, year: int, planned_hires, hire_month: int) -> pd.DataFrame:
@@ -688,7 +701,13 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, n: int = 1
     base = _fill_by_team(targets, rate, "a run-rate") * capacity.to_numpy()
     rng = np.random.default_rng(seed)
     market = rng.normal(float(yearly.dropna().mean()), market_sd, n)
-    draws = rng.choice(own, size=(n, len(targets)))
+    # each rep draws from the pool (in value order) with its own keyed stream: the draws
+    # follow the rep, not its row or id (helpers.streams)
+    people = targets.set_index("rep_id") if "rep_id" in targets else None
+    keys = streams.rep_keys(targets["rep_id"] if people is not None else targets.index,
+                            people, seed)
+    pick = (streams.uniforms(keys, np.arange(n)) * own.size).astype(np.int64)
+    draws = np.sort(own)[pick]
     hit = base[None, :] * np.exp(market[:, None] + draws) >= targets["target"].to_numpy()
     rows = [_shares(hit, np.zeros(len(targets), int), ["company"], "company")]
     for level in ("region", "team"):

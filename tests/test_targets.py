@@ -107,13 +107,35 @@ def test_allocate_rejects_bad_total_and_precision():
         allocate(5, [1, 2], precision=0)
 
 
+def on_grid(values, precision) -> bool:
+    """Every value is a whole number of precision steps (not merely close after rounding)."""
+    steps = np.asarray(values, dtype="float64") / precision
+    return bool(np.all(np.abs(steps - np.rint(steps)) <= np.maximum(1e-9, 1e-12 * steps)))
+
+
+@pytest.mark.parametrize("precision, total, n", [
+    (0.25, 1, 4), (2.5, 10, 4), (0.125, 1, 8), (0.05, 1, 20), (0.2, 1, 5), (7, 70, 10)])
+def test_allocate_any_precision_lands_on_its_grid_and_sums_exactly(precision, total, n):
+    parts = allocate(total, [1] * n, precision=precision)
+    assert parts.tolist() == [total / n] * n  # e.g. 0.25 steps stay 0.25, not 0.2
+    assert on_grid(parts, precision) and units(parts, precision).sum() * precision == total
+
+
+def test_phase_at_a_quarter_precision_sums_to_the_annual():
+    annual = pd.DataFrame({"rep_id": ["A"], "target": [13.0],
+                           "hire_date": pd.to_datetime(["2020-01-01"])})
+    out = phase(annual, None, 2027, "month", precision=0.25)
+    assert out["target"].sum() == 13.0 and on_grid(out["target"], 0.25)
+
+
 @settings(max_examples=200, deadline=None)
 @given(total=st.floats(0, 1e10, allow_nan=False),
        weights=st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=40)
        .filter(lambda w: sum(w) > 0),
-       precision=st.sampled_from([0.01, 1.0, 5.0, 1000.0]))
+       precision=st.sampled_from([0.01, 0.125, 0.25, 2.5, 1.0, 5.0, 1000.0]))
 def test_allocate_properties(total, weights, precision):
     parts = allocate(total, weights, precision)
+    assert on_grid(parts, precision)
     got = units(parts, precision)
     want = int(np.rint(total / precision))
     assert got.sum() == want  # exact, in integer units
@@ -358,7 +380,7 @@ def test_working_weeks_split_straddling_weeks():
 @settings(max_examples=60, deadline=None)
 @given(targets=st.lists(st.floats(0, 5e6, allow_nan=False), min_size=1, max_size=8),
        season=st.lists(st.floats(0.01, 3), min_size=12, max_size=12),
-       hire_month=st.integers(1, 12), precision=st.sampled_from([0.01, 1.0]),
+       hire_month=st.integers(1, 12), precision=st.sampled_from([0.01, 0.25, 2.5, 1.0]),
        grain_seed=st.integers(0, 2**31))
 def test_phase_properties(targets, season, hire_month, precision, grain_seed):
     n = len(targets)
@@ -371,6 +393,7 @@ def test_phase_properties(targets, season, hire_month, precision, grain_seed):
     per = {}
     for grain in ("quarter", "month", "week"):
         out = phase(annual, index, 2027, grain, precision=precision, ramp=(0.5,))
+        assert on_grid(out["target"], precision)
         got = units(out["target"], precision)
         assert (got >= 0).all()
         assert np.array_equal(pd.Series(got).groupby(out["rep_id"].to_numpy(), sort=False)
