@@ -24,6 +24,8 @@ from scipy.stats import fisher_exact, norm
 
 FOUR_FIFTHS = 0.8
 MISSING = "(missing)"
+KATZ = "Katz log"
+KATZ_ZERO = "Katz log, 0.5 added to each cell (a zero count)"
 
 
 class FairnessError(ValueError):
@@ -141,8 +143,11 @@ def adverse_impact(outcome, group, reference: str | None = None,
 
     Columns: n, selected, rate, ratio (rate / reference rate), four_fifths (True when the
     ratio is below 0.8), fisher_p (two-sided Fisher exact test of the group's 2x2 table
-    against the reference), ci_low / ci_high (Katz log interval of the ratio; 0.5 is
-    added to every cell when a count is zero). The reference row has ratio 1 and no test.
+    against the reference), ci_low / ci_high (interval of the ratio) and ci_method, the
+    method that gave it: "Katz log"; "Katz log, 0.5 added to each cell (a zero count)"
+    when a cell of the 2x2 table is empty; with none selected the ratio is 0 and so is
+    the exact lower bound ("...; lower bound 0 (none selected)"); an interval always
+    holds its ratio. The reference row has ratio 1, no test and no interval.
     Two Series are matched on their index; see `_pair`.
     """
     return _impact(_rates(*_pair(outcome, group)), reference, confidence)
@@ -173,19 +178,33 @@ def _impact(table: pd.DataFrame, reference, confidence: float) -> pd.DataFrame:
     c, n2 = table.at[reference, "selected"], float(table.at[reference, "n"])
     ref_rate = c / n2
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["ratio"] = np.where(ref_rate > 0, (a / n1) / ref_rate, np.nan)
+        ratio = np.where(ref_rate > 0, (a / n1) / ref_rate, np.nan)
         zero = (a == 0) | (c == 0) | (a == n1) | (c == n2)
         ac, cc = a + 0.5 * zero, c + 0.5 * zero
         n1c, n2c = n1 + zero, n2 + zero
         log_ratio = np.log((ac / n1c) / (cc / n2c))
         se = np.sqrt(1 / ac - 1 / n1c + 1 / cc - 1 / n2c)
     z = norm.ppf(0.5 + confidence / 2)
+    low, high = np.exp(log_ratio - z * se), np.exp(log_ratio + z * se)
+    # The 0.5 correction moves the centre away from the ratio: with none selected the
+    # ratio is 0 and the exact lower bound is 0; at low confidence the corrected interval
+    # can also miss the ratio, so it is widened to hold it (and the method says so).
+    widened = (ratio < low) | (ratio > high)
+    method = np.where(zero, KATZ_ZERO, KATZ).astype(object)
+    method[widened & (a > 0)] += "; widened to hold the ratio"
+    method[a == 0] += "; lower bound 0 (none selected)"
+    low, high = np.fmin(low, ratio), np.fmax(high, ratio)
+    method[np.isnan(ratio)] = "none: the reference group has no one selected"
+    low[np.isnan(ratio)] = high[np.isnan(ratio)] = np.nan
+    table["ratio"] = ratio
     table["four_fifths"] = table["ratio"] < FOUR_FIFTHS
     table["fisher_p"] = [
         fisher_exact([[int(s), int(m - s)], [int(c), int(n2 - c)]]).pvalue
         for s, m in zip(a, n1, strict=True)]  # one test per group: a handful
-    table["ci_low"], table["ci_high"] = np.exp(log_ratio - z * se), np.exp(log_ratio + z * se)
     is_ref = table.index == reference
+    table["ci_low"], table["ci_high"] = low, high
+    table["ci_method"] = pd.Series(np.where(is_ref, None, method), index=table.index,
+                                   dtype="string")
     table.loc[is_ref, ["fisher_p", "ci_low", "ci_high"]] = np.nan
     table["reference"] = is_ref
     return table

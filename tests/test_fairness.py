@@ -71,6 +71,44 @@ def test_zero_selected_uses_half_cell_correction():
     se = math.sqrt(1 / 0.5 - 1 / 11 + 1 / 5.5 - 1 / 11)
     centre = math.log((0.5 / 11) / (5.5 / 11))
     assert row["ci_high"] == pytest.approx(math.exp(centre + 1.959964 * se), rel=1e-5)
+    # none selected: the ratio is 0 and so is the exact lower bound (the corrected Katz
+    # lower bound, 0.09 here, would leave the point estimate outside its own interval)
+    assert row["ci_low"] == 0
+    assert row["ci_method"] == ("Katz log, 0.5 added to each cell (a zero count); "
+                                "lower bound 0 (none selected)")
+
+
+def test_interval_method_is_named_per_row():
+    outcome, group = people({"A": (10, 20), "B": (4, 20), "C": (6, 6), "D": (0, 5)})
+    table = adverse_impact(outcome, group, reference="A")
+    assert table.loc["B", "ci_method"] == "Katz log"
+    assert table.loc["C", "ci_method"] == "Katz log, 0.5 added to each cell (a zero count)"
+    assert table.loc["D", "ci_method"].endswith("lower bound 0 (none selected)")
+    assert pd.isna(table.loc["A", "ci_method"]) and np.isnan(table.loc["A", "ci_low"])
+    # a reference with no one selected leaves the ratio, and so its interval, undefined
+    table = adverse_impact(outcome, group, reference="D")
+    assert table.loc["A", ["ratio", "ci_low", "ci_high"]].isna().all()
+    assert table.loc["A", "ci_method"] == "none: the reference group has no one selected"
+    # at 50 % confidence the corrected interval (1.004 to 1.74) would miss a ratio of 1
+    outcome, group = people({"A": (1, 1), "B": (59, 59)})
+    row = adverse_impact(outcome, group, reference="A", confidence=0.5).loc["B"]
+    assert row["ci_low"] == row["ratio"] == 1 and row["ci_high"] > 1.7
+    assert row["ci_method"] == ("Katz log, 0.5 added to each cell (a zero count); "
+                                "widened to hold the ratio")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(1, 12)), min_size=2, max_size=4),
+       st.sampled_from([0.5, 0.8, 0.95, 0.99]), st.integers(0, 3))
+def test_interval_holds_its_point_estimate(groups, confidence, ref):
+    counts = {f"g{i}": (min(s, n), n) for i, (s, n) in enumerate(groups)}
+    outcome, group = people(counts)
+    reference = f"g{min(ref, len(groups) - 1)}"
+    table = adverse_impact(outcome, group, reference=reference, confidence=confidence)
+    rows = table[~table["reference"] & table["ratio"].notna()]
+    assert (rows["ci_low"] <= rows["ratio"]).all() and (rows["ratio"] <= rows["ci_high"]).all()
+    assert rows["ci_method"].str.startswith("Katz log").all()
+    assert ((rows["selected"] == 0) == (rows["ci_low"] == 0)).all()
 
 
 def test_explicit_reference_group():
