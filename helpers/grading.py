@@ -336,6 +336,16 @@ def composite(normalized: pd.DataFrame, weights: Mapping[str, float]) -> pd.Seri
 
 # --------------------------------------------------------------------------- thresholds
 
+_EMPTY_WHY = {
+    "fixed": "move the cut-offs so that every level has a range with scores in it",
+    "quantile": "its share rounds to no rep, or equal scores at a line all went to the "
+                "next level",
+    "jenks": "the scores do not form that many groups; use fewer levels or another rule",
+    "kmeans": "the scores do not form that many groups; use fewer levels or another rule",
+    "gmm": "no component of the fitted mixture is the most likely one for a range of "
+           "scores there; use fewer levels or another rule",
+}
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -346,6 +356,21 @@ class Thresholds:
     cutoffs: tuple[float, ...]
     gvf: float  # goodness of variance fit: 1 - within-level / total sum of squares
     counts: pd.Series  # reps per level
+
+    @property
+    def empty(self) -> tuple[str, ...]:
+        """Levels no rep falls in, so a count of 0 is never shown without a word."""
+        return tuple(self.counts.index[self.counts.to_numpy() == 0])
+
+    @property
+    def note(self) -> str:
+        """Plain-words warning naming the empty levels and why; '' when all have reps."""
+        if not self.empty:
+            return ""
+        names = [f"'{level}'" for level in self.empty]
+        which = (f"level {names[0]}" if len(names) == 1
+                 else f"levels {', '.join(names[:-1])} and {names[-1]}")
+        return f"no rep falls in {which} with these cut lines; {_EMPTY_WHY[self.method]}"
 
     def table(self) -> pd.DataFrame:
         """One row per level: the score range and head count, for the calibration sheet."""
@@ -471,58 +496,92 @@ def _cuts_from_labels(x: np.ndarray, labels: np.ndarray, k: int) -> list[float]:
     return cuts
 
 
-def _kmeans(x: np.ndarray, k: int, iters: int = 100) -> np.ndarray:
-    """Lloyd's 1-D k-means from equal-count starts; returns sorted centres."""
-    centres = np.array([c.mean() for c in np.array_split(x, k)])
-    for _ in range(iters):
-        labels = levels_of(x, (centres[1:] + centres[:-1]) / 2)
-        counts = np.bincount(labels, minlength=k)
-        sums = np.bincount(labels, weights=x, minlength=k)
-        new = np.where(counts > 0, sums / np.maximum(counts, 1), centres)
-        if np.allclose(new, centres, rtol=0, atol=1e-12):
-            break
-        centres = np.sort(new)
-    return centres
+def _kmeans_labels(x: np.ndarray, k: int) -> np.ndarray:
+    """Exact 1-D k-means classes of sorted `x`: the Fisher-Jenks partition.
+
+    In one dimension the best k-means classes are runs of sorted scores, and Fisher's
+    programme finds the split into runs with the least within-class sum of squares (the
+    k-means objective) exactly; a Lloyd run from one start can stop far above it.
+    """
+    breaks = natural_breaks(x, k)
+    return levels_of(x, np.nextafter(np.array(breaks[1:-1]), np.inf))
 
 
-def _gmm_labels(x: np.ndarray, k: int, iters: int = 500) -> np.ndarray:
-    """EM for a 1-D Gaussian mixture, started from k-means; label = most likely component."""
-    centres = _kmeans(x, k)
-    labels = levels_of(x, (centres[1:] + centres[:-1]) / 2)
+def _gmm(x: np.ndarray, k: int, seed: int = 0, starts: int = 10, iters: int = 500):
+    """EM for a 1-D Gaussian mixture from several starts; the most likely fit wins.
+
+    EM climbs to the nearest optimum, so one start can stop at a poor fit. Start 0 is the
+    exact k-means partition, the others split sorted `x` at k distinct scores drawn with
+    `seed`; all starts run as one array (a row each). Variances have a floor (1e-4 of the
+    score variance) so no component collapses onto one score. Returns weights, means and
+    variances sorted by mean, and the log-likelihood sum(log(sum_j w_j N(x | m_j, v_j))).
+    """
+    n, distinct = len(x), np.unique(x)
+    draws = np.random.default_rng(seed).random((starts - 1, len(distinct)))
+    centres = distinct[np.sort(draws.argsort(axis=1)[:, :k], axis=1)]
+    mids = (centres[:, 1:] + centres[:, :-1]) / 2
+    labels = np.vstack([_kmeans_labels(x, k), (x[:, None] >= mids[:, None, :]).sum(axis=2)])
+    resp = (labels[:, :, None] == np.arange(k)).astype(float)  # start x score x component
     floor = max(x.var(), 1e-12) * 1e-4
-    counts = np.bincount(labels, minlength=k)
-    mu = centres
-    var = np.array([x[labels == j].var() if counts[j] > 1 else floor for j in range(k)])
-    var = np.maximum(var, floor)
-    pi = np.maximum(counts, 1) / np.maximum(counts, 1).sum()
-    last = -np.inf
+    last = np.full(starts, -np.inf)
     for _ in range(iters):
-        logp = np.log(pi) - 0.5 * np.log(2 * np.pi * var) - (x[:, None] - mu) ** 2 / (2 * var)
-        top = logp.max(axis=1, keepdims=True)
-        ll = top[:, 0] + np.log(np.exp(logp - top).sum(axis=1))
-        resp = np.exp(logp - ll[:, None])
-        nk = resp.sum(axis=0) + 1e-12
-        pi, mu = nk / len(x), (resp * x[:, None]).sum(axis=0) / nk
-        var = np.maximum((resp * (x[:, None] - mu) ** 2).sum(axis=0) / nk, floor)
-        if ll.sum() - last < 1e-9 * abs(last if np.isfinite(last) else 1):
+        nk = resp.sum(axis=1) + 1e-12
+        w, m = nk / n, (resp * x[:, None]).sum(axis=1) / nk
+        d2 = (x[:, None] - m[:, None, :]) ** 2
+        v = np.maximum((resp * d2).sum(axis=1) / nk, floor)
+        logp = (np.log(w) - 0.5 * np.log(2 * np.pi * v))[:, None, :] - d2 / (2 * v[:, None, :])
+        top = logp.max(axis=2, keepdims=True)
+        ll = top[..., 0] + np.log(np.exp(logp - top).sum(axis=2))
+        total = ll.sum(axis=1)
+        if np.all(total - last <= 1e-9 * np.abs(total)):
             break
-        last = ll.sum()
-    logp = np.log(pi) - 0.5 * np.log(2 * np.pi * var) - (x[:, None] - mu) ** 2 / (2 * var)
-    order = np.argsort(mu, kind="stable")
-    rank = np.empty(k, dtype=int)
-    rank[order] = np.arange(k)
-    return rank[logp.argmax(axis=1)]
+        resp, last = np.exp(logp - ll[..., None]), total
+    best = int(np.argmax(total))
+    order = np.argsort(m[best], kind="stable")
+    return w[best, order], m[best, order], v[best, order], float(total[best])
+
+
+def _interval_labels(x: np.ndarray, logp: np.ndarray) -> np.ndarray:
+    """Levels of sorted `x` as score intervals that agree best with `logp` (score x level).
+
+    With unequal variances a wide component can be the most likely one at both ends of
+    the scale, so each rep's most likely component need not give a level one range of
+    scores. This takes the non-decreasing labelling with the largest summed log-
+    probability (a dynamic programme over levels, each step vectorised over split
+    points). Equal scores share a label; a level may come out empty.
+    """
+    distinct, first, counts = np.unique(x, return_index=True, return_counts=True)
+    gain = np.cumsum(counts[:, None] * logp[first], axis=0)
+    gain = np.vstack([np.zeros(logp.shape[1]), gain])  # gain[i, j]: level j for the first i
+    best, back = gain[:, 0], []
+    for j in range(1, logp.shape[1]):
+        back.append(best - gain[:, j])  # best below a split at i, less level j's gain there
+        best = gain[:, j] + np.maximum.accumulate(back[-1])
+    splits, end = [], len(distinct)
+    for h in back[::-1]:
+        end = int(np.argmax(h[: end + 1]))
+        splits.append(end)
+    return np.searchsorted(splits[::-1], np.searchsorted(distinct, x), side="right")
+
+
+def _gmm_labels(x: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Level of each sorted score under the best mixture: most likely component, as intervals."""
+    w, m, v, _ = _gmm(x, k, seed)
+    return _interval_labels(x, np.log(w) - 0.5 * np.log(2 * np.pi * v)
+                            - (x[:, None] - m) ** 2 / (2 * v))
 
 
 def thresholds(scores, method: str = "quantile", levels: Sequence[str] = LEVELS,
                shares: Sequence[float] | None = None,
-               cutoffs: Sequence[float] | None = None) -> Thresholds:
+               cutoffs: Sequence[float] | None = None, seed: int = 0) -> Thresholds:
     """Where the level lines sit, by one of five rules, with the fit (GVF) of the result.
 
     fixed: the `cutoffs` HR typed in; quantile: a forced distribution by `shares` (equal
-    if None), ties kept together; jenks: exact natural breaks; kmeans: Lloyd's 1-D
-    k-means; gmm: a Gaussian mixture. The data-driven rules need as many distinct scores
-    as levels.
+    if None), ties kept together; jenks: exact natural breaks; kmeans: exact k-means,
+    which on one score is the natural-breaks partition (so the same lines as jenks);
+    gmm: a Gaussian mixture, the most likely of several EM starts drawn with `seed`.
+    Lines sit midway between neighbouring classes. The data-driven rules need as many
+    distinct scores as levels; a level left empty is named in `Thresholds.note`.
     """
     levels = tuple(levels)
     if len(levels) < 2 or len(set(levels)) != len(levels):
@@ -548,14 +607,7 @@ def thresholds(scores, method: str = "quantile", levels: Sequence[str] = LEVELS,
         cuts = _forced_cuts(xs, shares)
     elif method in ("jenks", "kmeans", "gmm"):
         _check_k(xs, k, "levels")
-        if method == "jenks":
-            breaks = natural_breaks(xs, k)
-            labels = levels_of(xs, np.nextafter(np.array(breaks[1:-1]), np.inf))
-        elif method == "kmeans":
-            centres = _kmeans(xs, k)
-            labels = levels_of(xs, (centres[1:] + centres[:-1]) / 2)
-        else:
-            labels = _gmm_labels(xs, k)
+        labels = _gmm_labels(xs, k, seed) if method == "gmm" else _kmeans_labels(xs, k)
         cuts = _cuts_from_labels(xs, labels, k)
     else:
         raise GradingError(f"method={method!r}: expected one of {', '.join(THRESHOLD_METHODS)}")
@@ -677,11 +729,11 @@ def grade(kpis: pd.DataFrame, weights: Mapping[str, float], method: str = "perce
           threshold_method: str = "quantile", shares: Sequence[float] | None = None,
           cutoffs: Sequence[float] | None = None, current: pd.Series | None = None,
           hysteresis: float = 0.0, rules: Mapping | None = None, by: pd.Series | None = None,
-          territory: pd.Series | None = None) -> Grading:
+          territory: pd.Series | None = None, seed: int = 0) -> Grading:
     """normalize -> composite -> thresholds -> assign in one call (what a widget redraws)."""
     normalized = normalize(kpis, method, by=by, territory=territory)
     scores = composite(normalized, weights)
-    cuts = thresholds(scores, threshold_method, shares=shares, cutoffs=cutoffs)
+    cuts = thresholds(scores, threshold_method, shares=shares, cutoffs=cutoffs, seed=seed)
     assigned = assign(scores, cuts, current=current, hysteresis=hysteresis, rules=rules,
                       facts=kpis)  # levels come with the Thresholds
     return Grading(normalized, scores, cuts, assigned)
@@ -885,13 +937,13 @@ def explain(rep_id: str, normalized: pd.DataFrame, weights: Mapping[str, float],
 
 
 def compare_methods(scores: pd.Series, shares: Sequence[float] | None = None,
-                    levels: Sequence[str] = LEVELS) -> pd.DataFrame:
-    """The data-driven threshold rules side by side: cut lines, head counts and fit."""
+                    levels: Sequence[str] = LEVELS, seed: int = 0) -> pd.DataFrame:
+    """The data-driven threshold rules side by side: cut lines, head counts, fit, empty levels."""
     rows = {}
     for method in ("quantile", "jenks", "kmeans", "gmm"):
-        t = thresholds(scores, method, levels=levels, shares=shares)
+        t = thresholds(scores, method, levels=levels, shares=shares, seed=seed)
         rows[method] = {"cutoffs": ", ".join(f"{c:.1f}" for c in t.cutoffs), "gvf": t.gvf,
-                        **t.counts.to_dict()}
+                        **t.counts.to_dict(), "empty levels": ", ".join(t.empty)}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
 
 

@@ -307,6 +307,168 @@ def test_counts_match_shares_when_scores_are_distinct(values, raw):
     assert np.all(np.abs(t.counts.to_numpy() - target) < 1)  # largest remainder
 
 
+# ------------------------------------------- exact k-means, mixture starts, empty levels
+
+
+def within_ss(x, cuts) -> float:
+    """Within-class sum of squares of the classes the cut lines make."""
+    cls = levels_of(x, cuts)
+    size = np.bincount(cls, minlength=len(cuts) + 1)
+    means = np.bincount(cls, weights=x, minlength=len(cuts) + 1) / np.maximum(size, 1)
+    return float(((x - means[cls]) ** 2).sum())
+
+
+def mixture_loglik(x, weights, means, variances) -> float:
+    """Log-likelihood of the data under a 1-D Gaussian mixture: one formula for both fits."""
+    from scipy.special import logsumexp
+
+    w, m, v = (np.ravel(a) for a in (weights, means, variances))
+    logp = np.log(w) - 0.5 * np.log(2 * np.pi * v) - (np.ravel(x)[:, None] - m) ** 2 / (2 * v)
+    return float(logsumexp(logp, axis=1).sum())
+
+
+def sample_scores(ds, scale, preset):
+    normalized = normalize(kpis(ds, ds.last_year), scale)
+    return composite(normalized, PRESETS[preset]).to_numpy()
+
+
+def hard_inputs(ds) -> dict[str, np.ndarray]:
+    """Random and adversarial scores: heavy tails, clumps of equal scores, outliers."""
+    rng = np.random.default_rng(11)
+    return {
+        "three bumps": np.concatenate([rng.normal(30, 5, 200), rng.normal(60, 4, 150),
+                                       rng.normal(85, 3, 50)]),
+        "heavy tail": rng.pareto(1.5, 200) * 10,
+        "lognormal": rng.lognormal(3, 1, 150),
+        "clumps": np.concatenate([np.full(40, 10.0), np.full(30, 50.0), rng.normal(80, 1, 20),
+                                  [0.0, 99.0]]),
+        "duplicates": np.round(rng.normal(50, 15, 300)),
+        "outliers": np.concatenate([rng.normal(50, 5, 100), [200, 210, 500, 1000]]),
+        "sample minmax": sample_scores(ds, "minmax", "results first"),
+        "sample percentile": sample_scores(ds, "percentile", "balanced"),
+    }
+
+
+def test_kmeans_is_the_exact_one_dimensional_optimum(ds):
+    from sklearn.cluster import KMeans
+
+    for name, x in hard_inputs(ds).items():
+        for k in (3, 5):
+            levels = LEVELS[:k]
+            t = thresholds(x, "kmeans", levels=levels)
+            ours = within_ss(x, t.cutoffs)
+            best = KMeans(n_clusters=k, n_init=10, random_state=0).fit(x[:, None]).inertia_
+            assert ours <= best * (1 + 1e-9) + 1e-9, (name, k, ours, best)
+            breaks = natural_breaks(x, k)  # the Fisher-Jenks partition, class by class
+            jenks = levels_of(x, np.nextafter(np.array(breaks[1:-1]), np.inf))
+            means = np.bincount(jenks, weights=x) / np.bincount(jenks)
+            assert ours == pytest.approx(((x - means[jenks]) ** 2).sum(), rel=1e-12), name
+            assert t.empty == () and (t.counts > 0).all(), (name, k, t.counts.tolist())
+            assert np.all(np.diff(t.cutoffs) > 0), (name, k)
+
+
+def test_gmm_is_at_least_as_likely_as_scikit_learn(ds):
+    from sklearn.mixture import GaussianMixture
+
+    from helpers.grading import _gmm
+
+    rng = np.random.default_rng(5)
+    inputs = {
+        "three bumps": np.concatenate([rng.normal(30, 5, 200), rng.normal(60, 4, 150),
+                                       rng.normal(85, 3, 50)]),
+        "gamma": rng.gamma(2.0, 10.0, 300),
+        "sample minmax": sample_scores(ds, "minmax", "results first"),
+        "sample percentile": sample_scores(ds, "percentile", "balanced"),
+    }
+    for name, x in inputs.items():
+        x = np.sort(x)
+        floor = x.var() * 1e-4  # our variance floor: sklearn's fit must respect it too
+        for k in (3, 5):
+            w, m, v, ll = _gmm(x, k, seed=0)
+            assert ll == pytest.approx(mixture_loglik(x, w, m, v), rel=1e-12)
+            assert np.all(np.diff(m) >= 0) and w.sum() == pytest.approx(1)
+            g = GaussianMixture(n_components=k, n_init=5, random_state=0,
+                                reg_covar=floor).fit(x[:, None])
+            theirs = mixture_loglik(x, g.weights_, g.means_, g.covariances_)
+            assert ll >= theirs - 1e-6 * abs(theirs), (name, k, ll, theirs)
+            again = _gmm(x, k, seed=0)
+            assert all(np.array_equal(a, b) for a, b in zip(again, (w, m, v, ll), strict=True))
+
+
+def test_gmm_levels_are_the_most_likely_intervals():
+    from itertools import combinations_with_replacement
+
+    from helpers.grading import _interval_labels
+
+    rng = np.random.default_rng(4)
+    for _ in range(40):
+        x = np.sort(rng.integers(0, 6, 7)).astype(float)  # ties: equal scores share a level
+        k = int(rng.integers(2, 4))
+        logp = rng.normal(0, 3, (len(np.unique(x)), k))[np.searchsorted(np.unique(x), x)]
+        labels = _interval_labels(x, logp)
+        assert np.all(np.diff(labels) >= 0)
+        assert len(set(zip(x, labels, strict=True))) == len(np.unique(x))
+        lines = np.r_[np.unique(x) - 0.5, x.max() + 0.5]  # every way to cut into intervals
+        best = max(logp[np.arange(len(x)), levels_of(x, cuts)].sum()
+                   for cuts in combinations_with_replacement(lines, k - 1))
+        assert logp[np.arange(len(x)), labels].sum() == pytest.approx(best)
+
+
+def test_gmm_on_the_sample_company_fills_every_level(ds):
+    x = pd.Series(sample_scores(ds, "minmax", "results first"))
+    t = thresholds(x, "gmm")
+    assert t.empty == () and t.note == "" and (t.counts > 0).all(), t.counts.tolist()
+    assert np.all(np.diff(t.cutoffs) > 0)
+    assert thresholds(x, "gmm", seed=0).cutoffs == t.cutoffs  # same seed, same lines
+    shuffled = x.sample(frac=1, random_state=3).reset_index(drop=True)
+    assert thresholds(shuffled, "gmm").cutoffs == t.cutoffs
+
+
+def test_empty_levels_are_named_in_plain_words():
+    scores = pd.Series(np.linspace(0, 100, 50))
+    t = thresholds(scores, "fixed", cutoffs=[20, 40, 60, 60])
+    assert t.empty == ("principal",) and t.counts["principal"] == 0
+    assert t.note.startswith("no rep falls in level 'principal' with these cut lines; ")
+    t = thresholds(scores, "fixed", cutoffs=[-10, 40, 200, 300])
+    assert t.empty == ("junior", "principal", "top")
+    assert t.note.startswith("no rep falls in levels 'junior', 'principal' and 'top' ")
+    t = thresholds(scores, "quantile", shares=(0, 0.25, 0.25, 0.25, 0.25))
+    assert t.empty == ("junior",) and "level 'junior'" in t.note
+    full = thresholds(scores, "quantile", shares=SHARES)
+    assert full.empty == () and full.note == ""
+    table = compare_methods(scores, (0, 0.25, 0.25, 0.25, 0.25))
+    assert table.loc["quantile", "empty levels"] == "junior"
+    assert (table.loc[["jenks", "kmeans", "gmm"], "empty levels"] == "").all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=8, max_size=90), st.integers(2, 5),
+       st.sampled_from(["jenks", "kmeans", "gmm"]), st.integers(0, 3))
+def test_data_driven_lines_increase_whenever_every_level_has_reps(values, k, method, seed):
+    x = pd.Series(values, dtype=float) / 3  # many ties
+    assume(x.nunique() >= k)
+    t = thresholds(x, method, levels=LEVELS[:k], seed=seed)
+    assert t.empty == tuple(t.counts.index[t.counts == 0])
+    assert (t.note == "") == (t.empty == ())
+    if not t.empty:
+        assert np.all(np.diff(t.cutoffs) > 0), t.cutoffs
+    if method == "kmeans":
+        assert t.cutoffs == thresholds(x, "jenks", levels=LEVELS[:k]).cutoffs
+
+
+def test_panel_status_shows_the_empty_level_note(sample_kpis):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.ui.grading import GradingPanel
+
+    panel = GradingPanel(sample_kpis, shares=(0, 0.25, 0.25, 0.25, 0.25))
+    assert "no rep falls in level &#x27;junior&#x27; with these cut lines" in panel.status.value
+    panel.rule.value = "jenks"
+    assert "no rep falls" not in panel.status.value
+    matplotlib.pyplot.close("all")
+
+
 # --------------------------------------------------------------------------------- assign
 
 

@@ -7,6 +7,8 @@ from here, so a run is reproducible; the panel is for trying things out.
 
 from __future__ import annotations
 
+from html import escape
+
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -88,9 +90,10 @@ class GradingPanel(w.VBox):
             return
         t = self.result.thresholds
         counts = ", ".join(f"{lvl} {n}" for lvl, n in t.counts.items())
+        note = f"<br><span style='color:#b35900'>{escape(t.note)}</span>" if t.note else ""
         self.status.value = (f"<b>Reps per level:</b> {counts}<br>"
                              f"<b>Cut lines:</b> {', '.join(f'{c:.1f}' for c in t.cutoffs)}"
-                             f"<br><b>Fit (GVF):</b> {t.gvf:.2f}")
+                             f"<br><b>Fit (GVF):</b> {t.gvf:.2f}{note}")
         with self.out:
             self.out.clear_output(wait=True)
             fig = charts.score_strip(self.result.scores, t, self.result.assigned["proposed"])
