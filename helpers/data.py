@@ -7,6 +7,7 @@ offending rows and what was expected; input files are only ever read.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import tempfile
@@ -114,16 +115,25 @@ def _read_table_file(folder: Path, name: str) -> pd.DataFrame | None:
 
 
 def _read_file(file: Path) -> pd.DataFrame:
+    """The file's table, its index numbering the rows as the file does (see `_Rows`)."""
     if file.suffix == ".csv":
-        frame, first_row = _read_csv(file), 2  # line 1 is the header
+        frame = _read_csv(file)
     elif file.suffix == ".parquet":
         try:
-            frame, first_row = pd.read_parquet(file), 0
+            frame = pd.read_parquet(file)
         except Exception as exc:  # pyarrow raises many types for broken files
             raise DataError(f"{file}: not a readable Parquet file ({exc})") from None
+        frame = _numbered(frame, 1, "row")
     else:
-        frame, first_row = _read_sheet(file, None), 2
-    frame.attrs.update(source=str(file), first_row=first_row)
+        frame = _read_sheet(file, None)
+    frame.attrs.update(source=str(file))
+    return frame
+
+
+def _numbered(frame: pd.DataFrame, first: int, rows: str) -> pd.DataFrame:
+    """Index the rows first, first + 1, ... and say what the numbers are (`_Rows`)."""
+    frame = frame.set_axis(pd.RangeIndex(first, first + len(frame)))
+    frame.attrs["rows"] = rows
     return frame
 
 
@@ -140,10 +150,35 @@ def _read_csv(file: Path) -> pd.DataFrame:
             "save it as 'CSV UTF-8' from Excel, or convert it with iconv"
         ) from None
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                           na_values=[""], skipinitialspace=True)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                            na_values=[""], skipinitialspace=True)
     except pd.errors.ParserError as exc:
         raise DataError(f"{file}: not a well-formed CSV ({exc})") from None
+    lines = _record_lines(text)
+    if len(lines) != len(frame):  # a quirk the csv module reads differently: count rows
+        return _numbered(frame, 1, "row")
+    frame.index = pd.Index(lines)
+    frame.attrs["rows"] = "line"
+    return frame
+
+
+def _record_lines(text: str) -> list[int]:
+    """The line each data record starts on (header = line 1), skipping blank lines as
+    pandas does; quoted fields may span lines, so this is not the position + 2."""
+    if '"' not in text:  # one record a line: the fast way
+        lines = (text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text
+                 else text).split("\n")
+        return [n for n, line in enumerate(lines, start=1) if line.strip()][1:]
+    reader = csv.reader(io.StringIO(text, newline=None), skipinitialspace=True)
+    starts, line = [], 1
+    try:
+        for record in reader:
+            if len(record) > 1 or "".join(record).strip():
+                starts.append(line)
+            line = reader.line_num + 1
+    except csv.Error:
+        return []
+    return starts[1:]
 
 
 def _read_workbook(file: Path) -> dict[str, pd.DataFrame | None]:
@@ -156,7 +191,7 @@ def _read_workbook(file: Path) -> dict[str, pd.DataFrame | None]:
         match = next((s for s in sheets if s.strip().lower() == name), None)
         out[name] = None if match is None else _read_sheet(file, match)
         if match is not None:
-            out[name].attrs.update(source=f"{file}[{match}]", first_row=2)
+            out[name].attrs.update(source=f"{file}[{match}]")
     return out
 
 
@@ -164,7 +199,7 @@ def _read_sheet(file: Path, sheet: str | None) -> pd.DataFrame:
     frame = pd.read_excel(file, sheet_name=sheet or 0, dtype=object)
     if frame.empty:
         raise DataError(f"{file}[{sheet}]: the sheet is empty (expected a header row and data)")
-    return frame
+    return _numbered(frame, 2, "sheet row")  # pandas keeps blank rows; row 1 is the header
 
 
 def _rename(frame: pd.DataFrame | None, column_map: Mapping | None, table: str):
@@ -198,8 +233,8 @@ def validate(frame: pd.DataFrame, table: Table, source: str | None = None) -> pd
             f"found {', '.join(repr(str(c)) for c in frame.columns)}. If your export names "
             f"them differently, pass column_map={{'<your name>': '{missing[0]}'}}"
         )
-    frame = frame.reset_index(drop=True)
     rows = _Rows(frame, source, table)
+    frame = frame.reset_index(drop=True)
     out = pd.DataFrame(index=frame.index)
     for column in table.columns:
         if column.name in frame.columns:
@@ -218,11 +253,21 @@ def validate(frame: pd.DataFrame, table: Table, source: str | None = None) -> pd
 
 
 class _Rows:
-    """Formats the offending rows of one table for error messages."""
+    """Names the offending rows of one table in error messages, as the reader can find them.
+
+    A file's reader indexes its rows as the file numbers them and sets attrs["rows"]: "line"
+    (CSV, header = line 1), "sheet row" (xlsx) or "row" (data rows counted from 1). An
+    in-memory frame's rows are named by their index label, never by a 0-based position.
+    """
 
     def __init__(self, raw: pd.DataFrame, source: str, table: Table):
-        self.raw, self.source, self.table = raw, source, table
-        self.first = int(raw.attrs.get("first_row", 0))
+        self.raw, self.source, self.table = raw.reset_index(drop=True), source, table
+        self.index = raw.index
+        self.kind = raw.attrs.get("rows", "index label")
+
+    def name(self, i: int) -> str:
+        label = _shown(self.index[i])
+        return f"{self.kind} {label!r}" if isinstance(label, str) else f"{self.kind} {label}"
 
     def fail(self, column: str, bad: pd.Series, problem: str, expected: str) -> None:
         if not bad.any():
@@ -231,14 +276,22 @@ class _Rows:
         ids = [c for c in self.table.key if c in self.raw.columns and c != column]
         shown = []
         for i in where[:SHOW_ROWS]:
-            key = ", ".join(f"{c}={self.raw.at[i, c]}" for c in ids)
-            value = ", ".join(f"{c}={self.raw.at[i, c]!r}" for c in column.split(", "))
-            shown.append(f"row {i + self.first} ({key}{'; ' if key else ''}{value})")
+            key = ", ".join(f"{c}={_shown(self.raw.at[i, c])}" for c in ids)
+            value = ", ".join(f"{c}={_shown(self.raw.at[i, c])!r}" for c in column.split(", "))
+            shown.append(f"{self.name(i)} ({key}{'; ' if key else ''}{value})")
         more = f" and {len(where) - SHOW_ROWS} more" if len(where) > SHOW_ROWS else ""
+        note = " Rows are data rows counted from 1." if self.kind == "row" else ""
         raise DataError(
             f"{self.source}: column '{column}' {problem} in {len(where)} row(s): "
-            f"{'; '.join(shown)}{more}. Expected {expected}."
+            f"{'; '.join(shown)}{more}. Expected {expected}.{note}"
         )
+
+
+def _shown(value):
+    """A cell as the reader wrote it: plain numbers, dates without midnight."""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.strftime("%Y-%m-%d")
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _parse_text(raw: pd.Series) -> pd.Series:
@@ -301,7 +354,7 @@ def _check_reps_known(raw, parsed: pd.DataFrame, roster: pd.DataFrame, source: s
         return
     unknown = ~parsed["rep_id"].isin(roster["rep_id"])
     table = HISTORY if "month" in parsed.columns else REVIEWS
-    _Rows(raw.reset_index(drop=True), source, table).fail(
+    _Rows(raw, source, table).fail(
         "rep_id", unknown, "names reps that are not in the roster", "every rep_id in the roster")
 
 

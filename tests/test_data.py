@@ -76,13 +76,29 @@ def test_bad_input_names_file_column_rows_and_expectation(sample_copy, table, ch
     assert f"'{column}'" in message
     assert fragment in message
     if fragment != "missing column":
-        assert "row " in message and "Expected" in message
+        assert "line " in message and "Expected" in message
 
 
 def test_offending_row_is_the_file_line(sample_copy):
     edit_csv(sample_copy / "history.csv",
              lambda f: f.assign(revenue=f["revenue"].where(f.index != 4, "-1")))
-    with pytest.raises(DataError, match=r"row 6 \(rep_id=R001, month=2024-05-01; revenue='-1'\)"):
+    with pytest.raises(DataError, match=r"line 6 \(rep_id=R001, month=2024-05-01; revenue='-1'\)"):
+        load(sample_copy)
+
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_csv_line_counts_blank_lines_and_quoted_line_breaks(sample_copy, quoted):
+    """A CRM note spanning two lines, or blank lines, must not shift the line named."""
+    edit_csv(sample_copy / "roster.csv",
+             lambda f: f.assign(level=f["level"].where(f["rep_id"] != "R004", "wizard")))
+    lines = (sample_copy / "roster.csv").read_text().splitlines()
+    if quoted:
+        lines[1] = lines[1].replace("Avery Hansen", '"Avery\nHansen"')  # R001 on lines 2-3
+    else:
+        lines.insert(1, "  ")  # line 2 blank, R001 on line 3
+    lines.insert(3, "")  # then R002 on line 4 or 5, R003 on 6, R004 on 7
+    (sample_copy / "roster.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"in 1 row\(s\): line 7 \(rep_id=R004; level='wizard'\)"):
         load(sample_copy)
 
 
@@ -167,6 +183,37 @@ def test_xlsx_errors_name_the_sheet(sample, tmp_path):
         history.to_excel(writer, sheet_name="history", index=False)
     with pytest.raises(DataError, match=r"crm.xlsx\[history\]: column 'revenue'.*row 4"):
         load(book)
+    with pytest.raises(DataError, match=r"in 1 row\(s\): sheet row 4 \(rep_id=R001"):
+        load(book)
+
+
+def test_parquet_errors_count_rows_from_one_and_say_so(sample, tmp_path):
+    folder = tmp_path / "pq"
+    save(sample.roster, folder / "roster.parquet")
+    history = sample.history.copy()
+    history.loc[2, "revenue"] = -1.0
+    save(history, folder / "history.parquet")
+    with pytest.raises(DataError, match=r"history.parquet: .* row 3 \(rep_id=R001, "
+                                        r"month=2024-03-01.*Rows are data rows counted from 1"):
+        load(folder)
+
+
+@pytest.mark.parametrize("labels", ["shuffled", "strings"])
+def test_from_frames_errors_name_the_index_label(sample, labels):
+    history = sample.history.copy()
+    if labels == "shuffled":
+        history = history.sample(frac=1, random_state=0)
+    else:
+        history.index = [f"h{i}" for i in range(len(history))]
+    label = history.index[7]
+    history.loc[label, "revenue"] = -1.0
+    shown = repr(label) if isinstance(label, str) else label
+    with pytest.raises(DataError, match=rf"in 1 row\(s\): index label {shown} \(rep_id="):
+        from_frames(sample.roster, history)
+    history.loc[label, "revenue"] = 1.0
+    history.loc[label, "rep_id"] = "R999"
+    with pytest.raises(DataError, match=rf"not in the roster .*: index label {shown} \("):
+        from_frames(sample.roster, history)
 
 
 def test_from_frames_validates_in_memory_tables(sample):
