@@ -371,7 +371,7 @@ def quality_report(ds: Dataset) -> pd.DataFrame:
     """Warnings that don't stop the workbook but change how to read it, one row per finding.
 
     Checks: months missing inside a rep's employment, active reps with no history, new hires
-    (under 12 months' tenure at the end of history), leavers, revenue spikes (modified
+    (under 12 full calendar months at the end of history), leavers, revenue spikes (modified
     z-score of log revenue within the rep above 3.5), history outside employment.
     """
     roster, history = ds.roster, ds.history
@@ -403,11 +403,15 @@ def quality_report(ds: Dataset) -> pd.DataFrame:
     add("history outside employment", "warning", pd.Series(n_out.index),
         n_out.astype(str).to_numpy() + " month(s) before hire or after leaving")
 
-    tenure = (last - roster["hire_date"]).dt.days / 30.44
+    # full calendar months from hire to the end of history (the first of the month after
+    # `last`): hired 2016-12-02 has 12 by the end of Dec 2017, hired 2017-01-15 has 11
+    hire, end = roster["hire_date"], last + pd.offsets.MonthBegin(1)
+    tenure = ((end.year - hire.dt.year) * 12 + (end.month - hire.dt.month)
+              - (hire.dt.day > 1).astype(int))
     new = (tenure < 12) & leave.isna()
     add("new hire", "info", roster.loc[new, "rep_id"],
         "hired " + roster.loc[new, "hire_date"].dt.strftime("%Y-%m-%d")
-        + f"; under 12 months' tenure at {last:%Y-%m}")
+        + f"; under 12 full months' tenure by the end of {last:%Y-%m}")
     left = leave.notna()
     add("leaver", "info", roster.loc[left, "rep_id"],
         "left " + leave[left].dt.strftime("%Y-%m-%d"))

@@ -245,6 +245,25 @@ def test_quality_report_counts_a_gap_and_a_rep_without_history(sample):
     assert "R002" in set(report.loc[report["check"] == "no history", "rep_id"])
 
 
+@pytest.mark.parametrize(("last", "hired", "new"), [
+    ("2026-12-01", "2025-12-02", False),  # 12 full months by the end of December
+    ("2026-12-01", "2025-12-31", False),
+    ("2026-12-01", "2026-01-01", False),
+    ("2026-12-01", "2026-01-02", True),
+    ("2026-12-01", "2026-01-15", True),
+    ("2026-06-01", "2025-06-02", False),  # history ending mid-year
+    ("2026-06-01", "2025-07-01", False),
+    ("2026-06-01", "2025-07-02", True),
+])
+def test_new_hire_means_under_12_calendar_months_at_the_end_of_history(sample, last, hired,
+                                                                         new):
+    roster = sample.roster.copy()
+    roster.loc[roster["rep_id"] == "R001", "hire_date"] = pd.Timestamp(hired)
+    history = sample.history[sample.history["month"] <= pd.Timestamp(last)]
+    report = quality_report(from_frames(roster, history))
+    assert ("R001" in set(report.loc[report["check"] == "new hire", "rep_id"])) is new
+
+
 def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, sample):
     path = save(sample.roster, tmp_path / "out" / "roster.csv")
     assert [p.name for p in path.parent.iterdir()] == ["roster.csv"]
