@@ -1,6 +1,10 @@
 """Excel workbooks a client can open and use: formatted headers, number formats, frozen
 panes and filters, written atomically. The numbers are the frames' numbers, unrounded;
 only the display format rounds.
+
+One convention for every sheet and CSV: shares and ratios are stored as fractions (0.0303)
+and shown with a percent format (3.0%); nothing is multiplied by 100. A column named `_pct`
+or `percent` holds percentage numbers and never gets a percent format.
 """
 
 from __future__ import annotations
@@ -16,18 +20,30 @@ from .data import write_atomic
 
 MONEY = re.compile(r"revenue|target|quota|payout|cost|amount|commission|bonus|pay|draw|prize"
                    r"|incentive|earn|potential|p\d\d|expected", re.I)
-SHARE = re.compile(r"share|rate|pct|percent|attainment|probability|ratio|gini", re.I)
-MONEY_FORMAT, COUNT_FORMAT, SHARE_FORMAT = "#,##0.00", "#,##0", "0.0%"
+WORD = r"(?<![a-z])({})s?(?![a-z])"  # a whole word of a snake_case name: not "generated"
+FRACTION = re.compile(WORD.format("share|rate|probability|gini") + "|cost_of_sales", re.I)
+MULTIPLE = re.compile(WORD.format("attainment|ratio"), re.I)  # may pass 100%: 240% of target
+PERCENT_NUMBER = re.compile(r"pct|percent", re.I)
+YEAR = re.compile(WORD.format("year"), re.I)
+MONEY_FORMAT, COUNT_FORMAT, SHARE_FORMAT, YEAR_FORMAT = "#,##0.00", "#,##0", "0.0%", "0"
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 
 
 def number_format(column: str, values: pd.Series) -> str | None:
-    """Display format for a column, from its dtype and its name."""
+    """Display format for a column, from its dtype and its name.
+
+    A share-like name gets a percent format only while its values can be fractions (up to
+    1.5, or 10 for attainment and ratios): larger ones are percentage numbers, and shown as
+    they are rather than 100 times too big."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return "yyyy-mm-dd"
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return None
-    if SHARE.search(column) and values.abs().max(skipna=True) <= 10:
+    if YEAR.search(column) and pd.api.types.is_integer_dtype(values):
+        return YEAR_FORMAT  # 2027, not 2,027
+    largest = values.abs().max(skipna=True)
+    limit = 10 if MULTIPLE.search(column) else 1.5 if FRACTION.search(column) else None
+    if limit and not PERCENT_NUMBER.search(column) and not largest > limit:  # NaN: all empty
         return SHARE_FORMAT
     if MONEY.search(column):
         return MONEY_FORMAT
@@ -72,8 +88,9 @@ def _format(sheet, frame: pd.DataFrame, freeze: int) -> None:
         if fmt:
             for (cell,) in sheet.iter_rows(min_row=2, max_row=n_rows, min_col=i, max_col=i):
                 cell.number_format = fmt
-        sample = values.head(200).astype(str).str.len().max() if len(values) else 0
-        width = max(len(str(column)), int(sample or 0) + (3 if fmt == MONEY_FORMAT else 1))
+        lengths = values.head(200).astype("string").str.len().fillna(0)  # all-empty: 0
+        sample = int(lengths.max()) if len(lengths) else 0
+        width = max(len(str(column)), sample + (3 if fmt == MONEY_FORMAT else 1))
         sheet.column_dimensions[letter].width = min(max(width, 8), 40)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -45,3 +46,54 @@ def test_bad_sheet_name_is_refused_before_writing(tmp_path, frames):
     with pytest.raises(ValueError, match="sheet name"):
         write_workbook(tmp_path / "plan.xlsx", {"Targets/Week": frames["Targets"]})
     assert not (tmp_path / "plan.xlsx").exists()
+
+
+def _shown(cell) -> str:
+    """What Excel shows for a number in a percent format ("0.0%") or a plain one."""
+    fmt = cell.number_format
+    decimals = len(fmt.split(".")[1].rstrip("%")) if "." in fmt else 0
+    if fmt.endswith("%"):
+        return f"{cell.value * 100:.{decimals}f}%"
+    return f"{cell.value:{',' if ',' in fmt else ''}.{decimals}f}"
+
+
+def _columns(sheet) -> dict:
+    """Header -> the column's data cells."""
+    return {col[0].value: col[1:] for col in sheet.iter_cols()}
+
+
+def test_fractions_show_as_percentages_and_nothing_is_scaled(tmp_path):
+    frame = pd.DataFrame({"plan": ["A", "B"], "cost_of_sales": [0.0303, 0.0326],
+                          "share_at_target": [0.48, 0.51], "expected_attainment": [0.99, 2.4],
+                          "ratio": [0.81, 1.6], "commission_rate": [2.5, 3.0],
+                          "cost_of_sales_pct": [0.98, 3.26]})
+    sheet = load_workbook(write_workbook(tmp_path / "plan.xlsx", {"Plans": frame}))["Plans"]
+    cells = _columns(sheet)
+    assert cells["cost_of_sales"][0].value == 0.0303
+    assert _shown(cells["cost_of_sales"][0]) == "3.0%"
+    for name in ("share_at_target", "expected_attainment", "ratio"):
+        assert cells[name][0].number_format == SHARE_FORMAT, name
+    assert _shown(cells["expected_attainment"][1]) == "240.0%"
+    # percentages held as numbers (3.0 = 3%) must never be shown as 300%
+    assert _shown(cells["commission_rate"][1]) == "3.00"
+    assert _shown(cells["cost_of_sales_pct"][0]) == "0.98"
+
+
+def test_integer_year_columns_have_no_thousands_separator(tmp_path):
+    frame = pd.DataFrame({"year": [2027, 2027], "rep_id": ["R001", "R002"],
+                          "deals": [1200, 3]})
+    sheet = load_workbook(write_workbook(tmp_path / "plan.xlsx", {"Payouts": frame}))["Payouts"]
+    assert _shown(sheet["A2"]) == "2027"
+    assert sheet["C2"].number_format == COUNT_FORMAT
+
+
+def test_all_empty_columns_are_written(tmp_path):
+    """A fairness ratio with no one selected is all NaN; a note column may be all NA."""
+    frame = pd.DataFrame({"group": ["F", "M"], "ratio": [np.nan, np.nan],
+                          "note": pd.Series([pd.NA, pd.NA], dtype="string")})
+    path = write_workbook(tmp_path / "plan.xlsx", {"Fairness": frame})
+    back = pd.read_excel(path)
+    assert list(back.columns) == ["group", "ratio", "note"]
+    assert back["ratio"].isna().all() and back["note"].isna().all()
+    sheet = load_workbook(path)["Fairness"]
+    assert sheet.column_dimensions["C"].width >= len("note")
