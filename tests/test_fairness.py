@@ -393,3 +393,43 @@ def test_groups_in_natural_order_missing_last():
     levels = pd.Series(["a", "b"] * 3, index=list("abcdef"))
     res = level_independence(levels, managers)
     assert list(res.table.index) == ["1", "2", "10", MISSING]
+
+
+# ------------------------------------------------- permutation test: memory, invariance
+
+
+def managers_and_levels(n_managers: int, size: int, seed: int = 0):
+    """Levels of reps under managers M0001..., a mild dependence on the manager."""
+    rng = np.random.default_rng(seed)
+    manager = np.repeat(np.arange(n_managers), size)
+    shift = rng.normal(0, 0.6, n_managers)[manager]
+    level = np.clip(np.round(rng.normal(2 + shift, 1.0)), 0, 4).astype(int)
+    ids = [f"R{i:06d}" for i in range(len(manager))]
+    names = np.array(["junior", "intermediate", "senior", "principal", "top"])
+    return (pd.Series(pd.Categorical(names[level], categories=names), index=ids, name="level"),
+            pd.Series([f"M{m:04d}" for m in manager], index=ids, name="manager_id"))
+
+
+def test_permutation_memory_is_bounded_at_30000_people():
+    import tracemalloc
+
+    levels, group = managers_and_levels(3000, 10)  # 30,000 reps, ~2 per cell expected
+    tracemalloc.start()
+    try:
+        res = level_independence(levels, group, n_perm=500)  # 15 chunks of 34
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert res.method == "permutation"
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"  # was n_perm x people arrays: 335 MB
+
+
+def test_permutation_p_value_ignores_row_order_and_group_names():
+    levels, group = managers_and_levels(12, 8, seed=5)
+    res = level_independence(levels, group, seed=7)
+    assert res.method == "permutation"
+    order = np.random.default_rng(1).permutation(len(levels))
+    renamed = {m: f"{chr(ord('z') - i)}-team" for i, m in enumerate(sorted(set(group)))}
+    shuffled = level_independence(levels.iloc[order], group.iloc[order].map(renamed), seed=7)
+    assert shuffled.p_value == res.p_value
+    assert shuffled.chi2 == pytest.approx(res.chi2)
