@@ -25,10 +25,10 @@ def rank_rows(x: np.ndarray, rtol: float = 0.0) -> np.ndarray:
     pos = np.broadcast_to(np.arange(n), (s, n))
     starts = np.ones((s, n), dtype=bool)
     if rtol > 0:
-        with np.errstate(invalid="ignore"):  # inf - inf: equal infinities tie
+        with np.errstate(invalid="ignore"):  # inf - inf is nan: equal infinities tie below
             gap = np.abs(ordered[:, 1:] - ordered[:, :-1])
-            starts[:, 1:] = ~((gap <= rtol * np.abs(ordered[:, 1:]))
-                              | (ordered[:, 1:] == ordered[:, :-1]))
+            close = np.isfinite(gap) & (gap <= rtol * np.abs(ordered[:, 1:]))
+        starts[:, 1:] = ~(close | (ordered[:, 1:] == ordered[:, :-1]))
     else:
         starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
     ends = np.ones((s, n), dtype=bool)
