@@ -29,6 +29,8 @@ from .plan import MEASURES, Plan, PlanError
 BLOCK = 16
 """Scenarios drawn from one generator: small, so a chunk at many reps can shrink to the
 memory budget (a scenario's reps stay together: teams and contests need them all)."""
+FLOAT32 = 1e-6
+"""Relative gap below which two simulated values are the same (float32 keeps ~7 digits)."""
 SCENARIOS = {"downturn": 0.8, "plan": 1.0, "upturn": 1.2}
 """Named market scenarios: everyone's results scaled by this factor (-20% / plan / +20%)."""
 CHUNK_CELLS = 1 << 19
@@ -407,11 +409,14 @@ def _sorted_quantile(ordered: np.ndarray, q: float) -> np.ndarray:
 
 
 def _spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Row-wise Spearman correlation (average ranks for ties, e.g. many zero payouts)."""
+    """Row-wise Spearman correlation (average ranks for ties, e.g. many zero payouts).
+
+    Values within FLOAT32 (relative) tie: results and pay are computed in float32, whose
+    seventh digit is noise, so two reps paid the same cap must not be ranked by it."""
     if len(x) == 0:
         return np.zeros(0)
-    rx = rank_rows(x)
-    ry = rank_rows(y)
+    rx = rank_rows(x, rtol=FLOAT32)
+    ry = rank_rows(y, rtol=FLOAT32)
     rx -= rx.mean(axis=1, keepdims=True)
     ry -= ry.mean(axis=1, keepdims=True)
     den = np.sqrt((rx ** 2).sum(axis=1) * (ry ** 2).sum(axis=1))
