@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -97,3 +99,40 @@ def test_all_empty_columns_are_written(tmp_path):
     assert back["ratio"].isna().all() and back["note"].isna().all()
     sheet = load_workbook(path)["Fairness"]
     assert sheet.column_dimensions["C"].width >= len("note")
+
+
+def test_plan_tables_show_cost_of_sales_and_shares_as_percentages(tmp_path, sample):
+    """Every table notebook 03 hands over, through the workbook: cost of sales reads as the
+    simulated cost over revenue, and no column shown as a percentage holds a number that
+    cannot be a share (attainment and ratios may exceed 100%)."""
+    from helpers.incentives import (
+        PLANS_DIR,
+        load_plans,
+        metrics,
+        rep_summary,
+        replay,
+        replay_summary,
+        scenario_costs,
+        simulate,
+    )
+
+    plans = load_plans(PLANS_DIR)
+    sim = simulate(plans, sample, n=256)
+    replays = {name: replay(plan, sample) for name, plan in plans.items()}
+    sheets = {"Plan comparison": metrics(sim).reset_index(),
+              "Replay": replay_summary(replays, sample).reset_index(),
+              "Scenarios": scenario_costs(plans, sample, n=256).reset_index(),
+              "Payouts": rep_summary(sim, replays, 2027)}
+    book = load_workbook(write_workbook(tmp_path / "plan.xlsx", sheets))
+    stats = sim.stats["Current plan"]
+    expected = f"{100 * stats['cost'].mean() / stats['revenue'].mean():.1f}%"
+    comparison = _columns(book["Plan comparison"])
+    assert _shown(comparison["cost_of_sales"][list(plans).index("Current plan")]) == expected
+    assert all(_shown(c).endswith("%") for c in _columns(book["Replay"])["cost_of_sales"])
+    assert all(_shown(c).endswith("%") for c in _columns(book["Scenarios"])["cost_of_sales"])
+    assert all(_shown(c) == "2027" for c in _columns(book["Payouts"])["year"])
+    for sheet in book:
+        for name, cells in _columns(sheet).items():
+            if any(c.number_format.endswith("%") for c in cells):
+                big = [c.value for c in cells if c.value is not None and abs(c.value) > 1.5]
+                assert not big or re.search("attainment|ratio", name), (sheet.title, name)

@@ -226,8 +226,8 @@ def replay(plan: Plan, ds: Dataset, targets: pd.DataFrame | None = None,
 
 
 def replay_summary(replays: dict[str, pd.DataFrame], ds: Dataset) -> pd.DataFrame:
-    """One row per plan: what it would have paid last year in total and per rep, and as a
-    share of the revenue those reps sold."""
+    """One row per plan: what it would have paid last year in total and per rep, and
+    `cost_of_sales`, the total as a fraction of the revenue those reps sold (NaN if none)."""
     h = ds.history[ds.history["month"].dt.year == ds.last_year]
     rows = []
     for name, table in replays.items():
@@ -237,6 +237,8 @@ def replay_summary(replays: dict[str, pd.DataFrame], ds: Dataset) -> pd.DataFram
         rows.append({"plan": name, "reps": len(per_rep), "total_paid": per_rep.sum(),
                      "mean_per_rep": per_rep.mean(), "median_per_rep": per_rep.median(),
                      "max_per_rep": per_rep.max(), "paid_nothing": int((per_rep <= 0).sum()),
-                     "cost_of_sales_pct": 100 * per_rep.sum() / revenue if revenue else np.nan,
+                     "cost_of_sales": per_rep.sum() / revenue if revenue else np.nan,
                      **{f"{k}_paid": v for k, v in by_type.items()}})
-    return pd.DataFrame(rows).set_index("plan").fillna(0.0)
+    out = pd.DataFrame(rows).set_index("plan")
+    paid = [c for c in out.columns if c.endswith("_paid") and c != "total_paid"]
+    return out.fillna(dict.fromkeys(paid, 0.0))  # a type a plan lacks paid 0

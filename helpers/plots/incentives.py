@@ -95,7 +95,7 @@ def pay_vs_performance(summary: pd.DataFrame) -> Figure:
 
 def metric_bars(table: pd.DataFrame, columns: list[str] | None = None) -> Figure:
     """Small multiples of plan metrics side by side (one panel a metric)."""
-    columns = columns or ["expected_cost", "p90_cost", "cost_of_sales_pct", "gini",
+    columns = columns or ["expected_cost", "p90_cost", "cost_of_sales", "gini",
                           "spearman_pay_perf", "marginal_at_100"]
     fig, axes = plt.subplots(1, len(columns), figsize=(2.2 * len(columns), 2.8))
     colors = sns.color_palette(n_colors=len(table))
@@ -105,6 +105,8 @@ def metric_bars(table: pd.DataFrame, columns: list[str] | None = None) -> Figure
         ax.set_xticks(range(len(table)), [str(i)[:12] for i in table.index], rotation=45,
                       ha="right", fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
-        if "cost" in col and "pct" not in col:
+        if col == "cost_of_sales":  # a fraction of revenue
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        elif "cost" in col:
             ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:,.1f}M"))
     return fig

@@ -230,7 +230,9 @@ class SimulationPanel(w.VBox):
                             progress=lambda done: setattr(self.progress, "value", done))
         with self.out:
             self.out.clear_output(wait=True)
-            display(metrics(self.sim).T.round(3))
+            table = metrics(self.sim).T  # cost_of_sales is a fraction: shown as a percent
+            display(table.style.format(precision=3)
+                    .format("{:.2%}", subset=pd.IndexSlice[["cost_of_sales"], :]))
             fig = charts.cost_distribution(distribution(self.sim))
             display(fig)
             plt.close(fig)
