@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.data import DataError
 from helpers.incentives import (
     PLANS_DIR,
     Plan,
@@ -23,7 +24,6 @@ from helpers.incentives import (
     simulate,
     statement,
 )
-from helpers.data import DataError
 from helpers.schema import LEVELS
 
 TI = {lv: {"target_incentive": 10_000} for lv in LEVELS}
