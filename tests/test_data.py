@@ -102,6 +102,18 @@ def test_csv_line_counts_blank_lines_and_quoted_line_breaks(sample_copy, quoted)
         load(sample_copy)
 
 
+def test_csv_the_line_counter_cannot_read_counts_data_rows_and_says_so(sample_copy):
+    """A field over the csv module's size limit: pandas reads it, lines are not counted."""
+    edit_csv(sample_copy / "roster.csv",
+             lambda f: f.assign(level=f["level"].where(f["rep_id"] != "R004", "wizard")))
+    text = (sample_copy / "roster.csv").read_text()
+    (sample_copy / "roster.csv").write_text(text.replace("Avery Hansen",
+                                                         '"' + "x" * 200_000 + '"'))
+    with pytest.raises(DataError, match=r"row 4 \(rep_id=R004; level='wizard'\)\. Expected .*"
+                                        r"Rows are data rows counted from 1\."):
+        load(sample_copy)
+
+
 def test_missing_column_suggests_column_map(sample_copy):
     edit_csv(sample_copy / "roster.csv", lambda f: f.drop(columns="team"))
     with pytest.raises(DataError, match=r"column_map=\{'<your name>': 'team'\}"):
