@@ -433,3 +433,75 @@ def test_permutation_p_value_ignores_row_order_and_group_names():
     shuffled = level_independence(levels.iloc[order], group.iloc[order].map(renamed), seed=7)
     assert shuffled.p_value == res.p_value
     assert shuffled.chi2 == pytest.approx(res.chi2)
+
+
+# ------------------------------------------------------------ trusted libraries as oracles
+
+
+def people_from_table(table: np.ndarray, seed: int = 0):
+    """Shuffled levels/group Series (on rep labels, the group in another row order)."""
+    rows, cols = np.nonzero(np.ones_like(table))
+    group = np.repeat([f"g{i}" for i in rows], table.ravel())
+    levels = np.repeat([f"L{j}" for j in cols], table.ravel())
+    ids = np.random.default_rng(seed).permutation(len(group))
+    levels = pd.Series(levels, index=[f"r{i}" for i in ids], name="level")
+    group = pd.Series(group, index=levels.index, name="team").sample(frac=1, random_state=seed)
+    return levels, group
+
+
+@pytest.mark.parametrize("seed, shape", [(0, (2, 2)), (1, (3, 4)), (2, (5, 3)), (3, (4, 6))])
+def test_chi_square_branch_equals_scipy_chi2_contingency(seed, shape):
+    table = np.random.default_rng(seed).integers(8, 60, size=shape)
+    res = level_independence(*people_from_table(table, seed))
+    assert res.method == "chi-square"
+    assert res.table.to_numpy().tolist() == table.tolist()
+    oracle = chi2_contingency(table, correction=False)
+    assert res.chi2 == pytest.approx(oracle.statistic, rel=1e-12)
+    assert res.dof == oracle.dof
+    assert res.p_value == pytest.approx(oracle.pvalue, rel=1e-9, abs=1e-300)
+
+
+@pytest.mark.parametrize("table", [[[3, 1, 0], [1, 3, 2], [0, 2, 4], [2, 1, 1]],
+                                   [[4, 0], [1, 3], [2, 2]]])
+def test_permutation_p_value_agrees_with_scipy_permutation_test(table):
+    from scipy.stats import permutation_test
+
+    table = np.array(table)
+    levels, group = people_from_table(table, 3)
+    res = level_independence(levels, group, n_perm=4000, seed=11)
+    assert res.method == "permutation"
+    x = pd.Categorical(group.reindex(levels.index)).codes
+    y = pd.Categorical(levels).codes
+    r, c = table.shape
+
+    def chi2(x, y):
+        observed = np.bincount(x * c + y, minlength=r * c).reshape(r, c)
+        return chi2_contingency(observed, correction=False).statistic
+
+    oracle = permutation_test((x, y), chi2, permutation_type="pairings", n_resamples=9999,
+                              alternative="greater", rng=np.random.default_rng(5))
+    assert res.chi2 == pytest.approx(oracle.statistic)
+    p = oracle.pvalue
+    sd = math.sqrt(p * (1 - p) * (1 / 4000 + 1 / 9999))
+    assert abs(res.p_value - p) < 4 * sd + 1e-3  # Monte Carlo error of both estimates
+
+
+def test_rates_and_parity_ratio_equal_fairlearn():
+    import warnings
+
+    from fairlearn.metrics import MetricFrame, demographic_parity_ratio, selection_rate
+
+    outcome, group = misaligned(n=400, seed=6)
+    table = selection_rates(outcome, group)
+    aligned = group.reindex(outcome.index).fillna(MISSING).to_numpy()  # matched by hand
+    y = outcome.to_numpy().astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = MetricFrame(metrics=selection_rate, y_true=y, y_pred=y,
+                            sensitive_features=aligned)
+        ratio = demographic_parity_ratio(y, y, sensitive_features=aligned)
+    by_group = frame.by_group.rename(index=str)
+    assert set(by_group.index) == set(table.index)
+    for g in table.index:
+        assert table.loc[g, "rate"] == pytest.approx(by_group[g], rel=1e-12)
+    assert table["rate"].min() / table["rate"].max() == pytest.approx(ratio, rel=1e-12)
