@@ -2,13 +2,16 @@
 
 Definitions follow the EEOC Uniform Guidelines (29 CFR 1607.4D) and fairlearn:
 - selection rate of a group = selected / members;
-- impact ratio = a group's selection rate / the highest group's rate; below 4/5 (0.8) is
-  the four-fifths rule's sign of adverse impact; a Fisher exact test (two-sided) of the
-  group against that reference says whether the gap could be chance;
+- impact ratio = a group's selection rate / the highest labelled group's rate; below 4/5
+  (0.8) is the four-fifths rule's sign of adverse impact; a Fisher exact test (two-sided)
+  of the group against that reference says whether the gap could be chance;
 - independence of a categorical outcome (e.g. level) from a group: Pearson chi-square
   and Cramer's V = sqrt(chi2 / (n (min(rows, cols) - 1))), with a permutation p-value
   when expected counts are too small for the chi-square approximation.
-Bad input raises `FairnessError` naming the column and the offending group.
+Outcome and group Series are matched person by person on their index (plain lists by
+position); people with no group label form the group MISSING, shown last. Groups are
+listed in natural order (numbers by value). Bad input raises `FairnessError` naming the
+column and the offending group or labels.
 """
 
 from __future__ import annotations
