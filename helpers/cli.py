@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,17 +11,35 @@ from .data import ROOT, SAMPLE_DIR, output_dir, write_atomic
 
 NOTEBOOKS = ("01_targets", "02_grading", "03_incentives")
 NOTEBOOK_DIR = ROOT / "notebooks"
+CELL_TIMEOUT = 300  # seconds a headless cell may take; the slowest takes a few under load
 
 
-def run(data: str | None = None, out: Path | None = None, year: int | None = None) -> list[Path]:
+class RunError(RuntimeError):
+    """A notebook failed in a headless run: which one, at which cell, why, and where the
+    partly executed copy was kept."""
+
+    def __init__(self, notebook: str, where: str, reason: str, kept: Path | None):
+        self.notebook, self.where, self.reason, self.kept = notebook, where, reason, kept
+        super().__init__(f"{notebook}.ipynb stopped at {where}: {reason}")
+
+    def __str__(self) -> str:
+        kept = f"\npartly executed notebook: {self.kept}" if self.kept else ""
+        return self.args[0] + kept
+
+
+def run(data: str | None = None, out: Path | None = None, year: int | None = None,
+        cell_timeout: int | None = CELL_TIMEOUT) -> list[Path]:
     """Execute the three notebooks headless (papermill) and write each as .ipynb and .html,
     then the plan workbook (`plan_<year>.xlsx`) a client can open in Excel.
 
     The HTML hides code: it is the report a reader without Python opens. Each notebook reads
-    what the previous one wrote to `out`, so they run in order.
+    what the previous one wrote to `out`, so they run in order. Notebooks run with
+    `interactive=False`: no widget panel is built (a headless kernel has no front end for it).
+    A cell that raises or runs longer than `cell_timeout` seconds (None or 0: no limit) stops
+    the run with a `RunError`; the partly executed notebook is kept as
+    `<out>/<name>.failed.ipynb`.
     """
     import nbformat
-    import papermill as pm
     from nbconvert import HTMLExporter
     from tqdm.auto import tqdm
 
@@ -28,15 +47,18 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
 
     out = Path(out) if out else output_dir()
     params = {"data_path": str(Path(data).resolve()) if data else None,
-              "output_path": str(out.resolve())}
+              "output_path": str(out.resolve()), "interactive": False}
     if year:
         params["year"] = year
     written = []
     for name in tqdm(NOTEBOOKS, desc="notebooks", unit="nb"):
-        target = out / f"{name}.ipynb"
-        write_atomic(target, lambda tmp, name=name: pm.execute_notebook(
-            NOTEBOOK_DIR / f"{name}.ipynb", tmp, parameters=params, cwd=NOTEBOOK_DIR,
-            progress_bar=True, kernel_name="python3"))
+        target, failed = out / f"{name}.ipynb", out / f"{name}.failed.ipynb"
+        try:
+            write_atomic(target, lambda tmp, name=name, failed=failed: _execute(
+                name, tmp, params, cell_timeout, failed))
+        except Exception as exc:
+            raise _run_error(name, exc, failed, cell_timeout) from exc
+        failed.unlink(missing_ok=True)  # a copy left by an earlier failed run
         html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                                exclude_output_prompt=True).from_notebook_node(
             nbformat.read(target, as_version=4))
@@ -44,6 +66,75 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
                                          lambda tmp, html=html: tmp.write_text(html))]
     written.append(plan_workbook(out, year))
     return written
+
+
+def _execute(name: str, tmp: Path, params: dict, cell_timeout: int | None,
+             failed: Path) -> None:
+    """papermill writes the notebook to `tmp` as it goes; on failure keep it as `failed`."""
+    import papermill as pm
+
+    try:
+        pm.execute_notebook(NOTEBOOK_DIR / f"{name}.ipynb", tmp, parameters=params,
+                            cwd=NOTEBOOK_DIR, progress_bar=True, kernel_name="python3",
+                            execution_timeout=cell_timeout or None)
+    except Exception:
+        if tmp.exists() and tmp.stat().st_size:
+            write_atomic(failed, lambda copy: shutil.copyfile(tmp, copy))
+        raise
+    _drop_stale_widget_state(tmp)
+
+
+def _drop_stale_widget_state(path: Path) -> None:
+    """The committed notebooks carry the widget state of their last interactive run; an
+    executed copy that shows no widget keeps none of it (nor does its HTML report)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    views = any("application/vnd.jupyter.widget-view+json" in output.get("data", {})
+                for cell in nb.cells for output in cell.get("outputs", []))
+    if "widgets" in nb.metadata and not views:
+        del nb.metadata["widgets"]
+        nbformat.write(nb, path)
+
+
+def _run_error(name: str, exc: Exception, failed: Path, cell_timeout: int | None) -> RunError:
+    """One line for a person: the notebook, the cell (number and heading), the reason."""
+    from nbclient.exceptions import CellTimeoutError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, CellTimeoutError):
+        reason = ("the cell's output did not arrive after it finished"
+                  if "IOPub" in str(exc) else f"cell did not finish within {cell_timeout} s")
+    elif isinstance(exc, PapermillExecutionError):
+        reason = f"{exc.ename}: {exc.evalue}"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    reason = reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__
+    if len(reason) > 200:
+        reason = reason[:197] + "..."
+    kept = failed if failed.exists() else None
+    return RunError(name, _failed_cell(failed) if kept else "an unknown cell", reason, kept)
+
+
+def _failed_cell(path: Path) -> str:
+    """'cell 13 of 36 ("Heading above it")' for the cell a papermill run stopped at: the one
+    marked as raising, else the last one that started (a timeout marks none)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells  # papermill's inserted "an exception was raised" notes
+             if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    started = [i for i, c in enumerate(cells)
+               if c.metadata.get("papermill", {}).get("start_time")]
+    raised = [i for i, c in enumerate(cells) if c.metadata.get("papermill", {}).get("exception")]
+    if not (raised or started):
+        return "an unknown cell"
+    index = (raised or started)[-1]
+    heading = next((line.lstrip("#").strip() for c in reversed(cells[:index])
+                    if c.cell_type == "markdown"
+                    for line in reversed(c.source.splitlines()) if line.startswith("#")), None)
+    where = f"cell {index + 1} of {len(cells)}"
+    return f'{where} ("{heading}")' if heading else where
 
 
 def app(port: int = 8866, host: str = "127.0.0.1") -> None:
@@ -68,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                                       "(default: data/sample)")
     p_run.add_argument("--out", type=Path, help="output folder (default: outputs/)")
     p_run.add_argument("--year", type=int, help="plan year (default: last history year + 1)")
+    p_run.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT, metavar="SECONDS",
+                       help=f"stop a cell running longer than this (default {CELL_TIMEOUT}; "
+                            "0: no limit)")
     p_app = sub.add_parser("app", help="serve the notebooks as a web app without code (Voila)")
     p_app.add_argument("--port", type=int, default=8866)
     p_app.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to demo on a network")
@@ -76,7 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     p_sample.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
     if args.command == "run":
-        for path in run(args.data, args.out, args.year):
+        try:
+            written = run(args.data, args.out, args.year, args.cell_timeout)
+        except RunError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        for path in written:
             print(f"wrote {path}")
     elif args.command == "app":
         app(args.port, args.host)

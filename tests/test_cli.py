@@ -18,6 +18,7 @@ def run_out(tmp_path_factory):
     """One headless run on a copy of the sample, shared by the tests below."""
     data = copy_sample(tmp_path_factory.mktemp("data"))
     out = tmp_path_factory.mktemp("out")
+    (out / "02_grading.failed.ipynb").write_text("{}")  # left by an earlier failed run
     assert main(["run", "--data", str(data), "--out", str(out)]) == 0
     return data, out
 
@@ -36,6 +37,21 @@ def test_run_writes_executed_notebooks_and_code_free_reports(run_out):
         assert "load_sample" not in html  # code cells are hidden in the report
         assert "120 reps" in html
     assert not any(p.name.startswith(".") for p in out.iterdir()), "temp files left behind"
+    assert not list(out.glob("*.failed.ipynb")), "a stale .failed.ipynb was kept"
+
+
+def test_headless_run_builds_no_widgets(run_out):
+    """Issue 10: a widget in a headless run could freeze it; panels and bars are off there."""
+    _, out = run_out
+    for name in NOTEBOOKS:
+        executed = json.loads((out / f"{name}.ipynb").read_text())
+        assert "widgets" not in executed["metadata"], name
+        views = [c["source"] for c in executed["cells"] for o in c.get("outputs", [])
+                 if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        assert views == [], name
+        texts = "".join("".join(o.get("text", "")) for c in executed["cells"]
+                        for o in c.get("outputs", []))
+        assert "not built in this headless run" in texts, name
 
 
 def test_plan_workbook_numbers_equal_the_csvs(run_out):
@@ -80,3 +96,76 @@ def test_plan_workbook_is_formatted_for_a_reader(run_out):
 def test_unknown_command_is_refused():
     with pytest.raises(SystemExit):
         main(["fly"])
+
+
+# --------------------------------------------------------------- failures stay short
+
+PARAMS = 'data_path = None\noutput_path = None\nyear = None\ninteractive = True'
+
+
+@pytest.fixture
+def tiny_run(tmp_path, monkeypatch):
+    """`python -m helpers run` on one tiny notebook whose last cell is `source`: returns
+    (exit code, stderr, out folder)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from helpers import cli
+
+    folder, out = tmp_path / "notebooks", tmp_path / "out"
+    folder.mkdir()
+    monkeypatch.setattr(cli, "NOTEBOOK_DIR", folder)
+    monkeypatch.setattr(cli, "NOTEBOOKS", ("01_tiny",))
+
+    def run(source: str, *flags: str):
+        nb = new_notebook(cells=[
+            new_markdown_cell("# A tiny notebook"),
+            new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
+            new_markdown_cell("## The step that goes wrong\n\nSome words."),
+            new_code_cell("x = 1"), new_code_cell(source)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                     "language": "python"}
+        nbformat.write(nb, folder / "01_tiny.ipynb")
+        code = main(["run", "--out", str(out), *flags])
+        return code, out
+
+    return run
+
+
+def _error_lines(err: str) -> list[str]:
+    """stderr without the progress bars (tqdm redraws with carriage returns)."""
+    return [line for line in err.splitlines() if line.strip() and "\r" not in line
+            and "it/s]" not in line and "nb/s]" not in line and "cell/s]" not in line
+            and "Timeout waiting for execute reply" not in line]
+
+
+def test_a_hanging_cell_stops_the_run_with_a_short_message(tiny_run, capsys):
+    code, out = tiny_run("import time\ntime.sleep(120)", "--cell-timeout", "5")
+    err = capsys.readouterr().err
+    kept = out / "01_tiny.failed.ipynb"
+    assert code == 1
+    assert "Traceback" not in err
+    assert _error_lines(err)[-2:] == [
+        'error: 01_tiny.ipynb stopped at cell 6 of 6 ("The step that goes wrong"): '
+        "cell did not finish within 5 s",
+        f"partly executed notebook: {kept}"]
+    executed = json.loads(kept.read_text())
+    assert "x = 1" in "".join(executed["cells"][4]["source"])
+    assert executed["cells"][4]["execution_count"] == 3  # the cells before it did run
+    assert not (out / "01_tiny.ipynb").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temp files left behind"
+
+
+def test_a_failing_cell_gives_the_exception_in_one_line(tiny_run, capsys):
+    code, out = tiny_run('raise ValueError("tiers overlap at 100%\\nsecond line")')
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Traceback" not in err
+    assert _error_lines(err)[-2:] == [
+        'error: 01_tiny.ipynb stopped at cell 6 of 6 ("The step that goes wrong"): '
+        "ValueError: tiers overlap at 100%",
+        f"partly executed notebook: {out / '01_tiny.failed.ipynb'}"]
+    executed = json.loads((out / "01_tiny.failed.ipynb").read_text())
+    errors = [o for c in executed["cells"] for o in c.get("outputs", [])
+              if o["output_type"] == "error"]
+    assert [e["ename"] for e in errors] == ["ValueError"]

@@ -1,1 +1,26 @@
-"""ipywidgets panels, one module a notebook: read widgets, call one helpers function, redraw."""
+"""ipywidgets panels, one module a notebook: read widgets, call one helpers function, redraw.
+
+A notebook shows a panel through `panel(make, interactive)`: live in JupyterLab and the
+demo app, and not built at all in a headless run (`python -m helpers run` passes
+`interactive=False`). A headless run has no front end, only nbclient's stand-in for the
+Output widget, which answers the kernel on the shell channel in the middle of a cell; under
+CPU contention that exchange sometimes lost a reply and froze `make run` (issue 10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+HEADLESS_NOTE = ("{what}: interactive, in JupyterLab (`make lab`) or the demo app "
+                 "(`make app`); not built in this headless run, whose numbers come from "
+                 "the parameters above.")
+
+
+def panel(make: Callable[[], Any], interactive: bool = True, what: str = "The panel") -> Any:
+    """The live panel `make()` when `interactive`; otherwise print one line saying where
+    the panel is, build no widget and return None (so the cell displays nothing else)."""
+    if interactive:
+        return make()
+    print(HEADLESS_NOTE.format(what=what))
+    return None

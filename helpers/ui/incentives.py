@@ -18,7 +18,7 @@ from ..incentives import LEVELS, Plan, PlanError, edit_plan, payout_curve, state
 from ..plots import incentives as charts
 from .scenarios import ScenarioBar
 
-NARROW = w.Layout(width="150px")
+NARROW = {"width": "150px"}  # a dict, not a Layout: importing builds no widget
 
 
 class PlanEditor(w.VBox):

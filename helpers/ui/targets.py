@@ -15,7 +15,7 @@ from ..targets import METHODS, TargetError, linear_ramp, plan_targets, seasonali
 from .scenarios import ScenarioBar
 
 SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
-          "layout": w.Layout(width="360px")}
+          "layout": {"width": "360px"}}  # a dict, not a Layout: importing builds no widget
 
 
 class TargetsPanel:
