@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := 01_targets 02_grading 03_incentives
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+RUNS ?= 20
 
-.PHONY: run test lab app notebooks bench sample screenshots lock clean
+.PHONY: run test lab app notebooks bench stress sample screenshots lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +30,14 @@ lab: $(STAMP)
 
 notebooks: $(STAMP)  ## re-execute the committed notebooks in place (fresh outputs folder)
 	export SALES_OUTPUTS=$$(mktemp -d) && cd notebooks && for nb in $(NOTEBOOKS); do \
-	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb.ipynb || exit 1; done
+	  ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=300 $$nb.ipynb || exit 1; done
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+stress: $(STAMP)  ## `helpers run` RUNS times (20) beside 3 busy loops; fails if one hangs (issue 10)
+	$(BIN)/python -m benchmarks.stress --runs $(RUNS)
 
 sample: $(STAMP)  ## regenerate data/sample/ from the seeded synthetic company
 	$(BIN)/python -m helpers sample
