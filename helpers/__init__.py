@@ -1,6 +1,7 @@
 """Sales plan workbook: targets, levels and incentives from last year's history."""
 
 from .data import DataError, Dataset, from_frames, load, load_sample, quality_report, save
+from .deals import load_deals
 from .grading import GradingError, adjust_raters, grade, kpis, stability
 from .incentives import Plan, PlanError, load_plans, metrics, payout, replay, simulate
 from .sample import make_company
@@ -19,7 +20,7 @@ from .targets import (
 
 __all__ = [
     "DataError", "Dataset", "from_frames", "load", "load_sample", "make_company",
-    "quality_report", "save",
+    "quality_report", "save", "load_deals",
     "GradingError", "adjust_raters", "grade", "kpis", "stability",
     "Plan", "PlanError", "load_plans", "metrics", "payout", "replay", "simulate",
     "TargetError", "allocate", "allocate_targets", "backtest", "company_target",
