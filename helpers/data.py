@@ -11,7 +11,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,11 +64,14 @@ def load_sample() -> Dataset:
     return load(SAMPLE_DIR)
 
 
-def load(path: str | os.PathLike, column_map: Mapping | None = None) -> Dataset:
+def load(path: str | os.PathLike, column_map: Mapping | None = None,
+         date_format: str | None = None) -> Dataset:
     """Load a folder of CSV/Parquet files (roster, history, reviews) or one .xlsx with sheets.
 
     `column_map` renames the columns of a CRM export to the contract's names, either for all
     tables (`{"Owner ID": "rep_id"}`) or per table (`{"history": {"Amount": "revenue"}}`).
+    `date_format` says how to read dates like 05/04/2016 ('%d/%m/%Y', 'dayfirst',
+    'monthfirst'); by default one order is inferred for the whole load (see `date_order`).
     """
     path = Path(path)
     if not path.exists():
@@ -84,14 +87,26 @@ def load(path: str | os.PathLike, column_map: Mapping | None = None) -> Dataset:
             raise DataError(f"{path}: no '{name}' table found (expected {name}.csv, "
                             f"{name}.parquet or a sheet named '{name}')")
     frames = {name: _rename(frame, column_map, name) for name, frame in raw.items()}
-    return from_frames(frames["roster"], frames["history"], frames["reviews"], source=str(path))
+    return from_frames(frames["roster"], frames["history"], frames["reviews"], source=str(path),
+                       date_format=date_format)
 
 
 def from_frames(roster: pd.DataFrame, history: pd.DataFrame,
-                reviews: pd.DataFrame | None = None, source: str = "") -> Dataset:
-    """Validate in-memory tables (e.g. from `pd.read_sql`) into a Dataset."""
-    roster_v = validate(roster, ROSTER, _label(roster, source, "roster"))
-    history_v = validate(history, HISTORY, _label(history, source, "history"))
+                reviews: pd.DataFrame | None = None, source: str = "",
+                date_format: str | None = None) -> Dataset:
+    """Validate in-memory tables (e.g. from `pd.read_sql`) into a Dataset.
+
+    Dates written like 05/04/2016 are read in one order for all tables: `date_format`, or
+    the order the unambiguous rows show (`date_order`).
+    """
+    dated = {f"{_label(frame, source, table.name)}: {c.name}": frame[c.name]
+             for frame, table in ((roster, ROSTER), (history, HISTORY))
+             for c in table.columns if c.kind in ("date", "month") and c.name in frame}
+    order = date_order(dated, months=[c.name for c in HISTORY.columns if c.kind == "month"],
+                       date_format=date_format)
+    roster_v = validate(roster, ROSTER, _label(roster, source, "roster"), date_order=order)
+    history_v = validate(history, HISTORY, _label(history, source, "history"),
+                         date_order=order)
     reviews_v = (_empty(REVIEWS) if reviews is None
                  else validate(reviews, REVIEWS, _label(reviews, source, "reviews")))
     _check_reps_known(history, history_v, roster_v, _label(history, source, "history"))
@@ -218,8 +233,12 @@ def _rename(frame: pd.DataFrame | None, column_map: Mapping | None, table: str):
 # ---------------------------------------------------------------------------- validation
 
 
-def validate(frame: pd.DataFrame, table: Table, source: str | None = None) -> pd.DataFrame:
-    """Return `frame` parsed to the contract's dtypes, or raise DataError saying what is wrong."""
+def validate(frame: pd.DataFrame, table: Table, source: str | None = None,
+             date_order: str | None = None) -> pd.DataFrame:
+    """Return `frame` parsed to the contract's dtypes, or raise DataError saying what is wrong.
+
+    `date_order` ('dayfirst', 'monthfirst' or a strftime format) reads dates like 05/04/2016.
+    """
     source = source or frame.attrs.get("source", table.name)
     if frame is None or len(frame) == 0:
         raise DataError(f"{source}: no data rows (expected columns {', '.join(table.required)})")
@@ -238,7 +257,7 @@ def validate(frame: pd.DataFrame, table: Table, source: str | None = None) -> pd
     out = pd.DataFrame(index=frame.index)
     for column in table.columns:
         if column.name in frame.columns:
-            out[column.name] = _parse(frame[column.name], column, rows)
+            out[column.name] = _parse(frame[column.name], column, rows, date_order)
     for extra in frame.columns.difference([c.name for c in table.columns], sort=False):
         out[extra] = _parse_text(frame[extra])  # group columns for fairness checks
     duplicated = out.duplicated(list(table.key), keep=False)
@@ -299,7 +318,8 @@ def _parse_text(raw: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
-def _parse(raw: pd.Series, column: Column, rows: _Rows) -> pd.Series:
+def _parse(raw: pd.Series, column: Column, rows: _Rows,
+           date_order: str | None = None) -> pd.Series:
     blank = raw.isna() | (raw.astype("string").str.strip() == "")
     if column.kind in ("str", "level"):
         value = _parse_text(raw)
@@ -310,7 +330,7 @@ def _parse(raw: pd.Series, column: Column, rows: _Rows) -> pd.Series:
             value = pd.Categorical(value, categories=LEVELS, ordered=True)
             value = pd.Series(value, index=raw.index)
     elif column.kind in ("date", "month"):
-        value = _to_datetime(raw)
+        value = _to_datetime(raw, date_order)
         rows.fail(column.name, ~blank & value.isna(), "has values that are not dates",
                   column.expected)
         if column.kind == "month":
@@ -337,7 +357,80 @@ def _parse(raw: pd.Series, column: Column, rows: _Rows) -> pd.Series:
     return value
 
 
-def _to_datetime(raw: pd.Series) -> pd.Series:
+DATE_ORDERS = ("dayfirst", "monthfirst")
+_NUMERIC_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})(?:[ T].*)?$"
+
+
+def _numeric_dates(raw: pd.Series) -> pd.DataFrame:
+    """First and second number of dates written like 05/04/2016 (other values dropped)."""
+    if pd.api.types.is_datetime64_any_dtype(raw) or raw.empty:
+        return pd.DataFrame({"a": [], "b": [], "text": []})
+    text = raw.dropna().astype("string")
+    parts = text.str.extract(_NUMERIC_DATE).dropna()
+    return pd.DataFrame({"a": parts[0].astype(int), "b": parts[1].astype(int),
+                         "text": text.loc[parts.index]})
+
+
+def date_order(columns: Mapping[str, pd.Series], months: Sequence[str] = (),
+               date_format: str | None = None) -> str | None:
+    """How to read dates like 05/04/2016 in every date column of one load: 'dayfirst',
+    'monthfirst', a strftime format, or None when no such date occurs.
+
+    One order for the whole load, taken from the rows that can only be read one way
+    (25/11/2016 is day first, 11/25/2016 month first). A column (or a load) with both is an
+    error, never a silent mix. When every such date is ambiguous, a column of months
+    decides (01/06/2026 is a first of the month only read day first); otherwise the
+    loader stops and asks for `date_format`. `columns` maps 'source: column' to raw values.
+    """
+    if date_format:
+        return date_format
+    seen: dict[str, tuple[str, str]] = {}  # order -> (where, example)
+    ambiguous = {}
+    for where, raw in columns.items():
+        parts = _numeric_dates(raw)
+        if parts.empty:
+            continue
+        day = parts[(parts["a"] > 12) & (parts["b"] <= 12)]  # both > 12: not a date at all,
+        month = parts[(parts["b"] > 12) & (parts["a"] <= 12)]  # which validation reports
+        if len(day) and len(month):
+            raise DataError(
+                f"{_where(where)} has dates in both orders, e.g. {day['text'].iloc[0]!r} "
+                f"(day first) and {month['text'].iloc[0]!r} (month first); fix the column or pass "
+                "date_format='%d/%m/%Y' (or '%m/%d/%Y')")
+        for order, rows in (("dayfirst", day), ("monthfirst", month)):
+            if len(rows):
+                seen.setdefault(order, (where, rows["text"].iloc[0]))
+        both = parts[(parts["a"] <= 12) & (parts["b"] <= 12)]
+        if not (len(day) or len(month)) and len(both):
+            ambiguous[where] = both
+    if len(seen) == 2:
+        (w1, e1), (w2, e2) = seen["dayfirst"], seen["monthfirst"]
+        raise DataError(f"dates in both orders: {_where(w1)} has {e1!r} (day first) but "
+                        f"{_where(w2)} has "
+                        f"{e2!r} (month first); pass date_format= to say which is meant")
+    if seen:
+        return next(iter(seen))
+    if not ambiguous:
+        return None
+    for where in (w for w in ambiguous if w.rsplit(": ", 1)[-1] in months):
+        parts = ambiguous[where]
+        fits = [o for o, col in (("dayfirst", "a"), ("monthfirst", "b"))
+                if (parts[col] == 1).all()]
+        if len(fits) == 1:
+            return fits[0]
+    where, parts = next(iter(ambiguous.items()))
+    raise DataError(f"{_where(where)} has dates like {parts['text'].iloc[0]!r} that could be "
+                    "day or month first and no row says which; pass date_format='%d/%m/%Y' "
+                    "(day first) or '%m/%d/%Y' (month first)")
+
+
+def _where(key: str) -> str:
+    """'file: column' as errors name a column: "file: column 'month'"."""
+    source, column = key.rsplit(": ", 1)
+    return f"{source}: column '{column}'"
+
+
+def _to_datetime(raw: pd.Series, order: str | None = None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(raw):
         raw = raw.dt.tz_localize(None) if raw.dt.tz is not None else raw
         return raw.astype("datetime64[ns]")
@@ -345,7 +438,11 @@ def _to_datetime(raw: pd.Series) -> pd.Series:
     parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
     retry = parsed.isna() & text.notna() & (text != "")
     if retry.any():  # exports from spreadsheets: 15/03/2024, Mar 2024, datetime objects
-        parsed[retry] = pd.to_datetime(raw[retry], errors="coerce", format="mixed")
+        if order in DATE_ORDERS or order is None:
+            parsed[retry] = pd.to_datetime(raw[retry], errors="coerce", format="mixed",
+                                           dayfirst=order == "dayfirst")
+        else:
+            parsed[retry] = pd.to_datetime(text[retry], errors="coerce", format=order)
     return parsed.astype("datetime64[ns]")
 
 

@@ -287,3 +287,49 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, sample):
 def test_schema_required_columns_are_in_the_sample(sample):
     assert set(ROSTER.required) <= set(sample.roster.columns)
     assert set(HISTORY.required) <= set(sample.history.columns)
+
+
+# ------------------------------------------------------------- day or month first
+
+
+def test_day_first_dates_are_read_day_first_in_every_column(tmp_path, sample):
+    import shapes
+
+    folder = shapes.make(tmp_path / "dmy", "day_first_dates")
+    ds = load(folder)
+    pd.testing.assert_frame_equal(ds.roster, sample.roster)
+    pd.testing.assert_frame_equal(ds.history, sample.history)
+
+
+def test_one_column_with_both_orders_stops_naming_both(tmp_path):
+    roster = pd.read_csv(SAMPLE_DIR / "roster.csv", dtype=str, keep_default_na=False)
+    roster.loc[0, "hire_date"], roster.loc[1, "hire_date"] = "25/11/2016", "11/25/2016"
+    with pytest.raises(DataError, match=r"'hire_date' has dates in both orders.*'25/11/2016' "
+                                        r"\(day first\).*'11/25/2016' \(month first\)"):
+        from_frames(roster, pd.read_csv(SAMPLE_DIR / "history.csv"))
+
+
+def test_orders_disagreeing_between_columns_stop(tmp_path):
+    roster = pd.read_csv(SAMPLE_DIR / "roster.csv", dtype=str, keep_default_na=False)
+    roster.loc[0, "hire_date"] = "11/25/2016"  # month first
+    roster.loc[2, "leave_date"] = "25/11/2024"  # day first
+    with pytest.raises(DataError, match="dates in both orders.*date_format"):
+        from_frames(roster, pd.read_csv(SAMPLE_DIR / "history.csv"))
+
+
+def test_only_ambiguous_dates_ask_for_date_format_unless_months_decide():
+    roster = pd.read_csv(SAMPLE_DIR / "roster.csv", dtype=str, keep_default_na=False)
+    roster = roster.head(2).assign(hire_date=["05/04/2016", "03/02/2017"], leave_date="")
+    history = pd.read_csv(SAMPLE_DIR / "history.csv", dtype=str, keep_default_na=False)
+    history = history[history["rep_id"].isin(roster["rep_id"])]
+    with pytest.raises(DataError, match=r"'hire_date' has dates like '05/04/2016' that "
+                                        r"could be day or month first.*date_format"):
+        from_frames(roster, history)
+    # 01/06/2026 is a first of the month only when read day first: the months decide
+    dmy = history.assign(month=pd.to_datetime(history["month"]).dt.strftime("%d/%m/%Y"))
+    ds = from_frames(roster, dmy)
+    assert ds.roster["hire_date"].dt.strftime("%Y-%m-%d").tolist() == ["2016-04-05",
+                                                                        "2017-02-03"]
+    ds = from_frames(roster, history, date_format="%m/%d/%Y")
+    assert ds.roster["hire_date"].dt.strftime("%Y-%m-%d").tolist() == ["2016-05-04",
+                                                                        "2017-03-02"]
