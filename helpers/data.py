@@ -48,6 +48,30 @@ class Dataset:
     def plan_year(self) -> int:
         return self.last_year + 1
 
+    def lacks(self) -> dict[str, str]:
+        """What this data does not have, each with one sentence a notebook can print.
+
+        Keys: 'reviews', 'csat', 'quota', 'territory_potential', 'gender', 'leave_date'.
+        """
+        h, r = self.history, self.roster
+        gaps = {
+            "reviews": (self.reviews.empty, "no manager reviews: product knowledge and "
+                        "collaboration are not graded and rater leniency is not estimated"),
+            "csat": ("csat" not in h or h["csat"].isna().all(), "no CSAT in the data: "
+                     "customer satisfaction is not graded, targeted or used as a gate"),
+            "quota": ("quota" not in h or h["quota"].isna().all(), "no quota in the "
+                      "history: attainment is measured against each rep's own previous year"),
+            "territory_potential": ("territory_potential" not in r
+                                    or r["territory_potential"].isna().all(),
+                                    "no territory potential: targets cannot be split by "
+                                    "potential and volume KPIs are not adjusted for it"),
+            "gender": ("gender" not in r or r["gender"].isna().all(),
+                       "no gender column: fairness is not checked by gender"),
+            "leave_date": ("leave_date" not in r, "no leave dates: every rep in the roster "
+                           "is taken to be employed"),
+        }
+        return {key: text for key, (missing, text) in gaps.items() if missing}
+
 
 def output_dir() -> Path:
     """Where runs write (`outputs/` at the repo root, or $SALES_OUTPUTS)."""
@@ -258,6 +282,8 @@ def validate(frame: pd.DataFrame, table: Table, source: str | None = None,
     for column in table.columns:
         if column.name in frame.columns:
             out[column.name] = _parse(frame[column.name], column, rows, date_order)
+        elif column.fill:
+            out[column.name] = np.nan
     for extra in frame.columns.difference([c.name for c in table.columns], sort=False):
         out[extra] = _parse_text(frame[extra])  # group columns for fairness checks
     duplicated = out.duplicated(list(table.key), keep=False)

@@ -24,6 +24,8 @@ class Column:
     nullable: bool = False
     unit: str = ""
     doc: str = ""
+    fill: bool = False  # optional, and an absent column is read as all empty (a measure
+    #                     the engines expect, which the data simply does not have)
 
     @property
     def expected(self) -> str:
@@ -84,8 +86,10 @@ HISTORY = Table(
         Column("new_customers", "int", min=0),
         Column("customers_retained", "int", min=0),
         Column("customers_up_for_renewal", "int", min=0),
-        Column("csat", "float", min=0, max=100, nullable=True, doc="empty when no survey"),
-        Column("sales_cycle_days", "float", min=0, nullable=True, doc="empty when no deal"),
+        Column("csat", "float", required=False, min=0, max=100, nullable=True,
+               doc="empty when no survey; absent: no CSAT at all", fill=True),
+        Column("sales_cycle_days", "float", required=False, min=0, nullable=True,
+               doc="empty when no deal; absent: not recorded", fill=True),
         Column("quota", "float", required=False, min=0, unit="currency",
                doc="last year's monthly target, for attainment"),
     ),

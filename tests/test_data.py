@@ -333,3 +333,15 @@ def test_only_ambiguous_dates_ask_for_date_format_unless_months_decide():
     ds = from_frames(roster, history, date_format="%m/%d/%Y")
     assert ds.roster["hire_date"].dt.strftime("%Y-%m-%d").tolist() == ["2016-05-04",
                                                                         "2017-03-02"]
+
+
+def test_optional_columns_may_be_absent_and_the_dataset_says_what_it_lacks(tmp_path, sample):
+    import shapes
+
+    assert sample.lacks() == {}
+    ds = load(shapes.make(tmp_path / "bare", "no_csat", "no_quota", "no_reviews",
+                          "bare_roster"))
+    assert ds.history["csat"].isna().all()  # an absent measure reads as empty, not an error
+    assert set(ds.lacks()) == {"reviews", "csat", "quota", "territory_potential", "gender",
+                               "leave_date"}
+    assert all(text and "." not in text[-1:] for text in ds.lacks().values())
