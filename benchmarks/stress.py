@@ -103,15 +103,19 @@ def one_run(timeout: float, extra: list[str]) -> tuple[str, float, str]:
         with log_path.open("w") as log:
             proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT)
-            try:
-                code = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                code = None
+            size, moved = 0, start  # when the output (progress bars) last grew
+            while (code := proc.poll()) is None and time.monotonic() - start < timeout:
+                time.sleep(0.5)
+                if log_path.stat().st_size != size:
+                    size, moved = log_path.stat().st_size, time.monotonic()
+            still = time.monotonic() - moved
+            if code is None:
                 stop(proc)
         seconds = time.monotonic() - start
         text = log_path.read_text(errors="replace")
-    if code is None:
-        return "hung", seconds, f"killed after {timeout:.0f} s at {where(text)}"
+    if code is None:  # a hang, or a run too slow for --timeout: say how long it sat still
+        return "hung", seconds, (f"killed after {timeout:.0f} s at {where(text)}, "
+                                 f"no progress for {still:.0f} s")
     if code:
         return "failed", seconds, f"exit {code}: {last_error(text)}"
     return "ok", seconds, ""

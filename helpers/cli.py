@@ -50,6 +50,8 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
               "output_path": str(out.resolve()), "interactive": False}
     if year:
         params["year"] = year
+    for name in NOTEBOOKS:  # copies kept by an earlier failed run
+        (out / f"{name}.failed.ipynb").unlink(missing_ok=True)
     written = []
     for name in tqdm(NOTEBOOKS, desc="notebooks", unit="nb"):
         target, failed = out / f"{name}.ipynb", out / f"{name}.failed.ipynb"
@@ -58,7 +60,6 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
                 name, tmp, params, cell_timeout, failed))
         except Exception as exc:
             raise _run_error(name, exc, failed, cell_timeout) from exc
-        failed.unlink(missing_ok=True)  # a copy left by an earlier failed run
         html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                                exclude_output_prompt=True).from_notebook_node(
             nbformat.read(target, as_version=4))
@@ -102,9 +103,12 @@ def _run_error(name: str, exc: Exception, failed: Path, cell_timeout: int | None
     from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
 
+    after_last = False
     if isinstance(exc, CellTimeoutError):
-        reason = ("the cell's output did not arrive after it finished"
-                  if "IOPub" in str(exc) else f"cell did not finish within {cell_timeout} s")
+        after_last = "Cell contents not found" in str(exc)  # papermill's closing kernel_info
+        reason = ("the kernel did not answer within {t} s after the last cell" if after_last
+                  else "the cell's output did not arrive after it finished" if "IOPub" in str(exc)
+                  else "cell did not finish within {t} s").format(t=cell_timeout)
     elif isinstance(exc, PapermillExecutionError):
         reason = f"{exc.ename}: {exc.evalue}"
     else:
@@ -113,7 +117,8 @@ def _run_error(name: str, exc: Exception, failed: Path, cell_timeout: int | None
     if len(reason) > 200:
         reason = reason[:197] + "..."
     kept = failed if failed.exists() else None
-    return RunError(name, _failed_cell(failed) if kept else "an unknown cell", reason, kept)
+    where = ("the end" if after_last else _failed_cell(failed) if kept else "an unknown cell")
+    return RunError(name, where, reason, kept)
 
 
 def _failed_cell(path: Path) -> str:
