@@ -28,7 +28,8 @@ class RunError(RuntimeError):
 
 
 def run(data: str | None = None, out: Path | None = None, year: int | None = None,
-        cell_timeout: int | None = CELL_TIMEOUT) -> list[Path]:
+        cell_timeout: int | None = CELL_TIMEOUT,
+        parameters: dict | None = None) -> list[Path]:
     """Execute the three notebooks headless (papermill) and write each as .ipynb and .html,
     then the plan workbook (`plan_<year>.xlsx`) a client can open in Excel.
 
@@ -37,19 +38,25 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     `interactive=False`: no widget panel is built (a headless kernel has no front end for it).
     A cell that raises or runs longer than `cell_timeout` seconds (None or 0: no limit) stops
     the run with a `RunError`; the partly executed notebook is kept as
-    `<out>/<name>.failed.ipynb`.
+    `<out>/<name>.failed.ipynb`. `parameters` (name -> value) go to every notebook that has
+    them in its parameters cell (e.g. growth, n_boot, n_scenarios). The HTML reports carry
+    no warnings (stderr): they are for clients, and warnings name local paths.
     """
+    import logging
+
     import nbformat
     from nbconvert import HTMLExporter
     from tqdm.auto import tqdm
 
     from .export import plan_workbook
 
+    logging.getLogger("papermill").setLevel(logging.ERROR)  # its parameter-cell parsing notes
     out = Path(out) if out else output_dir()
     params = {"data_path": str(Path(data).resolve()) if data else None,
               "output_path": str(out.resolve()), "interactive": False}
     if year:
         params["year"] = year
+    params.update(parameters or {})
     for name in NOTEBOOKS:  # copies kept by an earlier failed run
         (out / f"{name}.failed.ipynb").unlink(missing_ok=True)
     written = []
@@ -62,11 +69,43 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
             raise _run_error(name, exc, failed, cell_timeout) from exc
         html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                                exclude_output_prompt=True).from_notebook_node(
-            nbformat.read(target, as_version=4))
+            _without_stderr(nbformat.read(target, as_version=4)))
         written += [target, write_atomic(out / f"{name}.html",
                                          lambda tmp, html=html: tmp.write_text(html))]
     written.append(plan_workbook(out, year))
     return written
+
+
+def _without_stderr(nb):
+    """The notebook without warnings and logs (stderr): a client's report shows results."""
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return nb
+
+
+def _parameter(text: str) -> tuple[str, object]:
+    """'-p NAME VALUE' as papermill reads it: the value as YAML (0.08, true, [a, b], text)."""
+    import yaml
+
+    name, value = text
+    try:
+        return name, yaml.safe_load(value)
+    except yaml.YAMLError:
+        return name, value
+
+
+def _deals_folder(args) -> str:
+    """`--deals FILE`: the export turned into roster and history in <out>/data (report printed)."""
+    from .deals import load_deals
+
+    loaded = load_deals(args.deals, args.teams, splits=args.splits, level=args.level,
+                        date_format=args.date_format)
+    folder = (args.out or output_dir()) / "data"
+    loaded.write(folder)
+    print(loaded.report)
+    return str(folder)
 
 
 def _execute(name: str, tmp: Path, params: dict, cell_timeout: int | None,
@@ -167,6 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT, metavar="SECONDS",
                        help=f"stop a cell running longer than this (default {CELL_TIMEOUT}; "
                             "0: no limit)")
+    p_run.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                       metavar=("NAME", "VALUE"),
+                       help="set a notebook parameter, e.g. -p growth 0.08 -p n_boot 1000 "
+                            "(VALUE read as YAML; repeat for more)")
+    p_run.add_argument("--deals", help="a CRM deal export (CSV/XLSX/Parquet; Salesforce, "
+                                       "HubSpot or mapped) instead of --data")
+    p_run.add_argument("--teams", help="with --deals: rep -> region, team, manager table")
+    p_run.add_argument("--splits", help="with --deals: deal -> rep -> share table")
+    p_run.add_argument("--level", default="junior",
+                       help="with --deals: the level reps without one are given")
+    p_run.add_argument("--date-format", help="with --deals: e.g. %%d/%%m/%%Y")
     p_app = sub.add_parser("app", help="serve the notebooks as a web app without code (Voila)")
     p_app.add_argument("--port", type=int, default=8866)
     p_app.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to demo on a network")
@@ -175,9 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     p_sample.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
     if args.command == "run":
+        from .data import DataError
+
         try:
-            written = run(args.data, args.out, args.year, args.cell_timeout)
-        except RunError as error:
+            if args.deals and args.data:
+                parser.error("give --data or --deals, not both")
+            data = _deals_folder(args) if args.deals else args.data
+            written = run(data, args.out, args.year, args.cell_timeout,
+                          dict(_parameter(p) for p in args.parameter))
+        except (RunError, DataError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
         for path in written:
