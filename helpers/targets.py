@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import theilslopes
+from scipy.stats import norm, theilslopes
 
 from . import streams
 from .data import Dataset
@@ -27,6 +27,10 @@ METHODS = ("history", "potential", "capacity", "equal")
 COMPANY_METHODS = ("growth", "weighted", "trend")
 GRAINS = ("quarter", "month", "week")
 FLAGS = ("not_achievable", "sandbagging", "ramp", "missing_history")
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+               "Dec")
+NEEDS = {"potential": "territory_potential"}
+"""Allocation methods that need an optional roster column (a key of Dataset.lacks())."""
 
 
 class TargetError(ValueError):
@@ -219,9 +223,64 @@ def annual_totals(history, measure: str = "revenue") -> pd.Series:
     return (totals * 12 / covered.groupby(years).sum()).rename(measure)
 
 
+def year_totals(history, measure: str = "revenue") -> pd.DataFrame:
+    """Per calendar year: months with history, the actual total, the annualised estimate
+    (= actual for a full year) and a label that says when a year is partial, e.g.
+    "2026 (Jan–Jul, 7 months)". An annualised figure is an estimate, never an actual."""
+    frame = _history(history, measure)
+    months = frame.groupby("month")[measure].sum()
+    years = pd.Index(months.index.year, name="year")
+    number = pd.Series(months.index.month, index=months.index)
+    table = pd.DataFrame({"months": number.groupby(years).size(),
+                          "first": number.groupby(years).min(),
+                          "last": number.groupby(years).max(),
+                          "actual": months.groupby(years).sum()})
+    table["annualised"] = annual_totals(frame, measure).reindex(table.index)
+    table["partial"] = table["months"] < 12
+    table["label"] = [str(y) if not partial else
+                      f"{y} ({MONTH_NAMES[a - 1]}–{MONTH_NAMES[b - 1]}, {n} months)"
+                      for y, partial, a, b, n in zip(table.index, table["partial"],
+                                                     table["first"], table["last"],
+                                                     table["months"], strict=True)]
+    return table
+
+
+def year_sentence(history, year: int, measure: str = "revenue") -> str:
+    """One line on a year's total that says whether it is actual, partial or annualised."""
+    table = year_totals(history, measure)
+    if year not in table.index:
+        return f"{year}: no history"
+    row = table.loc[year]
+    if not row["partial"]:
+        return f"{year}: {row['actual']:,.0f} actual"
+    return (f"{row['label']}: {row['actual']:,.0f} actual; "
+            f"annualised {row['annualised']:,.0f}")
+
+
+def _weighted_years(totals: pd.Series, year: int, weights, renormalise: bool):
+    """(years, weights) of the weighted baseline, and a note when history is shorter."""
+    w = _check_weights(np.asarray(weights, dtype="float64"), "weights")
+    wanted = list(range(year - 1, year - 1 - len(w), -1))
+    missing = [y for y in wanted if y not in totals.index]
+    if not missing:
+        return wanted, w, ""
+    have = [y for y in wanted if y in totals.index]
+    keep = np.array([y in totals.index for y in wanted])
+    if not renormalise or not have or not w[keep].sum() > 0:
+        raise TargetError(f"weights: {len(w)} weights need history for {wanted}, "
+                          f"but {missing} have no months; pass fewer weights")
+    shown = "/".join(f"{x:g}" for x in w)
+    only = (f"{have[0]} only" if len(have) == 1
+            else ", ".join(str(y) for y in have[:-1]) + f" and {have[-1]}")
+    note = (f"weighted baseline over {only}: weights {shown} ask for {len(w)} years, history "
+            f"has no months in {', '.join(str(y) for y in missing)}, so the weights of the "
+            f"years there are were scaled to add up to 100%")
+    return have, w[keep], note
+
+
 def company_target(history, year: int, growth: float | None = None, amount: float | None = None,
                    method: str = "growth", weights: Sequence[float] = (0.5, 0.3, 0.2),
-                   measure: str = "revenue") -> float:
+                   measure: str = "revenue", renormalise: bool = False) -> float:
     """The company's total for `year` (one measure): a baseline × (1 + growth).
 
     The baseline, by `method`:
@@ -232,7 +291,9 @@ def company_target(history, year: int, growth: float | None = None, amount: floa
       mega-deal month), projected over `year` and re-seasonalised. The line already carries
       the growth, so `growth` here is an adjustment on top (leave it at 0 for the pure trend).
     `amount` sets the total directly (a board number) and ignores the rest. Partial years
-    are annualised with the season index (see `annual_totals`).
+    are annualised with the season index (see `annual_totals`). With `renormalise=True` a
+    weighted baseline over more years than history has uses the years there are, their
+    weights scaled to add up to one (see `company_baselines` for the sentence that says so).
     """
     if amount is not None:
         if not np.isfinite(amount) or amount < 0:
@@ -255,13 +316,29 @@ def company_target(history, year: int, growth: float | None = None, amount: floa
             raise TargetError(f"history: no months in {year - 1}, the base year of "
                               f"method='growth' for year={year}")
         return float(totals[year - 1]) * (1 + g)
-    w = _check_weights(np.asarray(weights, dtype="float64"), "weights")
-    wanted = list(range(year - 1, year - 1 - len(w), -1))
-    missing = [y for y in wanted if y not in totals.index]
-    if missing:
-        raise TargetError(f"weights: {len(w)} weights need history for {wanted}, "
-                          f"but {missing} have no months; pass fewer weights")
+    wanted, w, _ = _weighted_years(totals, year, weights, renormalise)
     return float(np.dot(w, totals[wanted].to_numpy()) / w.sum()) * (1 + g)
+
+
+def company_baselines(history, year: int, weights: Sequence[float] = (0.5, 0.3, 0.2),
+                      measure: str = "revenue") -> pd.DataFrame:
+    """Each company method's baseline for `year` (no growth) with a note: which years a
+    shortened weighted blend rests on, or why a method could not be computed (NaN)."""
+    rows = {}
+    for method in COMPANY_METHODS:  # three methods
+        try:
+            value = company_target(history, year, method=method, weights=weights,
+                                   measure=measure, renormalise=True)
+        except TargetError as error:
+            rows[method] = (np.nan, f"{method} not computed: {error}")
+            continue
+        note = ""
+        if method == "weighted":
+            frame = _history(history, measure)
+            totals = annual_totals(frame[frame["month"].dt.year < year], measure)
+            note = _weighted_years(totals, year, weights, True)[2]
+        rows[method] = (value, note)
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["baseline", "note"])
 
 
 def _trend_total(frame: pd.DataFrame, year: int, measure: str) -> float:
@@ -633,17 +710,30 @@ def backtest(ds: Dataset, method: str | Sequence[str] = "history", year: int | N
              measure: str = "revenue", **allocate_kwargs) -> pd.DataFrame:
     """Set targets as if it were a year earlier and compare with what reps then did.
 
-    History up to `year` (default: the last history year) is cut off; reps hired before it
+    History up to `year` (default: `backtest_year`, the last full year after a full year)
+    is cut off; a partial `year` raises, since a full-year target and part of a year of
+    actuals are not like with like. Reps hired before it
     are the roster, leavers during it still count as employed. For each allocation method:
     the company error, the WAPE of rep targets against actuals (Σ|actual − target| /
     Σ actual) and the share of reps who would have hit, both over reps with 12 months of
     actuals in `year`.
     """
-    year = ds.last_year if year is None else int(year)
+    covered = year_totals(ds.history, measure)
+    if year is None:
+        year = backtest_year(ds.history, measure)
+        if year is None:
+            raise TargetError(f"year: the backtest needs a full year (12 months) of history "
+                              f"before the last full one, and history has "
+                              f"{_coverage(covered)}")
+    year = int(year)
     start = pd.Timestamp(year, 1, 1)
     past_history = ds.history[ds.history["month"] < start]
     if past_history.empty:
         raise TargetError(f"year: no history before {year} to backtest from")
+    if year not in covered.index or covered.loc[year, "partial"]:
+        have = covered.loc[year, "label"] if year in covered.index else f"{year}: no months"
+        raise TargetError(f"year: {have} of history; a full-year target cannot be compared "
+                          f"with them, so backtest a full year")
     roster = ds.roster[ds.roster["hire_date"] < start]
     if "leave_date" in roster:
         roster = roster[~(roster["leave_date"] < start)].assign(leave_date=pd.NaT)
@@ -667,9 +757,60 @@ def backtest(ds: Dataset, method: str | Sequence[str] = "history", year: int | N
     return pd.DataFrame(rows)
 
 
+def backtest_year(history, measure: str = "revenue") -> int | None:
+    """The last calendar year with 12 months of history whose previous year has 12 too
+    (what a like-for-like backtest needs); None when there is none."""
+    table = year_totals(history, measure)
+    full = set(table.index[~table["partial"]])
+    fit = [y for y in full if y - 1 in full]
+    return max(fit) if fit else None
+
+
+def _coverage(table: pd.DataFrame) -> str:
+    return ", ".join(table["label"]) if len(table) else "no months"
+
+
+def missing_for(ds: Dataset, method: str, blend: Mapping[str, float] | None = None) -> str:
+    """Why `method` (or a blend) cannot run on this data: a sentence, or "" when it can."""
+    lacks = ds.lacks()
+    needed = [m for m in (blend or {}) if (blend or {})[m] > 0] if method == "blend" else [method]
+    gaps = [m for m in needed if NEEDS.get(m) in lacks]
+    if not gaps:
+        return ""
+    column = NEEDS[gaps[0]]
+    what = (f"the blend mixes in {', '.join(gaps)}, which needs" if method == "blend"
+            else f"method {method!r} needs")
+    return f"{what} the roster column '{column}', which this data does not have"
+
+
+def backtest_methods(ds: Dataset, methods: Sequence[str], blend: Mapping | None = None,
+                     **kwargs) -> tuple[pd.DataFrame, list[str]]:
+    """`backtest` of every method the data supports, and a sentence for each thing left out.
+
+    Methods that need data the set lacks (e.g. 'potential' without territory_potential, or a
+    blend that mixes it in) are left out with a note; when there is no full year to backtest
+    (see `backtest_year`) or no method is left, the table is empty and a note says why.
+    """
+    notes, keep = [], []
+    for name in methods:  # a handful of methods
+        gap = missing_for(ds, name, blend)
+        if gap:
+            notes.append(f"{name} left out of the backtest: {gap}")
+        else:
+            keep.append(name)
+    if not keep:
+        return pd.DataFrame(), notes + ["no method left to backtest"]
+    try:
+        table = backtest(ds, keep, blend=blend if "blend" in keep else None, **kwargs)
+    except TargetError as error:
+        return pd.DataFrame(), [f"backtest skipped: {error}"] + notes
+    return table, notes
+
+
 def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, n: int = 1000,
                         seed: int = 0, market_sd: float = 0.05, tolerance: float = 0.10,
-                        band: tuple[float, float] = (0.6, 0.7)) -> pd.DataFrame:
+                        band: tuple[float, float] = (0.6, 0.7),
+                        own_sd: float | None = None) -> pd.DataFrame:
     """Simulated share of reps hitting target, overall and by region and team (one measure).
 
     Each rep's plan-year result is their run-rate (targets['run_rate'] × capacity; peers'
@@ -678,6 +819,10 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, n: int = 1
     the reps' historical year-on-year log growth around that year's median. Rows: company,
     each region and each team; `flag` says 'harder' or 'easier' when a group's expected
     share is more than `tolerance` away from the company's. Practitioners aim for 60–70%.
+
+    History without two full years for any rep has no year-to-year variation to learn: then
+    `own` ~ Normal(0, `own_sd`) (an assumption, stated in `result.attrs["note"]`) and the
+    market is centred on no growth; with `own_sd=None` that stops with a TargetError.
     """
     if n < 1:
         raise TargetError(f"n: need at least one scenario, got {n!r}")
@@ -691,23 +836,36 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, n: int = 1
     logs = np.log(growth / growth.shift(axis=1)).replace([np.inf, -np.inf], np.nan)
     yearly = logs.median()
     own = (logs - yearly).stack().dropna().to_numpy()
+    note = ""
     if own.size == 0:
-        raise TargetError("history: needs two full years for some reps to learn how much "
-                          "results vary from year to year")
+        if own_sd is None:
+            raise TargetError("history: needs two full years for some reps to learn how much "
+                              "results vary from year to year (or pass own_sd= to assume a "
+                              "spread)")
+        if not np.isfinite(own_sd) or own_sd < 0:
+            raise TargetError(f"own_sd: must be a finite spread >= 0, got {own_sd!r}")
+        note = (f"no rep has two full years of history, so each rep's year-to-year variation "
+                f"is an assumption: a spread of {own_sd:.0%} (standard deviation of log "
+                f"growth, adjustable), and the market swing ({market_sd:.0%}) is centred on "
+                f"no growth")
     capacity = targets.get("capacity", pd.Series(1.0, index=targets.index))
     rate = targets["run_rate"] if "run_rate" in targets else run_rate(
         history, targets.set_index("rep_id")["hire_date"], int(history["month"].dt.year.max())
         + 1, measure=measure).reset_index(drop=True)
     base = _fill_by_team(targets, rate, "a run-rate") * capacity.to_numpy()
     rng = np.random.default_rng(seed)
-    market = rng.normal(float(yearly.dropna().mean()), market_sd, n)
+    drift = float(yearly.dropna().mean()) if yearly.notna().any() else 0.0
+    market = rng.normal(drift, market_sd, n)
     # each rep draws from the pool (in value order) with its own keyed stream: the draws
     # follow the rep, not its row or id (helpers.streams)
     people = targets.set_index("rep_id") if "rep_id" in targets else None
     keys = streams.rep_keys(targets["rep_id"] if people is not None else targets.index,
                             people, seed)
-    pick = (streams.uniforms(keys, np.arange(n)) * own.size).astype(np.int64)
-    draws = np.sort(own)[pick]
+    uniform = streams.uniforms(keys, np.arange(n))
+    if own.size:
+        draws = np.sort(own)[(uniform * own.size).astype(np.int64)]
+    else:
+        draws = own_sd * norm.ppf(uniform)
     hit = base[None, :] * np.exp(market[:, None] + draws) >= targets["target"].to_numpy()
     rows = [_shares(hit, np.zeros(len(targets), int), ["company"], "company")]
     for level in ("region", "team"):
@@ -720,6 +878,8 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, n: int = 1
     out["flag"] = np.select([out["vs_company"] < -tolerance, out["vs_company"] > tolerance],
                             ["harder", "easier"], "")
     out["in_band"] = out["expected_share"].between(*band)
+    if note:
+        out.attrs["note"] = note
     return out
 
 
@@ -745,16 +905,44 @@ class TargetPlan:
     monthly: pd.DataFrame  # rep × month × measure
     phased: pd.DataFrame  # rep × period × measure at the chosen grain
     season: pd.DataFrame  # index by region, columns 1..12
+    last_months: tuple[int, ...] = tuple(range(1, 13))  # months of year - 1 with history
+    notes: tuple[str, ...] = ()  # what was adapted to the data, one sentence each
 
     def summary(self, measure: str = "revenue") -> pd.DataFrame:
-        """Per region: reps, last year's actual, target and the growth it asks for."""
+        """Per region: reps, last year's actual, target and the growth it asks for.
+
+        Growth compares like with like: when last year is partial (say Jan–Jul), the target
+        of the same months (column `target_same_months`) against those months' actuals.
+        `attrs["growth_basis"]` says which.
+        """
         rows = self.targets[self.targets["measure"] == measure]
         table = rows.groupby("region").agg(reps=("rep_id", "size"),
                                            last_year=("last_year", "sum"),
                                            target=("target", "sum"))
+        months, last = self.last_months, self.year - 1
+        partial = 0 < len(months) < 12
+        if partial:
+            monthly = self.monthly[(self.monthly["measure"] == measure)
+                                   & self.monthly["month"].dt.month.isin(months)]
+            same = monthly.groupby("region")["target"].sum()
+            table["target_same_months"] = same.reindex(table.index, fill_value=0.0)
         table.loc["total"] = table.sum()
-        table["growth"] = table["target"] / table["last_year"] - 1
-        return table.astype({"reps": "int64"})
+        compare = table["target_same_months"] if partial else table["target"]
+        table["growth"] = compare / table["last_year"] - 1
+        if not months:
+            table["growth"] = np.nan
+            basis = f"growth not computed: no history in {last}"
+        elif partial:
+            span = (f"{MONTH_NAMES[months[0] - 1]}–{MONTH_NAMES[months[-1] - 1]}, "
+                    f"{len(months)} months")
+            basis = (f"growth compares the {self.year} targets of the months {last} has "
+                     f"history for ({span}) with the same months' actuals of {last}; "
+                     f"{last} is a partial year")
+        else:
+            basis = f"growth compares the full year target with {last}'s full year actual"
+        table = table.astype({"reps": "int64"})
+        table.attrs["growth_basis"] = basis
+        return table
 
 
 def plan_targets(ds: Dataset, year: int | None = None, growth: float = 0.05,
@@ -773,10 +961,18 @@ def plan_targets(ds: Dataset, year: int | None = None, growth: float = 0.05,
     """
     year = ds.plan_year if year is None else int(year)
     season = seasonality(ds, "revenue", by="region") if season is None else season
+    method, blend, notes = _usable(ds, method, blend)
     totals, frames = {}, []
     for measure in measures:  # two measures, not reps
+        given = (amount or {}).get(measure)
         totals[measure] = company_target(ds.history, year, growth=growth, method=company_method,
-                                         amount=(amount or {}).get(measure), measure=measure)
+                                         amount=given, measure=measure, renormalise=True)
+        if company_method == "weighted" and given is None:
+            frame = ds.history[ds.history["month"].dt.year < year]
+            note = _weighted_years(annual_totals(frame, measure), year, (0.5, 0.3, 0.2),
+                                   True)[2]
+            if note and note not in notes:
+                notes.append(note)
         frames.append(allocate_targets(ds, totals[measure], method=method, blend=blend,
                                        over_assign=over_assign, ramp=ramp, year=year,
                                        planned_hires=planned_hires, measure=measure))
@@ -785,5 +981,23 @@ def plan_targets(ds: Dataset, year: int | None = None, growth: float = 0.05,
     monthly = phase(targets, shape, year, "month", ramp=ramp)
     phased = (monthly if grain == "month"
               else phase(targets, shape, year, grain, ramp=ramp, holidays=holidays))
+    last = ds.history.loc[ds.history["month"].dt.year == year - 1, "month"].dt.month
     return TargetPlan(year, pd.Series(totals, name="company_target"), targets, monthly,
-                      phased, season)
+                      phased, season, tuple(sorted(set(last.tolist()))), tuple(notes))
+
+
+def _usable(ds: Dataset, method: str, blend):
+    """The split method the data supports: 'potential' without territory potential falls
+    back to 'history', and a blend drops what it cannot mix; each with a sentence."""
+    gap = missing_for(ds, method, blend)
+    if not gap:
+        return method, blend, []
+    if method != "blend":
+        return "history", None, [f"{gap}: targets are split by 'history' (own run-rate) "
+                                 f"instead"]
+    rest = {m: w for m, w in blend.items() if not NEEDS.get(m) or NEEDS[m] not in ds.lacks()}
+    if not any(w > 0 for w in rest.values()):
+        return "history", None, [f"{gap}: targets are split by 'history' (own run-rate) "
+                                 f"instead"]
+    mix = ", ".join(f"{m} {w:g}" for m, w in rest.items())
+    return "blend", rest, [f"{gap}: the blend mixes what is left ({mix}, in proportion)"]

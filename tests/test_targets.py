@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from helpers.data import from_frames
 from helpers.targets import (
+    COMPANY_METHODS,
     DEFAULT_RAMP,
     FLAGS,
     METHODS,
@@ -18,6 +19,9 @@ from helpers.targets import (
     allocate_targets,
     annual_totals,
     backtest,
+    backtest_methods,
+    backtest_year,
+    company_baselines,
     company_target,
     expected_attainment,
     linear_ramp,
@@ -27,6 +31,8 @@ from helpers.targets import (
     seasonality,
     smart_audit,
     working_weeks,
+    year_sentence,
+    year_totals,
 )
 
 SEASON = np.array([0.8, 0.7, 1.0, 0.9, 1.0, 1.1, 0.9, 0.8, 1.0, 1.1, 1.2, 1.5])
@@ -586,3 +592,161 @@ def test_allocate_targets_properties(levels, total, over, method, hires, ramp_mo
     np.testing.assert_allclose(hire["capacity"], (sum(linear_ramp(ramp_months)) + 12
                                                   - ramp_months) / 12)
     assert allocate_targets(ds, total, **kwargs).equals(out)
+
+
+# --------------------------------------------------- real data: short, partial, thin (issue 11)
+
+
+def _cut(ds, last: str):
+    """The same company with history up to and including the month `last`."""
+    return from_frames(ds.roster, ds.history[ds.history["month"] <= last])
+
+
+def _bare(ds):
+    """The same company without the optional roster column territory_potential."""
+    return from_frames(ds.roster.drop(columns="territory_potential"), ds.history)
+
+
+def test_weighted_baseline_uses_the_years_there_are_when_asked():
+    ds = company({"A": 120_000, "B": 60_000}, years=(2026,))
+    with pytest.raises(TargetError, match="weights"):
+        company_target(ds.history, 2027, method="weighted")
+    got = company_target(ds.history, 2027, method="weighted", renormalise=True)
+    assert got == pytest.approx(180_000, rel=1e-6)
+    two = company({"A": 100_000}, years=(2025, 2026), growth=0.1)
+    got = company_target(two.history, 2027, method="weighted", renormalise=True)
+    assert got == pytest.approx((0.5 * 110_000 + 0.3 * 100_000) / 0.8, rel=1e-6)
+
+
+def test_company_baselines_say_which_years_they_rest_on():
+    ds = company({"A": 120_000}, years=(2026,))
+    table = company_baselines(ds.history, 2027)
+    assert list(table.index) == list(COMPANY_METHODS)
+    assert table.loc["weighted", "baseline"] == pytest.approx(120_000, rel=1e-6)
+    assert "2026 only" in table.loc["weighted", "note"]
+    assert table.loc["growth", "note"] == ""
+    none = company_baselines(ds.history, 2029)  # no history in 2028: growth cannot be set
+    assert np.isnan(none.loc["growth", "baseline"]) and "2028" in none.loc["growth", "note"]
+
+
+def test_year_totals_label_a_partial_year_and_never_call_an_estimate_actual():
+    ds = _cut(company({"A": 120_000}, years=(2025, 2026)), "2026-07-01")
+    table = year_totals(ds.history)
+    row = table.loc[2026]
+    assert row["months"] == 7 and bool(row["partial"])
+    assert row["actual"] == pytest.approx(ds.history.loc[ds.history["month"].dt.year == 2026,
+                                                         "revenue"].sum())
+    assert row["annualised"] == pytest.approx(120_000, rel=1e-4)
+    assert row["label"] == "2026 (Jan–Jul, 7 months)"
+    text = year_sentence(ds.history, 2026)
+    assert text == (f"2026 (Jan–Jul, 7 months): {row['actual']:,.0f} actual; "
+                    f"annualised {row['annualised']:,.0f}")
+    assert year_sentence(ds.history, 2025) == f"2025: {table.loc[2025, 'actual']:,.0f} actual"
+    assert "no history" in year_sentence(ds.history, 2024)
+
+
+def test_plan_summary_compares_growth_on_the_same_months_when_last_year_is_partial():
+    ds = _cut(company({"A": 120_000, "B": 60_000, "C": 90_000}, years=(2025, 2026)),
+              "2026-07-01")
+    plan = plan_targets(ds, 2027, growth=0.0, measures=("revenue",))
+    summary = plan.summary()
+    assert "target_same_months" in summary
+    same = plan.monthly[plan.monthly["month"].dt.month <= 7]
+    assert summary.loc["total", "target_same_months"] == pytest.approx(same["target"].sum())
+    assert summary.loc["total", "growth"] == pytest.approx(
+        summary.loc["total", "target_same_months"] / summary.loc["total", "last_year"] - 1)
+    assert abs(summary.loc["total", "growth"]) < 0.01  # flat company, no growth asked
+    assert "Jan–Jul" in summary.attrs["growth_basis"]
+    full = plan_targets(company({"A": 1000.0}), 2027, measures=("revenue",)).summary()
+    assert "target_same_months" not in full and "full year" in full.attrs["growth_basis"]
+
+
+def test_one_region_summary_and_charts_have_one_row():
+    from helpers.plots import targets as charts
+
+    ds = company({"A": 100_000, "B": 50_000}, regions=("Home",))
+    plan = plan_targets(ds, 2027, measures=("revenue",))
+    summary = plan.summary()
+    assert list(summary.index) == ["Home", "total"]
+    charts.targets_by_region(summary.drop(index="total"))
+    charts.history_by_region(ds)
+    charts.seasonality_heatmap(plan.season)
+
+
+def test_backtest_year_is_the_last_full_year_after_a_full_year():
+    ds = company({"A": 100_000, "B": 200_000})
+    assert backtest_year(ds.history) == 2026
+    assert backtest_year(_cut(ds, "2026-07-01").history) == 2025
+    assert backtest_year(_cut(company({"A": 1.0}, years=(2025, 2026)), "2026-07-01").history) \
+        is None
+    partial = backtest(_cut(ds, "2026-07-01"), "history")  # full 2025 against full 2025
+    assert partial["company_error"].abs().max() < 1e-6
+    with pytest.raises(TargetError, match="7 months"):
+        backtest(_cut(ds, "2026-07-01"), "history", year=2026)
+
+
+def test_backtest_methods_skip_with_a_sentence():
+    one = company({"A": 1.0, "B": 2.0}, years=(2026,))
+    table, notes = backtest_methods(one, ["history", "equal"])
+    assert table.empty and len(notes) == 1
+    assert "full year" in notes[0] and "before" in notes[0]
+    bare = _bare(company({"A": 100_000, "B": 200_000}))
+    table, notes = backtest_methods(bare, [*METHODS, "blend"],
+                                    blend={"history": 0.6, "potential": 0.4})
+    assert list(table["method"]) == ["history", "capacity", "equal"]
+    assert any("potential" in n and "territory_potential" in n for n in notes)
+    assert any("blend" in n for n in notes)
+
+
+def test_plan_targets_falls_back_from_potential_with_a_note():
+    bare = _bare(company({"A": 100_000, "B": 200_000}))
+    plan = plan_targets(bare, 2027, method="potential", measures=("revenue",))
+    assert set(plan.targets["basis"]) == set(
+        plan_targets(bare, 2027, method="history", measures=("revenue",)).targets["basis"])
+    assert any("territory_potential" in n and "history" in n for n in plan.notes)
+    blend = plan_targets(bare, 2027, method="blend", blend={"history": 0.6, "potential": 0.4},
+                         measures=("revenue",))
+    assert any("blend" in n for n in blend.notes)
+    with pytest.raises(TargetError, match="territory_potential"):
+        allocate_targets(bare, 1e6, method="potential")
+
+
+def test_plan_targets_weighted_on_short_history_says_so():
+    ds = company({"A": 120_000}, years=(2026,))
+    plan = plan_targets(ds, 2027, growth=0.0, company_method="weighted", measures=("revenue",))
+    assert plan.totals["revenue"] == pytest.approx(120_000, rel=1e-6)
+    assert any("2026 only" in n for n in plan.notes)
+
+
+def test_expected_attainment_assumes_a_stated_spread_without_two_full_years(sample):
+    targets = allocate_targets(sample, 1e6)
+    one_year = sample.history[sample.history["month"].dt.year == 2026]
+    out = expected_attainment(targets, one_year, own_sd=0.15, seed=3)
+    assert 0 <= out["expected_share"].iloc[0] <= 1
+    assert "assum" in out.attrs["note"] and "15%" in out.attrs["note"]
+    again = expected_attainment(targets, one_year, own_sd=0.15, seed=3)
+    assert again.equals(out)
+    wide = expected_attainment(targets.assign(target=targets["run_rate"].fillna(0) + 1),
+                               one_year, own_sd=0.5, seed=3)
+    assert wide["p90"].iloc[0] >= wide["p10"].iloc[0]
+    learned = expected_attainment(targets, sample.history, own_sd=0.15)
+    assert "note" not in learned.attrs  # two full years: learned, nothing assumed
+
+
+@pytest.mark.parametrize("combo", ["minimal", "partial"])
+def test_plan_backtest_and_attainment_run_on_the_shape_matrix(tmp_path, combo):
+    import shapes
+
+    from helpers import load
+
+    ds = load(shapes.make(tmp_path / combo, *shapes.COMBINED[combo]))
+    plan = plan_targets(ds, method="blend", blend={"history": 0.6, "potential": 0.4},
+                        company_method="weighted")
+    assert plan.summary().loc["total", "reps"] > 0
+    assert len(company_baselines(ds.history, plan.year)) == 3
+    table, notes = backtest_methods(ds, [*METHODS, "blend"],
+                                    blend={"history": 0.6, "potential": 0.4})
+    assert notes  # neither shape has a full year before a full last year
+    reps = plan.targets[plan.targets["measure"] == "revenue"]
+    out = expected_attainment(reps, ds.history, own_sd=0.15)
+    assert "assum" in out.attrs["note"]
