@@ -30,6 +30,8 @@ MISSING = "(missing)"
 PERM_CELLS = 1 << 20  # person-cells per chunk of permutations: ~8 MB per int64 array
 KATZ = "Katz log"
 KATZ_ZERO = "Katz log, 0.5 added to each cell (a zero count)"
+AUDIT_COLUMNS = ["by", "group", "n", "selected", "rate", "ratio", "four_fifths", "fisher_p",
+                 "ci_low", "ci_high", "ci_method", "reference"]
 
 
 class FairnessError(ValueError):
@@ -315,38 +317,104 @@ def _columns(groups: pd.DataFrame | Mapping) -> list[tuple[str, object]]:
     return [(str(col), values) for col, values in groups.items()]
 
 
+def _why_not(name: str, values) -> str:
+    """'' when a group column can be compared, else one sentence saying why not."""
+    labels = pd.Series(values).dropna()
+    labels = labels[labels.astype(str).str.strip() != ""]
+    if labels.empty:
+        return f"{name}: no one has a value; not checked."
+    distinct = labels.astype(str).unique()
+    if len(distinct) < 2:
+        return f"{name}: everyone is in one group ({distinct[0]!r}); nothing to compare."
+    return ""
+
+
+def comparable(frame: pd.DataFrame, columns) -> tuple[pd.DataFrame, list[str]]:
+    """The `columns` of `frame` that hold two or more groups, and one sentence for each
+    column left out: not in the data, no one has a value, or everyone in one group."""
+    keep, notes = [], []
+    for col in columns:
+        why = (f"{col}: not in the data; not checked." if col not in frame.columns
+               else _why_not(str(col), frame[col]))
+        if why:
+            notes.append(why)
+        else:
+            keep.append(col)
+    return frame[keep], notes
+
+
+def _split(outcome, groups) -> tuple[list[tuple[str, object]], list[str]]:
+    """Group columns with two or more groups among the outcome's people, and a sentence
+    for each skipped one (a single group or no labels: nothing to compare)."""
+    usable, skipped = [], []
+    for col, values in _columns(groups):
+        if isinstance(outcome, pd.Series) and isinstance(values, pd.Series) \
+                and values.index.is_unique:
+            values_here = values.reindex(outcome.index)
+        else:
+            values_here = values
+        why = _why_not(col, values_here)
+        if why:
+            skipped.append(why)
+        else:
+            usable.append((col, values))
+    return usable, skipped
+
+
 def audit(outcome, groups: pd.DataFrame | Mapping[str, pd.Series]) -> pd.DataFrame:
     """`adverse_impact` for each group column (gender, region, team, manager...), stacked.
 
-    Each Series (or the frame's columns) is matched to the outcome on its index.
+    Each Series (or the frame's columns) is matched to the outcome on its index. A column
+    with fewer than two groups among these people is skipped: the sentence saying so is
+    in `attrs["skipped"]` (and `describe` repeats it); with none left the table is empty.
     """
+    usable, skipped = _split(outcome, groups)
     frames = [_impact(_rates(*_pair(outcome, values, col)), None, 0.95).rename_axis("group")
-              .reset_index().assign(by=col) for col, values in _columns(groups)]
-    out = pd.concat(frames, ignore_index=True)
-    return out[["by", "group", *[c for c in out.columns if c not in ("by", "group")]]]
+              .reset_index().assign(by=col) for col, values in usable]
+    if not frames:
+        out = pd.DataFrame(columns=AUDIT_COLUMNS)
+    else:
+        out = pd.concat(frames, ignore_index=True)
+        out = out[["by", "group", *[c for c in out.columns if c not in ("by", "group")]]]
+    out.attrs["skipped"] = skipped
+    return out
 
 
 def summary(audits: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Several `audit` tables (outcome name -> table) as one, for the calibration file."""
-    frames = [table.assign(outcome=name) for name, table in audits.items()]
+    frames = [table.assign(outcome=name) for name, table in audits.items() if len(table)]
+    if not frames:
+        return pd.DataFrame(columns=["outcome", *AUDIT_COLUMNS])
     out = pd.concat(frames, ignore_index=True)
     return out[["outcome", *[c for c in out.columns if c != "outcome"]]]
 
 
 def independence(levels, groups: pd.DataFrame | Mapping[str, pd.Series],
                  seed: int = 0) -> pd.DataFrame:
-    """`level_independence` for each group column, one row each."""
+    """`level_independence` for each group column, one row each.
+
+    Columns with fewer than two groups are skipped; their sentences are in
+    `attrs["skipped"]`, and with none left the table is empty.
+    """
+    usable, skipped = _split(levels, groups)
     rows = {}
-    for col, values in _columns(groups):
+    for col, values in usable:
         res = _independence(*_pair(levels, values, col), 5.0, 2000, seed)
         rows[col] = {"chi2": res.chi2, "dof": res.dof, "p_value": res.p_value,
                      "cramers_v": res.cramers_v, "method": res.method}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("by")
+    out = pd.DataFrame.from_dict(rows, orient="index",
+                                 columns=["chi2", "dof", "p_value", "cramers_v", "method"])
+    out = out.rename_axis("by")
+    out.attrs["skipped"] = skipped
+    return out
 
 
 def describe(impact: pd.DataFrame, what: str = "selected", alpha: float = 0.05) -> list[str]:
     """Plain-words findings from an `audit` table, the ones HR should look at first."""
-    lines = []
+    lines = list(impact.attrs.get("skipped", []))
+    if impact.empty:
+        return [*lines, f"Nothing was compared: no group column has two or more groups, so "
+                        f"this says nothing about fairness of being {what}."]
     flagged = impact[impact["four_fifths"]].sort_values(["fisher_p", "ratio"])  # surest first
     for row in flagged.itertuples():
         ref = impact[(impact["by"] == row.by) & impact["reference"]].iloc[0]
@@ -355,7 +423,7 @@ def describe(impact: pd.DataFrame, what: str = "selected", alpha: float = 0.05) 
         lines.append(f"{row.by} {row.group}: {row.rate:.0%} {what} against {ref.rate:.0%} "
                      f"for {ref.group} (ratio {row.ratio:.2f}, below 4/5); {chance} "
                      f"(Fisher p = {row.fisher_p:.2f}, n = {row.n}).")
-    if not lines:
+    if len(lines) == len(impact.attrs.get("skipped", [])):
         lines.append(f"No group falls below four fifths of the best group's rate of "
                      f"being {what}.")
     return lines

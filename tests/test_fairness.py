@@ -505,3 +505,43 @@ def test_rates_and_parity_ratio_equal_fairlearn():
     for g in table.index:
         assert table.loc[g, "rate"] == pytest.approx(by_group[g], rel=1e-12)
     assert table["rate"].min() / table["rate"].max() == pytest.approx(ratio, rel=1e-12)
+
+
+# ------------------------------------------------------ real data: one group, absent (issue 11)
+
+
+def test_comparable_skips_absent_and_single_group_columns_with_a_sentence():
+    roster = pd.DataFrame({"region": ["Home"] * 4, "team": ["a", "a", "b", "b"],
+                           "gender": [None] * 4}, index=list("wxyz"))
+    kept, notes = fairness.comparable(roster, ("gender", "region", "team", "manager_id"))
+    assert list(kept.columns) == ["team"]
+    assert notes == [
+        "gender: no one has a value; not checked.",
+        "region: everyone is in one group ('Home'); nothing to compare.",
+        "manager_id: not in the data; not checked.",
+    ]
+
+
+def test_audit_and_independence_skip_a_single_group_and_say_so():
+    outcome = pd.Series([True, False, True, False])
+    groups = pd.DataFrame({"region": ["Home"] * 4, "team": ["a", "a", "b", "b"]})
+    table = audit(outcome, groups)
+    assert set(table["by"]) == {"team"}
+    assert table.attrs["skipped"] == [
+        "region: everyone is in one group ('Home'); nothing to compare."]
+    assert list(independence(outcome.map({True: "senior", False: "junior"}), groups).index) \
+        == ["team"]
+
+
+def test_describe_never_claims_fairness_when_nothing_was_compared():
+    outcome = pd.Series([True, False, True, False])
+    table = audit(outcome, pd.DataFrame({"region": ["Home"] * 4}))
+    assert table.empty
+    lines = describe(table, "promoted")
+    assert not any("No group falls below" in line for line in lines)
+    assert lines == ["region: everyone is in one group ('Home'); nothing to compare.",
+                     "Nothing was compared: no group column has two or more groups, so "
+                     "this says nothing about fairness of being promoted."]
+    empty = audit(outcome, pd.DataFrame(index=outcome.index))
+    assert empty.empty and describe(empty)[-1].startswith("Nothing was compared")
+    assert independence(outcome, pd.DataFrame(index=outcome.index)).empty
