@@ -104,10 +104,14 @@ def one_run(timeout: float, extra: list[str]) -> tuple[str, float, str]:
             proc = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT)
             size, moved = 0, start  # when the output (progress bars) last grew
-            while (code := proc.poll()) is None and time.monotonic() - start < timeout:
-                time.sleep(0.5)
-                if log_path.stat().st_size != size:
-                    size, moved = log_path.stat().st_size, time.monotonic()
+            try:
+                while (code := proc.poll()) is None and time.monotonic() - start < timeout:
+                    time.sleep(0.5)
+                    if log_path.stat().st_size != size:
+                        size, moved = log_path.stat().st_size, time.monotonic()
+            except BaseException:  # interrupted: leave no run or kernel behind
+                stop(proc)
+                raise
             still = time.monotonic() - moved
             if code is None:
                 stop(proc)
@@ -138,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"stress: {args.runs} runs of `{command}`, "
           f"{args.busy} busy loops on {os.cpu_count()} cores, {args.timeout:.0f} s a run",
           flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the loops
     busy = start_busy_loops(args.busy)
     results = []
     try:
@@ -148,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
             if status != "ok" and args.stop_at_first:
                 break
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         print("interrupted", flush=True)
     finally:
         for proc in busy:
