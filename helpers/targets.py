@@ -705,6 +705,25 @@ def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None =
     return out
 
 
+def audit_notes(audit: pd.DataFrame, history: pd.DataFrame, year: int,
+                measure: str = "revenue") -> list[str]:
+    """Sentences on the flags `smart_audit` could not judge for `measure`, and why."""
+    rows = audit[audit["measure"] == measure] if "measure" in audit else audit
+    last = year_totals(history, measure)
+    notes = []
+    if year - 1 not in last.index:
+        notes.append(f"no history in {year - 1}: 'sandbagging' and 'not achievable' cannot be "
+                     f"judged and every rep shows 'missing history'")
+    elif last.loc[year - 1, "partial"]:
+        notes.append(f"{last.loc[year - 1, 'label']} is not a full year: 'sandbagging' and "
+                     f"'not achievable' need a full last year, so they cannot be judged and "
+                     f"every rep shows 'missing history'")
+    elif len(rows) and rows["best_growth"].isna().all():
+        notes.append("no rep has two full years of history: 'not achievable' (growth beyond "
+                     "the rep's best year so far) cannot be judged")
+    return notes
+
+
 def backtest(ds: Dataset, method: str | Sequence[str] = "history", year: int | None = None,
              company_method: str = "growth", growth: float | None = None,
              measure: str = "revenue", **allocate_kwargs) -> pd.DataFrame:
@@ -739,7 +758,7 @@ def backtest(ds: Dataset, method: str | Sequence[str] = "history", year: int | N
         roster = roster[~(roster["leave_date"] < start)].assign(leave_date=pd.NaT)
     past = Dataset(roster, past_history, source=f"{ds.source} before {year}")
     total = company_target(past_history, year, growth=growth, method=company_method,
-                           measure=measure)
+                           measure=measure, renormalise=True)
     actual = full_years(ds.history[ds.history["month"].dt.year == year], measure)
     actual = actual.get(year, pd.Series(dtype="float64"))
     company_actual = ds.history.loc[ds.history["month"].dt.year == year, measure].sum()
@@ -951,13 +970,16 @@ def plan_targets(ds: Dataset, year: int | None = None, growth: float = 0.05,
                  over_assign: float = 0.0, ramp: Sequence[float] = DEFAULT_RAMP,
                  planned_hires: int | Mapping[str, int] = 0, grain: str = "month",
                  measures: Sequence[str] = MEASURES, seasonal: bool = True,
-                 season: pd.DataFrame | None = None, holidays: Sequence = ()) -> TargetPlan:
+                 season: pd.DataFrame | None = None, holidays: Sequence = (),
+                 weights: Sequence[float] = (0.5, 0.3, 0.2)) -> TargetPlan:
     """Company target → reps → periods for each measure: the notebook's (and widgets') call.
 
     `amount` sets a measure's company total directly ({"revenue": 120e6}); `seasonal=False`
     phases equally instead of by the region's season index; `season` passes that index in
     when it is already computed (the widget panel caches it); `holidays` are taken out of
-    the working days that split months into weeks.
+    the working days that split months into weeks; `weights` are those of
+    company_method="weighted" (fewer years of history: the years there are, rescaled).
+    `notes` on the plan say, one sentence each, what was adapted to the data.
     """
     year = ds.plan_year if year is None else int(year)
     season = seasonality(ds, "revenue", by="region") if season is None else season
@@ -966,11 +988,11 @@ def plan_targets(ds: Dataset, year: int | None = None, growth: float = 0.05,
     for measure in measures:  # two measures, not reps
         given = (amount or {}).get(measure)
         totals[measure] = company_target(ds.history, year, growth=growth, method=company_method,
-                                         amount=given, measure=measure, renormalise=True)
+                                         amount=given, measure=measure, weights=weights,
+                                         renormalise=True)
         if company_method == "weighted" and given is None:
             frame = ds.history[ds.history["month"].dt.year < year]
-            note = _weighted_years(annual_totals(frame, measure), year, (0.5, 0.3, 0.2),
-                                   True)[2]
+            note = _weighted_years(annual_totals(frame, measure), year, weights, True)[2]
             if note and note not in notes:
                 notes.append(note)
         frames.append(allocate_targets(ds, totals[measure], method=method, blend=blend,

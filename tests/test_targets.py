@@ -750,3 +750,24 @@ def test_plan_backtest_and_attainment_run_on_the_shape_matrix(tmp_path, combo):
     reps = plan.targets[plan.targets["measure"] == "revenue"]
     out = expected_attainment(reps, ds.history, own_sd=0.15)
     assert "assum" in out.attrs["note"]
+
+
+def test_audit_notes_say_which_flags_cannot_be_judged():
+    from helpers.targets import audit_notes
+
+    ds = company({"A": 100_000, "B": 120_000})
+    audit = smart_audit(plan_targets(ds, 2027, measures=("revenue",)).targets, ds.history, 2027)
+    assert audit_notes(audit, ds.history, 2027) == []
+    one = company({"A": 100_000, "B": 120_000}, years=(2026,))
+    audit = smart_audit(plan_targets(one, 2027, measures=("revenue",)).targets, one.history, 2027)
+    assert "two full years" in audit_notes(audit, one.history, 2027)[0]
+    cut = _cut(ds, "2026-07-01")
+    audit = smart_audit(plan_targets(cut, 2027, measures=("revenue",)).targets, cut.history, 2027)
+    assert audit["missing_history"].all()
+    assert "2026 (Jan–Jul, 7 months) is not a full year" in audit_notes(audit, cut.history, 2027)[0]
+
+
+def test_backtest_with_the_weighted_company_number_on_two_years():
+    ds = company({"A": 100_000, "B": 200_000}, years=(2025, 2026))
+    result = backtest(ds, "history", company_method="weighted")
+    assert result["company_error"].abs().max() < 1e-6

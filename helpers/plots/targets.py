@@ -50,12 +50,19 @@ def seasonality_heatmap(season: pd.DataFrame) -> Figure:
 
 def history_by_region(ds, measure: str = "revenue") -> Figure:
     """Annual total per region and year: who grows, who carries the company."""
+    from ..targets import year_totals
+
     frame = ds.history.merge(ds.roster[["rep_id", "region"]], on="rep_id")
     table = (frame.groupby(["region", frame["month"].dt.year.rename("year")])[measure].sum()
              .reset_index())
+    labels = year_totals(ds.history, measure)["label"]  # "2026 (Jan–Jul, 7 months)"
+    table["year"] = table["year"].map(labels).astype(str)
+    regions = table["region"].nunique()
     fig, ax = plt.subplots()
     sns.barplot(table, x="region", y=measure, hue="year", palette="crest", ax=ax)
-    ax.set(xlabel="", ylabel=measure, title=f"{measure.capitalize()} by region and year")
+    title = f"{measure.capitalize()} by region and year (actuals)"
+    ax.set(xlabel="", ylabel=measure,
+           title=title if regions > 1 else f"{title}: one region")
     _money(ax)
     return fig
 
@@ -112,13 +119,14 @@ class PlanOverview:
 
     # ------------------------------------------------------------------ left: regions
     def _update_left(self, summary: pd.DataFrame) -> None:
-        ax, key = self.left, tuple(summary.index)
-        last, target = summary["last_year"].to_numpy(), summary["target"].to_numpy()
+        column, label, last_label = _compared(summary)
+        ax, key = self.left, (tuple(summary.index), column)
+        last, target = summary["last_year"].to_numpy(), summary[column].to_numpy()
         if key != self._left_key:
             ax.clear()
             x = np.arange(len(summary))
-            self._last = ax.bar(x - 0.2, last, width=0.4, color="#9aa5b1", label="last year")
-            self._target = ax.bar(x + 0.2, target, width=0.4, color="#2a6f97", label="target")
+            self._last = ax.bar(x - 0.2, last, width=0.4, color="#9aa5b1", label=last_label)
+            self._target = ax.bar(x + 0.2, target, width=0.4, color="#2a6f97", label=label)
             self._notes = [ax.annotate("", (i + 0.2, 0), ha="center", va="bottom", fontsize=9)
                            for i in range(len(summary))]
             ax.set_xticks(x, summary.index)
@@ -180,7 +188,7 @@ class PlanOverview:
             self._bars = [ax.bar(x, zero, width=0.8, color=c) for c in self._colors]
             actual = _last_year(history, year, measure, period)
             handles += ax.plot(actual.index - 1, actual.to_numpy(), "k--", marker="o",
-                               label=f"{year - 1} actual")
+                               label=_actual_label(history, year, measure))
             self._actual_top = float(actual.max()) if len(actual) else 0.0
         every = 8 if period == "week_start" else 1
         ax.set_xticks(x[::every], labels[::every])
@@ -219,15 +227,35 @@ def _last_year(history: pd.DataFrame, year: int, measure: str, period: str) -> p
     return last.groupby(key)[measure].sum()
 
 
+def _compared(summary: pd.DataFrame) -> tuple[str, str, str]:
+    """(target column, its label, last year's label): the same months when last year is
+    partial (TargetPlan.summary adds `target_same_months`), else the full year."""
+    if "target_same_months" in summary:
+        return "target_same_months", "target, same months", "last year (same months)"
+    return "target", "target", "last year"
+
+
+def _actual_label(history: pd.DataFrame, year: int, measure: str) -> str:
+    """"2026 actual", or "2026 (Jan–Jul, 7 months) actual" for a partial year."""
+    from ..targets import year_totals
+
+    table = year_totals(history, measure) if len(history) else None
+    if table is None or year - 1 not in table.index:
+        return f"{year - 1} actual (no history)"
+    return f"{table.loc[year - 1, 'label']} actual"
+
+
 def _region_bars(ax, summary: pd.DataFrame) -> None:
+    column, label, last_label = _compared(summary)
     x = np.arange(len(summary))
-    ax.bar(x - 0.2, summary["last_year"], width=0.4, color="#9aa5b1", label="last year")
-    ax.bar(x + 0.2, summary["target"], width=0.4, color="#2a6f97", label="target")
-    for i, (growth, target) in enumerate(zip(summary["growth"], summary["target"],
+    ax.bar(x - 0.2, summary["last_year"], width=0.4, color="#9aa5b1", label=last_label)
+    ax.bar(x + 0.2, summary[column], width=0.4, color="#2a6f97", label=label)
+    for i, (growth, target) in enumerate(zip(summary["growth"], summary[column],
                                              strict=True)):
         ax.annotate(f"{growth:+.1%}", (i + 0.2, target), ha="center", va="bottom", fontsize=9)
     ax.set_xticks(x, summary.index)
-    ax.set(ylabel="revenue", title="Target vs last year, by region")
+    title = "Target vs last year, by region" + ("" if len(summary) > 1 else " (one region)")
+    ax.set(ylabel="revenue", title=title)
     ax.legend(loc="lower right", fontsize=8)
     _money(ax)
 
@@ -256,7 +284,8 @@ def _phase_bars(ax, phased: pd.DataFrame, history: pd.DataFrame, year: int,
         for region, color in zip(table.columns, colors, strict=True):
             ax.bar(x, table[region], width=0.8, bottom=bottom, label=region, color=color)
             bottom += table[region].to_numpy()
-        ax.plot(actual.index - 1, actual.to_numpy(), "k--", marker="o", label=f"{year - 1} actual")
+        ax.plot(actual.index - 1, actual.to_numpy(), "k--", marker="o",
+                label=_actual_label(history, year, measure))
     every = 8 if period == "week_start" else 1
     ax.set_xticks(x[::every], labels[::every])
     ax.legend(ncols=5, fontsize=8, loc="upper left")
@@ -270,6 +299,11 @@ def required_growth(audit: pd.DataFrame) -> Figure:
     is outside the rep's own track record."""
     frame = audit.dropna(subset=["required_growth", "best_growth"])
     fig, ax = plt.subplots()
+    if frame.empty:
+        ax.text(0.5, 0.5, "No rep has two full years of history and a full last year:\n"
+                "no track record to compare the targets with", ha="center", va="center")
+        ax.set(xticks=[], yticks=[], title="Each rep's target against their own record")
+        return fig
     for flagged, color, label in ((False, "#2a6f97", "within own track record"),
                                   (True, "#c0392b", "beyond best year so far")):
         rows = frame[frame["not_achievable"] == flagged]

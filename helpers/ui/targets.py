@@ -75,8 +75,11 @@ class TargetsPanel:
             _show(self.table, w.HTML(f"<b>Cannot plan:</b> {error}"))
             return
         summary = self.plan.summary()
+        caption = "; ".join([summary.attrs["growth_basis"], *self.plan.notes])
         _show(self.table, summary.style.format({"last_year": "{:,.0f}", "target": "{:,.0f}",
-                                                "growth": "{:+.1%}"}))
+                                                "target_same_months": "{:,.0f}",
+                                                "growth": "{:+.1%}"}, na_rep="n/a")
+              .set_caption(caption))
         self.overview.update(summary.drop(index="total"), self.plan.phased, self.ds.history,
                              self.plan.year)
         _show(self.chart, Image(self.overview.png(), format="png"))  # rendered once, here
