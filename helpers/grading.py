@@ -95,8 +95,40 @@ def _bounds(period) -> tuple[pd.Timestamp, pd.Timestamp]:
     return p.start_time.normalize(), p.end_time.to_period("M").to_timestamp()
 
 
+@dataclass(frozen=True)
+class Period:
+    """The months a grading run actually covers: the period, cut at the end of the history."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp  # last month graded: the period's end or the history's, if earlier
+    months: int
+    partial: bool  # the history ends before the period does
+
+    @property
+    def text(self) -> str:
+        span = (f"{self.start:%b}–{self.end:%b %Y}" if self.start.year == self.end.year
+                else f"{self.start:%b %Y}–{self.end:%b %Y}")
+        out = f"graded on {span}, {self.months} month{'s' if self.months != 1 else ''}"
+        if self.partial:
+            out += " (the history ends there); volumes are pro-rated to a full year"
+        return out
+
+
+def graded_period(ds: Dataset, period=None) -> Period:
+    """Which months `kpis(ds, period)` grades on, and whether that is a partial period."""
+    start, end = _bounds(ds.last_year if period is None else period)
+    last = min(end, ds.history["month"].max())
+    first = max(start, ds.history["month"].min())
+    if last < first:
+        raise GradingError(f"period={period!r}: the history ({ds.history['month'].min():%Y-%m}"
+                           f" to {ds.history['month'].max():%Y-%m}) has no month in it")
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    return Period(first, last, months, bool(last < end))
+
+
 def _collect(ds: Dataset, period=None, reviews: pd.DataFrame | None = None) -> _Months:
     start, end = _bounds(ds.last_year if period is None else period)
+    end = min(end, ds.history["month"].max())  # a partial last year ends with the history
     roster = ds.roster.set_index("rep_id")
     left = roster["leave_date"] if "leave_date" in roster else pd.Series(pd.NaT, roster.index)
     hist = ds.history[(ds.history["month"] >= start) & (ds.history["month"] <= end)]
@@ -187,6 +219,93 @@ def kpis(ds: Dataset, period=None, reviews: pd.DataFrame | None = None) -> pd.Da
     frame["months"] = data.months.astype(int)
     frame["tenure_years"] = data.tenure_years.round(2)
     return frame
+
+
+# ------------------------------------------------------------- what the data can grade
+
+_LABEL = {k: k.replace("_", " ") for k in DIRECTIONS} | {"csat": "CSAT"}
+
+
+def _why_empty(kpi: str, lacks: Mapping[str, str]) -> str:
+    if kpi in REVIEW_KPIS and "reviews" in lacks:
+        return "there are no manager reviews in the data"
+    if kpi == "csat" and "csat" in lacks:
+        return "there is no CSAT in the data"
+    if kpi == "attainment" and "quota" in lacks:
+        return ("there is no quota in the history, and no rep has the previous 12 months of "
+                "revenue to measure attainment against instead")
+    return "no graded rep has a value for it in this period"
+
+
+def usable_weights(kpis: pd.DataFrame, weights: Mapping[str, float],
+                   lacks: Mapping[str, str] | None = None) -> tuple[pd.Series, list[str]]:
+    """The weights that can apply to `kpis`, renormalised, and a sentence per KPI left out.
+
+    A weighted KPI no rep has a value for (no reviews, no CSAT, no quota and no previous
+    year) drops out and the remaining weights are rescaled to sum to 1, keeping their
+    proportions. `lacks` is `Dataset.lacks()`, used to say why. A KPI only some reps lack
+    stays; `composite` spreads its weight for those reps.
+    """
+    lacks = {} if lacks is None else lacks
+    w = pd.Series(weights, dtype=float)
+    w = w[w > 0]
+    has = pd.Series({c: c in kpis.columns and kpis[c].notna().any() for c in w.index},
+                    dtype=bool)
+    empty = list(w.index[~has])
+    kept = w[has]
+    if kept.empty:
+        raise GradingError(f"weights: no weighted KPI has data ({', '.join(w.index)} are all "
+                           "empty); weight a KPI the data has")
+    notes = []
+    for why in dict.fromkeys(_why_empty(c, lacks) for c in empty):  # one sentence per reason
+        names = [c for c in empty if _why_empty(c, lacks) == why]
+        notes.append(f"{', '.join(_LABEL.get(c, c) for c in names)}: not graded, because "
+                     f"{why}; {'its weight is' if len(names) == 1 else 'their weights are'} "
+                     "spread over the KPIs that remain.")
+    return kept / kept.sum(), notes
+
+
+GATE_MISSING = ("drop", "block")
+
+
+def usable_gates(rules: Mapping[str, Mapping] | None, kpis: pd.DataFrame,
+                 lacks: Mapping[str, str] | None = None,
+                 missing: str = "drop") -> tuple[dict, list[str]]:
+    """Gates that can apply to `kpis`, and a sentence for each one that cannot.
+
+    A gate on a measure no rep has (e.g. CSAT when the data has none) is dropped
+    (`missing="drop"`) or kept, blocking every promotion to its level
+    (`missing="block"`); either way the sentence says so, so no one is blocked
+    silently. A gate on a measure only some reps lack stays, and the sentence counts
+    the reps it blocks for want of a value.
+    """
+    if missing not in GATE_MISSING:
+        raise GradingError(f"missing={missing!r}: expected 'drop' or 'block'")
+    lacks = {} if lacks is None else lacks
+    kept, notes = {}, []
+    for level, conditions in (rules or {}).items():
+        keep = {}
+        for column, bound in conditions.items():
+            op, value = bound if isinstance(bound, tuple) else (">=", bound)
+            sign = {">=": "≥", "<=": "≤"}.get(op, op)
+            gate = f"gate {column} {sign} {value:g} for {level}"
+            values = kpis[column] if column in kpis.columns else None
+            if values is None or values.isna().all():
+                why = ("there is no CSAT in the data" if column == "csat" and "csat" in lacks
+                       else f"no graded rep has a {column} value")
+                why = why.replace("there is no", "no")
+                if missing == "drop":
+                    notes.append(f"{gate} cannot apply: {why} — dropped.")
+                    continue
+                notes.append(f"{gate} cannot apply: {why} — kept as blocking, so no rep can "
+                             f"move up to {level} or above.")
+            elif values.isna().any():
+                notes.append(f"{gate}: {int(values.isna().sum())} of {len(values)} reps have "
+                             f"no {column} value and cannot pass it.")
+            keep[column] = bound
+        if keep:
+            kept[level] = keep
+    return kept, notes
 
 
 # ---------------------------------------------------------------------------- normalise

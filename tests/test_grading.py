@@ -698,3 +698,109 @@ def test_charts_return_figures_and_panel_redraws(ds, sample_kpis):
     ]
     assert all(isinstance(f, Figure) for f in figures)
     matplotlib.pyplot.close("all")
+
+
+# ------------------------------------------------------------- real data shapes (issue 11)
+
+
+def shaped(tmp_path, *names):
+    import sys
+    from pathlib import Path
+
+    from helpers.data import load
+    sys.path.insert(0, str(Path(__file__).parent))
+    import shapes
+    return load(shapes.make(tmp_path / "_".join(names), *names))
+
+
+def test_missing_review_and_csat_kpis_drop_out_of_the_weights(tmp_path):
+    from helpers.grading import usable_weights
+    ds = shaped(tmp_path, "no_reviews", "no_csat")
+    k = kpis(ds)
+    w, notes = usable_weights(k, PRESETS["balanced"], ds.lacks())
+    assert set(w.index) == {"revenue", "attainment", "new_customers", "retention",
+                            "sales_cycle"}
+    assert w.sum() == pytest.approx(1)
+    assert w["attainment"] / w["revenue"] == pytest.approx(0.25 / 0.15)
+    assert w["attainment"] == pytest.approx(0.25 / 0.70)
+    assert any(n.startswith("product knowledge, collaboration: not graded") and "review" in n
+               for n in notes)
+    assert any(n.startswith("CSAT: not graded") and "CSAT" in n for n in notes)
+    # grading on what remains runs and every rep gets a score
+    result = grade(k, w.to_dict(), shares=SHARES)
+    assert result.scores.notna().all()
+    full, none = usable_weights(kpis(load_sample()), PRESETS["balanced"], {})
+    assert none == [] and full.to_dict() == pytest.approx(PRESETS["balanced"])
+
+
+def test_no_weighted_kpi_with_data_is_an_error():
+    from helpers.grading import usable_weights
+    k = pd.DataFrame({"revenue": [1.0, 2.0], "csat": [np.nan, np.nan]}, index=["a", "b"])
+    with pytest.raises(GradingError, match="no weighted KPI has data"):
+        usable_weights(k, {"csat": 1.0}, {})
+
+
+def test_one_year_without_quota_drops_attainment_and_says_why(tmp_path):
+    from helpers.grading import usable_weights
+    ds = shaped(tmp_path, "one_year", "no_quota")
+    k = kpis(ds, ds.last_year)
+    assert k["attainment"].isna().all()
+    w, notes = usable_weights(k, PRESETS["balanced"], ds.lacks())
+    assert "attainment" not in w.index and w.sum() == pytest.approx(1)
+    assert any(n.startswith("attainment: not graded") and "quota" in n
+               and "previous 12 months" in n for n in notes)
+
+
+def test_gate_on_a_measure_the_data_lacks_is_dropped_or_blocks_and_says_so(tmp_path):
+    from helpers.grading import usable_gates
+    ds = shaped(tmp_path, "no_csat")
+    k = kpis(ds)
+    gates = {"senior": {"tenure_years": 2, "csat": 75}}
+    kept, notes = usable_gates(gates, k, ds.lacks())
+    assert kept == {"senior": {"tenure_years": 2}}
+    assert notes == ["gate csat ≥ 75 for senior cannot apply: no CSAT in the data — dropped."]
+    blocked, notes = usable_gates(gates, k, ds.lacks(), missing="block")
+    assert blocked == gates
+    assert notes[0].startswith("gate csat ≥ 75 for senior cannot apply: no CSAT in the data "
+                               "— kept as blocking, so no rep can move up to senior")
+    # dropped, the scores alone decide: as many reach senior+ as without any csat gate
+    w, _ = usable_weights_for(k, ds)
+    plain = grade(k, w, shares=SHARES, rules={"senior": {"tenure_years": 2}})
+    dropped = grade(k, w, shares=SHARES, rules=kept)
+    assert (dropped.assigned["proposed"] >= "senior").sum() \
+        == (plain.assigned["proposed"] >= "senior").sum() > 0
+    with pytest.raises(GradingError, match="missing="):
+        usable_gates(gates, k, ds.lacks(), missing="maybe")
+
+
+def usable_weights_for(k, ds):
+    from helpers.grading import usable_weights
+    w, notes = usable_weights(k, PRESETS["balanced"], ds.lacks())
+    return w.to_dict(), notes
+
+
+def test_gate_on_a_partly_missing_measure_names_the_blocked_count():
+    from helpers.grading import usable_gates
+    k = pd.DataFrame({"csat": [80.0, np.nan, 70.0]}, index=list("abc"))
+    kept, notes = usable_gates({"senior": {"csat": 75}}, k, {})
+    assert kept == {"senior": {"csat": 75}}
+    assert notes == ["gate csat ≥ 75 for senior: 1 of 3 reps have no csat value and "
+                     "cannot pass it."]
+
+
+def test_partial_last_year_is_graded_on_its_months_and_says_so(tmp_path):
+    from helpers.grading import graded_period
+    ds = shaped(tmp_path, "partial_last_year")
+    p = graded_period(ds, 2026)
+    assert (p.months, p.partial) == (7, True)
+    assert p.text == ("graded on Jan–Jul 2026, 7 months (the history ends there); "
+                      "volumes are pro-rated to a full year")
+    full = graded_period(ds, 2025)
+    assert (full.months, full.partial) == (12, False)
+    assert full.text == "graded on Jan–Dec 2025, 12 months"
+    k = kpis(ds, 2026)
+    assert k["months"].max() == 7
+    # tenure counts to the end of the history, not to December
+    hire = ds.roster.set_index("rep_id")["hire_date"].reindex(k.index)
+    expected = ((pd.Timestamp("2026-07-31") - hire).dt.days / 365.25).round(2)
+    assert k["tenure_years"].to_numpy() == pytest.approx(expected.to_numpy())
