@@ -688,3 +688,167 @@ def test_market_model_without_quota_and_by_period(sample):
         assert 0 < quarterly.sigma_market < 0.15  # the sample's seasons swing far more
     assert (fit_market(bare, 4).skill == 0).all()
     assert fit_market(sample, 4).skill.abs().max() > 0
+
+
+# ------------------------------------------------ real data shapes (issue 11): say, don't crash
+
+
+@pytest.fixture(scope="module")
+def shaped(tmp_path_factory):
+    """Load the sample changed by `shapes` (tests/shapes.py), once per combination."""
+    import sys
+    from pathlib import Path
+
+    from helpers import load
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import shapes
+
+    cache = {}
+
+    def make(*names: str):
+        if names not in cache:
+            folder = tmp_path_factory.mktemp("_".join(names))
+            cache[names] = load(shapes.make(folder, *names))
+        return cache[names]
+
+    return make
+
+
+def test_one_year_of_history_replays_against_level_peers_and_says_so(shaped, plans):
+    """No year before the only year: last year's targets cannot come from the year before,
+    so the replay runs against the level's median (without quota) and the note says so."""
+    from helpers.incentives import replay_note
+
+    ds = shaped("one_year", "no_quota")
+    for plan in plans.values():
+        table = replay(plan, ds)
+        assert table["rep_id"].nunique() == 106 and table["amount"].sum() > 0
+    note = replay_note(ds, ["revenue", "new_customers"])
+    assert "no history before 2026" in note and "No quota in the history" in note
+    assert "median of the rep's level" in note
+    targets = default_targets(ds, 2026, measures=["revenue"])
+    annual = targets.groupby("rep_id")["target"].sum()
+    level = default_levels(ds).reindex(annual.index)
+    assert (annual.groupby(level.to_numpy()).nunique() == 1).all()  # one target per level
+
+
+def test_partial_year_before_plan_uses_the_last_12_months(shaped):
+    """History ending in July: next year's default targets are the last 12 months (Aug-Jul)
+    grown, phased by calendar month, so no month of the plan year has a zero target."""
+    from helpers.incentives import target_basis
+
+    ds = shaped("partial_last_year")
+    base, peers, text = target_basis(ds, 2027)
+    assert not peers and base["month"].min() == pd.Timestamp("2025-08-01")
+    assert "last 12 month(s) available (Aug 2025–Jul 2026)" in text
+    t = default_targets(ds, 2027, measures=["revenue"])
+    monthly = t.groupby(t["month"].dt.month)["target"].sum()
+    assert len(monthly) == 12 and (monthly > 0).all()
+    rep = base["rep_id"].iloc[0]
+    if base.query("rep_id == @rep")["month"].nunique() == 12:
+        own = base.loc[base["rep_id"] == rep, "revenue"].sum() * 1.06
+        assert t.loc[t["rep_id"] == rep, "target"].sum() == pytest.approx(own, rel=1e-6)
+
+
+def test_partial_last_year_replays_the_months_it_has_and_labels_them(shaped, plans):
+    """A last year of 7 months is replayed on those months (targets by calendar month, the
+    quota for revenue), for the reps with all 7, and called partial."""
+    from helpers.incentives import build_results, replay_note, year_label
+
+    ds = shaped("partial_last_year")
+    assert year_label(ds) == "2026 (Jan–Jul only, 7 months: a partial year)"
+    assert "a partial year" in replay_note(ds)
+    for plan in plans.values():
+        assert replay(plan, ds)["amount"].sum() > 0
+    t = default_targets(ds, 2026, measures=["revenue", "new_customers"])
+    res = build_results(ds, t, year=2026)
+    assert res["month"].dt.month.max() == 7 and res["revenue_target"].notna().all()
+    h = ds.history.set_index(["rep_id", "month"])["quota"]
+    got = res.set_index(["rep_id", "month"])["revenue_target"]
+    assert np.allclose(got, h.reindex(got.index).to_numpy(dtype=float))
+
+
+@pytest.mark.parametrize("on_missing", ["drop", "block"])
+def test_gate_on_a_measure_the_data_lacks_is_reported_not_zeroed(shaped, plans, on_missing):
+    """No CSAT: the tiered plan's csat gate would zero its commission silently. It is named
+    up front and dropped (the commission pays) or blocks the component (left out), the same
+    way for the replay, the curves and the simulation."""
+    from helpers.incentives import adapt_plans, curve_table, level_targets, missing_measures
+
+    ds = shaped("no_csat")
+    missing = missing_measures(ds)
+    assert set(missing) == {"csat"}
+    adapted, notes = adapt_plans(plans, missing, on_missing)
+    gate = ("gate csat ≥ 70 in 'Tiered commission' ('revenue commission') cannot apply: "
+            "no CSAT in the data — ")
+    assert any(n.startswith(gate) for n in notes)
+    tiered = adapted["Tiered commission"]
+    assert all(g.measure != "csat" for c in tiered.components for g in c.gates)
+    names = [c.name for c in tiered.components]
+    if on_missing == "drop":
+        assert gate + "dropped" in notes and "revenue commission" in names
+        assert paid(replay(tiered, ds), "revenue commission").sum() > 0
+    else:
+        assert any(n.startswith(gate) and "blocked" in n for n in notes)
+        assert "revenue commission" not in names
+    assert "csat" not in tiered.measures
+    targets = default_targets(ds, measures=["revenue", "new_customers"])
+    curve = curve_table(adapted, level_targets(targets, default_levels(ds)))
+    assert curve["total"].notna().all()
+    sim = simulate(adapted, ds, targets, n=32)
+    assert (metrics(sim)["expected_cost"] > 0).all()
+
+
+def test_modifier_and_component_on_a_missing_measure():
+    """A modifier on a missing measure is dropped (×1) or blocks; a component paid on it
+    is left out either way, and a plan left with nothing is named and left out."""
+    from helpers.incentives import adapt_plans
+
+    modified = plan_of(bonus(weight=0.5,
+                             modifier={"measure": "csat", "basis": "value",
+                                       "bands": [{"from": 0, "multiplier": 0.5},
+                                                 {"from": 80, "multiplier": 1.2}]}),
+                       bonus("new_customers", weight=0.5), name="m")
+    only = plan_of(bonus("csat"), name="only")
+    why = {"csat": "no CSAT in the data"}
+    kept, notes = adapt_plans({"m": modified, "only": only}, why, "drop")
+    assert kept["m"].components[0].modifier is None and len(kept["m"].components) == 2
+    assert "modifier by csat in 'm' ('b revenue') cannot apply: no CSAT in the data — dropped" \
+        in notes
+    assert "only" not in kept and any("'only' has nothing left" in n for n in notes)
+    blocked, notes = adapt_plans({"m": modified}, why, "block")
+    assert [c.name for c in blocked["m"].components] == ["b new_customers"]
+    with pytest.raises(PlanError, match="on_missing"):
+        adapt_plans({"m": modified}, why, "ignore")
+
+
+def test_short_history_uses_stated_default_spreads_not_zero(shaped, sample):
+    """One year of quarters cannot separate a market shock from the season nor skill from a
+    good year: the defaults are used and named; `spreads` changes them; the sample's ten
+    years fit everything."""
+    from helpers.incentives import DEFAULT_SPREADS, fit_market
+
+    ds = shaped("one_year")
+    model = fit_market(ds, 4)
+    assert model.sigma_market == DEFAULT_SPREADS["market"] > 0
+    assert model.sigma_skill == DEFAULT_SPREADS["skill"] > 0
+    assert {"market shock", "skill"} <= set(model.assumed)
+    assert "assumed, not fitted: market shock" in model.describe()
+    assert fit_market(ds, 4, {"market": 0.2}).sigma_market == 0.2
+    with pytest.raises(PlanError, match="spreads"):
+        fit_market(ds, 4, {"market": -1})
+    assert fit_market(sample, 4).assumed == {}
+    assert "skill" in fit_market(shaped("no_quota"), 4).assumed  # no quota: no skill to fit
+    plan = load_plans(PLANS_DIR)["Current plan"]
+    wide = metrics(simulate(plan, ds, n=256, spreads={"market": 0.3}))
+    narrow = metrics(simulate(plan, ds, n=256, spreads={"market": 0.0}))
+    assert (wide["p90_cost"] - wide["p50_cost"]).item() > (
+        narrow["p90_cost"] - narrow["p50_cost"]).item()
+
+
+def test_load_inputs_says_which_history_next_years_targets_rest_on(shaped, sample):
+    _, _, source = load_inputs(shaped("partial_last_year"), 2027)
+    assert "based on the last 12 month(s) available (Aug 2025–Jul 2026)" in source
+    _, _, source = load_inputs(sample, sample.plan_year)
+    assert f"{sample.last_year}'s actuals × 1.06" in source

@@ -4,10 +4,12 @@
 - `engine`: the vectorised payout core (periods × scenarios × reps);
 - `payout`: payouts per rep, period and component with reasons; curves; statements;
 - `inputs`: targets and levels (from notebooks 01/02 or simple defaults); `replay`;
+- `gaps`: plans adapted to the data in hand (gates and modifiers on missing measures);
 - `simulate`: the Monte Carlo on shared draws, and plan `metrics`.
 """
 
 from ..data import SAMPLE_DIR
+from .gaps import ON_MISSING, adapt_plans, missing_measures
 from .inputs import (
     GROWTH,
     build_results,
@@ -18,11 +20,15 @@ from .inputs import (
     read_levels,
     read_targets,
     replay,
+    replay_note,
     replay_summary,
+    target_basis,
+    year_label,
 )
 from .payout import curve_table, level_targets, payout, payout_curve, statement
 from .plan import LEVELS, MEASURES, Plan, PlanError, describe, edit_plan, load_plans
 from .simulate import (
+    DEFAULT_SPREADS,
     SCENARIOS,
     Simulation,
     distribution,
@@ -36,6 +42,8 @@ from .simulate import (
 PLANS_DIR = SAMPLE_DIR / "plans"
 
 __all__ = [
+    "DEFAULT_SPREADS", "ON_MISSING", "adapt_plans", "missing_measures", "replay_note",
+    "target_basis", "year_label",
     "GROWTH", "LEVELS", "MEASURES", "PLANS_DIR", "SCENARIOS", "Plan", "PlanError", "Simulation",
     "build_results", "curve_table", "default_levels", "default_targets", "describe", "edit_plan",
     "distribution", "fit_market", "level_targets", "load_inputs", "load_plans", "metrics",

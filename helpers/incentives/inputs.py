@@ -7,7 +7,11 @@ check them by hand:
   worked part of that year (at least 3 months; otherwise the median of their level), and
   phased by month with the company's monthly share of that year; scores (csat) are not
   grown: the target is the rep's mean that year;
-- for a year whose history carries `quota` (a replay of last year), revenue's target is it;
+- for a year whose history carries `quota` (a replay of last year), revenue's target is it
+  in every month that has one;
+- with no complete calendar year before, the last 12 months of history stand in for it;
+  with no history before the year at all, targets are the median of the rep's level that
+  year (see `target_basis`, which says which in one sentence);
 - level = the roster's current level.
 """
 
@@ -29,15 +33,16 @@ MIN_MONTHS = 3
 
 def plan_reps(ds: Dataset, year: int) -> pd.Index:
     """Who a year's plan covers: for a future year the reps still employed at the end of
-    history; for a past year the reps with all 12 months of history in it."""
+    history; for a past year the reps with every month of it that the history has (all 12,
+    or all the months of a partial year)."""
     if year > ds.last_year:
         roster = ds.roster
         leave = roster["leave_date"] if "leave_date" in roster else pd.Series(pd.NaT,
                                                                               roster.index)
         return pd.Index(roster.loc[leave.isna(), "rep_id"], name="rep_id")
     h = ds.history[ds.history["month"].dt.year == year]
-    n = h.groupby("rep_id").size()
-    return pd.Index(n.index[n == 12], name="rep_id")
+    n = h.groupby("rep_id")["month"].nunique()
+    return pd.Index(n.index[n == h["month"].nunique()], name="rep_id")
 
 
 def default_levels(ds: Dataset) -> pd.Series:
@@ -73,33 +78,79 @@ def describe_assumed(assumed: pd.Index, level: str = ENTRY_LEVEL, show: int = 5)
             f"{names}); they are paid at the {level!r} level")
 
 
+def _span(months: pd.Series) -> str:
+    lo, hi = months.min(), months.max()
+    return f"{lo:%b %Y}" if lo == hi else f"{lo:%b %Y}–{hi:%b %Y}"
+
+
+def target_basis(ds: Dataset, year: int | None = None,
+                 growth: float = GROWTH) -> tuple[pd.DataFrame, bool, str]:
+    """(history the default targets of `year` are based on, whether they are level medians
+    of `year` itself, one sentence saying which).
+
+    The calendar year before when history has all 12 of its months; else the last 12 months
+    of history before `year` (fewer if that is all there is); with no history before
+    `year` at all (a replay of the only year there is), `year`'s own months, each rep's target
+    being the median of the rep's level that year (so a typical rep attains 100%).
+    """
+    year = year or ds.plan_year
+    h = ds.history
+    before = h[h["month"].dt.year < year]
+    prev = before[before["month"].dt.year == year - 1]
+    if prev["month"].nunique() == 12:
+        return prev, False, f"{year}'s default targets: {year - 1}'s actuals × {1 + growth:g}"
+    if not before.empty:
+        start = before["month"].max() - pd.DateOffset(months=11)
+        base = before[before["month"] >= start]
+        n = base["month"].nunique()
+        why = (f"{year - 1} has {prev['month'].nunique()} month(s) of history"
+               if not prev.empty else f"there is no history in {year - 1}")
+        return base, False, (
+            f"{year}'s default targets: {why}, so they are based on the last {n} month(s) "
+            f"available ({_span(base['month'])}) × {1 + growth:g}, matched by calendar month"
+            + ("" if n == 12 else " (annualised; months without history phased evenly)"))
+    own = h[h["month"].dt.year == year]
+    if own.empty:
+        raise DataError(f"history: no months in or before {year} to base {year}'s targets on")
+    return own, True, (
+        f"{year}'s targets: there is no history before {year}, so each rep's target is the "
+        f"median of the rep's level in {year} ({_span(own['month'])}; a typical rep attains "
+        "100%)")
+
+
 def default_targets(ds: Dataset, year: int | None = None, growth: float = GROWTH,
                     measures: list[str] | None = None,
                     reps: pd.Index | None = None) -> pd.DataFrame:
     """Monthly targets (rep_id, month, measure, target) for `year` by the rule in the module
-    doc, for `reps` (default: `plan_reps(ds, year)`)."""
+    doc, for `reps` (default: `plan_reps(ds, year)`), on the history `target_basis` picks."""
     year = year or ds.plan_year
     measures = list(measures or MEASURES)
-    base = ds.history[ds.history["month"].dt.year == year - 1]
-    if base.empty:
-        raise DataError(f"history: no months in {year - 1} to base {year}'s targets on")
+    base, peers, _ = target_basis(ds, year, growth)
+    if peers:
+        growth = 0.0
     reps = plan_reps(ds, year) if reps is None else pd.Index(reps, name="rep_id")
     level = default_levels(ds).reindex(reps)
     months = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
     n_months = base.groupby("rep_id").size().reindex(reps)
     frames = []
     for m in measures:
-        by_rep = base.groupby("rep_id")[m]
-        if MEASURES[m] == "sum":
+        by_rep = base.groupby("rep_id")[m] if m in base else None
+        if by_rep is None:
+            values = np.full((len(reps), 12), np.nan)
+        elif MEASURES[m] == "sum":
             annual = (by_rep.sum().reindex(reps) * 12 / n_months).where(n_months >= MIN_MONTHS)
+            if peers:
+                annual = annual.groupby(level.to_numpy()).transform("median")
             annual = annual.fillna(annual.groupby(level.to_numpy()).transform("median"))
             annual = annual.fillna(annual.median()) * (1 + growth)
-            season = base.groupby(base["month"].dt.month)[m].sum().reindex(range(1, 13),
-                                                                          fill_value=0)
+            season = base.groupby(base["month"].dt.month)[m].sum().reindex(range(1, 13))
+            season = season.fillna(season.mean())  # a calendar month the base lacks
             share = (season / season.sum()).to_numpy() if season.sum() > 0 else np.full(12, 1 / 12)
             values = np.outer(annual.to_numpy(), share)
         else:
             mean = by_rep.mean().reindex(reps)
+            if peers:
+                mean = mean.groupby(level.to_numpy()).transform("median")
             mean = mean.fillna(mean.groupby(level.to_numpy()).transform("median"))
             values = np.repeat(mean.fillna(mean.median()).to_numpy()[:, None], 12, axis=1)
         frame = pd.DataFrame({"rep_id": np.repeat(reps.to_numpy(), 12),
@@ -108,8 +159,8 @@ def default_targets(ds: Dataset, year: int | None = None, growth: float = GROWTH
         if m == "revenue" and year <= ds.last_year and "quota" in ds.history:
             quota = ds.history.set_index(["rep_id", "month"])["quota"]
             got = quota.reindex(pd.MultiIndex.from_arrays([frame["rep_id"], frame["month"]]))
-            if got.notna().all():
-                frame["target"] = got.to_numpy()
+            got = pd.to_numeric(got, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            frame["target"] = np.where(np.isnan(got), frame["target"].to_numpy(), got)
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     out["rep_id"] = out["rep_id"].astype("string")
@@ -179,7 +230,7 @@ def load_inputs(ds: Dataset, year: int | None = None, folder: str | Path | None 
         targets = theirs
         notes.append(f"targets from targets_{year}.csv")
     else:
-        notes.append("default targets (last year × growth)")
+        notes.append(target_basis(ds, year)[2])
     if folder is not None and (Path(folder) / f"levels_{year}.csv").exists():
         levels = read_levels(Path(folder) / f"levels_{year}.csv")
         notes.append(f"levels from levels_{year}.csv")
@@ -194,7 +245,8 @@ def build_results(ds: Dataset, targets: pd.DataFrame, levels: pd.Series | None =
                   year: int | None = None) -> pd.DataFrame:
     """The results table `payout` reads: `year`'s actuals per rep and month, with targets
     matched by calendar month (so next year's targets can be replayed on last year) and the
-    rep's level and team. Reps need all 12 months of history in `year`."""
+    rep's level and team. Reps need every month of `year` the history has (a partial year
+    is replayed on the months it has)."""
     year = year or ds.last_year
     levels = default_levels(ds) if levels is None else levels
     reps = plan_reps(ds, year).intersection(pd.Index(targets["rep_id"].unique()))
@@ -223,6 +275,39 @@ def replay(plan: Plan, ds: Dataset, targets: pd.DataFrame | None = None,
     if targets is None:
         targets = default_targets(ds, ds.last_year, measures=plan.measures)
     return payout(plan, build_results(ds, targets, levels, ds.last_year))
+
+
+def year_label(ds: Dataset, year: int | None = None) -> str:
+    """'2026', or '2026 (Jan–Jul only: a partial year)' when history lacks some months."""
+    year = year or ds.last_year
+    months = ds.history.loc[ds.history["month"].dt.year == year, "month"]
+    if months.nunique() == 12 or months.empty:
+        return str(year)
+    return (f"{year} ({months.min():%b}–{months.max():%b} only, "
+            f"{months.nunique()} months: a partial year)")
+
+
+def replay_note(ds: Dataset, measures: list[str] | None = None) -> str:
+    """What the replay of last year runs on, in plain sentences: the year (partial or not),
+    who, and where last year's targets come from (quota or the default rule)."""
+    year = ds.last_year
+    reps = plan_reps(ds, year)
+    parts = [f"Replayed on {year_label(ds, year)}, for the {len(reps)} reps with every month "
+             "of it in the history"]
+    lacks = ds.lacks()
+    _, peers, basis = target_basis(ds, year)
+    others = [m for m in (measures or MEASURES) if m != "revenue"]
+    if "quota" in lacks:
+        parts.append(f"{lacks['quota'].split(':')[0]}, so revenue targets follow the default "
+                     f"rule too: {basis}")
+    else:
+        parts.append("revenue targets are the history's quota")
+        if others:
+            parts.append(f"targets for {', '.join(others)}: {basis}")
+    if peers:
+        parts.append("this replay compares reps with their level's peers, not with targets "
+                     "set in advance")
+    return ". ".join(p[0].upper() + p[1:] for p in parts) + "."
 
 
 def replay_summary(replays: dict[str, pd.DataFrame], ds: Dataset) -> pd.DataFrame:

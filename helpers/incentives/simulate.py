@@ -39,30 +39,55 @@ float32 array: small enough that the engine's many passes over a chunk stay in t
 cache, which is faster than bigger chunks), so memory stays flat however many reps or
 scenarios are simulated (at least one BLOCK of scenarios, and at most a 1 / (2 × workers)
 share, so every thread works)."""
+SKILL_SALT = 0x5EED_5C111
+"""Keys a rep's skill draws apart from the rep's noise (used only when skill is assumed)."""
 RANKED = 256
 """Pay distribution metrics (Gini, top decile / median, Spearman pay-for-performance) are
 averaged over the first RANKED scenarios: plenty for a mean, and sorting every scenario's
 reps would cost more than the rest of the simulation."""
 
 
+DEFAULT_SPREADS = {"market": 0.05, "noise": 0.10, "skill": 0.05}
+"""Spreads (log standard deviations) used when history is too short to fit them, so the
+Monte Carlo does not price risk at 0%: the market shock of a year, a rep's noise over a
+year (per period it is × sqrt(periods a year), periods being independent) and the spread
+of skill between reps. Close to what ten years of the sample company show; pass
+`spreads=` to `simulate` / `fit_market` to change them."""
+MIN_DOF = 2
+"""Degrees of freedom below which a spread is not fitted (the default is used instead)."""
+
+
 @dataclass(frozen=True)
 class MarketModel:
-    """log(actual / target) = skill[rep] + market shock + noise[measure], fitted from history."""
+    """log(actual / target) = skill[rep] + market shock + noise[measure], fitted from history.
+
+    `assumed` names each spread taken from DEFAULT_SPREADS (or `spreads=`) instead of fitted,
+    with why; `sigma_skill` > 0 when skill could not be fitted: each simulated year then draws
+    every rep's skill afresh with that spread (who is good is unknown, that reps differ is not).
+    """
 
     skill: pd.Series  # rep_id -> persistent log-attainment, shrunk to 0 and centred
     sigma_market: float
     sigma_noise: dict[str, float]
     periods: int
+    sigma_skill: float = 0.0
+    assumed: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
-        """The fitted model in one plain sentence (for the notebook)."""
+        """The model in one plain sentence (for the notebook), saying what is assumed."""
         period = {12: "month", 4: "quarter", 1: "year"}[self.periods]
-        return (f"market shock {self.sigma_market:.1%}, revenue noise "
+        skill = self.sigma_skill if self.sigma_skill > 0 else self.skill.std()
+        text = (f"market shock {self.sigma_market:.1%}, revenue noise "
                 f"{self.sigma_noise.get('revenue', 0):.1%} a {period}, persistent skill "
-                f"spread {self.skill.std():.1%} (log-attainment standard deviations)")
+                f"spread {skill:.1%} (log-attainment standard deviations)")
+        if self.assumed:
+            text += "; assumed, not fitted: " + "; ".join(
+                f"{k} ({why})" for k, why in self.assumed.items())
+        return text
 
 
-def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
+def fit_market(ds: Dataset, periods: int = 4,
+               spreads: dict[str, float] | None = None) -> MarketModel:
     """Fit the attainment model on every full rep-period of history.
 
     Revenue against quota gives skill (the rep's mean log attainment, shrunk toward 0 by
@@ -71,7 +96,16 @@ def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
     the years is taken out) and revenue noise. Other measures have
     no history target: their noise is the spread around the rep's own mean and the period
     mean. Without a quota column skill is 0 and revenue is treated like the others.
+
+    History too short to fit a spread: the market shock needs full periods over at least two
+    years, noise at least two full periods per rep, skill a quota over at least two years;
+    what cannot be fitted takes `spreads` (default DEFAULT_SPREADS) and is named in
+    `MarketModel.assumed`.
     """
+    spreads = {**DEFAULT_SPREADS, **(spreads or {})}
+    bad = {k: v for k, v in spreads.items() if k not in DEFAULT_SPREADS or not v >= 0}
+    if bad:
+        raise PlanError(f"spreads: {bad} (known: {', '.join(DEFAULT_SPREADS)}, each >= 0)")
     h = ds.history
     rep, names = pd.factorize(h["rep_id"])  # integer keys: text groupbys are slow
     key = [rep, h["month"].dt.year * periods + (h["month"].dt.month - 1) // (12 // periods)]
@@ -85,6 +119,11 @@ def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
     noise = {}
     skill = pd.Series(0.0, index=pd.Index(ds.roster["rep_id"], name="rep_id"))
     sigma_market = 0.0
+    assumed: dict[str, str] = {}
+    years = agg.index.get_level_values("t") // periods
+    span = f"{years.nunique()} year(s) of full {_PERIOD[periods]}s" if len(agg) else (
+        f"no full {_PERIOD[periods]} in the history")
+    sigma_skill = 0.0
     for m in MEASURES:
         if m == "revenue" and "quota" in agg:
             ok = (agg["revenue"] > 0) & (agg["quota"] > 0)
@@ -104,9 +143,15 @@ def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
         rep_mean = resid.groupby(level="rep_id").mean()
         within = resid - resid.groupby(level="rep_id").transform("mean")
         n = resid.groupby(level="rep_id").size()
-        dof = max(len(within) - len(n), 1)
-        sigma2 = float((within ** 2).sum() / dof)
+        dof = len(within) - len(n)
+        sigma2 = float((within ** 2).sum() / max(dof, 1))
         noise[m] = float(np.sqrt(sigma2))
+        if dof < MIN_DOF and (m == "revenue" or len(y)):
+            noise[m] = spreads["noise"] * float(np.sqrt(periods))
+            sigma2 = noise[m] ** 2
+            if m == "revenue":
+                assumed["noise"] = (f"{noise[m]:.1%} a {_PERIOD[periods]}: too few full "
+                                    f"{_PERIOD[periods]}s per rep to fit it")
         if m == "revenue":
             means = y.groupby(level="t").mean()  # the same period of each year is the
             season = means.index % periods     # season, and growth is in the targets:
@@ -114,14 +159,27 @@ def fit_market(ds: Dataset, periods: int = 4) -> MarketModel:
             t = means.index.to_numpy(dtype=float)
             if len(t) > 2:
                 shocks = shocks - np.polyval(np.polyfit(t, shocks.to_numpy(), 1), t)
-            dof = max(len(means) - season.nunique() - 1, 1)
-            sigma_market = float(np.sqrt((shocks ** 2).sum() / dof))
-            if "quota" in agg:
+            dof = len(means) - season.nunique() - 1
+            sigma_market = float(np.sqrt((shocks ** 2).sum() / max(dof, 1)))
+            if dof < MIN_DOF or years.nunique() < 2:
+                sigma_market = spreads["market"]
+                assumed["market shock"] = (f"{sigma_market:.1%}: {span}, too few to tell "
+                                           "a shock from the season")
+            if "quota" not in agg or years.nunique() < 2:
+                sigma_skill = spreads["skill"]
+                assumed["skill"] = (f"{sigma_skill:.1%}, drawn afresh each simulated year: "
+                                    + ("no quota to measure attainment against"
+                                       if "quota" not in agg else
+                                       f"{span}, too few to tell skill from a good year"))
+            elif "quota" in agg:
                 tau2 = max(float(rep_mean.var(ddof=1) - (sigma2 / n).mean()), 0.0)
                 shrunk = rep_mean * tau2 / (tau2 + sigma2 / n)
                 shrunk.index = pd.Index(np.asarray(names)[shrunk.index], name="rep_id")
                 skill = (shrunk - shrunk.mean()).reindex(skill.index, fill_value=0.0)
-    return MarketModel(skill, sigma_market, noise, periods)
+    return MarketModel(skill, sigma_market, noise, periods, sigma_skill, assumed)
+
+
+_PERIOD = {12: "month", 4: "quarter", 1: "year"}
 
 
 @dataclass
@@ -167,7 +225,8 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
              scenario: float | str = "plan", seed: int = 0, levels: pd.Series | None = None,
              chunk: int | None = None, workers: int = 2,
              progress: bool | Callable[[int], None] = False,
-             default_level: str = ENTRY_LEVEL) -> Simulation:
+             default_level: str = ENTRY_LEVEL,
+             spreads: dict[str, float] | None = None) -> Simulation:
     """Simulate next year `n` times and evaluate every plan on the same draws.
 
     `targets` (rep_id, month, measure, target) default to `default_targets(ds)`; `scenario`
@@ -176,7 +235,8 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     scenario-rep-periods), `workers` threads share them;
     `progress` shows a bar (True) or is called with the scenarios done so far. Every rep
     with a target is simulated: one without a level (a new or planned hire) is paid at
-    `default_level` and listed in `Simulation.assumed_levels`.
+    `default_level` and listed in `Simulation.assumed_levels`. `spreads` replaces
+    DEFAULT_SPREADS where history is too short to fit a spread (see `fit_market`).
     """
     plans = _as_plans(plans)
     if not plans:
@@ -199,10 +259,11 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     level = pd.Categorical(levels.reindex(rep_ids), categories=LEVELS).codes.astype(np.int64)
     team = _team_codes(ds, targets, rep_ids)
     g = max(p.n_periods for p in plans.values())
-    model = fit_market(ds, g)
+    model = fit_market(ds, g) if spreads is None else fit_market(ds, g, spreads)
     target = _period_targets(targets, rep_ids, measures, g)
     skill = model.skill.reindex(rep_ids, fill_value=0.0).to_numpy(np.float32)
     keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed)
+    skill_keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed ^ SKILL_SALT)
     sim = Simulation(plans, n, factor, seed, pd.DataFrame({"rep_id": rep_ids,
                                                            "level": levels.reindex(rep_ids)}),
                      level_targets(targets[_codes(targets["rep_id"], rep_ids) >= 0], levels), model,
@@ -221,13 +282,16 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     scale = {m: target[m] * np.float32(factor) if MEASURES[m] == "sum" else target[m]
              for m in measures}
 
-    def to_actual(i: int, z: np.ndarray, x: np.ndarray) -> None:
+    def to_actual(i: int, z: np.ndarray, x: np.ndarray, at: np.ndarray) -> None:
         """Noise of measure i -> results, in place on one block (while it is in cache)."""
         m = measures[i]
         s = np.float32(model.sigma_noise[m])
         x *= s
         if MEASURES[m] == "sum":
             shock = (model.sigma_market * z - model.sigma_market ** 2 / 2).astype(np.float32)
+            if model.sigma_skill > 0:  # skill unknown: each year draws it afresh, per rep
+                k = np.float32(model.sigma_skill)
+                x += streams.normals(skill_keys, at) * k - k * k / 2
             x += (skill + shock[:, None]) - s * s / 2
             np.exp(x, out=x)
             x *= scale[m]
@@ -286,15 +350,15 @@ def _team_codes(ds: Dataset, targets: pd.DataFrame, rep_ids: pd.Index) -> np.nda
 
 
 def _draw(keys: np.ndarray, seed: int, block: int, k: int, g: int, measures: list[str],
-          transform: Callable[[int, np.ndarray, np.ndarray], None] | None = None):
+          transform: Callable[[int, np.ndarray, np.ndarray, np.ndarray], None] | None = None):
     """Draws of the `k` scenarios from `block` on: market z (k,) and noise
     (measures, periods, k, reps), block by block straight into the chunk's array.
 
     Each rep's noise is its own keyed stream (`helpers.streams`), numbered by scenario,
     measure (its place in MEASURES) and period, so a rep's luck depends on the seed and
     who the rep is, never on the row, the chunking, the threads or which other measures
-    the plans compared use. `transform(measure index, z, noise)` may turn a block's noise
-    into results in place while it is still in cache."""
+    the plans compared use. `transform(measure index, z, noise, scenario numbers)` may turn
+    a block's noise into results in place while it is still in cache."""
     blocks = -(-k // BLOCK)
     first = block * BLOCK
     scenarios = np.arange(first, first + blocks * BLOCK, dtype=np.uint64)
@@ -310,7 +374,7 @@ def _draw(keys: np.ndarray, seed: int, block: int, k: int, g: int, measures: lis
             eps[i, 0::2, at] = even
             eps[i, 1::2, at] = odd[: g // 2]
             if transform is not None:
-                transform(i, z[at], eps[i, :, at])
+                transform(i, z[at], eps[i, :, at], scenarios[at])
     return z[:k], eps[:, :, :k]
 
 
@@ -495,12 +559,13 @@ def rep_summary(sim: Simulation, replays: dict[str, pd.DataFrame] | None = None,
 
 def scenario_costs(plans: dict[str, Plan], ds: Dataset, targets: pd.DataFrame | None = None,
                    n: int = 2000, seed: int = 0, levels: pd.Series | None = None,
-                   scenarios: Iterable[str] = tuple(SCENARIOS)) -> pd.DataFrame:
+                   scenarios: Iterable[str] = tuple(SCENARIOS),
+                   spreads: dict[str, float] | None = None) -> pd.DataFrame:
     """Expected and P90 cost of each plan under each market scenario (same seed each time)."""
     rows = []
     for scenario in scenarios:
         table = metrics(simulate(plans, ds, targets, n=n, scenario=scenario, seed=seed,
-                                 levels=levels))
+                                 levels=levels, spreads=spreads))
         rows.append(table[["expected_cost", "p90_cost", "cost_of_sales"]]
                     .assign(scenario=scenario).reset_index())
     return pd.concat(rows, ignore_index=True).set_index(["scenario", "plan"])

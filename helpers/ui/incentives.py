@@ -194,9 +194,11 @@ class SimulationPanel(w.VBox):
     """
 
     def __init__(self, plans: dict[str, Plan], ds, targets: pd.DataFrame,
-                 levels: pd.Series | None = None, seed: int = 0):
+                 levels: pd.Series | None = None, seed: int = 0,
+                 spreads: dict[str, float] | None = None):
         self.plans, self.ds, self.targets, self.levels, self.seed = (plans, ds, targets,
                                                                      levels, seed)
+        self.spreads = spreads  # used where history is too short to fit a spread
         self.sim = None
         self.choice = w.SelectMultiple(options=list(plans), value=tuple(plans),
                                        description="Plans", rows=min(len(plans), 5))
@@ -226,7 +228,7 @@ class SimulationPanel(w.VBox):
         self.progress.max, self.progress.value = self.n.value, 0
         self.sim = simulate(chosen, self.ds, self.targets, n=self.n.value,
                             scenario=1 + self.market.value / 100, seed=self.seed,
-                            levels=self.levels,
+                            levels=self.levels, spreads=self.spreads,
                             progress=lambda done: setattr(self.progress, "value", done))
         with self.out:
             self.out.clear_output(wait=True)
