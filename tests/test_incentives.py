@@ -825,8 +825,8 @@ def test_modifier_and_component_on_a_missing_measure():
 
 def test_short_history_uses_stated_default_spreads_not_zero(shaped, sample):
     """One year of quarters cannot separate a market shock from the season nor skill from a
-    good year: the defaults are used and named; `spreads` changes them; the sample's ten
-    years fit everything."""
+    good year: the defaults are used and named; `spreads` changes them; the sample's full
+    history fits everything."""
     from helpers.incentives import DEFAULT_SPREADS, fit_market
 
     ds = shaped("one_year")
@@ -835,6 +835,7 @@ def test_short_history_uses_stated_default_spreads_not_zero(shaped, sample):
     assert model.sigma_skill == DEFAULT_SPREADS["skill"] > 0
     assert {"market shock", "skill"} <= set(model.assumed)
     assert "assumed, not fitted: market shock" in model.describe()
+    assert "4 full quarter(s) of history in 1 calendar year(s)" in model.assumed["market shock"]
     assert fit_market(ds, 4, {"market": 0.2}).sigma_market == 0.2
     with pytest.raises(PlanError, match="spreads"):
         fit_market(ds, 4, {"market": -1})

@@ -51,7 +51,7 @@ DEFAULT_SPREADS = {"market": 0.05, "noise": 0.10, "skill": 0.05}
 """Spreads (log standard deviations) used when history is too short to fit them, so the
 Monte Carlo does not price risk at 0%: the market shock of a year, a rep's noise over a
 year (per period it is × sqrt(periods a year), periods being independent) and the spread
-of skill between reps. Close to what ten years of the sample company show; pass
+of skill between reps. Close to what the sample company's full history fits; pass
 `spreads=` to `simulate` / `fit_market` to change them."""
 MIN_DOF = 2
 """Degrees of freedom below which a spread is not fitted (the default is used instead)."""
@@ -121,8 +121,9 @@ def fit_market(ds: Dataset, periods: int = 4,
     sigma_market = 0.0
     assumed: dict[str, str] = {}
     years = agg.index.get_level_values("t") // periods
-    span = f"{years.nunique()} year(s) of full {_PERIOD[periods]}s" if len(agg) else (
-        f"no full {_PERIOD[periods]} in the history")
+    n_full = agg.index.get_level_values("t").nunique()
+    span = (f"{n_full} full {_PERIOD[periods]}(s) of history in {years.nunique()} calendar "
+            f"year(s)") if len(agg) else f"no full {_PERIOD[periods]} in the history"
     sigma_skill = 0.0
     for m in MEASURES:
         if m == "revenue" and "quota" in agg:
