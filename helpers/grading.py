@@ -262,6 +262,13 @@ def usable_weights(kpis: pd.DataFrame, weights: Mapping[str, float],
         notes.append(f"{', '.join(_LABEL.get(c, c) for c in names)}: not graded, because "
                      f"{why}; {'its weight is' if len(names) == 1 else 'their weights are'} "
                      "spread over the KPIs that remain.")
+    for c in kept.index:  # a KPI some reps lack: say how many, never a silent gap
+        n = int(kpis[c].isna().sum())
+        if n:
+            who = ("have no quota and no revenue in the 12 months before the period"
+                   if c == "attainment" and "quota" in lacks else "have no value")
+            notes.append(f"{_LABEL.get(c, c)}: {n} of {len(kpis)} reps {who}; for them its "
+                         "weight is spread over their other KPIs.")
     return kept / kept.sum(), notes
 
 

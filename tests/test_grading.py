@@ -804,3 +804,16 @@ def test_partial_last_year_is_graded_on_its_months_and_says_so(tmp_path):
     hire = ds.roster.set_index("rep_id")["hire_date"].reindex(k.index)
     expected = ((pd.Timestamp("2026-07-31") - hire).dt.days / 365.25).round(2)
     assert k["tenure_years"].to_numpy() == pytest.approx(expected.to_numpy())
+
+
+def test_a_kpi_some_reps_lack_stays_and_the_count_is_said():
+    from helpers.grading import usable_weights
+    k = pd.DataFrame({"revenue": [1.0, 2.0, 3.0], "attainment": [1.0, np.nan, 0.9]},
+                     index=list("abc"))
+    w, notes = usable_weights(k, {"revenue": 0.5, "attainment": 0.5}, {"quota": "..."})
+    assert w.to_dict() == {"revenue": 0.5, "attainment": 0.5}
+    assert notes == ["attainment: 1 of 3 reps have no quota and no revenue in the 12 months "
+                     "before the period; for them its weight is spread over their other KPIs."]
+    _, notes = usable_weights(k, {"revenue": 0.5, "attainment": 0.5}, {})
+    assert notes == ["attainment: 1 of 3 reps have no value; for them its weight is spread "
+                     "over their other KPIs."]
