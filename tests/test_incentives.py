@@ -853,3 +853,19 @@ def test_load_inputs_says_which_history_next_years_targets_rest_on(shaped, sampl
     assert "based on the last 12 month(s) available (Aug 2025–Jul 2026)" in source
     _, _, source = load_inputs(sample, sample.plan_year)
     assert f"{sample.last_year}'s actuals × 1.06" in source
+
+
+def test_assumed_skill_draws_follow_the_rep_not_the_row_or_id(shaped):
+    """Skill drawn afresh (no quota, one year) is keyed by who the rep is: relabelled,
+    shuffled ids give every rep the same simulated pay."""
+    plan = load_plans(PLANS_DIR)["Current plan"]
+    pays = []
+    for ds in (shaped("one_year", "no_quota"), shaped("one_year", "no_quota", "shuffled_ids")):
+        sim = simulate(plan, ds, n=64, seed=3)
+        assert sim.model.sigma_skill > 0
+        who = ds.roster.set_index("rep_id")[["name", "hire_date"]].astype(str).agg("|".join,
+                                                                                  axis=1)
+        pays.append(pd.Series(sim.rep_pay["Current plan"],
+                              index=sim.reps["rep_id"].map(who)).sort_index())
+    assert np.allclose(pays[0].to_numpy(), pays[1].to_numpy(), rtol=1e-5)
+    assert pays[0].index.equals(pays[1].index)
