@@ -320,6 +320,23 @@ def company_target(history, year: int, growth: float | None = None, amount: floa
     return float(np.dot(w, totals[wanted].to_numpy()) / w.sum()) * (1 + g)
 
 
+def _base_note(history, year: int, method: str, weights, measure: str) -> str:
+    """What a baseline rests on when history is short or partial ("" when nothing to say)."""
+    frame = _history(history, measure)
+    table = year_totals(frame[frame["month"].dt.year < year], measure)
+    if method == "trend":
+        return ""
+    if method == "growth":
+        used, note = [year - 1], ""
+    else:
+        used, _, note = _weighted_years(table["annualised"], year, weights, True)
+    partial = [table.loc[y, "label"] for y in used if table.loc[y, "partial"]]
+    if partial:
+        note = "; ".join(filter(None, [note, f"{method} uses {' and '.join(partial)} "
+                                             f"annualised by the season index (an estimate)"]))
+    return note
+
+
 def company_baselines(history, year: int, weights: Sequence[float] = (0.5, 0.3, 0.2),
                       measure: str = "revenue") -> pd.DataFrame:
     """Each company method's baseline for `year` (no growth) with a note: which years a
@@ -332,12 +349,7 @@ def company_baselines(history, year: int, weights: Sequence[float] = (0.5, 0.3, 
         except TargetError as error:
             rows[method] = (np.nan, f"{method} not computed: {error}")
             continue
-        note = ""
-        if method == "weighted":
-            frame = _history(history, measure)
-            totals = annual_totals(frame[frame["month"].dt.year < year], measure)
-            note = _weighted_years(totals, year, weights, True)[2]
-        rows[method] = (value, note)
+        rows[method] = (value, _base_note(history, year, method, weights, measure))
     return pd.DataFrame.from_dict(rows, orient="index", columns=["baseline", "note"])
 
 
@@ -797,7 +809,7 @@ def missing_for(ds: Dataset, method: str, blend: Mapping[str, float] | None = No
     if not gaps:
         return ""
     column = NEEDS[gaps[0]]
-    what = (f"the blend mixes in {', '.join(gaps)}, which needs" if method == "blend"
+    what = (f"the blend mixes in {', '.join(gaps)}, and {gaps[0]} needs" if method == "blend"
             else f"method {method!r} needs")
     return f"{what} the roster column '{column}', which this data does not have"
 
@@ -822,7 +834,8 @@ def backtest_methods(ds: Dataset, methods: Sequence[str], blend: Mapping | None 
     try:
         table = backtest(ds, keep, blend=blend if "blend" in keep else None, **kwargs)
     except TargetError as error:
-        return pd.DataFrame(), [f"backtest skipped: {error}"] + notes
+        reason = str(error).removeprefix("year: ")
+        return pd.DataFrame(), [f"backtest skipped: {reason}"] + notes
     return table, notes
 
 
@@ -990,9 +1003,8 @@ def plan_targets(ds: Dataset, year: int | None = None, growth: float = 0.05,
         totals[measure] = company_target(ds.history, year, growth=growth, method=company_method,
                                          amount=given, measure=measure, weights=weights,
                                          renormalise=True)
-        if company_method == "weighted" and given is None:
-            frame = ds.history[ds.history["month"].dt.year < year]
-            note = _weighted_years(annual_totals(frame, measure), year, weights, True)[2]
+        if given is None:
+            note = _base_note(ds.history, year, company_method, weights, measure)
             if note and note not in notes:
                 notes.append(note)
         frames.append(allocate_targets(ds, totals[measure], method=method, blend=blend,

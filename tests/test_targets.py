@@ -771,3 +771,13 @@ def test_backtest_with_the_weighted_company_number_on_two_years():
     ds = company({"A": 100_000, "B": 200_000}, years=(2025, 2026))
     result = backtest(ds, "history", company_method="weighted")
     assert result["company_error"].abs().max() < 1e-6
+
+
+def test_baselines_and_plan_say_when_they_rest_on_an_annualised_partial_year():
+    ds = _cut(company({"A": 120_000, "B": 60_000}, years=(2025, 2026)), "2026-07-01")
+    table = company_baselines(ds.history, 2027)
+    assert "2026 (Jan–Jul, 7 months) annualised" in table.loc["growth", "note"]
+    assert "annualised" in table.loc["weighted", "note"]
+    plan = plan_targets(ds, 2027, measures=("revenue",))
+    assert any("annualised" in n for n in plan.notes)
+    assert plan_targets(company({"A": 1.0}), 2027, measures=("revenue",)).notes == ()
