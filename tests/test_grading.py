@@ -817,3 +817,14 @@ def test_a_kpi_some_reps_lack_stays_and_the_count_is_said():
     _, notes = usable_weights(k, {"revenue": 0.5, "attainment": 0.5}, {})
     assert notes == ["attainment: 1 of 3 reps have no value; for them its weight is spread "
                      "over their other KPIs."]
+
+
+def test_panel_offers_only_the_kpis_the_data_has(tmp_path):
+    from helpers.ui.grading import GradingPanel
+    ds = shaped(tmp_path, "no_reviews", "no_csat")
+    k = kpis(ds)
+    panel = GradingPanel(k.loc[:, k.notna().any()])
+    assert set(panel.sliders) == {"revenue", "attainment", "new_customers", "retention",
+                                  "sales_cycle"}
+    assert panel.result is not None and panel.result.scores.notna().all()
+    assert sum(panel.weights().values()) == pytest.approx(1)
