@@ -772,9 +772,15 @@ def test_partial_last_year_replays_the_months_it_has_and_labels_them(shaped, pla
 @pytest.mark.parametrize("on_missing", ["drop", "block"])
 def test_gate_on_a_measure_the_data_lacks_is_reported_not_zeroed(shaped, plans, on_missing):
     """No CSAT: the tiered plan's csat gate would zero its commission silently. It is named
-    up front and dropped (the commission pays) or blocks the component (left out), the same
+    up front and dropped (the commission pays) or blocks the component (pays nothing), the same
     way for the replay, the curves and the simulation."""
-    from helpers.incentives import adapt_plans, curve_table, level_targets, missing_measures
+    from helpers.incentives import (
+        adapt_plans,
+        curve_table,
+        describe,
+        level_targets,
+        missing_measures,
+    )
 
     ds = shaped("no_csat")
     missing = missing_measures(ds)
@@ -791,7 +797,10 @@ def test_gate_on_a_measure_the_data_lacks_is_reported_not_zeroed(shaped, plans, 
         assert paid(replay(tiered, ds), "revenue commission").sum() > 0
     else:
         assert any(n.startswith(gate) and "blocked" in n for n in notes)
-        assert "revenue commission" not in names
+        assert tiered.components[names.index("revenue commission")].levels == ()
+        assert paid(replay(tiered, ds), "revenue commission").sum() == 0
+        assert tiered.primary == plans["Tiered commission"].primary  # milestones unchanged
+        assert "none (blocked)" in set(describe(adapted)["levels"])
     assert "csat" not in tiered.measures
     targets = default_targets(ds, measures=["revenue", "new_customers"])
     curve = curve_table(adapted, level_targets(targets, default_levels(ds)))
@@ -818,7 +827,7 @@ def test_modifier_and_component_on_a_missing_measure():
         in notes
     assert "only" not in kept and any("'only' has nothing left" in n for n in notes)
     blocked, notes = adapt_plans({"m": modified}, why, "block")
-    assert [c.name for c in blocked["m"].components] == ["b new_customers"]
+    assert [c.levels for c in blocked["m"].components] == [(), LEVELS]
     with pytest.raises(PlanError, match="on_missing"):
         adapt_plans({"m": modified}, why, "ignore")
 

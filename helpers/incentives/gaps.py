@@ -7,7 +7,8 @@ price the same plan:
 
 - on_missing="drop" (the default): the gate or modifier is dropped, the component pays as
   if it were not there;
-- on_missing="block": the component the gate or modifier guards pays nothing (it is left out).
+- on_missing="block": the component the gate or modifier guards pays nothing (it stays in
+  the plan, paid to no level, so the plan's main measure and milestones do not change).
 
 A component paid on a missing measure itself cannot pay in either case and is left out; a
 plan left with no component is left out.
@@ -59,12 +60,11 @@ def adapt_plans(plans: dict[str, Plan], missing: dict[str, str],
                         else f"'{c.name}' blocked: it pays nothing")
                 notes.append(f"{rule} in '{name}' ('{c.name}') cannot apply: "
                              f"{missing[m]} — {what}")
-            if rules and on_missing == "block":
-                continue
-            if rules:
+            if rules:  # blocked: kept (the plan's main measure stays), paid to no level
                 c = replace(c, gates=tuple(g for g in c.gates if g.measure not in missing),
                             modifier=None if c.modifier and c.modifier.measure in missing
-                            else c.modifier)
+                            else c.modifier,
+                            levels=() if on_missing == "block" else c.levels)
             kept.append(c)
         if not kept:
             notes.append(f"'{name}' has nothing left to pay on this data: left out")

@@ -663,13 +663,14 @@ def describe(plans: dict[str, Plan] | list[Plan]) -> pd.DataFrame:
     rows = []
     for plan in plans:
         for c in plan.components:
-            weights = ([] if not c.weight else [c.weight[c.levels[0]]]
+            weights = ([] if not c.weight else [next(iter(c.weight.values()))]
                        if len(set(c.weight.values())) == 1 else [c.weight.get(lv, 0.0)
                                                                  for lv in LEVELS])
             rows.append({"plan": plan.name, "component": c.name, "type": c.type,
                          "measure": c.measure + (" (team)" if c.team else ""),
                          "weight": "" if not weights else "/".join(f"{w:g}" for w in weights),
-                         "levels": "all" if c.levels == LEVELS else ", ".join(c.levels),
+                         "levels": "all" if c.levels == LEVELS else ", ".join(c.levels)
+                         or "none (blocked)",
                          "how": _how(c)})
         if plan.draw:
             d = plan.draw
