@@ -778,6 +778,7 @@ def test_gate_on_a_measure_the_data_lacks_is_reported_not_zeroed(shaped, plans, 
         adapt_plans,
         curve_table,
         describe,
+        edit_plan,
         level_targets,
         missing_measures,
     )
@@ -801,6 +802,8 @@ def test_gate_on_a_measure_the_data_lacks_is_reported_not_zeroed(shaped, plans, 
         assert paid(replay(tiered, ds), "revenue commission").sum() == 0
         assert tiered.primary == plans["Tiered commission"].primary  # milestones unchanged
         assert "none (blocked)" in set(describe(adapted)["levels"])
+        edited = edit_plan(tiered, "new customer bonus", ti_scale=1.1)  # the editor's path
+        assert edited.components[names.index("revenue commission")].levels == ()
     assert "csat" not in tiered.measures
     targets = default_targets(ds, measures=["revenue", "new_customers"])
     curve = curve_table(adapted, level_targets(targets, default_levels(ds)))

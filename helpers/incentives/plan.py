@@ -729,4 +729,14 @@ def edit_plan(plan: Plan, component: str, tiers: list[dict] | None = None,
         level["target_incentive"] = round(level["target_incentive"] * ti_scale, 2)
     if name:
         d["name"] = name
-    return Plan.from_dict(d)
+    # a component blocked for this data (paid to no level, see incentives.gaps) is validated
+    # as the file has it, then blocked again
+    blocked = {c.name for c in plan.components if not c.levels}
+    for c in d["components"]:
+        if c["name"] in blocked:
+            c.pop("levels", None)
+    edited = Plan.from_dict(d)
+    if not blocked:
+        return edited
+    return edited.replace(components=tuple(replace(c, levels=()) if c.name in blocked else c
+                                           for c in edited.components))
