@@ -748,12 +748,14 @@ def thresholds(scores, method: str = "quantile", levels: Sequence[str] = LEVELS,
 
 def _gate_mask(rules: Mapping, facts: pd.DataFrame | None, index: pd.Index,
                levels: Sequence[str]) -> dict[int, np.ndarray]:
-    """For each gated level index, which reps pass its gate."""
+    """For each gated level index: which reps pass its gate, and for each rep the gate
+    columns it has no value for ('' when none), so a block for want of data says so."""
     out = {}
     for level, conditions in rules.items():
         if level not in levels:
             raise GradingError(f"rules[{level!r}]: not a level ({', '.join(levels)})")
         ok = np.ones(len(index), dtype=bool)
+        lacking = np.full(len(index), "", dtype=object)
         for column, bound in conditions.items():
             if facts is None or column not in facts.columns:
                 raise GradingError(f"rules[{level!r}][{column!r}]: no such column in facts")
@@ -762,8 +764,9 @@ def _gate_mask(rules: Mapping, facts: pd.DataFrame | None, index: pd.Index,
                 raise GradingError(f"rules[{level!r}][{column!r}]: operator {op!r}, "
                                    "expected '>=' or '<='")
             x = _align(facts[column], index, f"facts[{column!r}]").astype(float)
-            ok &= (x >= value) if op == ">=" else (x <= value)  # NaN fails: not shown
-        out[list(levels).index(level)] = ok
+            ok &= (x >= value) if op == ">=" else (x <= value)  # NaN fails, and says so
+            lacking[np.isnan(x)] += f", no {column} value"
+        out[list(levels).index(level)] = ok, lacking
     return out
 
 
@@ -813,11 +816,14 @@ def assign(scores: pd.Series, cutoffs, current: pd.Series | None = None,
                       for p in plain[held]]
     else:
         cur = None
-    for level, ok in sorted(_gate_mask(rules or {}, facts, scores.index, levels).items()):
+    gated = _gate_mask(rules or {}, facts, scores.index, levels)
+    for level, (ok, lacking) in sorted(gated.items()):
         floor = level - 1 if cur is None else np.maximum(cur, level - 1)
         blocked = ~ok & (proposed > floor)
         proposed = np.where(blocked, floor, proposed)
-        note[blocked] = f"gate for {levels[level]} not met"
+        lack = pd.Series(lacking, dtype="string").str.removeprefix(", ")
+        why = f"gate for {levels[level]} not met" + (" (" + lack + ")").where(lack != "", "")
+        note[blocked] = why.to_numpy(dtype=object)[blocked]
     out = pd.DataFrame({"score": x}, index=scores.index)
     if cur is not None:
         out["current"] = pd.Categorical.from_codes(cur, levels, ordered=True)

@@ -828,3 +828,14 @@ def test_panel_offers_only_the_kpis_the_data_has(tmp_path):
                                   "sales_cycle"}
     assert panel.result is not None and panel.result.scores.notna().all()
     assert sum(panel.weights().values()) == pytest.approx(1)
+
+
+def test_a_gate_blocking_for_want_of_a_value_says_which():
+    scores = pd.Series([90.0, 90.0, 90.0], index=list("abc"))
+    facts = pd.DataFrame({"csat": [80.0, np.nan, 60.0], "tenure_years": [3.0, 3.0, np.nan]},
+                         index=list("abc"))
+    out = assign(scores, [20, 40, 60, 80], rules={"senior": {"csat": 75, "tenure_years": 2}},
+                 facts=facts)
+    assert list(out["proposed"].astype(str)) == ["top", "intermediate", "intermediate"]
+    assert list(out["note"]) == ["", "gate for senior not met (no csat value)",
+                                 "gate for senior not met (no tenure_years value)"]
