@@ -1,0 +1,82 @@
+"""The whole workbook on data shaped unlike the sample: it runs to the end and keeps its
+invariants (every active rep in every output keyed by rep, weeks adding up to months).
+
+Each run combines several shapes (tests/shapes.py) to keep `make test` short; the single
+shapes are covered by the engines' own tests.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import shapes
+
+from helpers import load, load_sample
+from helpers.cli import main
+
+FAST = ["-p", "n_boot", "50", "-p", "n_scenarios", "300"]
+
+
+def run(args: list[str], out) -> None:
+    assert main(["run", *args, "--out", str(out), *FAST]) == 0
+
+
+@pytest.fixture(scope="module", params=sorted(shapes.COMBINED) + ["deals"])
+def shaped_run(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(request.param)
+    out = tmp_path_factory.mktemp(f"{request.param}_out")
+    if request.param == "deals":
+        export, teams, _ = shapes.deals_export(load_sample())
+        export.to_csv(folder / "opportunities.csv", index=False)
+        teams.to_csv(folder / "teams.csv", index=False)
+        run(["--deals", str(folder / "opportunities.csv"), "--teams",
+             str(folder / "teams.csv")], out)
+        return load(out / "data"), out
+    shapes.make(folder, *shapes.COMBINED[request.param])
+    run(["--data", str(folder)], out)
+    return load(folder), out
+
+
+def test_every_output_is_written_and_keyed_by_every_active_rep(shaped_run):
+    ds, out = shaped_run
+    year = ds.plan_year
+    files = {stem: out / f"{stem}_{year}.csv" for stem in
+             ("targets", "levels", "calibration", "fairness", "incentives",
+              "incentives_metrics")}
+    assert all(f.exists() for f in files.values()), [f.name for f in files.values()
+                                                     if not f.exists()]
+    assert (out / f"plan_{year}.xlsx").exists()
+    roster = ds.roster
+    active = roster.loc[roster.get("leave_date", pd.Series(pd.NaT, roster.index)).isna(),
+                        "rep_id"].astype(str)
+    targets = pd.read_csv(files["targets"], dtype={"rep_id": str})
+    assert set(active) <= set(targets["rep_id"])
+    pay = pd.read_csv(files["incentives"], dtype={"rep_id": str})
+    assert set(pay["rep_id"]) == set(targets["rep_id"])  # nobody dropped from the cost
+    levels = pd.read_csv(files["levels"], dtype={"rep_id": str})
+    assert set(levels["rep_id"]) <= set(active) and len(levels) > 0
+
+
+def test_weeks_and_months_add_up_to_each_reps_year(shaped_run):
+    ds, out = shaped_run
+    year = ds.plan_year
+    months = pd.read_csv(out / f"targets_{year}.csv", dtype={"rep_id": str})
+    weeks = pd.read_csv(out / f"targets_by_week_{year}.csv", dtype={"rep_id": str})
+    key = ["rep_id", "measure"]
+    a = (months.groupby(key)["target"].sum() * 100).round()
+    b = (weeks.groupby(key)["target"].sum() * 100).round()
+    pd.testing.assert_series_equal(a, b.reindex(a.index))
+
+
+def test_cli_parameters_reach_the_notebooks(shaped_run):
+    import json
+
+    _, out = shaped_run
+    cells = json.loads((out / "02_grading.ipynb").read_text())["cells"]
+    injected = next(c for c in cells if "injected-parameters" in c["metadata"].get("tags", []))
+    assert "n_boot = 50" in "".join(injected["source"])
+
+
+def test_data_and_deals_together_are_refused(tmp_path):
+    with pytest.raises(SystemExit):
+        main(["run", "--data", str(tmp_path), "--deals", str(tmp_path / "x.csv")])
