@@ -679,7 +679,7 @@ def full_years(history: pd.DataFrame, measure: str = "revenue") -> pd.DataFrame:
 
 
 def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None = None,
-                margin: float = 0.0) -> pd.DataFrame:
+                margin: float = 0.0, monthly: pd.DataFrame | None = None) -> pd.DataFrame:
     """Flags per rep and measure, for the calibration conversation before targets go out.
 
     - not_achievable: the growth the target asks for is above the best year-on-year growth
@@ -687,8 +687,15 @@ def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None =
     - sandbagging: below what the rep did last year;
     - ramp: a new or planned hire whose target is ramped (capacity < 1);
     - missing_history: no full last year, so the target rests on peers, not the rep.
+
+    When last year is partial (history ends mid-year) and `monthly` targets (rep × month,
+    as `phase` gives) are passed, like is compared with like: the targets of the months last
+    year has (`target_same_months`) against the rep's actuals of those months (`last_year`);
+    a rep without all of them has missing history.
     """
     year = int(history["month"].dt.year.max()) + 1 if year is None else year
+    shown = history.loc[history["month"].dt.year == year - 1, "month"].dt.month.unique()
+    same_months = monthly is not None and 0 < len(shown) < 12
     targets = targets.reset_index(drop=True)
     measures = targets["measure"] if "measure" in targets else pd.Series("revenue",
                                                                          targets.index)
@@ -699,22 +706,37 @@ def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None =
         growth = years / years.shift(axis=1) - 1
         growth = growth.replace([np.inf, -np.inf], np.nan)
         best = growth.max(axis=1).reindex(rows["rep_id"])
-        pieces.append(pd.DataFrame({"last_year": last.to_numpy(), "best_growth": best.to_numpy()},
-                                   index=rows.index))
+        piece = {"last_year": last.to_numpy(), "best_growth": best.to_numpy()}
+        if same_months:
+            piece.update(_same_months(history, monthly, rows, str(measure), year, shown))
+        pieces.append(pd.DataFrame(piece, index=rows.index))
     audit = pd.concat(pieces).sort_index()
     keep = [c for c in ("rep_id", "name", "region", "team", "status", "measure", "target")
             if c in targets]
     out = pd.concat([targets[keep], audit], axis=1)
-    out["required_growth"] = _ratio(out["target"].to_numpy(), out["last_year"].to_numpy()) - 1
+    compare = out["target_same_months"] if same_months else out["target"]
+    out["required_growth"] = _ratio(compare.to_numpy(), out["last_year"].to_numpy()) - 1
     capacity = targets.get("capacity", pd.Series(1.0, index=targets.index))
     out["not_achievable"] = out["required_growth"] > out["best_growth"] + margin
-    out["sandbagging"] = out["target"] < out["last_year"]
+    out["sandbagging"] = compare < out["last_year"]
     out["ramp"] = (capacity < 1).to_numpy()
     out["missing_history"] = out["last_year"].isna().to_numpy()
     named = np.array([f.replace("_", " ") for f in FLAGS], dtype=object)
     hits = out[list(FLAGS)].to_numpy()
     out["flags"] = ["; ".join(named[row]) for row in hits]
     return out
+
+
+def _same_months(history, monthly, rows, measure: str, year: int, shown) -> dict:
+    """Last year's actuals of the months it has, and the targets of the same months."""
+    last = history[(history["month"].dt.year == year - 1)]
+    sums = last.groupby("rep_id")[measure].agg(["sum", "size"])
+    actual = sums["sum"].where(sums["size"] == len(shown)).reindex(rows["rep_id"])
+    plan = monthly[monthly["month"].dt.month.isin(shown)]
+    if "measure" in plan:
+        plan = plan[plan["measure"] == measure]
+    same = plan.groupby("rep_id")["target"].sum().reindex(rows["rep_id"])
+    return {"target_same_months": same.to_numpy(), "last_year": actual.to_numpy()}
 
 
 def audit_notes(audit: pd.DataFrame, history: pd.DataFrame, year: int,
@@ -726,11 +748,16 @@ def audit_notes(audit: pd.DataFrame, history: pd.DataFrame, year: int,
     if year - 1 not in last.index:
         notes.append(f"no history in {year - 1}: 'sandbagging' and 'not achievable' cannot be "
                      f"judged and every rep shows 'missing history'")
+    elif last.loc[year - 1, "partial"] and "target_same_months" in rows:
+        notes.append(f"{last.loc[year - 1, 'label']} is not a full year: 'sandbagging' and "
+                     f"the growth a target asks for compare the targets of the same months "
+                     f"with those months' actuals; a rep without all of them shows 'missing "
+                     f"history'")
     elif last.loc[year - 1, "partial"]:
         notes.append(f"{last.loc[year - 1, 'label']} is not a full year: 'sandbagging' and "
                      f"'not achievable' need a full last year, so they cannot be judged and "
                      f"every rep shows 'missing history'")
-    elif len(rows) and rows["best_growth"].isna().all():
+    if len(rows) and rows["best_growth"].isna().all():
         notes.append("no rep has two full years of history: 'not achievable' (growth beyond "
                      "the rep's best year so far) cannot be judged")
     return notes

@@ -781,3 +781,24 @@ def test_baselines_and_plan_say_when_they_rest_on_an_annualised_partial_year():
     plan = plan_targets(ds, 2027, measures=("revenue",))
     assert any("annualised" in n for n in plan.notes)
     assert plan_targets(company({"A": 1.0}), 2027, measures=("revenue",)).notes == ()
+
+
+def test_smart_audit_on_a_partial_last_year_compares_the_same_months_when_given_them():
+    from helpers.targets import audit_notes
+
+    ds = company({"A": 100_000, "B": 100_000, "C": 100_000}, growth=0.1,
+                 hires={"C": "2026-03-01"})
+    cut = _cut(ds, "2026-07-01")
+    plan = plan_targets(cut, 2027, growth=0.0, measures=("revenue",))
+    audit = smart_audit(plan.targets, cut.history, 2027, monthly=plan.monthly).set_index("rep_id")
+    jan_jul = cut.history[cut.history["month"].dt.year == 2026].groupby("rep_id")["revenue"].sum()
+    same = plan.monthly[plan.monthly["month"].dt.month <= 7].groupby("rep_id")["target"].sum()
+    assert audit.loc["A", "last_year"] == pytest.approx(jan_jul["A"])
+    assert audit.loc["A", "target_same_months"] == pytest.approx(same["A"])
+    assert audit.loc["A", "required_growth"] == pytest.approx(same["A"] / jan_jul["A"] - 1)
+    assert not audit.loc["A", "missing_history"]
+    assert audit.loc["C", "missing_history"]  # hired in March: not all of Jan–Jul
+    notes = audit_notes(audit.reset_index(), cut.history, 2027)
+    assert "same months" in notes[0] and "Jan–Jul" in notes[0]
+    full = smart_audit(plan.targets, ds.history, 2027, monthly=plan.monthly)
+    assert "target_same_months" not in full  # a full last year: the annual target as before
