@@ -60,7 +60,8 @@ class Dataset:
             "csat": ("csat" not in h or h["csat"].isna().all(), "no CSAT in the data: "
                      "customer satisfaction is not graded, targeted or used as a gate"),
             "quota": ("quota" not in h or h["quota"].isna().all(), "no quota in the "
-                      "history: attainment is measured against each rep's own previous year"),
+                      "history: attainment can only be measured against a rep's own "
+                      "previous 12 months, where the history has them"),
             "territory_potential": ("territory_potential" not in r
                                     or r["territory_potential"].isna().all(),
                                     "no territory potential: targets cannot be split by "
