@@ -3,8 +3,9 @@
 A notebook shows a panel through `panel(make, interactive)`: live in JupyterLab and the
 demo app, and not built at all in a headless run (`python -m helpers run` passes
 `interactive=False`). A headless run has no front end, only nbclient's stand-in for the
-Output widget, which answers the kernel on the shell channel in the middle of a cell; under
-CPU contention that exchange sometimes lost a reply and froze `make run` (issue 10).
+Output widget: it sends the kernel widget updates on the shell socket while it waits on
+that same socket for the cell's reply, and under CPU contention the reply sometimes arrived
+and was never read, which froze `make run` (issue 10).
 """
 
 from __future__ import annotations
