@@ -24,7 +24,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update",
         "--disable-sync"]
-PAGE_TIMEOUT = 180_000  # ms: Voila executes the whole notebook before showing it
+PAGE_TIMEOUT = 300_000  # ms: Voila executes the whole notebook before showing it (~50 s idle)
 
 
 @pytest.fixture(scope="module")
