@@ -7,7 +7,7 @@ NOTEBOOKS := 01_targets 02_grading 03_incentives
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 RUNS ?= 20
 
-.PHONY: run test lab app notebooks bench stress sample screenshots lock clean
+.PHONY: run test matrix lab app notebooks bench stress sample screenshots lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ run: $(STAMP)  ## the main job: the three notebooks on data/sample -> outputs/
 test: $(STAMP)  ## ruff, unit and property tests, notebooks (nbval)
 	$(BIN)/ruff check helpers tests $(wildcard benchmarks)
 	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+
+matrix: $(STAMP)  ## `helpers run` on every data shape of tests/shapes.py, each alone (~15 min)
+	MATRIX=all $(BIN)/python -m pytest tests/test_data_matrix.py -v
 
 app: $(STAMP)  ## the notebooks as a web app without code, for client demos (Voila)
 	$(BIN)/python -m helpers app

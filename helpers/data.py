@@ -12,7 +12,7 @@ import io
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
 SHOW_ROWS = 5  # how many offending rows an error message lists
 FORMATS = (".csv", ".parquet", ".xlsx")
+NOTES_FILE = "assumptions.txt"  # beside the tables: one line per assumption made building them
 
 
 class DataError(ValueError):
@@ -38,6 +39,23 @@ class Dataset:
     history: pd.DataFrame
     reviews: pd.DataFrame = field(default_factory=lambda: _empty(REVIEWS))
     source: str = ""
+    notes: tuple[str, ...] = ()  # how the data was made, e.g. a deals export's assumptions
+
+    def summary(self, year: int | None = None) -> list[str]:
+        """What was loaded, in a line, then how it was made (`notes`): a notebook's opening."""
+        h = self.history["month"]
+        return [f"{len(self.roster)} reps, {len(self.history):,} rep-months ({h.min():%b %Y} "
+                f"to {h.max():%b %Y}); planning {year or self.plan_year}",
+                *(["Assumed when the data was loaded:"] if self.notes else []),
+                *(f"- {note}" for note in self.notes)]
+
+    def assumed(self, column: str) -> pd.Index:
+        """The reps whose `column` the loader assumed rather than read (roster `assumed`)."""
+        if "assumed" not in self.roster:
+            return pd.Index([], name="rep_id", dtype=object)
+        fields = self.roster["assumed"].fillna("").astype(str).str.split()
+        return pd.Index(self.roster.loc[fields.map(lambda f: column in f).astype(bool),
+                                        "rep_id"], name="rep_id")
 
     @property
     def last_year(self) -> int:
@@ -97,6 +115,7 @@ def load(path: str | os.PathLike, column_map: Mapping | None = None,
     tables (`{"Owner ID": "rep_id"}`) or per table (`{"history": {"Amount": "revenue"}}`).
     `date_format` says how to read dates like 05/04/2016 ('%d/%m/%Y', 'dayfirst',
     'monthfirst'); by default one order is inferred for the whole load (see `date_order`).
+    A folder's `assumptions.txt` (as `load_deals(...).write` leaves) becomes `Dataset.notes`.
     """
     path = Path(path)
     if not path.exists():
@@ -112,8 +131,13 @@ def load(path: str | os.PathLike, column_map: Mapping | None = None,
             raise DataError(f"{path}: no '{name}' table found (expected {name}.csv, "
                             f"{name}.parquet or a sheet named '{name}')")
     frames = {name: _rename(frame, column_map, name) for name, frame in raw.items()}
-    return from_frames(frames["roster"], frames["history"], frames["reviews"], source=str(path),
-                       date_format=date_format)
+    ds = from_frames(frames["roster"], frames["history"], frames["reviews"], source=str(path),
+                     date_format=date_format)
+    notes = path / NOTES_FILE if path.is_dir() else None
+    if notes is not None and notes.exists():
+        lines = notes.read_text(encoding="utf-8").splitlines()
+        ds = replace(ds, notes=tuple(line.strip() for line in lines if line.strip()))
+    return ds
 
 
 def from_frames(roster: pd.DataFrame, history: pd.DataFrame,

@@ -56,7 +56,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from .data import (
+    NOTES_FILE,
     DataError,
     Dataset,
     _read_csv,
@@ -268,8 +269,9 @@ class DealsLoad(NamedTuple):
     report: DealsReport
 
     def write(self, folder: str | os.PathLike) -> list[Path]:
-        """Write roster.csv, history.csv and deals_report.txt to `folder` (atomically), a
-        data folder `helpers.load` (and the notebooks' `data_path`) reads back as is."""
+        """Write roster.csv, history.csv, deals_report.txt and assumptions.txt to `folder`
+        (atomically): a data folder `helpers.load` (and the notebooks' `data_path`) reads
+        back as is, assumptions included (`Dataset.notes`, roster column `assumed`)."""
         folder = Path(folder)
         written = []
         for name in ("roster", "history"):
@@ -277,9 +279,11 @@ class DealsLoad(NamedTuple):
             for col in frame.select_dtypes("datetime").columns:
                 frame[col] = frame[col].dt.strftime("%Y-%m-%d")
             written.append(save(frame, folder / f"{name}.csv"))
-        text = str(self.report) + "\n"
-        written.append(write_atomic(folder / "deals_report.txt",
-                                    lambda tmp: tmp.write_text(text, encoding="utf-8")))
+        for file, lines in (("deals_report.txt", self.report.lines()),
+                            (NOTES_FILE, self.dataset.notes)):
+            text = "\n".join(lines) + "\n"
+            written.append(write_atomic(folder / file,
+                                        lambda tmp, text=text: tmp.write_text(text, "utf-8")))
         return written
 
 
@@ -368,7 +372,8 @@ def load_deals(deals, teams=None, *, preset: str | None = None,
 
     history, spans, facts = _history(frame, credit, source)
     roster, team_facts = _roster(spans, teams, column_map, level)
-    ds = from_frames(roster, history, source=source)
+    assumptions = _assumptions(team_facts, level, split_info)
+    ds = replace(from_frames(roster, history, source=source), notes=tuple(assumptions))
 
     sales = won & (frame["amount"].to_numpy() >= 0)
     refunds = won & (frame["amount"].to_numpy() < 0)
@@ -387,7 +392,7 @@ def load_deals(deals, teams=None, *, preset: str | None = None,
         unknown_stages=unknown.value_counts().sort_index().to_dict(),
         reps=len(roster), months=(f"{history['month'].min():%Y-%m}", f"{last:%Y-%m}"),
         history_rows=len(history), quiet_reps=sorted(quiet),
-        assumptions=_assumptions(team_facts, level, split_info), **facts, **split_info,
+        assumptions=assumptions, **facts, **split_info,
         **team_facts,
     )
     return DealsLoad(ds, report)
@@ -880,6 +885,9 @@ def _roster(spans: pd.DataFrame, teams, column_map, level: str) -> tuple[pd.Data
     levels = given("level").astype("string")
     facts["level_given"] = int(levels.notna().sum())
     roster["level"] = levels.fillna(level).to_numpy()
+    assumed = (np.where(levels.isna(), "level ", "") + np.where(hire.isna(), "hire_date", ""))
+    roster["assumed"] = pd.array(np.char.strip(assumed.astype(str)), dtype="string")
+    roster["assumed"] = roster["assumed"].replace("", pd.NA)
     if table is not None:
         for col in table.columns:
             if col not in roster.columns:

@@ -788,7 +788,9 @@ def assign(scores: pd.Series, cutoffs, current: pd.Series | None = None,
 
     With `current`, a rep moves up only when the score clears the new level's line by
     `hysteresis` points and down only when it falls below their level's line by the
-    same margin, so scores hovering at a line do not flip every year. `rules` are gates:
+    same margin, so scores hovering at a line do not flip every year. A missing current
+    level (e.g. one a deals export only assumed, see `current_levels`) is a first
+    placement: the plain cut, change 'first level', no margin. `rules` are gates:
     {"senior": {"tenure_years": 2, "csat": 80}} means senior and above need tenure >= 2
     and CSAT >= 80 (a tuple ("<=", 45) for lower-is-better), read from `facts` (e.g. the
     `kpis` frame); a gate blocks a promotion, it never demotes a rep already there.
@@ -804,13 +806,14 @@ def assign(scores: pd.Series, cutoffs, current: pd.Series | None = None,
     proposed, note = plain.copy(), np.full(len(x), "", dtype=object)
     if current is not None:
         code = {name: i for i, name in enumerate(levels)}
-        cur = pd.Series(_align(current, scores.index, "current")).astype(object).map(code)
-        cur = cur.fillna(-1).to_numpy(dtype=int)
-        if (cur < 0).any():
-            bad = scores.index[cur < 0][:5]
+        given = pd.Series(_align(current, scores.index, "current"), dtype=object)
+        unknown = given.isna().to_numpy()
+        cur = given.map(code).fillna(-1).to_numpy(dtype=int)
+        if (~unknown & (cur < 0)).any():
+            bad = scores.index[~unknown & (cur < 0)][:5]
             raise GradingError(f"current: no valid level for rep(s) {', '.join(map(str, bad))}")
         up, down = levels_of(x, cuts + hysteresis), levels_of(x, cuts - hysteresis)
-        proposed = np.clip(cur, up, down)
+        proposed = np.where(unknown, plain, np.clip(cur, up, down))
         held = proposed != plain
         note[held] = [f"{hysteresis:g}-point margin: cut lines alone say {levels[p]}"
                       for p in plain[held]]
@@ -818,7 +821,7 @@ def assign(scores: pd.Series, cutoffs, current: pd.Series | None = None,
         cur = None
     gated = _gate_mask(rules or {}, facts, scores.index, levels)
     for level, (ok, lacking) in sorted(gated.items()):
-        floor = level - 1 if cur is None else np.maximum(cur, level - 1)
+        floor = level - 1 if cur is None else np.maximum(cur, level - 1)  # unknown: -1
         blocked = ~ok & (proposed > floor)
         proposed = np.where(blocked, floor, proposed)
         lack = pd.Series(lacking, dtype="string").str.removeprefix(", ")
@@ -826,17 +829,37 @@ def assign(scores: pd.Series, cutoffs, current: pd.Series | None = None,
         note[blocked] = why.to_numpy(dtype=object)[blocked]
     out = pd.DataFrame({"score": x}, index=scores.index)
     if cur is not None:
-        out["current"] = pd.Categorical.from_codes(cur, levels, ordered=True)
+        out["current"] = pd.Categorical.from_codes(cur, levels, ordered=True)  # -1: NaN
     out["proposed"] = pd.Categorical.from_codes(proposed, levels, ordered=True)
     if cur is not None:
-        out["change"] = np.select([proposed > cur, proposed < cur], ["promotion", "demotion"],
-                                  "same")
+        out["change"] = np.select([cur < 0, proposed > cur, proposed < cur],
+                                  [FIRST_LEVEL, "promotion", "demotion"], "same")
     out["note"] = pd.array(note, dtype="string")
     return out
 
 
+FIRST_LEVEL = "first level"  # the change of a rep graded without a current level
+
+
+def current_levels(ds: Dataset) -> tuple[pd.Series, list[str]]:
+    """rep_id -> current level, missing where the loader only assumed it (a deals export's
+    default level), and a sentence saying so: promotions and demotions against a guessed
+    level would be invented, so those reps are placed for the first time instead."""
+    current = ds.roster.set_index("rep_id")["level"]
+    assumed = ds.assumed("level")
+    if not len(assumed):
+        return current, []
+    current = current.astype(object).where(~current.index.isin(assumed))
+    share = "every rep" if len(assumed) == len(current) else f"{len(assumed)} rep(s)"
+    return current, [f"The current level of {share} was assumed when the data was loaded "
+                     "(no level in the data): they are placed for the first time, with no "
+                     "promotion, demotion or margin; give levels in the roster (or teams "
+                     "table) to compare."]
+
+
 def transition_matrix(assigned: pd.DataFrame) -> pd.DataFrame:
-    """Counts of reps from current level (rows) to proposed level (columns)."""
+    """Counts of reps from current level (rows) to proposed level (columns); reps placed
+    for the first time (no current level) are not in it."""
     if "current" not in assigned:
         raise GradingError("assigned: no 'current' column (call assign with current=...)")
     levels = list(assigned["proposed"].cat.categories)

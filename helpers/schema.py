@@ -72,6 +72,8 @@ ROSTER = Table(
         Column("leave_date", "date", required=False, nullable=True, doc="empty while employed"),
         Column("gender", "str", required=False, nullable=True, doc="fairness group"),
         Column("territory_potential", "float", required=False, min=0, unit="currency/year"),
+        Column("assumed", "str", required=False, nullable=True,
+               doc="roster fields the loader assumed for this rep, e.g. 'level hire_date'"),
     ),
     key=("rep_id",),
 )

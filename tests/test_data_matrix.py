@@ -1,12 +1,13 @@
 """The whole workbook on data shaped unlike the sample: it runs to the end and keeps its
 invariants (every active rep in every output keyed by rep, weeks adding up to months).
 
-Each run combines several shapes (tests/shapes.py) to keep `make test` short; the single
-shapes are covered by the engines' own tests.
+Each run combines several shapes (tests/shapes.py) to keep `make test` short; `make matrix`
+(MATRIX=all) also runs every single shape on its own and a HubSpot-named deals export.
 """
 
 from __future__ import annotations
 
+import os
 import pandas as pd
 import pytest
 import shapes
@@ -15,24 +16,27 @@ from helpers import load, load_sample
 from helpers.cli import main
 
 FAST = ["-p", "n_boot", "50", "-p", "n_scenarios", "300"]
+RUNS = sorted(shapes.COMBINED) + ["deals"] + (
+    sorted(shapes.SHAPES) + ["hubspot"] if os.environ.get("MATRIX") == "all" else [])
 
 
 def run(args: list[str], out) -> None:
     assert main(["run", *args, "--out", str(out), *FAST]) == 0
 
 
-@pytest.fixture(scope="module", params=sorted(shapes.COMBINED) + ["deals"])
+@pytest.fixture(scope="module", params=RUNS)
 def shaped_run(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
     out = tmp_path_factory.mktemp(f"{request.param}_out")
-    if request.param == "deals":
-        export, teams, _ = shapes.deals_export(load_sample())
+    if request.param in ("deals", "hubspot"):
+        export, teams, _ = shapes.deals_export(load_sample(),
+                                               hubspot=request.param == "hubspot")
         export.to_csv(folder / "opportunities.csv", index=False)
         teams.to_csv(folder / "teams.csv", index=False)
         run(["--deals", str(folder / "opportunities.csv"), "--teams",
              str(folder / "teams.csv")], out)
         return load(out / "data"), out
-    shapes.make(folder, *shapes.COMBINED[request.param])
+    shapes.make(folder, *shapes.COMBINED.get(request.param, (request.param,)))
     run(["--data", str(folder)], out)
     return load(folder), out
 
@@ -80,3 +84,17 @@ def test_cli_parameters_reach_the_notebooks(shaped_run):
 def test_data_and_deals_together_are_refused(tmp_path):
     with pytest.raises(SystemExit):
         main(["run", "--data", str(tmp_path), "--deals", str(tmp_path / "x.csv")])
+
+
+def test_what_the_loader_assumed_is_said_in_the_notebooks(shaped_run):
+    """A deals export's roster is partly assumed (levels, hire dates): the notebooks say
+    so, and grading places those reps rather than promote them from a guessed level."""
+    ds, out = shaped_run
+    text = {nb: (out / f"{nb}.ipynb").read_text() for nb in ("01_targets", "02_grading")}
+    said = "Assumed when the data was loaded" in text["01_targets"]
+    assert said == bool(ds.notes)
+    levels = pd.read_csv(out / f"levels_{ds.plan_year}.csv", dtype={"rep_id": str})
+    guessed = levels["rep_id"].isin(ds.assumed("level"))
+    assert (levels.loc[guessed, "change"] == "first level").all()
+    assert levels.loc[guessed, "current"].isna().all()
+    assert ("placed for the first time" in text["02_grading"]) == guessed.any()

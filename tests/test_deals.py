@@ -127,6 +127,23 @@ def test_hand_example_roster(hand):
         "2024-01-05", "2023-06-01", "2024-06-01"]  # first activity, unless teams gives it
     assert roster["level"].astype(str).tolist() == ["junior"] * 3
     assert roster["name"].tolist() == ["Ana", "Ben", "Cy"]
+    # what was assumed is kept per rep: Ben's hire date is the teams table's, no level is
+    assert roster["assumed"].tolist() == ["level hire_date", "level", "level hire_date"]
+    assert list(hand.dataset.assumed("hire_date")) == ["Ana", "Cy"]
+    assert list(hand.dataset.assumed("level")) == ["Ana", "Ben", "Cy"]
+    assert hand.dataset.notes == tuple(hand.report.assumptions)
+
+
+def test_levels_the_teams_table_gives_are_not_assumed():
+    teams = pd.DataFrame({**TEAMS, "level": ["senior", "", "top"]})
+    ds, report = load_deals(deals_frame(), teams)
+    roster = ds.roster.set_index("rep_id")
+    assert roster["level"].astype(str).tolist() == ["senior", "junior", "junior"]
+    assert list(ds.assumed("level")) == ["Ben", "Cy"]
+    current, said = grading.current_levels(ds)
+    assert current.isna().tolist() == [False, True, True] and current["Ana"] == "senior"
+    assert len(said) == 1 and "2 rep(s)" in said[0]
+    assert "except 1 rep(s) whose level the teams table gives" in str(report)
 
 
 def test_hand_example_report(hand):
@@ -218,10 +235,15 @@ def test_column_map_overrides_the_preset():
 
 def test_write_round_trips_through_load(hand, tmp_path):
     written = hand.write(tmp_path / "data")
-    assert {p.name for p in written} == {"roster.csv", "history.csv", "deals_report.txt"}
+    assert {p.name for p in written} == {"roster.csv", "history.csv", "deals_report.txt",
+                                         "assumptions.txt"}
     back = load(tmp_path / "data")
     pd.testing.assert_frame_equal(back.history, hand.dataset.history, check_dtype=False)
     assert back.roster["rep_id"].tolist() == hand.dataset.roster["rep_id"].tolist()
+    assert back.notes == hand.dataset.notes and len(back.notes) > 3  # said in the notebooks
+    assert list(back.assumed("level")) == list(hand.dataset.assumed("level"))
+    assert back.summary()[1:] == ["Assumed when the data was loaded:",
+                                  *(f"- {n}" for n in hand.dataset.notes)]
     assert "Assumptions:" in (tmp_path / "data" / "deals_report.txt").read_text()
 
 

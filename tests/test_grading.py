@@ -516,6 +516,22 @@ def test_assign_bad_inputs():
         assign(scores, [10, 20, 30, 40], hysteresis=-1)
 
 
+def test_a_rep_without_a_current_level_is_placed_by_the_plain_cut():
+    """A level the loader only assumed is no level: no margin, no promotion, no demotion."""
+    scores = pd.Series([21.0, 21.0, 5.0, 95.0], index=list("abcd"))
+    cuts = [20, 40, 60, 80]
+    current = pd.Series({"a": "junior", "b": None, "c": np.nan, "d": pd.NA}, dtype=object)
+    out = assign(scores, cuts, current=current, hysteresis=5,
+                 rules={"top": {"csat": 90}}, facts=pd.DataFrame({"csat": [0.0] * 4},
+                                                                 index=list("abcd")))
+    assert out["proposed"].astype(str).tolist() == ["junior", "intermediate", "junior",
+                                                    "principal"]
+    assert out["change"].tolist() == ["same", "first level", "first level", "first level"]
+    assert out["current"].isna().tolist() == [False, True, True, True]
+    assert out.loc["d", "note"].startswith("gate for top not met")
+    assert transition_matrix(out).to_numpy().sum() == 1  # only the rep with a level
+
+
 def test_transition_matrix_counts_every_rep():
     scores = pd.Series([10.0, 50.0, 95.0], index=list("abc"))
     current = pd.Series(["junior", "junior", "top"], index=list("abc"))

@@ -235,7 +235,9 @@ def load_inputs(ds: Dataset, year: int | None = None, folder: str | Path | None 
         levels = read_levels(Path(folder) / f"levels_{year}.csv")
         notes.append(f"levels from levels_{year}.csv")
     else:
-        notes.append("levels from the roster")
+        guessed = len(ds.assumed("level").intersection(levels.index))
+        notes.append("levels from the roster" + (
+            f" ({guessed} of them assumed when the data was loaded)" if guessed else ""))
     levels, assumed = fill_levels(levels, targets["rep_id"].unique())
     notes.append(describe_assumed(assumed) or "every rep on the plan has a level")
     return targets, levels, "; ".join(notes)

@@ -11,7 +11,14 @@ from IPython.display import Image, display
 
 from ..data import Dataset
 from ..plots import targets as charts
-from ..targets import METHODS, TargetError, linear_ramp, plan_targets, seasonality
+from ..targets import (
+    METHODS,
+    TargetError,
+    linear_ramp,
+    missing_for,
+    plan_targets,
+    seasonality,
+)
 from .scenarios import ScenarioBar
 
 SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
@@ -25,18 +32,22 @@ class TargetsPanel:
     def __init__(self, ds: Dataset, year: int | None = None, growth: float = 0.05,
                  method: str = "history", company_method: str = "growth",
                  over_assign: float = 0.0, ramp_months: int = 4, grain: str = "month"):
-        self.ds, self.year, self.plan = ds, year, None
+        self.ds, self.year, self.plan, self.caption = ds, year, None, ""
         self.season = seasonality(ds, "revenue", by="region")  # the same for every setting
         self.company_method = w.Dropdown(options=["growth", "weighted", "trend"],
                                          value=company_method, description="company number",
                                          **_plain(SLIDER))
         self.growth = w.FloatSlider(value=growth, min=-0.2, max=0.5, step=0.01,
                                     readout_format=".0%", description="growth", **SLIDER)
-        self.method = w.Dropdown(options=[*METHODS, "blend"], value=method,
+        usable = [m for m in METHODS if not missing_for(ds, m)]  # offer what the data allows
+        self.left_out = [f"{m} is not offered: {missing_for(ds, m)}"
+                         for m in METHODS if m not in usable]
+        self.method = w.Dropdown(options=[*usable, "blend"],
+                                 value=method if method in usable else "history",
                                  description="split by", **_plain(SLIDER))
         self.blend = {m: w.FloatSlider(value=1.0 if m == "history" else 0.0, min=0, max=1,
                                        step=0.05, description=f"blend: {m}", **SLIDER)
-                      for m in METHODS}
+                      for m in usable}
         self.over_assign = w.FloatSlider(value=over_assign, min=0, max=0.3, step=0.01,
                                          readout_format=".0%", description="over-assign",
                                          **SLIDER)
@@ -75,7 +86,8 @@ class TargetsPanel:
             _show(self.table, w.HTML(f"<b>Cannot plan:</b> {error}"))
             return
         summary = self.plan.summary()
-        caption = "; ".join([summary.attrs["growth_basis"], *self.plan.notes])
+        self.caption = caption = "; ".join([summary.attrs["growth_basis"], *self.plan.notes,
+                                            *self.left_out])
         _show(self.table, summary.style.format({"last_year": "{:,.0f}", "target": "{:,.0f}",
                                                 "target_same_months": "{:,.0f}",
                                                 "growth": "{:+.1%}"}, na_rep="n/a")
