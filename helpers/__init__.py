@@ -2,6 +2,7 @@
 
 from .data import DataError, Dataset, from_frames, load, load_sample, quality_report, save
 from .deals import load_deals
+from .errors import WorkbookError
 from .grading import GradingError, adjust_raters, grade, kpis, stability
 from .incentives import Plan, PlanError, load_plans, metrics, payout, replay, simulate
 from .sample import make_company
@@ -19,7 +20,7 @@ from .targets import (
 )
 
 __all__ = [
-    "DataError", "Dataset", "from_frames", "load", "load_sample", "make_company",
+    "WorkbookError", "DataError", "Dataset", "from_frames", "load", "load_sample", "make_company",
     "quality_report", "save", "load_deals",
     "GradingError", "adjust_raters", "grade", "kpis", "stability",
     "Plan", "PlanError", "load_plans", "metrics", "payout", "replay", "simulate",

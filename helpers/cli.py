@@ -8,23 +8,12 @@ import sys
 from pathlib import Path
 
 from .data import ROOT, SAMPLE_DIR, output_dir, write_atomic
+from .errors import RunError, WorkbookError
 
 NOTEBOOKS = ("01_targets", "02_grading", "03_incentives")
 NOTEBOOK_DIR = ROOT / "notebooks"
 CELL_TIMEOUT = 300  # seconds a headless cell may take; the slowest takes a few under load
 
-
-class RunError(RuntimeError):
-    """A notebook failed in a headless run: which one, at which cell, why, and where the
-    partly executed copy was kept."""
-
-    def __init__(self, notebook: str, where: str, reason: str, kept: Path | None):
-        self.notebook, self.where, self.reason, self.kept = notebook, where, reason, kept
-        super().__init__(f"{notebook}.ipynb stopped at {where}: {reason}")
-
-    def __str__(self) -> str:
-        kept = f"\npartly executed notebook: {self.kept}" if self.kept else ""
-        return self.args[0] + kept
 
 
 def run(data: str | None = None, out: Path | None = None, year: int | None = None,
@@ -225,15 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     p_sample.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
     if args.command == "run":
-        from .data import DataError
-
         try:
             if args.deals and args.data:
                 parser.error("give --data or --deals, not both")
             data = _deals_folder(args) if args.deals else args.data
             written = run(data, args.out, args.year, args.cell_timeout,
                           dict(_parameter(p) for p in args.parameter))
-        except (RunError, DataError, ValueError) as error:
+        except (WorkbookError, ValueError) as error:  # ValueError: a bad -p value
             print(f"error: {error}", file=sys.stderr)
             return 1
         for path in written:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import DataError
 from .schema import HISTORY, LEVELS, OPTIONAL_TABLES, REVIEWS, ROSTER, TABLES, Column, Table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +27,6 @@ SHOW_ROWS = 5  # how many offending rows an error message lists
 FORMATS = (".csv", ".parquet", ".xlsx")
 NOTES_FILE = "assumptions.txt"  # beside the tables: one line per assumption made building them
 
-
-class DataError(ValueError):
-    """Input that breaks the data contract; the message says where and what was expected."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +46,19 @@ class Dataset:
                 f"to {h.max():%b %Y}); planning {year or self.plan_year}",
                 *(["Assumed when the data was loaded:"] if self.notes else []),
                 *(f"- {note}" for note in self.notes)]
+
+    def employed(self, on=None) -> pd.Index:
+        """The reps still employed after day `on` (hired by then, no leave date on or before
+        it); with no `on`, the reps without a leave date: those a future plan covers.
+        The one rule for who is active, in roster order."""
+        r = self.roster
+        leave = r["leave_date"] if "leave_date" in r else pd.Series(pd.NaT, r.index)
+        if on is None:
+            keep = leave.isna()
+        else:
+            on = pd.Timestamp(on)
+            keep = (r["hire_date"] <= on) & ~(leave <= on)
+        return pd.Index(r.loc[keep, "rep_id"], name="rep_id")
 
     def assumed(self, column: str) -> pd.Index:
         """The reps whose `column` the loader assumed rather than read (roster `assumed`)."""

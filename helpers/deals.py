@@ -75,6 +75,7 @@ from .data import (
     validate,
     write_atomic,
 )
+from .errors import DealsError
 from .schema import LEVELS, Column, Table
 
 FIELDS = ("deal_id", "owner", "account", "stage", "created", "close", "amount")
@@ -151,9 +152,6 @@ UNASSIGNED = "(unassigned)"
 RENEWAL_MONTHS = 12
 SHOW = 10  # names a report line lists before "and N more"
 
-
-class DealsError(ValueError):
-    """A `load_deals` argument that cannot work (preset, stages, level, column_map)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ import pandas as pd
 from scipy.stats import chi2 as chi2_dist
 from scipy.stats import fisher_exact, norm
 
+from .errors import FairnessError
+
 FOUR_FIFTHS = 0.8
 MISSING = "(missing)"
 PERM_CELLS = 1 << 20  # person-cells per chunk of permutations: ~8 MB per int64 array
@@ -33,9 +35,6 @@ KATZ_ZERO = "Katz log, 0.5 added to each cell (a zero count)"
 AUDIT_COLUMNS = ["by", "group", "n", "selected", "rate", "ratio", "four_fifths", "fisher_p",
                  "ci_low", "ci_high", "ci_method", "reference"]
 
-
-class FairnessError(ValueError):
-    """Input a fairness check cannot use; the message names the column and the group."""
 
 
 def _pair(outcome, group, name: str | None = None) -> tuple[pd.Series, pd.Series, str]:

@@ -18,6 +18,7 @@ from scipy.special import ndtr
 
 from . import streams
 from .data import Dataset
+from .errors import GradingError
 from .ranking import SAME, rank_rows
 from .schema import LEVELS
 
@@ -58,9 +59,6 @@ TRAINING: dict[str, str] = {
 }
 """The training that addresses a weak KPI (shown by `explain`)."""
 
-
-class GradingError(ValueError):
-    """A grading parameter that cannot work; the message names the key and the bad value."""
 
 
 # --------------------------------------------------------------------------------- KPIs
@@ -129,11 +127,8 @@ def graded_period(ds: Dataset, period=None) -> Period:
 def _collect(ds: Dataset, period=None, reviews: pd.DataFrame | None = None) -> _Months:
     start, end = _bounds(ds.last_year if period is None else period)
     end = min(end, ds.history["month"].max())  # a partial last year ends with the history
-    roster = ds.roster.set_index("rep_id")
-    left = roster["leave_date"] if "leave_date" in roster else pd.Series(pd.NaT, roster.index)
     hist = ds.history[(ds.history["month"] >= start) & (ds.history["month"] <= end)]
-    active = roster.index[~(left <= end) & (roster["hire_date"] <= end)]
-    hist = hist[hist["rep_id"].isin(active)]
+    hist = hist[hist["rep_id"].isin(ds.employed(end))]
     if hist.empty:
         raise GradingError(f"period={period!r}: no history for active reps between "
                            f"{start:%Y-%m} and {end:%Y-%m}")
@@ -163,7 +158,8 @@ def _collect(ds: Dataset, period=None, reviews: pd.DataFrame | None = None) -> _
     before = ds.history[(ds.history["month"] < start)
                         & (ds.history["month"] >= start - pd.DateOffset(months=12))]
     baseline = before.groupby("rep_id")["revenue"].mean().reindex(reps).to_numpy()
-    tenure = (end + pd.offsets.MonthEnd(0) - roster.loc[reps, "hire_date"]).dt.days / 365.25
+    hired = ds.roster.set_index("rep_id").loc[reps, "hire_date"]
+    tenure = (end + pd.offsets.MonthEnd(0) - hired).dt.days / 365.25
     return _Months(reps, parts, np.bincount(row, minlength=len(reps)).astype(float),
                    baseline, _review_means(ds.reviews if reviews is None else reviews,
                                            reps, start, end), tenure.to_numpy())

@@ -19,13 +19,11 @@ from pathlib import Path
 import yaml
 
 from .data import ROOT, write_atomic
+from .errors import ScenarioError
 
 SECTIONS = ("targets", "grading", "incentives")
 _NAME = re.compile(r"^[\w][\w \-.]{0,63}$")
 
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be saved or loaded; the message names it and why."""
 
 
 def scenario_dir() -> Path:

@@ -17,6 +17,7 @@ from scipy.stats import norm, theilslopes
 
 from . import streams
 from .data import Dataset
+from .errors import TargetError
 
 MEASURES = ("revenue", "new_customers")
 PRECISION = {"revenue": 0.01, "new_customers": 1.0}
@@ -32,9 +33,6 @@ MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 NEEDS = {"potential": "territory_potential"}
 """Allocation methods that need an optional roster column (a key of Dataset.lacks())."""
 
-
-class TargetError(ValueError):
-    """A parameter of the target engine that cannot give a sound number; names the parameter."""
 
 
 # ---------------------------------------------------------------------------- allocation
@@ -471,9 +469,7 @@ def allocate_targets(ds: Dataset, total: float, method: str = "history",
 
 def _plan_roster(ds: Dataset, year: int, planned_hires, hire_month: int) -> pd.DataFrame:
     columns = ["rep_id", "name", "region", "team", "manager_id", "hire_date"]
-    roster = ds.roster
-    if "leave_date" in roster:
-        roster = roster[roster["leave_date"].isna()]
+    roster = ds.roster[ds.roster["rep_id"].isin(ds.employed())]
     roster = roster[roster["hire_date"] < pd.Timestamp(year + 1, 1, 1)]
     extra = ["territory_potential"] if "territory_potential" in roster else []
     reps = roster[columns + extra].reset_index(drop=True).assign(planned=False)
@@ -792,9 +788,9 @@ def backtest(ds: Dataset, method: str | Sequence[str] = "history", year: int | N
         have = covered.loc[year, "label"] if year in covered.index else f"{year}: no months"
         raise TargetError(f"year: {have} of history; a full-year target cannot be compared "
                           f"with them, so backtest a full year")
-    roster = ds.roster[ds.roster["hire_date"] < start]
-    if "leave_date" in roster:
-        roster = roster[~(roster["leave_date"] < start)].assign(leave_date=pd.NaT)
+    roster = ds.roster[ds.roster["rep_id"].isin(ds.employed(start - pd.Timedelta(days=1)))]
+    if "leave_date" in roster:  # who was there when the year's targets were set
+        roster = roster.assign(leave_date=pd.NaT)
     past = Dataset(roster, past_history, source=f"{ds.source} before {year}")
     total = company_target(past_history, year, growth=growth, method=company_method,
                            measure=measure, renormalise=True)

@@ -345,3 +345,19 @@ def test_optional_columns_may_be_absent_and_the_dataset_says_what_it_lacks(tmp_p
     assert set(ds.lacks()) == {"reviews", "csat", "quota", "territory_potential", "gender",
                                "leave_date"}
     assert all(text and "." not in text[-1:] for text in ds.lacks().values())
+
+
+def test_employed_is_the_one_rule_for_who_is_active(sample):
+    """Hired by the day, not left on or before it; no day: no leave date at all."""
+    from dataclasses import replace
+
+    roster = pd.DataFrame({
+        "rep_id": ["a", "b", "c", "d"], "hire_date": pd.to_datetime(
+            ["2020-01-01", "2024-06-01", "2020-01-01", "2020-01-01"]),
+        "leave_date": pd.to_datetime([None, None, "2024-03-31", "2025-02-01"])})
+    ds = replace(sample, roster=roster.iloc[::-1])  # any row order
+    day = pd.Timestamp("2024-03-31")
+    assert list(ds.employed(day)) == ["d", "a"]  # b not hired yet, c left that day
+    assert list(ds.employed("2024-03-30")) == ["d", "c", "a"]
+    assert list(ds.employed()) == ["b", "a"]  # d has a leave date: no future plan
+    assert list(replace(ds, roster=roster.drop(columns="leave_date")).employed()) == list("abcd")

@@ -8,6 +8,7 @@ Each run combines several shapes (tests/shapes.py) to keep `make test` short; `m
 from __future__ import annotations
 
 import os
+
 import pandas as pd
 import pytest
 import shapes

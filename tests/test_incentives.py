@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from helpers.data import DataError
+from helpers.errors import SimulationError
 from helpers.incentives import (
     PLANS_DIR,
     Plan,
@@ -505,7 +506,7 @@ def test_scenarios_move_cost_and_metrics_are_sane(sample, plans):
     costs = {s: simulate(plan, sample, n=400, scenario=s).stats[plan.name]["cost"].mean()
              for s in ("downturn", "plan", "-10%", "upturn")}
     assert costs["downturn"] < costs["-10%"] < costs["plan"] < costs["upturn"]
-    with pytest.raises(PlanError, match="scenario"):
+    with pytest.raises(SimulationError, match="scenario"):
         simulate(plan, sample, n=10, scenario="boom")
     m = metrics(simulate(list(plans.values()), sample, n=500))
     assert list(m.index) == list(plans)
@@ -849,7 +850,7 @@ def test_short_history_uses_stated_default_spreads_not_zero(shaped, sample):
     assert "assumed, not fitted: market shock" in model.describe()
     assert "4 full quarter(s) of history in 1 calendar year(s)" in model.assumed["market shock"]
     assert fit_market(ds, 4, {"market": 0.2}).sigma_market == 0.2
-    with pytest.raises(PlanError, match="spreads"):
+    with pytest.raises(SimulationError, match="spreads"):
         fit_market(ds, 4, {"market": -1})
     assert fit_market(sample, 4).assumed == {}
     assert "skill" in fit_market(shaped("no_quota"), 4).assumed  # no quota: no skill to fit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from helpers.data import from_frames
@@ -581,6 +581,9 @@ def test_seasonality_ignores_one_mega_deal_month():
        method=st.sampled_from([*METHODS, "blend"]), hires=st.integers(0, 3),
        ramp_months=st.integers(0, 6))
 def test_allocate_targets_properties(levels, total, over, method, hires, ramp_months):
+    # capacity splits by the team's median rep: teams of mostly idle reps give no basis
+    # (a TargetError says so; test_capacity_with_no_basis_says_so)
+    assume(method != "capacity" or max(np.median(levels[0::2]), np.median(levels[1::2])) > 0)
     ds = company({f"R{i}": v for i, v in enumerate(levels)})
     kwargs = dict(method=method, over_assign=over, planned_hires=hires,
                   ramp=linear_ramp(ramp_months), blend={"history": 1, "equal": 1})
@@ -592,6 +595,13 @@ def test_allocate_targets_properties(levels, total, over, method, hires, ramp_mo
     np.testing.assert_allclose(hire["capacity"], (sum(linear_ramp(ramp_months)) + 12
                                                   - ramp_months) / 12)
     assert allocate_targets(ds, total, **kwargs).equals(out)
+
+
+def test_capacity_with_no_basis_says_so():
+    """Found by the property test: every team's median rep sold nothing."""
+    ds = company({"R0": 101.0, "R1": 0.0, "R2": 0.0, "R3": 0.0, "R4": 0.0})
+    with pytest.raises(TargetError, match="capacity.*all weights are zero"):
+        allocate_targets(ds, 1000.0, method="capacity")
 
 
 # --------------------------------------------------- real data: short, partial, thin (issue 11)

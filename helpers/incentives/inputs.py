@@ -36,10 +36,7 @@ def plan_reps(ds: Dataset, year: int) -> pd.Index:
     history; for a past year the reps with every month of it that the history has (all 12,
     or all the months of a partial year)."""
     if year > ds.last_year:
-        roster = ds.roster
-        leave = roster["leave_date"] if "leave_date" in roster else pd.Series(pd.NaT,
-                                                                              roster.index)
-        return pd.Index(roster.loc[leave.isna(), "rep_id"], name="rep_id")
+        return ds.employed()
     h = ds.history[ds.history["month"].dt.year == year]
     n = h.groupby("rep_id")["month"].nunique()
     return pd.Index(n.index[n == h["month"].nunique()], name="rep_id")

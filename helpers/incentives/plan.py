@@ -62,6 +62,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from ..errors import PlanError
 from ..schema import LEVELS
 
 MEASURES: dict[str, str] = {
@@ -75,9 +76,6 @@ MODES = ("marginal", "retroactive", "interpolated")
 BOUNDARIES = ("lower_inclusive", "upper_inclusive")
 TYPES = ("commission", "bonus", "spif", "contest")
 
-
-class PlanError(ValueError):
-    """A plan that cannot be paid as written; the message starts with the key path."""
 
 
 # ------------------------------------------------------------------------------ model

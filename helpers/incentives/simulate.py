@@ -19,12 +19,13 @@ import pandas as pd
 
 from .. import streams
 from ..data import Dataset
+from ..errors import SimulationError
 from ..ranking import rank_rows
 from ..schema import LEVELS
 from .engine import Inputs, run, transaction_commission
 from .inputs import ENTRY_LEVEL, default_levels, default_targets, fill_levels
 from .payout import level_targets, payout_curve
-from .plan import MEASURES, Plan, PlanError
+from .plan import MEASURES, Plan
 
 BLOCK = 16
 """Scenarios drawn from one generator: small, so a chunk at many reps can shrink to the
@@ -105,7 +106,7 @@ def fit_market(ds: Dataset, periods: int = 4,
     spreads = {**DEFAULT_SPREADS, **(spreads or {})}
     bad = {k: v for k, v in spreads.items() if k not in DEFAULT_SPREADS or not v >= 0}
     if bad:
-        raise PlanError(f"spreads: {bad} (known: {', '.join(DEFAULT_SPREADS)}, each >= 0)")
+        raise SimulationError(f"spreads: {bad} (known: {', '.join(DEFAULT_SPREADS)}, each >= 0)")
     h = ds.history
     rep, names = pd.factorize(h["rep_id"])  # integer keys: text groupbys are slow
     key = [rep, h["month"].dt.year * periods + (h["month"].dt.month - 1) // (12 // periods)]
@@ -208,7 +209,7 @@ def _scenario_factor(scenario: float | str) -> float:
         try:
             return 1 + float(text.rstrip("%")) / 100
         except ValueError:
-            raise PlanError(f"scenario: {scenario!r} is not one of {', '.join(SCENARIOS)} "
+            raise SimulationError(f"scenario: {scenario!r} is not one of {', '.join(SCENARIOS)} "
                             "or a change like '-20%'") from None
     return float(scenario)
 
@@ -241,9 +242,9 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     """
     plans = _as_plans(plans)
     if not plans:
-        raise PlanError("plans: nothing to simulate")
+        raise SimulationError("plans: nothing to simulate")
     if n < 1:
-        raise PlanError(f"n: must be >= 1, got {n}")
+        raise SimulationError(f"n: must be >= 1, got {n}")
     factor = _scenario_factor(scenario)
     year = ds.plan_year
     measures = sorted({"revenue"}.union(*(p.measures for p in plans.values())),

@@ -1,0 +1,64 @@
+"""One family of errors: a panel or the CLI catches `WorkbookError` and shows its message.
+
+Every message names the file, column, key or parameter and what was expected, so the
+message alone is enough to fix the input. They are `ValueError`s too (bad values), except
+`RunError`, which reports a notebook that failed in a headless run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class WorkbookError(Exception):
+    """Anything the workbook refuses, in plain words; catch this one to show the message."""
+
+
+class DataError(WorkbookError, ValueError):
+    """Input that breaks the data contract; the message says where and what was expected."""
+
+
+class DealsError(WorkbookError, ValueError):
+    """A `load_deals` argument that cannot work (preset, stages, level, column_map)."""
+
+
+class TargetError(WorkbookError, ValueError):
+    """A parameter of the target engine that cannot give a sound number; names the parameter."""
+
+
+class GradingError(WorkbookError, ValueError):
+    """A grading parameter that cannot work; the message names the key and the bad value."""
+
+
+class FairnessError(WorkbookError, ValueError):
+    """Input a fairness check cannot use; the message names the column and the group."""
+
+
+class PlanError(WorkbookError, ValueError):
+    """A plan that cannot be paid as written; the message starts with the key path."""
+
+
+class SimulationError(WorkbookError, ValueError):
+    """A Monte Carlo setting that cannot work (n, spreads, market scenario, no plans)."""
+
+
+class ScenarioError(WorkbookError, ValueError):
+    """A scenario that cannot be saved or loaded; the message names it and why."""
+
+
+class RunError(WorkbookError, RuntimeError):
+    """A notebook failed in a headless run: which one, at which cell, why, and where the
+    partly executed copy was kept."""
+
+    def __init__(self, notebook: str, where: str, reason: str, kept: Path | None):
+        self.notebook, self.where, self.reason, self.kept = notebook, where, reason, kept
+        super().__init__(f"{notebook}.ipynb stopped at {where}: {reason}")
+
+    def __str__(self) -> str:
+        kept = f"\npartly executed notebook: {self.kept}" if self.kept else ""
+        return self.args[0] + kept
+
+
+__all__ = ["WorkbookError", "DataError", "DealsError", "TargetError", "GradingError",
+           "FairnessError", "PlanError", "SimulationError",
+           "ScenarioError", "RunError"]
