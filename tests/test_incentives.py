@@ -448,7 +448,7 @@ def test_every_thread_gets_chunks_and_memory_follows_the_chunk_not_n(sample, pla
     import sys
     import tracemalloc
 
-    module = sys.modules["helpers.incentives.simulate"]
+    module = sys.modules["helpers.incentives.simulation"]
     plan = plans["Current plan"]
     seen: list[int] = []
     simulate(plan, sample, n=600, workers=3, progress=seen.append)
@@ -527,7 +527,7 @@ def test_without_noise_every_rep_hits_target_and_cost_is_the_target_incentive(
     the sum of its reps' target incentives, in every scenario."""
     import sys
 
-    module = sys.modules["helpers.incentives.simulate"]
+    module = sys.modules["helpers.incentives.simulation"]
     fitted = module.fit_market(sample, 4)
     still = module.MarketModel(fitted.skill * 0, 0.0, dict.fromkeys(fitted.sigma_noise, 0.0), 4)
     monkeypatch.setattr(module, "fit_market", lambda ds, periods: still)

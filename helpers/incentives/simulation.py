@@ -24,7 +24,7 @@ from ..ranking import rank_rows
 from ..schema import LEVELS
 from .engine import Inputs, run, transaction_commission
 from .inputs import ENTRY_LEVEL, default_levels, default_targets, fill_levels
-from .payout import level_targets, payout_curve
+from .payouts import level_targets, payout_curve
 from .plan import MEASURES, Plan
 
 BLOCK = 16
