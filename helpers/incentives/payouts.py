@@ -17,7 +17,9 @@ from .engine import Inputs, Outcome, row_earnings, run
 from .plan import MEASURES, Plan, PlanError
 
 COLUMNS = ["rep_id", "level", "period", "component", "type", "measure", "value", "target",
-           "attainment", "amount", "reason"]
+           "attainment", "amount", "draw_owed", "reason"]
+"""A payout table's columns; `draw_owed` is the draw still owed back after the period (on the
+draw's rows; empty on the components')."""
 
 
 def period_of(month: pd.Series, plan: Plan) -> np.ndarray:
@@ -37,7 +39,8 @@ def payout(plan: Plan, results: pd.DataFrame) -> pd.DataFrame:
     plan's measures, `<measure>_target` for measures paid on attainment, and `team` when a
     component pays on team results. A component paid per transaction reads each row as
     `count` transactions (1 when the column is absent). Rows: see COLUMNS; the draw, if any,
-    is its own component (top-ups positive, recoveries negative).
+    is its own component (top-ups positive, recoveries negative; `draw_owed` the balance still
+    owed back after each period).
     """
     reps, data = inputs_from_results(plan, results)
     out = run(plan, data, reasons=True)
@@ -134,7 +137,7 @@ def explain(plan: Plan, reps: pd.DataFrame, data: Inputs, out: Outcome) -> pd.Da
             component=c.name, type=c.type, measure=c.measure, value=value, target=target,
             attainment=why["attainment"] if "attainment" in why
             else np.where(target > 0, value / np.where(target > 0, target, 1), np.nan),
-            amount=amount, reason=c.reason(why, amount, ytd)))
+            amount=amount, draw_owed=np.nan, reason=c.reason(why, amount, ytd)))
     if out.draw is not None:
         adj, owed = flat(out.draw), flat(out.draw_balance)
         reason = join(
@@ -142,9 +145,10 @@ def explain(plan: Plan, reps: pd.DataFrame, data: Inputs, out: Outcome) -> pd.Da
             when(adj < 0, "recovered " + money(-adj) + " of earlier draws"),
             when(owed > 0, "owed back " + money(owed)))
         frames.append(base.assign(component="draw", type="draw", measure="", value=np.nan,
-                                  target=np.nan, attainment=np.nan, amount=adj, reason=reason))
+                                  target=np.nan, attainment=np.nan, amount=adj, draw_owed=owed,
+                                  reason=reason))
     table = pd.concat(frames, ignore_index=True)
-    table["amount"] = table["amount"].round(2)
+    table[["amount", "draw_owed"]] = table[["amount", "draw_owed"]].round(2)
     table["reason"] = table["reason"].astype("string")
     for col in ("rep_id", "level", "component", "type", "measure"):
         table[col] = table[col].astype("string")
@@ -255,7 +259,7 @@ def statement(plan: Plan, rep_id: str, payouts: pd.DataFrame) -> str:
     by_comp = rows.groupby("component", sort=False)["amount"].sum()
     lines += ["", "**Year:** " + ", ".join(f"{k} {v:,.2f}" for k, v in by_comp.items())
               + f"; **total {by_comp.sum():,.2f}**"]
-    owed = rows.loc[rows["component"] == "draw", "reason"].str.extract(r"owed back ([\d,]+)")
-    if not owed.dropna().empty:
-        lines.append(f"Draw still owed back at year end: {owed.dropna().iloc[-1, 0]}.")
+    draw = rows[rows["component"] == "draw"].sort_values("period", kind="stable")
+    if not draw.empty and draw["draw_owed"].iloc[-1] > 0:
+        lines.append(f"Draw still owed back at year end: {draw['draw_owed'].iloc[-1]:,.0f}.")
     return "\n".join(lines)
