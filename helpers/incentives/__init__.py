@@ -1,6 +1,9 @@
 """Incentives (notebook 03): plan model, payout engine, history replay, Monte Carlo, metrics.
 
 - `plan`: plans are data (YAML), validated with key paths in every error (`PlanError`);
+- `components`: one class per kind of component (commission, bonus, SPIF, contest), found
+  by its YAML `type` in `COMPONENTS`: it reads, writes, describes, pays and explains itself;
+- `model`: what plans and components share (measures, tiers, curves, gates, `Node`);
 - `engine`: the vectorised payout core (periods × scenarios × reps);
 - `payouts`: payouts per rep, period and component with reasons; curves; statements;
 - `inputs`: targets and levels (from notebooks 01/02 or simple defaults); `replay`;
