@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.incentives import Plan, PlanError, describe, payout, payout_curve, simulate
+from helpers.incentives import (
+    Plan,
+    PlanError,
+    describe,
+    edit_plan,
+    payout,
+    payout_curve,
+    simulate,
+)
 from helpers.incentives.components import (
     COMPONENTS,
     Bonus,
@@ -84,6 +92,13 @@ def test_the_four_kinds_are_registered_by_type():
     registered = dict(COMPONENTS)
     assert registered == {"commission": Commission, "bonus": Bonus, "spif": Spif,
                           "contest": Contest}
+    # the plan editor's table of each kind that has one gives the plan back unchanged
+    plan = plan_of(BONUS, {"name": "c", "type": "commission", "measure": "revenue",
+                           "tiers": [{"from": 0, "to": 10, "rate": 0.1}]},
+                   {"name": "s", "type": "spif", "measure": "new_customers", "amount": 100})
+    assert [c.table() is not None for c in plan.components] == [True, True, False]
+    for c in plan.components[:2]:
+        assert edit_plan(plan, c.name, **c.edits(c.table().rows)) == plan
     with pytest.raises(PlanError, match=r"components\[1\]\.type: must be one of commission, "
                                         r"bonus, spif, contest, got 'pool'"):
         plan_of(BONUS, POOL)

@@ -109,8 +109,8 @@ def when(mask: np.ndarray, text: pd.Series | str) -> np.ndarray:
 class Component(ABC):
     """One way a plan pays. Subclasses set `kind` and are `@register`ed.
 
-    `gates`, `modifier` and `team` are none, None and False for kinds without them (so the
-    plan can ask any component which measures it reads)."""
+    `gates`, `modifier` and `team` are (), None and False for kinds without them, so the
+    plan (and `gaps`) can ask any component which measures it reads."""
 
     kind: ClassVar[str]
     in_curves: ClassVar[bool] = True
