@@ -10,7 +10,6 @@ import matplotlib.pyplot as plt
 from IPython.display import Image, display
 
 from ..data import Dataset
-from ..plots import targets as charts
 from ..targets import (
     METHODS,
     TargetError,
@@ -19,6 +18,7 @@ from ..targets import (
     plan_targets,
     seasonality,
 )
+from .overview import PlanOverview
 from .scenarios import ScenarioBar
 
 SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
@@ -56,7 +56,7 @@ class TargetsPanel:
         self.grain = w.ToggleButtons(options=["quarter", "month", "week"], value=grain,
                                      description="phase to")
         self.table, self.chart = w.Output(), w.Output()
-        self.overview = charts.PlanOverview()  # one figure, updated in place on each change
+        self.overview = PlanOverview()  # one figure, updated in place on each change
         controls = [self.company_method, self.growth, self.method, *self.blend.values(),
                     self.over_assign, self.ramp, self.grain]
         for control in controls:
