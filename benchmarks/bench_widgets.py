@@ -1,11 +1,12 @@
 """Widget response (issue 3): a control change in the targets panel, end to end, headless.
 
 The run sets `panel.growth` (alternating between two values, so every run is a change) and
-stops when the observer -- `TargetsPanel.update` -- returns: the plan is recomputed, the
-region table rendered, and the chart updated and rendered to the PNG the browser is sent
-(Agg backend). The baseline is how the panel used to redraw, measured in the same run:
-recompute the same plan, then build a fresh two-axes figure and render it as Jupyter's
-inline backend does (PNG with bbox_inches="tight", i.e. a layout draw plus the real one).
+stops when the observer -- `TargetsPanel.redraw`, from `helpers.ui.base.Panel` -- returns:
+the plan is recomputed, the region table rendered, and the chart (`helpers.ui.overview`)
+updated and rendered to the PNG the browser is sent (Agg backend). The baseline is how the
+panel used to redraw, measured in the same run: recompute the same plan, then build a fresh
+two-axes figure and render it as Jupyter's inline backend does (PNG with
+bbox_inches="tight", i.e. a layout draw plus the real one).
 """
 
 from __future__ import annotations
