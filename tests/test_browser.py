@@ -85,6 +85,18 @@ class Watch:
                 and self.errors.append(f"HTTP {res.status}: {res.url}"))
 
 
+LAPTOP = {"width": 1366, "height": 768}  # the laptop screen a consultant demos on
+
+
+def _usable(page, control) -> None:
+    """A person can see and click `control`: on screen, wide enough to read, not covered."""
+    control.scroll_into_view_if_needed()
+    box = control.bounding_box()
+    assert box is not None and box["width"] >= 120 and box["height"] >= 16, box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= LAPTOP["width"], box
+    control.click(trial=True)  # fails if another element would take the click
+
+
 def _screenshot(page, name: str, focus=None) -> Path:
     """Viewport picture centred on `focus` (a locator): Voila scrolls an inner panel, so a
     full-page shot would only ever show the title."""
@@ -99,7 +111,7 @@ def _screenshot(page, name: str, focus=None) -> Path:
 
 def _open(browser, base: str, notebook: str):
     """A new page on `notebook` in the app, and the watch over its errors."""
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = browser.new_page(viewport=LAPTOP)
     watch = Watch(page, base)
     page.goto(f"{base}/voila/render/{notebook}.ipynb", timeout=PAGE_TIMEOUT)
     return page, watch
@@ -118,6 +130,7 @@ def test_key_control_changes_visible_result(app, browser, notebook):
     select = page.locator(".key-control select").first
     current = select.evaluate("el => el.selectedIndex")  # labels carry &nbsp; for spaces
     assert select.locator("option").count() > 1
+    _usable(page, select)
     select.select_option(index=1 if current == 0 else 0)
     page.wait_for_function("([el, old]) => el.innerText !== old && el.innerText.trim() !== ''",
                            arg=[result.element_handle(), before], timeout=60_000)

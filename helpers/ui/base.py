@@ -39,6 +39,14 @@ if TYPE_CHECKING:
 ERROR = "<span class='panel-error' style='color:#c33'>{}</span>"
 
 
+def columns(controls: Iterable[w.Widget], results: Iterable[w.Widget]) -> w.HBox:
+    """Controls beside results: the controls keep their width (a wide chart must not squeeze
+    them to nothing on a laptop screen) and the results wrap below when there is no room."""
+    return w.HBox([w.VBox(list(controls), layout=w.Layout(flex="0 0 auto")),
+                   w.VBox(list(results), layout=w.Layout(flex="1 1 auto", min_width="0"))],
+                  layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+
+
 def error_html(message: object) -> str:
     """The red error line's HTML for `message`, escaped (messages quote user input)."""
     return ERROR.format(escape(str(message)))

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..grading import DIRECTIONS, METHODS, PRESETS, grade
 from ..plots import grading as charts
-from .base import Panel
+from .base import Panel, columns
 
 CUSTOM = "custom"
 
@@ -41,9 +41,8 @@ class GradingPanel(Panel):
                                     continuous_update=False)
         self.rule.add_class("key-control")  # what the browser tests turn
         self.status.add_class("key-result")
-        left = w.VBox([self.preset, *self.sliders.values()])
-        right = w.VBox([self.method, self.rule, self.margin, self.status])
-        self.assemble([w.HBox([left, right]), self.out], {
+        self.assemble([columns([self.preset, *self.sliders.values()],
+                               [self.method, self.rule, self.margin, self.status]), self.out], {
             "preset": self.preset, **{f"weight_{k}": s for k, s in self.sliders.items()},
             "method": self.method, "rule": self.rule, "margin": self.margin}, "grading")
 

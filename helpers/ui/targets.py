@@ -10,7 +10,7 @@ from IPython.display import Image
 
 from ..data import Dataset
 from ..targets import METHODS, linear_ramp, missing_for, plan_targets, seasonality
-from .base import Panel
+from .base import Panel, columns
 from .overview import PlanOverview
 
 SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
@@ -56,8 +56,7 @@ class TargetsPanel(Panel):
                     "method": self.method, **{f"blend_{m}": s for m, s in self.blend.items()},
                     "over_assign": self.over_assign, "ramp_months": self.ramp,
                     "grain": self.grain}
-        self.assemble([w.HBox([w.VBox(list(controls.values())),
-                               w.VBox([self.status, self.table, self.chart])])],
+        self.assemble([columns(controls.values(), [self.status, self.table, self.chart])],
                       controls, "targets")
 
     @property
