@@ -18,6 +18,7 @@ from scipy.stats import norm, theilslopes
 from . import streams
 from .data import Dataset
 from .errors import TargetError
+from .numbers import divide_or_nan
 
 MEASURES = ("revenue", "new_customers")
 PRECISION = {"revenue": 0.01, "new_customers": 1.0}
@@ -187,9 +188,9 @@ def _fit_index(cube: np.ndarray, iterations: int = 50) -> np.ndarray:
     with warnings.catch_warnings():  # all-NaN slices (a month never seen) are expected
         warnings.simplefilter("ignore", RuntimeWarning)
         for _ in range(iterations):
-            level = np.nanmedian(_ratio(cube, index[:, None, :]), axis=2)
-            new = np.nanmedian(_ratio(cube, level[:, :, None]), axis=1)
-            new = _ratio(new, np.nanmean(new, axis=1, keepdims=True))
+            level = np.nanmedian(divide_or_nan(cube, index[:, None, :]), axis=2)
+            new = np.nanmedian(divide_or_nan(cube, level[:, :, None]), axis=1)
+            new = divide_or_nan(new, np.nanmean(new, axis=1, keepdims=True))
             settled = np.allclose(new, index, rtol=1e-12, atol=0, equal_nan=True)
             index = new
             if settled:
@@ -197,11 +198,6 @@ def _fit_index(cube: np.ndarray, iterations: int = 50) -> np.ndarray:
     index = np.where(seen.any(1) & np.isfinite(index), index, 1.0)
     index = np.where(index.sum(1, keepdims=True) > 0, index, 1.0)  # all-zero group: flat
     return index * 12 / index.sum(1, keepdims=True)
-
-
-def _ratio(a, b):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
 def annual_totals(history, measure: str = "revenue") -> pd.Series:
@@ -362,7 +358,7 @@ def _trend_total(frame: pd.DataFrame, year: int, measure: str) -> float:
     index = seasonality(frame, measure).to_numpy()
     for _ in range(5):  # a few rounds settle it
         slope, intercept, *_ = theilslopes(y / index[m], t)
-        ratio = pd.Series(_ratio(y, intercept + slope * t)).groupby(m).median()
+        ratio = pd.Series(divide_or_nan(y, intercept + slope * t)).groupby(m).median()
         index = ratio.reindex(range(12)).fillna(ratio.mean()).to_numpy()
         index = index / index.mean()
     future = year * 12 + np.arange(1, 13)
@@ -407,7 +403,7 @@ def run_rate(history: pd.DataFrame, hire_date: pd.Series, year: int,
     hired = hire_date.reindex(last["rep_id"]).to_numpy()
     share = ramp_factors(pd.Series(hired), year - 1, ramp)
     share = share[np.arange(len(last)), last["month"].dt.month.to_numpy() - 1]
-    full = pd.Series(_ratio(last[measure].to_numpy(), share), index=last.index)
+    full = pd.Series(divide_or_nan(last[measure].to_numpy(), share), index=last.index)
     return (full.groupby(last["rep_id"]).mean() * 12).reindex(hire_date.index).rename("run_rate")
 
 
@@ -711,7 +707,7 @@ def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None =
             if c in targets]
     out = pd.concat([targets[keep], audit], axis=1)
     compare = out["target_same_months"] if same_months else out["target"]
-    out["required_growth"] = _ratio(compare.to_numpy(), out["last_year"].to_numpy()) - 1
+    out["required_growth"] = divide_or_nan(compare.to_numpy(), out["last_year"].to_numpy()) - 1
     capacity = targets.get("capacity", pd.Series(1.0, index=targets.index))
     out["not_achievable"] = out["required_growth"] > out["best_growth"] + margin
     out["sandbagging"] = compare < out["last_year"]
