@@ -20,14 +20,12 @@ from helpers.grading import (
     LEVELS,
     MAX_MONTHS,
     PRESETS,
-    _collect,
-    _composite,
-    _kpi_arrays,
-    _normalize_arrays,
     check_weights,
     levels_of,
     stability,
 )
+from helpers.grading.kpi import _collect, _kpi_arrays
+from helpers.grading.scale import _composite, _normalize_arrays
 
 from .harness import Case, company
 

@@ -23,7 +23,7 @@ from helpers import streams
 from helpers.incentives import Plan, default_levels, default_targets, simulate
 from helpers.incentives.engine import Inputs
 from helpers.incentives.plan import MEASURES
-from helpers.incentives.simulate import _draw, _period_targets, fit_market
+from helpers.incentives.simulation import _draw, _period_targets, fit_market
 from helpers.schema import LEVELS
 
 from .harness import Case, company

@@ -139,7 +139,7 @@ def _rates(outcome: pd.Series, group: pd.Series, name: str) -> pd.DataFrame:
     return table
 
 
-def adverse_impact(outcome, group, reference: str | None = None,
+def adverse_impact(outcome, group, *, reference: str | None = None,
                    confidence: float = 0.95) -> pd.DataFrame:
     """Each group's selection rate against the reference group.
 
@@ -228,7 +228,7 @@ class Independence:
     small_cells: float  # share of cells with expected count < 5
 
 
-def level_independence(levels, group, min_expected: float = 5.0, n_perm: int = 2000,
+def level_independence(levels, group, *, min_expected: float = 5.0, n_perm: int = 2000,
                        seed: int = 0) -> Independence:
     """Chi-square test and Cramer's V of levels against a group.
 
@@ -365,7 +365,7 @@ def audit(outcome, groups: pd.DataFrame | Mapping[str, pd.Series]) -> pd.DataFra
 
     Each Series (or the frame's columns) is matched to the outcome on its index. A column
     with fewer than two groups among these people is skipped: the sentence saying so is
-    in `attrs["skipped"]` (and `describe` repeats it); with none left the table is empty.
+    in `attrs["skipped"]` (and `describe_audit` repeats it); with none left the table is empty.
     """
     usable, skipped = _split(outcome, groups)
     frames = [_impact(_rates(*_pair(outcome, values, col)), None, 0.95).rename_axis("group")
@@ -388,7 +388,7 @@ def summary(audits: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return out[["outcome", *[c for c in out.columns if c != "outcome"]]]
 
 
-def independence(levels, groups: pd.DataFrame | Mapping[str, pd.Series],
+def independence(levels, groups: pd.DataFrame | Mapping[str, pd.Series], *,
                  seed: int = 0) -> pd.DataFrame:
     """`level_independence` for each group column, one row each.
 
@@ -408,7 +408,8 @@ def independence(levels, groups: pd.DataFrame | Mapping[str, pd.Series],
     return out
 
 
-def describe(impact: pd.DataFrame, what: str = "selected", alpha: float = 0.05) -> list[str]:
+def describe_audit(impact: pd.DataFrame, what: str = "selected", *,
+                   alpha: float = 0.05) -> list[str]:
     """Plain-words findings from an `audit` table, the ones HR should look at first."""
     lines = list(impact.attrs.get("skipped", []))
     if impact.empty:

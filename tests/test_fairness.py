@@ -17,7 +17,7 @@ from helpers.fairness import (
     FairnessError,
     adverse_impact,
     audit,
-    describe,
+    describe_audit,
     independence,
     level_independence,
     selection_rates,
@@ -217,10 +217,10 @@ def test_audit_and_describe_in_plain_words():
     region = pd.Series(["N", "S"] * 10, name="region")
     table = audit(outcome, pd.DataFrame({"gender": gender, "region": region}))
     assert set(table["by"]) == {"gender", "region"}
-    lines = describe(table, "promoted")
+    lines = describe_audit(table, "promoted")
     assert len(lines) == 1 and lines[0].startswith("gender F: 20% promoted against 80% for M")
     fair = audit(pd.Series([True, True, False, False] * 5), pd.DataFrame({"region": region}))
-    assert describe(fair)[0].startswith("No group falls below")
+    assert describe_audit(fair)[0].startswith("No group falls below")
 
 
 def test_outcome_and_group_align_by_person_not_by_row():
@@ -350,7 +350,7 @@ def test_missing_labels_are_never_the_default_reference():
     group = group.replace("X", None)  # four unlabelled people, all selected
     table = adverse_impact(outcome, group)
     assert table.loc["F", "reference"] and table.loc[MISSING, "ratio"] == pytest.approx(2.0)
-    lines = describe(audit(outcome, {"gender": group}), "promoted")
+    lines = describe_audit(audit(outcome, {"gender": group}), "promoted")
     assert lines[0].startswith("gender M: 30% promoted against 50% for F")
     assert not any(f"for {MISSING}" in line for line in lines)
     # asked for by name, it is the reference
@@ -537,11 +537,11 @@ def test_describe_never_claims_fairness_when_nothing_was_compared():
     outcome = pd.Series([True, False, True, False])
     table = audit(outcome, pd.DataFrame({"region": ["Home"] * 4}))
     assert table.empty
-    lines = describe(table, "promoted")
+    lines = describe_audit(table, "promoted")
     assert not any("No group falls below" in line for line in lines)
     assert lines == ["region: everyone is in one group ('Home'); nothing to compare.",
                      "Nothing was compared: no group column has two or more groups, so "
                      "this says nothing about fairness of being promoted."]
     empty = audit(outcome, pd.DataFrame(index=outcome.index))
-    assert empty.empty and describe(empty)[-1].startswith("Nothing was compared")
+    assert empty.empty and describe_audit(empty)[-1].startswith("Nothing was compared")
     assert independence(outcome, pd.DataFrame(index=outcome.index)).empty

@@ -19,7 +19,7 @@ from helpers.grading import (
     calibration_sheet,
     compare_methods,
     composite,
-    explain,
+    explain_score,
     grade,
     gvf,
     kpis,
@@ -370,7 +370,7 @@ def test_kmeans_is_the_exact_one_dimensional_optimum(ds):
 def test_gmm_is_at_least_as_likely_as_scikit_learn(ds):
     from sklearn.mixture import GaussianMixture
 
-    from helpers.grading import _gmm
+    from helpers.grading.breaks import _gmm
 
     rng = np.random.default_rng(5)
     inputs = {
@@ -398,7 +398,7 @@ def test_gmm_is_at_least_as_likely_as_scikit_learn(ds):
 def test_gmm_levels_are_the_most_likely_intervals():
     from itertools import combinations_with_replacement
 
-    from helpers.grading import _interval_labels
+    from helpers.grading.breaks import _interval_labels
 
     rng = np.random.default_rng(4)
     for _ in range(40):
@@ -562,17 +562,17 @@ def test_grade_and_explain_add_up(sample_kpis):
     assert res.scores.between(0, 100).all()
     assert res.thresholds.counts.tolist() == [11, 23, 46, 23, 11]
     rep = res.scores.idxmax()
-    why = explain(rep, res.normalized, weights, sample_kpis)
+    why = explain_score(rep, res.normalized, weights, sample_kpis)
     assert why["points"].sum() == pytest.approx(res.scores[rep])
     assert why.attrs["score"] == pytest.approx(res.scores[rep])
     worst = res.scores.idxmin()
-    why = explain(worst, res.normalized, weights, sample_kpis)
+    why = explain_score(worst, res.normalized, weights, sample_kpis)
     weighted = why[why["weight"] > 0]
     weakest = weighted["scaled"].idxmin()
     assert why.loc[weakest, "training"] != ""
     assert (why.loc[why["verdict"] == "strength", "scaled"] >= 0.7).all()
     with pytest.raises(GradingError, match="rep_id='R999'"):
-        explain("R999", res.normalized, weights)
+        explain_score("R999", res.normalized, weights)
 
 
 # ------------------------------------------------------------------------------ stability
@@ -710,7 +710,7 @@ def test_charts_return_figures_and_panel_redraws(ds, sample_kpis):
         charts.level_probabilities(stab.probabilities),
         charts.weight_sensitivity(stab.sensitivity),
         charts.selection_rates(impact, "gender"),
-        charts.contributions(explain("R001", res.normalized, panel.weights()), "R001"),
+        charts.contributions(explain_score("R001", res.normalized, panel.weights()), "R001"),
     ]
     assert all(isinstance(f, Figure) for f in figures)
     matplotlib.pyplot.close("all")

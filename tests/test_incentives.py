@@ -244,8 +244,25 @@ def test_draws_recoverable_and_guaranteed(recoverable, draw, owed):
     text = got["reason"].tolist()
     assert [int(t.split("owed back ")[1].replace(",", "")) if "owed back" in t else 0
             for t in text] == owed
+    assert got["draw_owed"].tolist() == owed  # the same number, as a column
+    assert table.loc[table["component"] != "draw", "draw_owed"].isna().all()
     assert table.groupby("period")["amount"].sum().tolist() == (
         [5_000, 5_000, 2_000, 0] if recoverable else [5_000, 5_000, 12_000, 0])
+
+
+def test_statement_says_the_draw_owed_at_year_end_from_the_column():
+    """A draw repaid by Q3 is not owed at year end (though Q2's reason said 'owed back');
+    one never earned back is, at its year-end balance."""
+    plan = plan_of(commission([{"from": 0, "rate": 0.10}]), period="quarter", true_up=False,
+                   draw={"amount": 5_000, "recoverable": True, "periods": [1, 2]})
+    repaid = payout(plan, results([{"month": m, "revenue": r} for m, r in
+                                   [(1, 0), (4, 0), (7, 120_000), (10, 0)]]))
+    assert "still owed" not in statement(plan, "A", repaid)
+    unpaid = payout(plan, results([{"month": m, "revenue": r} for m, r in
+                                   [(1, 0), (4, 0), (7, 30_000), (10, 0)]]))
+    assert unpaid.loc[unpaid["component"] == "draw", "draw_owed"].tolist() == [
+        5_000, 10_000, 7_000, 7_000]
+    assert "Draw still owed back at year end: 7,000." in statement(plan, "A", unpaid)
 
 
 def test_spif_contest_team_and_levels():
@@ -448,7 +465,7 @@ def test_every_thread_gets_chunks_and_memory_follows_the_chunk_not_n(sample, pla
     import sys
     import tracemalloc
 
-    module = sys.modules["helpers.incentives.simulate"]
+    module = sys.modules["helpers.incentives.simulation"]
     plan = plans["Current plan"]
     seen: list[int] = []
     simulate(plan, sample, n=600, workers=3, progress=seen.append)
@@ -527,7 +544,7 @@ def test_without_noise_every_rep_hits_target_and_cost_is_the_target_incentive(
     the sum of its reps' target incentives, in every scenario."""
     import sys
 
-    module = sys.modules["helpers.incentives.simulate"]
+    module = sys.modules["helpers.incentives.simulation"]
     fitted = module.fit_market(sample, 4)
     still = module.MarketModel(fitted.skill * 0, 0.0, dict.fromkeys(fitted.sigma_noise, 0.0), 4)
     monkeypatch.setattr(module, "fit_market", lambda ds, periods: still)

@@ -1,11 +1,17 @@
 """Incentives (notebook 03): plan model, payout engine, history replay, Monte Carlo, metrics.
 
 - `plan`: plans are data (YAML), validated with key paths in every error (`PlanError`);
+- `components`: one class per kind of component (commission, bonus, SPIF, contest), found
+  by its YAML `type` in `COMPONENTS`: it reads, writes, describes, pays and explains itself;
+- `model`: what plans and components share (measures, tiers, curves, gates, `Node`);
 - `engine`: the vectorised payout core (periods × scenarios × reps);
-- `payout`: payouts per rep, period and component with reasons; curves; statements;
+- `payouts`: payouts per rep, period and component with reasons; curves; statements;
 - `inputs`: targets and levels (from notebooks 01/02 or simple defaults); `replay`;
 - `gaps`: plans adapted to the data in hand (gates and modifiers on missing measures);
-- `simulate`: the Monte Carlo on shared draws, and plan `metrics`.
+- `simulation`: the Monte Carlo on shared draws, and plan `metrics`.
+
+The modules are named apart from the functions the notebooks call (`payout`, `simulate`),
+so `helpers.incentives.payout` is always the function, never a shadowed module.
 """
 
 from ..data import SAMPLE_DIR
@@ -25,9 +31,9 @@ from .inputs import (
     target_basis,
     year_label,
 )
-from .payout import curve_table, level_targets, payout, payout_curve, statement
+from .payouts import curve_table, level_targets, payout, payout_curve, statement
 from .plan import LEVELS, MEASURES, Plan, PlanError, describe, edit_plan, load_plans
-from .simulate import (
+from .simulation import (
     DEFAULT_SPREADS,
     SCENARIOS,
     Simulation,

@@ -5,18 +5,26 @@ totals over the year walk contiguous memory, and per-rep arrays broadcast as the
 `run` works for one scenario (a replay, a statement) and for a chunk of thousands (the
 Monte Carlo) with the same code, so what the simulation prices is exactly what a rep's
 statement shows. The only Python loops are over periods (running totals, the draw's carried
-balance) and over a plan's few tiers; never over reps or scenarios.
+balance), over a plan's components and over their few tiers; never over reps or scenarios.
+
+The engine knows no kind of component: `run` asks each component of the plan to `earn` on a
+`Context` (the plan's arrays as a component reads them); each kind, in `components.py`, does
+its own arithmetic with the tools here (rate tables, curves, running totals).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..numbers import divide_or_zero as _ratio  # attainment with no target is 0 (not NaN)
+from ..numbers import divide_or_zero as ratio  # attainment with no target is 0 (not NaN)
 from ..schema import LEVELS
-from .plan import MEASURES, Component, Plan, Tier
+from .model import MEASURES, Curve, Tier
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 REASON_FIELDS = ("tier", "gate_ok", "cap_hit", "multiplier", "capped_att", "rank")
 
@@ -27,14 +35,15 @@ class Inputs:
 
     actual[m]: (P, S, R) values per plan period (sum, or mean for scores like csat);
     target[m]: (P, 1, R) targets per period; level: (R,) index into LEVELS; team: (R,) team
-    index; tx_raw: per-transaction commission already computed row by row, by component.
+    index; tx_raw: by component, what it earned row by row of the results (a commission paid
+    per transaction), summed to periods (see `row_earnings`).
     """
 
     actual: dict[str, np.ndarray]
     target: dict[str, np.ndarray]
     level: np.ndarray
     team: np.ndarray | None = None
-    tx_raw: dict[str, np.ndarray] = field(default_factory=dict)
+    tx_raw: dict[str, np.ndarray] = field(default_factory=dict)  # see `row_earnings`
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -62,7 +71,7 @@ class Outcome:
 TOLERANCE = 1e-9
 
 
-def _below(bound: float) -> float:
+def below(bound: float) -> float:
     """A bound lowered by a relative hair, so a value that should equal it but lost the last
     bit to rounding (a year-to-date sum, 0.8 * target / target) still counts as reaching it."""
     return bound - TOLERANCE * max(1.0, abs(bound))
@@ -81,7 +90,7 @@ def tier_index(u: np.ndarray, tiers: tuple[Tier, ...], boundary: str) -> np.ndar
     """
     idx = np.zeros(u.shape, dtype=np.int8)
     for t in tiers:
-        idx += (u >= _below(t.lo)) if boundary == "lower_inclusive" else (u > _above(t.lo))
+        idx += (u >= below(t.lo)) if boundary == "lower_inclusive" else (u > _above(t.lo))
     return idx
 
 
@@ -123,22 +132,22 @@ def rate_table(u: np.ndarray, tiers: tuple[Tier, ...], mode: str,
     return (np.zeros_like(u) if out is None else out), idx
 
 
-def curve_payout(att: np.ndarray, comp: Component,
+def curve_payout(att: np.ndarray, curve: Curve,
                  index: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Bonus multiple of target incentive at attainment `att`; returns (multiple, point reached).
 
     Nothing below the threshold (or the first point); linear interpolates between points and
     stays flat after the last one; step pays the value of the last point reached.
     """
-    pts = comp.curve.points
+    pts = curve.points
     a = np.array([p[1] for p in pts], dtype=att.dtype)
     y = np.array([p[2] for p in pts], dtype=att.dtype)
     reached = None
-    if index or comp.curve.shape == "step":
+    if index or curve.shape == "step":
         reached = np.zeros(att.shape, dtype=np.int8)
         for x in a:
-            reached += att >= _below(x)
-    if comp.curve.shape == "step":
+            reached += att >= below(x)
+    if curve.shape == "step":
         return np.concatenate([[0], y]).astype(att.dtype)[reached], reached
     # linear: the curve on attainment clipped to the points, as a sum of ramps (one per
     # change of slope), zero below the threshold
@@ -157,7 +166,7 @@ def curve_payout(att: np.ndarray, comp: Component,
     out += y[0]
     if bends is not None:
         out += bends
-    out *= att >= _below(a[0])  # nothing below the threshold
+    out *= att >= below(a[0])  # nothing below the threshold
     return out, reached
 
 
@@ -166,13 +175,13 @@ def curve_payout(att: np.ndarray, comp: Component,
 
 def _ytd(x: np.ndarray, measure: str) -> np.ndarray:
     """Year to date along the period axis: a running sum, or running mean for scores."""
-    total = _running(x, np.add)
+    total = running(x, np.add)
     if MEASURES[measure] == "mean":
         total /= np.arange(1, x.shape[0] + 1, dtype=x.dtype)[:, None, None]
     return total
 
 
-def _running(x: np.ndarray, op: np.ufunc, inplace: bool = False) -> np.ndarray:
+def running(x: np.ndarray, op: np.ufunc, inplace: bool = False) -> np.ndarray:
     """Running total (np.add) or running max (np.maximum) over periods, period by period
     (faster than ufunc.accumulate on a short leading axis); `inplace` for a scratch array."""
     out = x if inplace else np.array(x, dtype=x.dtype, copy=True)
@@ -181,14 +190,30 @@ def _running(x: np.ndarray, op: np.ufunc, inplace: bool = False) -> np.ndarray:
     return out
 
 
-class _Window:
-    """Values and targets as a component reads them: YTD under true-up, else the period."""
+class Context:
+    """What a component reads while it earns: the plan's arrays, and values and targets as a
+    component reads them (year to date under true-up, else the period), computed once.
 
-    def __init__(self, plan: Plan, data: Inputs):
-        self.data, self.ytd = data, plan.true_up and data.shape[0] > 1
+    data: the Inputs; ytd: whether a plan period reads year to date; ti: (R,) each rep's
+    target incentive; reasons: whether to keep why (tiers reached...) besides the pay.
+    """
+
+    def __init__(self, plan: Plan, data: Inputs, reasons: bool = False):
+        self.data, self.ytd, self.reasons = data, plan.true_up and data.shape[0] > 1, reasons
+        self.dtype = next(iter(data.actual.values())).dtype
+        self.ti = self.per_level({lv: plan.target_incentive(lv) for lv in LEVELS})
         self.cache: dict = {}
 
+    def per_level(self, values: dict[str, float]) -> np.ndarray:
+        """(R,) each rep's value of a {level: value} mapping (0 for a level it lacks)."""
+        return np.array([values.get(lv, 0.0) for lv in LEVELS], dtype=self.dtype)[self.data.level]
+
+    def eligible(self, levels: tuple[str, ...]) -> np.ndarray:
+        """(R,) whether each rep's level is one of `levels`."""
+        return np.isin(np.array(LEVELS), levels)[self.data.level]
+
     def get(self, measure: str, team: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(value, target), each (P, S, R) or (P, 1, R): the rep's or the rep's team's."""
         key = (measure, team, self.ytd)
         if key not in self.cache:
             a, t = self.data.actual[measure], self.data.target[measure]
@@ -203,10 +228,11 @@ class _Window:
     def attainment(self, measure: str, team: bool = False) -> np.ndarray:
         key = ("attainment", measure, team, self.ytd)
         if key not in self.cache:
-            self.cache[key] = _ratio(*self.get(measure, team))
+            self.cache[key] = ratio(*self.get(measure, team))
         return self.cache[key]
 
     def value(self, measure: str, basis: str) -> np.ndarray:
+        """The measure's value (basis "value") or its attainment of target ("attainment")."""
         return self.get(measure)[0] if basis == "value" else self.attainment(measure)
 
 
@@ -218,140 +244,28 @@ def _team_total(x: np.ndarray, team: np.ndarray) -> np.ndarray:
 
 
 def run(plan: Plan, data: Inputs, reasons: bool = False) -> Outcome:
-    """Pay every component of `plan` on `data`; with `reasons`, also keep why (tier, gates...)."""
-    p, s, r = data.shape
-    dtype = next(iter(data.actual.values())).dtype
-    window = _Window(plan, data)
-    ti = np.array([plan.target_incentive(lv) for lv in LEVELS], dtype=dtype)[data.level]
+    """Pay every component of `plan` on `data`; with `reasons`, also keep why (tier, gates...).
+
+    Each component earns on its own (`Component.earn`): (P, S, R) paid per period."""
+    ctx = Context(plan, data, reasons)
     paid, info = {}, {}
     for comp in plan.components:
-        eligible = np.isin(np.array(LEVELS), comp.levels)[data.level]  # (R,)
         why: dict[str, np.ndarray] = {}
-        if comp.type in ("commission", "bonus"):
-            earned = _earn(comp, data, window, ti, why, reasons)
-            if not eligible.all():
-                earned *= eligible
-            cum = _running(earned, np.maximum if window.ytd and comp.per == "period"
-                           else np.add, inplace=True)  # earned is ours
-            if comp.cap_payout is not None:
-                if reasons:
-                    why["cap_hit"] = cum > comp.cap_payout
-                np.minimum(cum, np.asarray(comp.cap_payout, dtype=dtype), out=cum)
-            out = cum
-            for i in range(p - 1, 0, -1):  # back to per-period payments, in place
-                out[i] -= out[i - 1]
-        elif comp.type == "spif":
-            out = _spif(comp, data, p, dtype) * eligible
-        else:
-            out = _contest(comp, data, eligible, why)
-        paid[comp.name] = out
+        paid[comp.name] = comp.earn(ctx, ctx.eligible(comp.levels), why)
         if reasons:
             info[comp.name] = why
     draw, balance = _draw(plan, data, paid)
     return Outcome(paid, draw, balance, info)
 
 
-def _earn(comp: Component, data: Inputs, window: _Window, ti: np.ndarray, why: dict,
-          reasons: bool) -> np.ndarray:
-    """Earned to date (YTD under true-up, else in the period), before caps on payout."""
-    if comp.per == "transaction":
-        earned = data.tx_raw[comp.name].copy()  # modified in place below
-        a, t = data.actual[comp.measure], data.target[comp.measure]
-        att = _ratio(a, t)
-    else:
-        a, t = window.get(comp.measure, comp.team)
-        att = window.attainment(comp.measure, comp.team)
-    why.update(attainment=att, value=a, target=t)
-    if comp.type == "commission" and comp.per == "period":
-        credited = a
-        if comp.cap_attainment is not None:
-            credited = np.minimum(a, comp.cap_attainment * t)
-            why["cap_att_hit"] = att > comp.cap_attainment
-        if comp.basis == "amount":
-            earned, why["tier"] = rate_table(credited, comp.tiers, comp.mode, comp.boundary,
-                                             reasons)
-        else:
-            u = att if comp.cap_attainment is None else _ratio(credited, t)
-            earned, why["tier"] = rate_table(u, comp.tiers, comp.mode, comp.boundary, reasons)
-            if comp.mode != "interpolated":
-                earned *= t
-    elif comp.type == "bonus":
-        credited = att if comp.cap_attainment is None else np.minimum(att, comp.cap_attainment)
-        if comp.cap_attainment is not None:
-            why["cap_att_hit"] = att > comp.cap_attainment
-        multiple, why["tier"] = curve_payout(credited, comp, reasons)
-        n = data.shape[0]
-        share = (np.arange(1, n + 1) / n if window.ytd else np.full(n, 1 / n)).astype(att.dtype)
-        weight = np.array([comp.weight.get(lv, 0.0) for lv in LEVELS], att.dtype)[data.level]
-        multiple *= share[:, None, None] * (ti * weight)  # one pass: the factor is (P, 1, R)
-        earned = multiple
-    if comp.gates:
-        ok = None
-        for g in comp.gates:
-            passed = window.value(g.measure, g.basis) >= _below(g.min)
-            ok = passed if ok is None else ok & passed
-        why["gate_ok"] = ok
-        earned *= ok
-    if comp.modifier:
-        m = comp.modifier
-        v = window.value(m.measure, m.basis)
-        lows = np.array([b[0] for b in m.bands])
-        mults = np.array([1.0] + [b[1] for b in m.bands], dtype=earned.dtype)
-        band = np.zeros(v.shape, dtype=np.int8)
-        for lo in lows:
-            band += v >= _below(lo)
-        why["multiplier"] = mults[band]
-        earned = earned * why["multiplier"]
-    return earned
-
-
-def transaction_commission(comp: Component, amount: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Commission when each transaction is paid on its own: count × table(amount / count).
-
-    A row holding one deal (count 1) is exact; a month holding n deals is paid as n equal
-    deals of its average size, the best history can do without deal-level data.
-    """
-    n = np.maximum(count, 1).astype(amount.dtype)
-    each, _ = rate_table(amount / n, comp.tiers, comp.mode, comp.boundary)
-    return np.where(amount > 0, each * n, 0)
-
-
-def _spif(comp: Component, data: Inputs, p: int, dtype) -> np.ndarray:
-    v = data.actual[comp.measure]
-    hit = v >= comp.min if comp.min else v > 0
-    out = np.where(hit, comp.per_unit * v + comp.amount, 0).astype(dtype, copy=False)
-    if comp.periods:
-        out = out * np.isin(np.arange(1, p + 1), comp.periods).astype(dtype)[:, None, None]
-    return out
-
-
-def _contest(comp: Component, data: Inputs, eligible: np.ndarray, why: dict) -> np.ndarray:
-    """Top-N of the year's value (or attainment) win prizes[0..N-1], paid in the last period.
-
-    Ties go to the rep listed first (a stable sort), so a replay is reproducible.
-    """
-    a = data.actual[comp.measure]
-    p, s, r = a.shape
-    mean = MEASURES[comp.measure] == "mean"
-    score = a.mean(axis=0) if mean else a.sum(axis=0)  # (S, R)
-    if comp.basis == "attainment":
-        t = data.target[comp.measure]
-        score = _ratio(score, t.mean(axis=0) if mean else t.sum(axis=0))
-    score = np.where(eligible, score, -np.inf)
-    n = min(len(comp.prizes), r)
-    if s * r <= 1_000_000:
-        top = np.argsort(-score, axis=1, kind="stable")[:, :n]
-    else:  # large simulations: partition, then order the few winners
-        top = np.argpartition(-score, n - 1, axis=1)[:, :n]
-        top = np.take_along_axis(top, np.argsort(-np.take_along_axis(score, top, 1), 1), 1)
-    rank = np.zeros((s, r), dtype=np.int16)
-    np.put_along_axis(rank, top, np.arange(1, n + 1, dtype=np.int16)[None, :], axis=1)
-    rank = np.where(eligible, rank, 0)
-    prizes = np.array((0.0, *comp.prizes[:n]), dtype=a.dtype)
-    why["rank"] = np.zeros(a.shape, dtype=np.int16)
-    why["rank"][-1] = rank  # the contest is decided (and paid) in the last period
-    out = np.zeros(a.shape, dtype=a.dtype)
-    out[-1] = prizes[rank]
+def row_earnings(plan: Plan, value) -> dict[str, np.ndarray]:
+    """What the components that pay row by row (`Component.per_row`) earn on each row of
+    results, by component name; `value(measure)` is that measure's column (an array)."""
+    out = {}
+    for comp in plan.components:
+        each = comp.per_row(value)
+        if each is not None:
+            out[comp.name] = each
     return out
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..data import DataError, Dataset
 from ..schema import LEVELS
-from .payout import payout
+from .payouts import payout
 from .plan import MEASURES, Plan
 
 GROWTH = 0.06

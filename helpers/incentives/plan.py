@@ -3,6 +3,8 @@
 Every check names the key path of the offending value (`components[1].tiers[2].rate: must
 be >= 0`), so a consultant editing a YAML file sees where the mistake is. The dataclasses are
 frozen: a Plan is a value that can be compared, cached and written back with `to_yaml`.
+Each kind of component is a class in `components.py` that reads its own keys (`COMPONENTS`
+maps a YAML `type` to it); this module reads the plan around them: levels, period, draw.
 
 The YAML format (see data/sample/plans/ for complete examples)::
 
@@ -15,7 +17,7 @@ The YAML format (see data/sample/plans/ for complete examples)::
       top: {base_salary: 95000, pay_mix: 63/37}   # base/variable -> TI = base * 37/63
     components:                      # one or more; `levels: [...]` limits who is eligible
       - name: revenue commission
-        type: commission             # commission | bonus | spif | contest
+        type: commission             # commission | bonus | spif | contest (components.py)
         measure: revenue             # revenue, deals_won, new_customers, customers_retained, csat
         weight: 0.9                  # share of TI (a number or {level: share}); per level,
                                      # the weights of weighted components sum to 1
@@ -54,8 +56,7 @@ The YAML format (see data/sample/plans/ for complete examples)::
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,106 +65,21 @@ import yaml
 
 from ..errors import PlanError
 from ..schema import LEVELS
-
-MEASURES: dict[str, str] = {
-    "revenue": "sum", "deals_won": "sum", "new_customers": "sum",
-    "customers_retained": "sum", "csat": "mean",
-}
-"""Measures a plan can pay on, and how months add up to a period (sum, or mean for scores)."""
-
-PERIODS = {"month": 12, "quarter": 4, "year": 1}
-MODES = ("marginal", "retroactive", "interpolated")
-BOUNDARIES = ("lower_inclusive", "upper_inclusive")
-TYPES = ("commission", "bonus", "spif", "contest")
-
-
+from .components import COMPONENTS, Component, register  # noqa: F401  (re-exported)
+from .model import (  # noqa: F401  (re-exported: the plan model's parts)
+    BOUNDARIES,
+    MEASURES,
+    MODES,
+    PERIODS,
+    Condition,
+    Curve,
+    Modifier,
+    Node,
+    Tier,
+    clean,
+)
 
 # ------------------------------------------------------------------------------ model
-
-
-@dataclass(frozen=True)
-class Tier:
-    """One row of a rate table: lo..hi pays `rate` per unit (or `amount` for the whole tier).
-
-    The last tier's `hi` ends the table: nothing above it is credited (None = open-ended).
-    """
-
-    lo: float
-    hi: float | None
-    rate: float = 0.0
-    amount: float = 0.0
-
-
-@dataclass(frozen=True)
-class Curve:
-    """Bonus payout (multiple of target incentive) against attainment, as named points."""
-
-    points: tuple[tuple[str, float, float], ...]  # (name, attainment, payout), ascending
-    shape: str = "linear"  # linear: interpolate between points; step: pay the last point reached
-
-    @property
-    def attainments(self) -> dict[str, float]:
-        return {name: a for name, a, _ in self.points}
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A measure compared with a number: its period value, or its attainment of target."""
-
-    measure: str
-    min: float
-    basis: str = "value"  # value | attainment
-
-
-@dataclass(frozen=True)
-class Modifier:
-    """Multiply a component's payout by the band the measure falls in (bands by lower bound)."""
-
-    measure: str
-    bands: tuple[tuple[float, float], ...]  # (from, multiplier), ascending
-    basis: str = "value"
-
-
-@dataclass(frozen=True)
-class Component:
-    name: str
-    type: str
-    measure: str
-    weight: dict[str, float] = field(default_factory=dict)  # level -> share of target incentive
-    levels: tuple[str, ...] = LEVELS
-    # commission
-    tiers: tuple[Tier, ...] = ()
-    mode: str = "marginal"
-    basis: str = "amount"  # amount: tier bounds in currency; attainment: fractions of target
-    boundary: str = "lower_inclusive"
-    per: str = "period"  # period | transaction
-    count: str = "deals_won"  # how many transactions a row holds (per: transaction)
-    # bonus
-    curve: Curve | None = None
-    team: bool = False
-    # both
-    cap_payout: float | None = None  # most this component pays in the year
-    cap_attainment: float | None = None  # attainment above this is not credited
-    gates: tuple[Condition, ...] = ()
-    modifier: Modifier | None = None
-    # spif
-    per_unit: float = 0.0
-    min: float = 0.0
-    amount: float = 0.0
-    periods: tuple[int, ...] = ()  # 1-based plan periods it runs in; () = all
-    # contest
-    prizes: tuple[float, ...] = ()
-    honours: tuple[str, ...] = ()
-
-    @property
-    def measures(self) -> set[str]:
-        found = {self.measure}
-        found |= {g.measure for g in self.gates}
-        if self.modifier:
-            found.add(self.modifier.measure)
-        if self.per == "transaction":
-            found.add(self.count)
-        return found
 
 
 @dataclass(frozen=True)
@@ -219,9 +135,8 @@ class Plan:
     def milestones(self) -> dict[str, float]:
         """Threshold, target and excellence attainment of the main measure's first bonus curve
         (80/100/120% for what it lacks)."""
-        curve = next((c.curve for c in self.components
-                      if c.curve and c.measure == self.primary and not c.team), None)
-        found = curve.attainments if curve else {}
+        found = next((c.milestones for c in self.components
+                      if c.measure == self.primary and c.milestones), {})
         default = {"threshold": 0.8, "target": 1.0, "excellence": 1.2}
         return {k: found.get(k, v) for k, v in default.items()}
 
@@ -235,7 +150,7 @@ class Plan:
 
     @classmethod
     def from_dict(cls, d: dict) -> Plan:
-        return _parse_plan(_Node(d, ""))
+        return _parse_plan(Node(d, ""))
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Plan:
@@ -269,100 +184,7 @@ def load_plans(folder: str | Path) -> dict[str, Plan]:
 # ------------------------------------------------------------------------- validation
 
 
-class _Node:
-    """A mapping being read, with the key path used in every error message."""
-
-    def __init__(self, data: Any, path: str):
-        if not isinstance(data, dict):
-            raise PlanError(f"{path or 'plan'}: must be a mapping of keys, got {data!r}")
-        self.data, self.path, self.used = data, path, set()
-
-    def where(self, key: str | int) -> str:
-        if isinstance(key, int):
-            return f"{self.path}[{key}]"
-        return f"{self.path}.{key}" if self.path else key
-
-    def fail(self, key: str | int, problem: str) -> PlanError:
-        return PlanError(f"{self.where(key)}: {problem}")
-
-    def raw(self, key: str, default: Any = ..., required: bool = False) -> Any:
-        self.used.add(key)
-        if key not in self.data or self.data[key] is None:
-            if required or default is ...:
-                raise self.fail(key, "is required")
-            return default
-        return self.data[key]
-
-    def number(self, key: str, default: Any = ..., lo: float | None = None,
-               hi: float | None = None) -> Any:
-        value = self.raw(key, default)
-        if value is default and default is not ...:
-            return value
-        return _number(value, self.where(key), lo, hi)
-
-    def text(self, key: str, choices: tuple[str, ...] | None = None, default: Any = ...) -> Any:
-        value = self.raw(key, default)
-        if value is default and default is not ...:
-            return value
-        value = str(value).strip()
-        if choices and value not in choices:
-            raise self.fail(key, f"must be one of {', '.join(choices)}, got {value!r}")
-        return value
-
-    def items(self, key: str, default: Any = ()) -> list:
-        value = self.raw(key, default)
-        if value is default:
-            return list(default)
-        if not isinstance(value, list):
-            raise self.fail(key, f"must be a list, got {value!r}")
-        return value
-
-    def child(self, key: str) -> _Node:
-        return _Node(self.raw(key), self.where(key))
-
-    def done(self) -> None:
-        extra = [k for k in self.data if k not in self.used]
-        if extra:
-            raise self.fail(str(extra[0]), "unknown key (expected one of "
-                            f"{', '.join(sorted(map(str, self.used)))})")
-
-
-def _number(value: Any, where: str, lo: float | None = None, hi: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise PlanError(f"{where}: must be a number, got {value!r}")
-    if lo is not None and value < lo:
-        raise PlanError(f"{where}: must be >= {lo:g}, got {value:g}")
-    if hi is not None and value > hi:
-        raise PlanError(f"{where}: must be <= {hi:g}, got {value:g}")
-    return float(value)
-
-
-def _measure(node: _Node, key: str, default: Any = ...) -> str:
-    name = node.text(key, default=default)
-    if name not in MEASURES:
-        raise node.fail(key, f"unknown measure {name!r} (known: {', '.join(MEASURES)})")
-    return name
-
-
-def _level_list(node: _Node, key: str) -> tuple[str, ...]:
-    names = node.items(key, LEVELS)
-    for i, name in enumerate(names):
-        if name not in LEVELS:
-            raise PlanError(f"{node.where(key)}[{i}]: unknown level {name!r} "
-                            f"(known: {', '.join(LEVELS)})")
-    return tuple(n for n in LEVELS if n in names)
-
-
-def _periods(node: _Node, key: str, n_periods: int) -> tuple[int, ...]:
-    found = node.items(key)
-    for i, p in enumerate(found):
-        if not isinstance(p, int) or not 1 <= p <= n_periods:
-            raise PlanError(f"{node.where(key)}[{i}]: must be a period number 1..{n_periods}, "
-                            f"got {p!r}")
-    return tuple(sorted(set(found)))
-
-
-def _parse_plan(node: _Node) -> Plan:
+def _parse_plan(node: Node) -> Plan:
     name = node.text("name")
     period = node.text("period", tuple(PERIODS), "quarter")
     true_up = bool(node.raw("true_up", True))
@@ -378,8 +200,8 @@ def _parse_plan(node: _Node) -> Plan:
     raw_components = node.items("components")
     if not raw_components:
         raise node.fail("components", "needs at least one component")
-    components = tuple(_parse_component(_Node(c, node.where("components") + f"[{i}]"),
-                                        PERIODS[period])
+    components = tuple(Component.read(Node(c, node.where("components") + f"[{i}]"),
+                                      PERIODS[period])
                        for i, c in enumerate(raw_components))
     names = [c.name for c in components]
     for i, c in enumerate(names):
@@ -395,7 +217,7 @@ def _parse_plan(node: _Node) -> Plan:
                 description)
 
 
-def _parse_level(node: _Node) -> Level:
+def _parse_level(node: Node) -> Level:
     base = node.number("base_salary", None, lo=0)
     if "pay_mix" in node.data:
         if base is None:
@@ -417,157 +239,9 @@ def _parse_level(node: _Node) -> Level:
     return Level(round(ti, 2), base)
 
 
-def _parse_component(node: _Node, n_periods: int) -> Component:
-    kind = node.text("type", TYPES)
-    name = node.text("name")
-    measure = _measure(node, "measure")
-    levels = _level_list(node, "levels")
-    kw: dict[str, Any] = {}
-    weight = node.raw("weight", None)
-    if isinstance(weight, dict):
-        wnode = node.child("weight")
-        for key in wnode.data:
-            if key not in LEVELS:
-                raise wnode.fail(str(key), f"unknown level (known: {', '.join(LEVELS)})")
-        kw["weight"] = {lv: wnode.number(lv, 0.0, lo=0, hi=1) for lv in levels}
-    elif weight is not None:
-        w = _number(weight, node.where("weight"), 0, 1)
-        kw["weight"] = {lv: w for lv in levels}
-    if kind == "bonus" and "weight" not in kw:
-        raise node.fail("weight", "is required for a bonus (its share of target incentive)")
-    if kind == "commission":
-        kw["mode"] = node.text("mode", MODES, "marginal")
-        kw["basis"] = node.text("basis", ("amount", "attainment"), "amount")
-        kw["boundary"] = node.text("boundary", BOUNDARIES, "lower_inclusive")
-        kw["per"] = node.text("per", ("period", "transaction"), "period")
-        if kw["per"] == "transaction":
-            if kw["basis"] != "amount":
-                raise node.fail("per", "per-transaction tiers must be on amount, not attainment")
-            kw["count"] = _measure(node, "count", "deals_won")
-        kw["tiers"] = _parse_tiers(node, kw["mode"])
-    if kind == "bonus":
-        kw["curve"] = _parse_curve(node.child("curve"))
-        kw["team"] = bool(node.raw("team", False))
-        if kw["team"] and MEASURES[measure] != "sum":
-            raise node.fail("team", f"team results add up reps' {measure}; a score like "
-                                    f"{measure} cannot be added (use a summed measure)")
-    if kind in ("commission", "bonus"):
-        kw["cap_payout"] = node.number("cap_payout", None, lo=0)
-        kw["cap_attainment"] = node.number("cap_attainment", None, lo=0)
-        gates = node.items("gates")
-        kw["gates"] = tuple(_parse_condition(_Node(g, node.where("gates") + f"[{i}]"))
-                            for i, g in enumerate(gates))
-        if "modifier" in node.data:
-            kw["modifier"] = _parse_modifier(node.child("modifier"))
-    if kind == "spif":
-        kw["per_unit"] = node.number("per_unit", 0.0, lo=0)
-        kw["min"] = node.number("min", 0.0, lo=0)
-        kw["amount"] = node.number("amount", 0.0, lo=0)
-        if not kw["per_unit"] and not kw["amount"]:
-            raise node.fail("amount", "a SPIF pays per_unit or a flat amount; give one")
-        kw["periods"] = _periods(node, "periods", n_periods)
-    if kind == "contest":
-        prizes = node.items("prizes")
-        if not prizes:
-            raise node.fail("prizes", "needs at least one prize (top-N gets prizes[0..N-1])")
-        kw["prizes"] = tuple(_number(p, node.where("prizes") + f"[{i}]", 0)
-                             for i, p in enumerate(prizes))
-        kw["honours"] = tuple(str(h) for h in node.items("honours"))
-        kw["basis"] = node.text("basis", ("value", "attainment"), "attainment")
-    node.done()
-    return Component(name, kind, measure, levels=levels, **kw)
-
-
-def _parse_tiers(node: _Node, mode: str) -> tuple[Tier, ...]:
-    raw = node.items("tiers")
-    if not raw:
-        raise node.fail("tiers", "a commission needs at least one tier")
-    tiers = []
-    for i, t in enumerate(raw):
-        tn = _Node(t, node.where("tiers") + f"[{i}]")
-        lo = tn.number("from", lo=0)
-        hi = tn.number("to", None, lo=0)
-        if mode == "interpolated":
-            amount = tn.number("amount", lo=0)
-            rate = 0.0
-            if hi is None and i == len(raw) - 1:
-                raise tn.fail("to", "the last tier of an interpolated (amount) table needs 'to'")
-        else:
-            rate, amount = tn.number("rate", lo=0), 0.0
-        tn.done()
-        if hi is not None and hi <= lo:
-            raise tn.fail("to", f"must be above from ({lo:g}), got {hi:g}")
-        if tiers:
-            prev = tiers[-1]
-            if prev.hi is None:  # an open tier ends where the next one starts
-                if lo <= prev.lo:
-                    raise tn.fail("from", f"overlaps tiers[{i - 1}] (which starts at "
-                                          f"{prev.lo:g}); tiers go up")
-                tiers[-1] = replace(prev, hi=lo)
-            elif lo < prev.hi:
-                raise tn.fail("from", f"overlaps tiers[{i - 1}] (which runs to {prev.hi:g})")
-            elif lo > prev.hi:
-                raise tn.fail("from", f"leaves a gap after tiers[{i - 1}] "
-                                      f"(which ends at {prev.hi:g})")
-        tiers.append(Tier(lo, hi, rate, amount))
-    return tuple(tiers)
-
-
-CURVE_POINTS = ("threshold", "target", "excellence", "cap")
-
-
-def _parse_curve(node: _Node) -> Curve:
-    shape = node.text("shape", ("linear", "step"), "linear")
-    points = []
-    for name in CURVE_POINTS:
-        if name not in node.data:
-            if name == "target":
-                raise node.fail(name, "is required (the attainment that pays 100%)")
-            node.used.add(name)
-            continue
-        pn = node.child(name)
-        a = pn.number("attainment", lo=0)
-        p = pn.number("payout", lo=0)
-        pn.done()
-        if points and a <= points[-1][1]:
-            raise pn.fail("attainment", f"must be above {points[-1][0]}'s "
-                                        f"({points[-1][1]:g}), got {a:g}")
-        if points and p < points[-1][2]:
-            raise pn.fail("payout", f"must be >= {points[-1][0]}'s ({points[-1][2]:g}), "
-                                    f"got {p:g}")
-        points.append((name, a, p))
-    node.done()
-    return Curve(tuple(points), shape)
-
-
-def _parse_condition(node: _Node) -> Condition:
-    c = Condition(_measure(node, "measure"), node.number("min"),
-                  node.text("basis", ("value", "attainment"), "value"))
-    node.done()
-    return c
-
-
-def _parse_modifier(node: _Node) -> Modifier:
-    measure = _measure(node, "measure")
-    basis = node.text("basis", ("value", "attainment"), "value")
-    bands = []
-    for i, b in enumerate(node.items("bands")):
-        bn = _Node(b, node.where("bands") + f"[{i}]")
-        lo, mult = bn.number("from"), bn.number("multiplier", lo=0)
-        bn.done()
-        if bands and lo <= bands[-1][0]:
-            raise bn.fail("from", f"overlaps bands[{i - 1}] (bands go up: from must be "
-                                  f"above {bands[-1][0]:g})")
-        bands.append((lo, mult))
-    if not bands:
-        raise node.fail("bands", "needs at least one band")
-    node.done()
-    return Modifier(measure, tuple(bands), basis)
-
-
-def _parse_draw(node: _Node, n_periods: int) -> Draw:
+def _parse_draw(node: Node, n_periods: int) -> Draw:
     d = Draw(node.number("amount", lo=0), bool(node.raw("recoverable", True)),
-             _periods(node, "periods", n_periods), _level_list(node, "levels"))
+             node.periods("periods", n_periods), node.levels("levels"))
     node.done()
     return d
 
@@ -599,57 +273,15 @@ def _dump_plan(plan: Plan) -> dict:
         out["description"] = plan.description
     out["period"] = plan.period
     out["true_up"] = plan.true_up
-    out["levels"] = {lv: _clean({"target_incentive": v.target_incentive,
-                                 "base_salary": v.base_salary}) for lv, v in plan.levels.items()}
-    out["components"] = [_dump_component(c) for c in plan.components]
+    out["levels"] = {lv: clean({"target_incentive": v.target_incentive,
+                                "base_salary": v.base_salary}) for lv, v in plan.levels.items()}
+    out["components"] = [c.to_dict() for c in plan.components]
     if plan.draw:
         d = plan.draw
-        out["draw"] = _clean({"amount": d.amount, "recoverable": d.recoverable,
-                              "periods": list(d.periods) or None,
-                              "levels": None if d.levels == LEVELS else list(d.levels)})
+        out["draw"] = clean({"amount": d.amount, "recoverable": d.recoverable,
+                             "periods": list(d.periods) or None,
+                             "levels": None if d.levels == LEVELS else list(d.levels)})
     return out
-
-
-def _dump_component(c: Component) -> dict:
-    d: dict[str, Any] = {"name": c.name, "type": c.type, "measure": c.measure}
-    if c.levels != LEVELS:
-        d["levels"] = list(c.levels)
-    if c.weight:
-        values = set(c.weight.values())
-        d["weight"] = values.pop() if len(values) == 1 else dict(c.weight)
-    if c.type == "commission":
-        d.update(mode=c.mode, basis=c.basis, boundary=c.boundary, per=c.per)
-        if c.per == "transaction":
-            d["count"] = c.count
-        tiers = c.tiers
-        d["tiers"] = [_clean({"from": t.lo, "to": t.hi,
-                              **({"amount": t.amount} if c.mode == "interpolated"
-                                 else {"rate": t.rate})}) for t in tiers]
-    if c.type == "bonus":
-        d["curve"] = {"shape": c.curve.shape,
-                      **{n: {"attainment": a, "payout": p} for n, a, p in c.curve.points}}
-        if c.team:
-            d["team"] = True
-    if c.type in ("commission", "bonus"):
-        d.update(_clean({"cap_payout": c.cap_payout, "cap_attainment": c.cap_attainment}))
-        if c.gates:
-            d["gates"] = [{"measure": g.measure, "min": g.min, "basis": g.basis} for g in c.gates]
-        if c.modifier:
-            m = c.modifier
-            d["modifier"] = {"measure": m.measure, "basis": m.basis,
-                             "bands": [{"from": lo, "multiplier": x} for lo, x in m.bands]}
-    if c.type == "spif":
-        d.update(_clean({"per_unit": c.per_unit or None, "min": c.min or None,
-                         "amount": c.amount or None, "periods": list(c.periods) or None}))
-    if c.type == "contest":
-        d.update(basis=c.basis, prizes=list(c.prizes))
-        if c.honours:
-            d["honours"] = list(c.honours)
-    return d
-
-
-def _clean(d: dict) -> dict:
-    return {k: v for k, v in d.items() if v is not None}
 
 
 # ---------------------------------------------------------------------------- summary
@@ -669,7 +301,7 @@ def describe(plans: dict[str, Plan] | list[Plan]) -> pd.DataFrame:
                          "weight": "" if not weights else "/".join(f"{w:g}" for w in weights),
                          "levels": "all" if c.levels == LEVELS else ", ".join(c.levels)
                          or "none (blocked)",
-                         "how": _how(c)})
+                         "how": c.how()})
         if plan.draw:
             d = plan.draw
             rows.append({"plan": plan.name, "component": "draw", "type": "draw", "measure": "",
@@ -680,41 +312,12 @@ def describe(plans: dict[str, Plan] | list[Plan]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _how(c: Component) -> str:
-    extras = []
-    if c.cap_payout is not None:
-        extras.append(f"cap {c.cap_payout:,.0f}/yr")
-    if c.cap_attainment is not None:
-        extras.append(f"credit capped at {c.cap_attainment:.0%}")
-    extras += [f"gate {g.measure} >= {g.min:g}" for g in c.gates]
-    if c.modifier:
-        extras.append(f"x{'/'.join(f'{m:g}' for _, m in c.modifier.bands)} by "
-                      f"{c.modifier.measure}")
-    if c.type == "commission":
-        unit = "%" if c.basis == "attainment" else ""
-        tiers = ", ".join(
-            (f"{t.lo * 100:g}{unit}+" if c.basis == "attainment" else f"{t.lo:,.0f}+")
-            + (f" {t.amount:,.0f}" if c.mode == "interpolated" else f" {t.rate:.1%}")
-            for t in c.tiers)
-        text = f"{c.mode} commission {c.per}: {tiers}"
-    elif c.type == "bonus":
-        pts = ", ".join(f"{n} {a:.0%}->{p:.0%}" for n, a, p in c.curve.points)
-        text = f"{c.curve.shape} curve: {pts}"
-    elif c.type == "spif":
-        periods = ", ".join(map(str, c.periods)) or "all"
-        text = (f"{c.per_unit:,.0f} per unit" if c.per_unit else f"{c.amount:,.0f} flat") + \
-            (f" from {c.min:g}" if c.min else "") + f" in periods {periods}"
-    else:
-        text = f"top {len(c.prizes)} by {c.basis}: " + "/".join(f"{p:,.0f}" for p in c.prizes)
-        if c.honours:
-            text += f"; {', '.join(c.honours)}"
-    return "; ".join([text, *extras])
-
-
 def edit_plan(plan: Plan, component: str, tiers: list[dict] | None = None,
-              curve: dict | None = None, ti_scale: float = 1.0, name: str | None = None) -> Plan:
-    """A copy of `plan` with one component's tiers or curve replaced and target incentives
-    scaled; validated like a YAML file, so the editor shows the same errors."""
+              curve: dict | None = None, ti_scale: float = 1.0, name: str | None = None,
+              **keys: Any) -> Plan:
+    """A copy of `plan` with one component's tiers or curve (or any other of its YAML `keys`,
+    such as what its `edits` returns) replaced and target incentives scaled; validated like a
+    YAML file, so the editor shows the same errors."""
     d = plan.to_dict()
     index = next((i for i, c in enumerate(d["components"]) if c["name"] == component), None)
     if index is None:
@@ -723,6 +326,7 @@ def edit_plan(plan: Plan, component: str, tiers: list[dict] | None = None,
         d["components"][index]["tiers"] = tiers
     if curve is not None:
         d["components"][index]["curve"] = curve
+    d["components"][index].update(keys)
     for level in d["levels"].values():
         level["target_incentive"] = round(level["target_incentive"] * ti_scale, 2)
     if name:

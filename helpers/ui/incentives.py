@@ -70,7 +70,7 @@ class PlanEditor(w.VBox):
         return next(c for c in self._base().components if c.name == self.component.value)
 
     def _load_plan(self) -> None:
-        names = [c.name for c in self._base().components if c.type in ("commission", "bonus")]
+        names = [c.name for c in self._base().components if c.table() is not None]
         self._quiet = True
         self.component.options = names
         self.component.value = names[0] if names else None
@@ -80,16 +80,9 @@ class PlanEditor(w.VBox):
     def _load_component(self) -> None:
         if self._quiet or self.component.value is None:
             return
-        comp = self._editable()
-        if comp.type == "commission":
-            key = "amount" if comp.mode == "interpolated" else "rate"
-            values = [(t.lo, getattr(t, key)) for t in comp.tiers]
-            heads = ("from", key)
-        else:
-            values = [(a, p) for _, a, p in comp.curve.points]
-            heads = ("attainment", "payout")
-        self._build(values, heads, [n for n, _, _ in comp.curve.points] if comp.curve else None)
-        self.add.disabled = self.remove.disabled = comp.type != "commission"
+        table = self._editable().table()  # the component says what can be edited
+        self._build(table.rows, table.heads, table.labels)
+        self.add.disabled = self.remove.disabled = not table.resizable
         self.redraw()
 
     def _build(self, values, heads, labels=None) -> None:
@@ -114,18 +107,8 @@ class PlanEditor(w.VBox):
         self.redraw()
 
     def _edits(self) -> dict:
-        comp = self._editable()
         values = [tuple(f.value for f in row) for row in self.fields]
-        if comp.type == "commission":
-            key = "amount" if comp.mode == "interpolated" else "rate"
-            tiers = [{"from": lo, key: v} for lo, v in values]
-            if comp.tiers and comp.tiers[-1].hi is not None:
-                tiers[-1]["to"] = max(comp.tiers[-1].hi, tiers[-1]["from"] * 1.5 or 1.0)
-            return {"tiers": tiers}
-        names = [n for n, _, _ in comp.curve.points]
-        curve = {n: {"attainment": a, "payout": p} for n, (a, p) in zip(names, values,
-                                                                         strict=True)}
-        return {"curve": {"shape": comp.curve.shape, **curve}}
+        return self._editable().edits(values)
 
     # ------------------------------------------------------------------- redraw
 

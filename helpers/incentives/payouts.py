@@ -12,11 +12,14 @@ import pandas as pd
 
 from ..data import DataError
 from ..schema import LEVELS
-from .engine import Inputs, Outcome, run, transaction_commission
-from .plan import MEASURES, Component, Plan, PlanError
+from .components import join, money, when
+from .engine import Inputs, Outcome, row_earnings, run
+from .plan import MEASURES, Plan, PlanError
 
 COLUMNS = ["rep_id", "level", "period", "component", "type", "measure", "value", "target",
-           "attainment", "amount", "reason"]
+           "attainment", "amount", "draw_owed", "reason"]
+"""A payout table's columns; `draw_owed` is the draw still owed back after the period (on the
+draw's rows; empty on the components')."""
 
 
 def period_of(month: pd.Series, plan: Plan) -> np.ndarray:
@@ -26,16 +29,7 @@ def period_of(month: pd.Series, plan: Plan) -> np.ndarray:
 
 def needed_targets(plan: Plan) -> set[str]:
     """Measures whose target the plan reads (attainment), as opposed to only their value."""
-    need = set()
-    for c in plan.components:
-        if c.type == "bonus" or (c.type == "commission" and (
-                c.basis == "attainment" or c.cap_attainment is not None)) or (
-                c.type == "contest" and c.basis == "attainment"):
-            need.add(c.measure)
-        need |= {g.measure for g in c.gates if g.basis == "attainment"}
-        if c.modifier and c.modifier.basis == "attainment":
-            need.add(c.modifier.measure)
-    return need
+    return set().union(*(c.targets for c in plan.components))
 
 
 def payout(plan: Plan, results: pd.DataFrame) -> pd.DataFrame:
@@ -45,7 +39,8 @@ def payout(plan: Plan, results: pd.DataFrame) -> pd.DataFrame:
     plan's measures, `<measure>_target` for measures paid on attainment, and `team` when a
     component pays on team results. A component paid per transaction reads each row as
     `count` transactions (1 when the column is absent). Rows: see COLUMNS; the draw, if any,
-    is its own component (top-ups positive, recoveries negative).
+    is its own component (top-ups positive, recoveries negative; `draw_owed` the balance still
+    owed back after each period).
     """
     reps, data = inputs_from_results(plan, results)
     out = run(plan, data, reasons=True)
@@ -54,7 +49,7 @@ def payout(plan: Plan, results: pd.DataFrame) -> pd.DataFrame:
 
 def inputs_from_results(plan: Plan, results: pd.DataFrame) -> tuple[pd.DataFrame, Inputs]:
     """Aggregate a results table to plan periods; returns (reps with their level, Inputs)."""
-    counts = {c.count for c in plan.components if c.per == "transaction"}  # optional: 1
+    counts = set().union(*(c.optional for c in plan.components))  # absent: 1 per row
     optional = counts - {c.measure for c in plan.components} - {
         g.measure for c in plan.components for g in c.gates}
     required = ["rep_id", "month", "level", *(m for m in plan.measures if m not in optional),
@@ -101,13 +96,12 @@ def inputs_from_results(plan: Plan, results: pd.DataFrame) -> tuple[pd.DataFrame
         t = (per_period(results[f"{m}_target"], MEASURES[m]) if f"{m}_target" in results
              else np.zeros((p, 1, r)))
         target[m] = np.nan_to_num(t)
-    tx_raw = {}
-    for c in plan.components:
-        if c.type == "commission" and c.per == "transaction":
-            count = results[c.count] if c.count in results else np.ones(len(results))
-            each = transaction_commission(c, results[c.measure].to_numpy(np.float64),
-                                          np.asarray(count, dtype=np.float64))
-            tx_raw[c.name] = per_period(each, "sum")
+    def column(m: str) -> np.ndarray:  # a measure the results lack counts 1 per row
+        return (results[m].to_numpy(np.float64) if m in results
+                else np.ones(len(results), dtype=np.float64))
+
+    tx_raw = {name: per_period(each, "sum")
+              for name, each in row_earnings(plan, column).items()}
     level = pd.Categorical(reps["level"], categories=LEVELS).codes.astype(np.int64)
     team = (pd.factorize(reps["team"])[0] if "team" in reps else None)
     return reps, Inputs(actual, target, level, team, tx_raw)
@@ -119,80 +113,6 @@ def _fill_forward(x: np.ndarray) -> np.ndarray:
 
 
 # -------------------------------------------------------------------------- reasons
-
-
-def _pct(x: np.ndarray) -> pd.Series:
-    return pd.Series(np.round(100 * x).astype(np.int64).astype(str)) + "%"
-
-
-def _money(x: np.ndarray) -> pd.Series:
-    return pd.Series(x).map("{:,.0f}".format)
-
-
-def _join(*parts: pd.Series | np.ndarray) -> np.ndarray:
-    out = np.asarray(parts[0], dtype=object)
-    for part in parts[1:]:
-        part = np.asarray(part, dtype=object)
-        glue = np.where((out != "") & (part != ""), "; ", "")
-        out = out + glue + part
-    return out
-
-
-def _when(mask: np.ndarray, text: pd.Series | str) -> np.ndarray:
-    return np.where(mask, np.asarray(text, dtype=object), "")
-
-
-def _slope(c: Component, i: int) -> str:
-    """'accelerator, ' / 'decelerator, ' when tier i pays faster / slower than the one below."""
-    if i == 0 or c.mode == "interpolated":
-        return ""
-    now, before = c.tiers[i].rate, c.tiers[i - 1].rate
-    return "accelerator, " if now > before else "decelerator, " if now < before else ""
-
-
-def _component_reason(plan: Plan, c: Component, why: dict, flat) -> np.ndarray:
-    n = len(flat(why.get("attainment", np.zeros(1)))) if "attainment" in why else None
-    parts = []
-    ytd = "YTD " if plan.true_up and plan.n_periods > 1 and c.per == "period" else ""
-    if c.type == "commission" and c.per == "transaction":
-        parts.append(np.full(n, f"each transaction through the {c.mode} rate table",
-                             dtype=object))
-    elif c.type == "commission":
-        tier = flat(why["tier"]).astype(int)
-        labels = np.array(["below the first tier"] + [
-            f"tier {i + 1} ({_slope(c, i)}" + (
-                f"{t.rate:.2%} on all)" if c.mode == "retroactive" else
-                "amount table)" if c.mode == "interpolated" else f"{t.rate:.2%} marginal)")
-            for i, t in enumerate(c.tiers)], dtype=object)
-        parts.append(labels[tier] + f" on {ytd}{c.measure}")
-    elif c.type == "bonus":
-        reached = flat(why["tier"]).astype(int)
-        names = np.array(["below threshold"] + [f"{name} reached" for name, _, _ in
-                                                c.curve.points], dtype=object)
-        att = _pct(flat(why["attainment"]))
-        team = "team " if c.team else ""
-        parts.append(f"{ytd}{team}attainment " + att + ": " + pd.Series(names[reached]))
-    if "cap_att_hit" in why:
-        parts.append(_when(flat(why["cap_att_hit"]),
-                           f"attainment capped at {c.cap_attainment:.0%}"))
-    if "gate_ok" in why:
-        rule = ", ".join(f"{g.measure} {'attainment ' if g.basis == 'attainment' else ''}"
-                         f">= {g.min:g}" for g in c.gates)
-        parts.append(_when(~flat(why["gate_ok"]), f"gate failed (needs {rule})"))
-    if "multiplier" in why:
-        mult = flat(why["multiplier"])
-        parts.append(_when(mult != 1, "× " + pd.Series(mult).map("{:g}".format)
-                           + f" {c.modifier.measure} modifier"))
-    if "cap_hit" in why:
-        parts.append(_when(flat(why["cap_hit"]), f"cap hit ({c.cap_payout:,.0f} a year)"))
-    if "rank" in why:
-        rank = flat(why["rank"]).astype(int)
-        prize = np.array((0.0, *c.prizes))[np.minimum(rank, len(c.prizes))]
-        text = "rank " + pd.Series(rank).astype(str) + ": prize " + _money(prize)
-        if c.honours:
-            text = text + "; honours: " + ", ".join(c.honours)
-        parts.append(_when(rank > 0, text))
-    return _join(*parts) if parts else np.full(n or 0, "", dtype=object)
 
 
 def explain(plan: Plan, reps: pd.DataFrame, data: Inputs, out: Outcome) -> pd.DataFrame:
@@ -207,29 +127,28 @@ def explain(plan: Plan, reps: pd.DataFrame, data: Inputs, out: Outcome) -> pd.Da
                          "level": np.repeat(reps["level"].to_numpy(), p),
                          "period": np.tile(np.arange(1, p + 1), r)})
     frames = []
+    ytd = plan.true_up and plan.n_periods > 1
     for c in plan.components:
-        why = out.info[c.name]
+        why = {k: flat(v) for k, v in out.info[c.name].items()}
         amount = flat(out.paid[c.name])
-        value = flat(why.get("value", data.actual[c.measure]))  # what it reads (YTD...)
-        target = flat(why.get("target", data.target[c.measure]))
-        reason = _component_reason(plan, c, why, flat)
-        if c.type == "spif":
-            reason = _when(amount > 0, f"SPIF on {c.measure}")
+        value = why.get("value", flat(data.actual[c.measure]))  # what it reads (YTD...)
+        target = why.get("target", flat(data.target[c.measure]))
         frames.append(base.assign(
             component=c.name, type=c.type, measure=c.measure, value=value, target=target,
-            attainment=flat(why["attainment"]) if "attainment" in why
+            attainment=why["attainment"] if "attainment" in why
             else np.where(target > 0, value / np.where(target > 0, target, 1), np.nan),
-            amount=amount, reason=reason))
+            amount=amount, draw_owed=np.nan, reason=c.reason(why, amount, ytd)))
     if out.draw is not None:
         adj, owed = flat(out.draw), flat(out.draw_balance)
-        reason = _join(
-            _when(adj > 0, "topped up to the draw of " + f"{plan.draw.amount:,.0f}"),
-            _when(adj < 0, "recovered " + _money(-adj) + " of earlier draws"),
-            _when(owed > 0, "owed back " + _money(owed)))
+        reason = join(
+            when(adj > 0, "topped up to the draw of " + f"{plan.draw.amount:,.0f}"),
+            when(adj < 0, "recovered " + money(-adj) + " of earlier draws"),
+            when(owed > 0, "owed back " + money(owed)))
         frames.append(base.assign(component="draw", type="draw", measure="", value=np.nan,
-                                  target=np.nan, attainment=np.nan, amount=adj, reason=reason))
+                                  target=np.nan, attainment=np.nan, amount=adj, draw_owed=owed,
+                                  reason=reason))
     table = pd.concat(frames, ignore_index=True)
-    table["amount"] = table["amount"].round(2)
+    table[["amount", "draw_owed"]] = table[["amount", "draw_owed"]].round(2)
     table["reason"] = table["reason"].astype("string")
     for col in ("rep_id", "level", "component", "type", "measure"):
         table[col] = table[col].astype("string")
@@ -258,7 +177,7 @@ def payout_curve(plan: Plan, level: str, targets: dict[str, float] | None = None
     actual, target = {}, {}
     for m in plan.measures:
         if m not in targets:
-            if MEASURES[m] == "sum" and any(_pays_on_amounts(c, m) for c in plan.components):
+            if MEASURES[m] == "sum" and any(c.pays_on_amounts(m) for c in plan.components):
                 raise PlanError(f"targets: payout_curve needs an annual target for {m!r} "
                                 "(commissions and SPIFs pay on amounts, not attainment)")
             gate_mins = [g.min for c in plan.components for g in c.gates
@@ -270,11 +189,8 @@ def payout_curve(plan: Plan, level: str, targets: dict[str, float] | None = None
         actual[m] = target[m] * scale
     data = Inputs(actual, target, np.full(r, LEVELS.index(level)),
                   team=np.arange(r))  # a team of one: team results = own results
-    tx = {c.name: transaction_commission(c, actual[c.measure], actual[c.count])
-          for c in plan.components if c.type == "commission" and c.per == "transaction"}
-    data.tx_raw = tx
-    out = run(plan.replace(components=tuple(c for c in plan.components
-                                            if c.type != "contest")), data)
+    data.tx_raw = row_earnings(plan, actual.__getitem__)
+    out = run(plan.replace(components=tuple(c for c in plan.components if c.in_curves)), data)
     table = pd.DataFrame({"attainment": grid})
     for name, paid in out.paid.items():
         table[name] = paid[:, 0, :].sum(axis=0)
@@ -282,15 +198,6 @@ def payout_curve(plan: Plan, level: str, targets: dict[str, float] | None = None
         table["draw"] = out.draw[:, 0, :].sum(axis=0)
     table["total"] = table.drop(columns="attainment").sum(axis=1)
     return table
-
-
-def _pays_on_amounts(c: Component, m: str) -> bool:
-    """Whether component c pays in proportion to (or in tiers of) amounts of measure m."""
-    if c.type == "spif":
-        return c.measure == m
-    if c.type != "commission" or m not in (c.measure, c.count):
-        return False
-    return not (c.mode == "interpolated" and c.basis == "attainment" and m == c.measure)
 
 
 def curve_table(plans: dict[str, Plan], targets: dict[str, dict[str, float]],
@@ -342,8 +249,7 @@ def statement(plan: Plan, rep_id: str, payouts: pd.DataFrame) -> str:
              f"{' with year-to-date true-up' if plan.true_up and plan.n_periods > 1 else ''}.",
              "", "| period | component | value | target | attainment | paid | why |",
              "|---|---|---:|---:|---:|---:|---|"]
-    shown = rows[(rows["amount"] != 0) | (rows["reason"].fillna("") != "")
-                 & (rows["type"] != "spif")]
+    shown = rows[(rows["amount"] != 0) | (rows["reason"].fillna("") != "")]
     for row in shown.itertuples(index=False):
         value = "" if pd.isna(row.value) else f"{row.value:,.0f}"
         target = "" if pd.isna(row.target) or row.target == 0 else f"{row.target:,.0f}"
@@ -353,7 +259,7 @@ def statement(plan: Plan, rep_id: str, payouts: pd.DataFrame) -> str:
     by_comp = rows.groupby("component", sort=False)["amount"].sum()
     lines += ["", "**Year:** " + ", ".join(f"{k} {v:,.2f}" for k, v in by_comp.items())
               + f"; **total {by_comp.sum():,.2f}**"]
-    owed = rows.loc[rows["component"] == "draw", "reason"].str.extract(r"owed back ([\d,]+)")
-    if not owed.dropna().empty:
-        lines.append(f"Draw still owed back at year end: {owed.dropna().iloc[-1, 0]}.")
+    draw = rows[rows["component"] == "draw"].sort_values("period", kind="stable")
+    if not draw.empty and draw["draw_owed"].iloc[-1] > 0:
+        lines.append(f"Draw still owed back at year end: {draw['draw_owed'].iloc[-1]:,.0f}.")
     return "\n".join(lines)

@@ -22,9 +22,9 @@ from ..data import Dataset
 from ..errors import SimulationError
 from ..ranking import rank_rows
 from ..schema import LEVELS
-from .engine import Inputs, run, transaction_commission
+from .engine import Inputs, row_earnings, run
 from .inputs import ENTRY_LEVEL, default_levels, default_targets, fill_levels
-from .payout import level_targets, payout_curve
+from .payouts import level_targets, payout_curve
 from .plan import MEASURES, Plan
 
 BLOCK = 16
@@ -424,9 +424,7 @@ def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: n
 
     a = {m: fold(actual[m], m) for m in plan.measures}
     t = {m: fold(target[m], m) for m in plan.measures}
-    tx = {c.name: transaction_commission(c, a[c.measure], a[c.count])
-          for c in plan.components if c.type == "commission" and c.per == "transaction"}
-    out = run(plan, Inputs(a, t, level, team, tx))
+    out = run(plan, Inputs(a, t, level, team, row_earnings(plan, a.__getitem__)))
     # the year per rep: periods summed in float32 (a few terms, so float32 is exact enough
     # and the big arrays are read once, without casts), then float64 from here on
     paid = [x.sum(axis=0) for x in out.paid.values()] + (

@@ -1,0 +1,61 @@
+"""Level calibration (notebook 02): KPIs -> normalise -> weights -> composite -> thresholds
+-> levels.
+
+Every step is a pure function on DataFrames so HR can see (and change) each rule:
+which KPIs count and in which direction, how they are put on one scale, how much each
+weighs, where the cut lines sit, how sticky a current level is, who is borderline and
+why a rep got their score. Bad parameters raise `GradingError` naming the key.
+
+- `kpi`: the graded KPIs per rep for a period; what the data can grade (weights, gates);
+- `scale`: normalisation onto 0..1 and the composite score;
+- `breaks`: natural breaks, exact 1-D k-means, Gaussian mixture, forced shares, GVF;
+- `levels`: thresholds by a named rule, assignment with margin and gates, `grade`;
+- `bootstrap`: stability of each rep's level, weight sensitivity;
+- `raters`: rater leniency taken out of review scores;
+- `sheets`: `explain_score`, `compare_methods`, the levels table and calibration sheet.
+"""
+
+from ..errors import GradingError
+from ..schema import LEVELS
+from .bootstrap import Stability, stability
+from .breaks import gvf, levels_of, natural_breaks
+from .kpi import (
+    DIRECTIONS,
+    GATE_MISSING,
+    MAX_MONTHS,
+    PRESETS,
+    REVIEW_KPIS,
+    VOLUME_KPIS,
+    Period,
+    graded_period,
+    kpis,
+    usable_gates,
+    usable_weights,
+)
+from .levels import (
+    FIRST_LEVEL,
+    THRESHOLD_METHODS,
+    Grading,
+    ThresholdMethod,
+    Thresholds,
+    assign,
+    current_levels,
+    grade,
+    thresholds,
+    transition_matrix,
+)
+from .raters import adjust_raters
+from .scale import METHODS, Scale, check_weights, composite, normalize
+from .sheets import TRAINING, calibration_sheet, compare_methods, explain_score, levels_table
+
+__all__ = [
+    "GradingError", "LEVELS",
+    "DIRECTIONS", "GATE_MISSING", "MAX_MONTHS", "PRESETS", "REVIEW_KPIS", "VOLUME_KPIS",
+    "Period", "graded_period", "kpis", "usable_gates", "usable_weights",
+    "METHODS", "Scale", "check_weights", "composite", "normalize",
+    "gvf", "levels_of", "natural_breaks",
+    "FIRST_LEVEL", "THRESHOLD_METHODS", "ThresholdMethod", "Grading", "Thresholds", "assign",
+    "current_levels", "grade", "thresholds", "transition_matrix",
+    "Stability", "stability", "adjust_raters",
+    "TRAINING", "calibration_sheet", "compare_methods", "explain_score", "levels_table",
+]

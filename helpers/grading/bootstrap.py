@@ -1,0 +1,107 @@
+"""Stability: how sure each rep's level is under resampled months, and how much a small
+change of each KPI's weight moves levels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import streams
+from ..data import Dataset
+from ..errors import GradingError
+from ..schema import LEVELS
+from .breaks import levels_of
+from .kpi import DIRECTIONS, MAX_MONTHS, _collect, _kpi_arrays
+from .levels import _levels_cuts
+from .scale import Scale, _composite, _context, _normalize_arrays, check_weights
+
+# ---------------------------------------------------------------------------- stability
+
+
+@dataclass(frozen=True)
+class Stability:
+    probabilities: pd.DataFrame  # rep x level: share of resamples landing there
+    borderline: pd.DataFrame  # reps whose most likely level has probability < threshold
+    sensitivity: pd.DataFrame  # KPI x (weight up, weight down): share of reps changing level
+
+
+def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None,
+              method: Scale = "percentile", n_boot: int = 1000, seed: int = 0,
+              by: pd.Series | None = None, territory: pd.Series | None = None,
+              reviews: pd.DataFrame | None = None, delta: float = 0.05,
+              borderline_below: float = 0.8, levels: Sequence[str] = LEVELS) -> Stability:
+    """How sure each rep's level is: resample each rep's months, regrade, count levels.
+
+    Each bootstrap draws every rep's worked months with replacement (a multinomial count
+    per month), recomputes KPIs, normalisation and score, and places the score against
+    the fixed cut lines. Reviews are half-yearly, so they are held fixed. Borderline reps
+    are those whose most likely level has probability < `borderline_below`. Weight
+    sensitivity moves each KPI's weight by +/- `delta` (others rescaled to sum 1) and
+    reports the share of reps whose level changes. Vectorised over reps and resamples.
+    """
+    levels, cuts = _levels_cuts(cutoffs, levels)
+    k = len(levels)
+    if n_boot < 1:
+        raise GradingError(f"n_boot={n_boot!r}: must be >= 1")
+    data = _collect(ds, period, reviews)
+    names = list(DIRECTIONS)
+    w = check_weights(weights, names).to_numpy()
+    groups, potential = _context(by, territory, data.reps)
+    n, m = data.parts["revenue"].shape
+    stacked = np.stack([data.parts[k] for k in data.parts])  # (c, n, m)
+    keys = streams.rep_keys(data.reps, ds.roster.set_index("rep_id"), seed)
+    counts = np.zeros((n, k))
+    chunk = max(1, 4_000_000 // (n * m))
+    for start in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - start)
+        draws = _resample(keys, data.months, start, b, m)
+        sums = np.einsum("bnm,cnm->cbn", draws, stacked)
+        values = _kpi_arrays(dict(zip(data.parts, sums, strict=True)), data.months, data)
+        scaled = _normalize_arrays(values, method, DIRECTIONS, groups, potential)
+        score = _composite(np.stack([scaled[k] for k in names]), w)
+        level = levels_of(score, cuts)  # (b, n)
+        counts += (level[..., None] == np.arange(k)).sum(axis=0)
+    probs = pd.DataFrame(counts / n_boot, index=data.reps, columns=list(levels))
+    top = probs.to_numpy().argsort(axis=1, kind="stable")[:, ::-1]
+    p = np.take_along_axis(probs.to_numpy(), top, axis=1)
+    border = pd.DataFrame({
+        "most_likely": pd.Categorical.from_codes(top[:, 0], levels, ordered=True),
+        "probability": p[:, 0],
+        "runner_up": pd.Categorical.from_codes(top[:, 1], levels, ordered=True),
+        "runner_up_probability": p[:, 1],
+    }, index=data.reps)
+    border = border[border["probability"] < borderline_below].sort_values("probability")
+    point = _kpi_arrays({k: v.sum(axis=1) for k, v in data.parts.items()}, data.months, data)
+    scaled = np.stack([_normalize_arrays(point, method, DIRECTIONS, groups, potential)[k]
+                       for k in names])
+    return Stability(probs, border, _sensitivity(scaled, w, cuts, names, delta))
+
+
+def _resample(keys: np.ndarray, months: np.ndarray, start: int, b: int, m: int) -> np.ndarray:
+    """Bootstrap resamples `start`..`start + b` of each rep's months: (b, reps, m) counts.
+
+    Draw j of resample t picks month floor(u * months) with u number t * MAX_MONTHS + j of
+    the rep's keyed stream, so a rep's resamples follow the rep, not its row.
+    """
+    n = len(keys)
+    counters = (np.arange(start, start + b)[:, None] * MAX_MONTHS + np.arange(m)).astype(np.uint64)
+    pick = (streams.uniforms(keys, counters) * months).astype(np.int64)  # (b, m, n)
+    drawn = np.arange(m)[None, :, None] < months[None, None, :]
+    cell = (np.arange(b)[:, None, None] * n + np.arange(n)) * m + pick
+    cells = cell[np.broadcast_to(drawn, cell.shape)]
+    return np.bincount(cells, minlength=b * n * m).reshape(b, n, m).astype(float)
+
+
+def _sensitivity(scaled: np.ndarray, w: np.ndarray, cuts: np.ndarray, names: list[str],
+                 delta: float) -> pd.DataFrame:
+    base = levels_of(_composite(scaled, w), cuts)
+    bump = np.eye(len(w)) * delta
+    moved = np.concatenate([np.clip(w + bump, 0, None), np.clip(w - bump, 0, None)])
+    moved = moved / moved.sum(axis=1, keepdims=True)
+    changed = levels_of(_composite(scaled, moved), cuts) != base  # (2k, n)
+    share = changed.mean(axis=1)
+    return pd.DataFrame({"weight_up": share[: len(w)], "weight_down": share[len(w):]},
+                        index=pd.Index(names, name="kpi"))

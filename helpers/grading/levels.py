@@ -1,0 +1,272 @@
+"""Thresholds and assignment: cut lines by a named rule, then levels with a margin
+(hysteresis) around a current level and gates; `grade` runs the whole chain in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from ..data import Dataset
+from ..errors import GradingError
+from ..schema import LEVELS
+from .breaks import (
+    _check_k,
+    _cuts_from_labels,
+    _forced_cuts,
+    _gmm_labels,
+    _kmeans_labels,
+    gvf,
+    levels_of,
+)
+from .scale import Scale, _align, composite, normalize
+
+ThresholdMethod = Literal["fixed", "quantile", "jenks", "kmeans", "gmm"]
+THRESHOLD_METHODS: tuple[str, ...] = get_args(ThresholdMethod)
+
+
+# --------------------------------------------------------------------------- thresholds
+
+_EMPTY_WHY = {
+    "fixed": "move the cut-offs so that every level has a range with scores in it",
+    "quantile": "its share rounds to no rep, or equal scores at a line all went to the "
+                "next level",
+    "jenks": "the scores do not form that many groups; use fewer levels or another rule",
+    "kmeans": "the scores do not form that many groups; use fewer levels or another rule",
+    "gmm": "no component of the fitted mixture is the most likely one for a range of "
+           "scores there; use fewer levels or another rule",
+}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Cut lines between levels: a score >= cutoffs[i] reaches levels[i + 1]."""
+
+    method: str
+    levels: tuple[str, ...]
+    cutoffs: tuple[float, ...]
+    gvf: float  # goodness of variance fit: 1 - within-level / total sum of squares
+    counts: pd.Series  # reps per level
+
+    @property
+    def empty(self) -> tuple[str, ...]:
+        """Levels no rep falls in, so a count of 0 is never shown without a word."""
+        return tuple(self.counts.index[self.counts.to_numpy() == 0])
+
+    @property
+    def note(self) -> str:
+        """Plain-words warning naming the empty levels and why; '' when all have reps."""
+        if not self.empty:
+            return ""
+        names = [f"'{level}'" for level in self.empty]
+        which = (f"level {names[0]}" if len(names) == 1
+                 else f"levels {', '.join(names[:-1])} and {names[-1]}")
+        return f"no rep falls in {which} with these cut lines; {_EMPTY_WHY[self.method]}"
+
+    def table(self) -> pd.DataFrame:
+        """One row per level: the score range and head count, for the calibration sheet."""
+        lower = (-np.inf, *self.cutoffs)
+        upper = (*self.cutoffs, np.inf)
+        return pd.DataFrame({"from": lower, "below": upper, "reps": self.counts.to_numpy()},
+                            index=pd.Index(self.levels, name="level"))
+
+
+
+def thresholds(scores, method: ThresholdMethod = "quantile", *,
+               levels: Sequence[str] = LEVELS, shares: Sequence[float] | None = None,
+               cutoffs: Sequence[float] | None = None, seed: int = 0) -> Thresholds:
+    """Where the level lines sit, by one of five rules, with the fit (GVF) of the result.
+
+    fixed: the `cutoffs` HR typed in; quantile: a forced distribution by `shares` (equal
+    if None), ties kept together; jenks: exact natural breaks; kmeans: exact k-means,
+    which on one score is the natural-breaks partition (so the same lines as jenks);
+    gmm: a Gaussian mixture, the most likely of several EM starts drawn with `seed`.
+    Lines sit midway between neighbouring classes. The data-driven rules need as many
+    distinct scores as levels; a level left empty is named in `Thresholds.note`.
+    """
+    levels = tuple(levels)
+    if len(levels) < 2 or len(set(levels)) != len(levels):
+        raise GradingError(f"levels={list(levels)}: need two or more distinct levels")
+    k = len(levels)
+    x = pd.Series(scores, dtype=float)
+    if x.empty or x.isna().any():
+        bad = list(x.index[x.isna()][:5])
+        raise GradingError(f"scores: need a score for every rep (missing: {bad})")
+    xs = np.sort(x.to_numpy())
+    if method == "fixed":
+        if cutoffs is None or len(cutoffs) != k - 1:
+            raise GradingError(f"cutoffs: method 'fixed' needs {k - 1} cut-offs "
+                               f"(one between each pair of levels), got {cutoffs!r}")
+        cuts = [float(c) for c in cutoffs]
+        if not np.all(np.isfinite(cuts)) or np.any(np.diff(cuts) < 0):
+            raise GradingError(f"cutoffs={cuts}: must be finite and increasing")
+    elif method == "quantile":
+        shares = np.full(k, 1 / k) if shares is None else np.asarray(shares, dtype=float)
+        if shares.shape != (k,) or (shares < 0).any() or not np.isclose(shares.sum(), 1):
+            raise GradingError(f"shares={list(shares)}: need {k} non-negative shares "
+                               f"summing to 1 (one per level {', '.join(levels)})")
+        cuts = _forced_cuts(xs, shares)
+    elif method in ("jenks", "kmeans", "gmm"):
+        _check_k(xs, k, "levels")
+        labels = _gmm_labels(xs, k, seed) if method == "gmm" else _kmeans_labels(xs, k)
+        cuts = _cuts_from_labels(xs, labels, k)
+    else:
+        raise GradingError(f"method={method!r}: expected one of {', '.join(THRESHOLD_METHODS)}")
+    cuts = tuple(float(c) for c in cuts)
+    counts = pd.Series(np.bincount(levels_of(xs, cuts), minlength=k), index=list(levels),
+                       name="reps")
+    return Thresholds(method, levels, cuts, gvf(xs, cuts), counts)
+
+
+# ------------------------------------------------------------------------------- assign
+
+
+def _gate_mask(rules: Mapping, facts: pd.DataFrame | None, index: pd.Index,
+               levels: Sequence[str]) -> dict[int, np.ndarray]:
+    """For each gated level index: which reps pass its gate, and for each rep the gate
+    columns it has no value for ('' when none), so a block for want of data says so."""
+    out = {}
+    for level, conditions in rules.items():
+        if level not in levels:
+            raise GradingError(f"rules[{level!r}]: not a level ({', '.join(levels)})")
+        ok = np.ones(len(index), dtype=bool)
+        lacking = np.full(len(index), "", dtype=object)
+        for column, bound in conditions.items():
+            if facts is None or column not in facts.columns:
+                raise GradingError(f"rules[{level!r}][{column!r}]: no such column in facts")
+            op, value = bound if isinstance(bound, tuple) else (">=", bound)
+            if op not in (">=", "<="):
+                raise GradingError(f"rules[{level!r}][{column!r}]: operator {op!r}, "
+                                   "expected '>=' or '<='")
+            x = _align(facts[column], index, f"facts[{column!r}]").astype(float)
+            ok &= (x >= value) if op == ">=" else (x <= value)  # NaN fails, and says so
+            lacking[np.isnan(x)] += f", no {column} value"
+        out[list(levels).index(level)] = ok, lacking
+    return out
+
+
+def _levels_cuts(cutoffs, levels: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Levels and cut lines from a Thresholds or a plain list, checked against each other."""
+    if isinstance(cutoffs, Thresholds):
+        levels, cutoffs = cutoffs.levels, cutoffs.cutoffs
+    cuts = np.asarray(cutoffs, dtype=float)
+    if cuts.shape != (len(levels) - 1,) or np.any(np.diff(cuts) < 0) or np.isnan(cuts).any():
+        raise GradingError(f"cutoffs={list(cuts)}: need {len(levels) - 1} increasing values "
+                           f"(one between each pair of {', '.join(levels)})")
+    return tuple(levels), cuts
+
+
+def assign(scores: pd.Series, cutoffs, *, current: pd.Series | None = None,
+           hysteresis: float = 0.0, rules: Mapping[str, Mapping] | None = None,
+           facts: pd.DataFrame | None = None, levels: Sequence[str] = LEVELS) -> pd.DataFrame:
+    """Proposed level per rep, with the reason when it differs from the plain cut.
+
+    With `current`, a rep moves up only when the score clears the new level's line by
+    `hysteresis` points and down only when it falls below their level's line by the
+    same margin, so scores hovering at a line do not flip every year. A missing current
+    level (e.g. one a deals export only assumed, see `current_levels`) is a first
+    placement: the plain cut, change 'first level', no margin. `rules` are gates:
+    {"senior": {"tenure_years": 2, "csat": 80}} means senior and above need tenure >= 2
+    and CSAT >= 80 (a tuple ("<=", 45) for lower-is-better), read from `facts` (e.g. the
+    `kpis` frame); a gate blocks a promotion, it never demotes a rep already there.
+    """
+    levels, cuts = _levels_cuts(cutoffs, levels)
+    if not hysteresis >= 0:
+        raise GradingError(f"hysteresis={hysteresis!r}: must be >= 0")
+    x = scores.to_numpy(dtype=float)
+    if np.isnan(x).any():
+        bad = scores.index[np.isnan(x)][:5]
+        raise GradingError(f"scores: missing for rep(s) {', '.join(map(str, bad))}")
+    plain = levels_of(x, cuts)
+    proposed, note = plain.copy(), np.full(len(x), "", dtype=object)
+    if current is not None:
+        code = {name: i for i, name in enumerate(levels)}
+        given = pd.Series(_align(current, scores.index, "current"), dtype=object)
+        unknown = given.isna().to_numpy()
+        cur = given.map(code).fillna(-1).to_numpy(dtype=int)
+        if (~unknown & (cur < 0)).any():
+            bad = scores.index[~unknown & (cur < 0)][:5]
+            raise GradingError(f"current: no valid level for rep(s) {', '.join(map(str, bad))}")
+        up, down = levels_of(x, cuts + hysteresis), levels_of(x, cuts - hysteresis)
+        proposed = np.where(unknown, plain, np.clip(cur, up, down))
+        held = proposed != plain
+        note[held] = [f"{hysteresis:g}-point margin: cut lines alone say {levels[p]}"
+                      for p in plain[held]]
+    else:
+        cur = None
+    gated = _gate_mask(rules or {}, facts, scores.index, levels)
+    for level, (ok, lacking) in sorted(gated.items()):
+        floor = level - 1 if cur is None else np.maximum(cur, level - 1)  # unknown: -1
+        blocked = ~ok & (proposed > floor)
+        proposed = np.where(blocked, floor, proposed)
+        lack = pd.Series(lacking, dtype="string").str.removeprefix(", ")
+        why = f"gate for {levels[level]} not met" + (" (" + lack + ")").where(lack != "", "")
+        note[blocked] = why.to_numpy(dtype=object)[blocked]
+    out = pd.DataFrame({"score": x}, index=scores.index)
+    if cur is not None:
+        out["current"] = pd.Categorical.from_codes(cur, levels, ordered=True)  # -1: NaN
+    out["proposed"] = pd.Categorical.from_codes(proposed, levels, ordered=True)
+    if cur is not None:
+        out["change"] = np.select([cur < 0, proposed > cur, proposed < cur],
+                                  [FIRST_LEVEL, "promotion", "demotion"], "same")
+    out["note"] = pd.array(note, dtype="string")
+    return out
+
+
+FIRST_LEVEL = "first level"  # the change of a rep graded without a current level
+
+
+def current_levels(ds: Dataset) -> tuple[pd.Series, list[str]]:
+    """rep_id -> current level, missing where the loader only assumed it (a deals export's
+    default level), and a sentence saying so: promotions and demotions against a guessed
+    level would be invented, so those reps are placed for the first time instead."""
+    current = ds.roster.set_index("rep_id")["level"]
+    assumed = ds.assumed("level")
+    if not len(assumed):
+        return current, []
+    current = current.astype(object).where(~current.index.isin(assumed))
+    share = "every rep" if len(assumed) == len(current) else f"{len(assumed)} rep(s)"
+    return current, [f"The current level of {share} was assumed when the data was loaded "
+                     "(no level in the data): they are placed for the first time, with no "
+                     "promotion, demotion or margin; give levels in the roster (or teams "
+                     "table) to compare."]
+
+
+def transition_matrix(assigned: pd.DataFrame) -> pd.DataFrame:
+    """Counts of reps from current level (rows) to proposed level (columns); reps placed
+    for the first time (no current level) are not in it."""
+    if "current" not in assigned:
+        raise GradingError("assigned: no 'current' column (call assign with current=...)")
+    levels = list(assigned["proposed"].cat.categories)
+    table = pd.crosstab(assigned["current"], assigned["proposed"], dropna=False)
+    return table.reindex(index=levels, columns=levels, fill_value=0)
+
+
+# -------------------------------------------------------------------------------- grade
+
+
+@dataclass(frozen=True)
+class Grading:
+    """Everything one calibration run produces, for the notebook to show."""
+
+    normalized: pd.DataFrame
+    scores: pd.Series
+    thresholds: Thresholds
+    assigned: pd.DataFrame
+
+
+def grade(kpis: pd.DataFrame, weights: Mapping[str, float], *, method: Scale = "percentile",
+          threshold_method: ThresholdMethod = "quantile", shares: Sequence[float] | None = None,
+          cutoffs: Sequence[float] | None = None, current: pd.Series | None = None,
+          hysteresis: float = 0.0, rules: Mapping | None = None, by: pd.Series | None = None,
+          territory: pd.Series | None = None, seed: int = 0) -> Grading:
+    """normalize -> composite -> thresholds -> assign in one call (what a widget redraws)."""
+    normalized = normalize(kpis, method, by=by, territory=territory)
+    scores = composite(normalized, weights)
+    cuts = thresholds(scores, threshold_method, shares=shares, cutoffs=cutoffs, seed=seed)
+    assigned = assign(scores, cuts, current=current, hysteresis=hysteresis, rules=rules,
+                      facts=kpis)  # levels come with the Thresholds
+    return Grading(normalized, scores, cuts, assigned)

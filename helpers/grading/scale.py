@@ -1,0 +1,163 @@
+"""Normalisation (each KPI on one 0..1 'higher is better' scale) and the composite score."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from ..errors import GradingError
+from ..ranking import SAME, rank_rows
+from .kpi import DIRECTIONS, VOLUME_KPIS
+
+Scale = Literal["percentile", "zscore", "minmax", "robust"]
+METHODS: tuple[str, ...] = get_args(Scale)  # the scales, as the widgets list them
+
+
+# ---------------------------------------------------------------------------- normalise
+
+
+def _scale(x: np.ndarray, method: str) -> np.ndarray:
+    """Put `x` (higher is better) on 0..1 along the last axis; NaN stays NaN."""
+    valid = ~np.isnan(x)
+    n = valid.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "percentile":
+            rank = rank_rows(np.where(valid, x, np.inf), rtol=SAME)  # ties share the mid-rank
+            out = (rank - 0.5) / n
+        elif method == "minmax":
+            lo = np.where(valid, x, np.inf).min(axis=-1, keepdims=True)
+            hi = np.where(valid, x, -np.inf).max(axis=-1, keepdims=True)
+            out = np.where(hi > lo, (x - lo) / (hi - lo), 0.5)
+        else:  # z-scores are squashed through the normal CDF so one outlier cannot dominate
+            if method == "zscore":
+                centre = np.where(valid, x, 0).sum(axis=-1, keepdims=True) / np.maximum(n, 1)
+                spread = np.sqrt((np.where(valid, x - centre, 0) ** 2).sum(axis=-1, keepdims=True)
+                                 / np.maximum(n, 1))
+            else:
+                centre = _nanmedian(x)
+                spread = 1.4826 * _nanmedian(np.abs(x - centre))
+            out = ndtr(np.where(spread > 0, (x - centre) / spread, 0.0))
+    return np.where(valid, out, np.nan)
+
+
+def _nanmedian(x: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():  # all-NaN rows warn; they stay NaN, which is meant
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(x, axis=-1, keepdims=True)
+
+
+def _normalize_arrays(values: Mapping[str, np.ndarray], method: str,
+                      directions: Mapping[str, int], groups: np.ndarray | None,
+                      potential: np.ndarray | None) -> dict[str, np.ndarray]:
+    out = {}
+    for name, x in values.items():
+        x = np.asarray(x, dtype=float) * directions[name]
+        if potential is not None and name in VOLUME_KPIS:
+            x = x / potential
+        if groups is None:
+            out[name] = _scale(x, method)
+        else:
+            scaled = np.empty_like(x)
+            for g in np.unique(groups):  # a handful of regions/teams, never reps
+                mask = groups == g
+                scaled[..., mask] = _scale(x[..., mask], method)
+            out[name] = scaled
+    return out
+
+
+def _align(series, index: pd.Index, key: str) -> np.ndarray:
+    series = pd.Series(series)
+    missing = index.difference(series.index)
+    if len(missing):
+        raise GradingError(f"{key}: no value for rep(s) {', '.join(map(str, missing[:5]))}")
+    return series.reindex(index).to_numpy()
+
+
+def _context(by, territory, index: pd.Index) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Peer group per rep and relative territory potential (1 = average), checked."""
+    groups = None if by is None else _align(by, index, f"by ({by.name})").astype(str)
+    potential = None
+    if territory is not None:
+        potential = _align(territory, index, "territory").astype(float)
+        if not (potential > 0).all():
+            bad = index[~(potential > 0)][:5]
+            raise GradingError(f"territory: potential must be > 0 (rep(s) "
+                               f"{', '.join(map(str, bad))})")
+        potential = potential / potential.mean()
+    return groups, potential
+
+
+def normalize(kpis: pd.DataFrame, method: Scale = "percentile", *,
+              by: pd.Series | None = None, directions: Mapping[str, int] | None = None,
+              territory: pd.Series | None = None) -> pd.DataFrame:
+    """Each KPI on a 0..1 'higher is better' scale, so weights compare like with like.
+
+    percentile: mid-rank / n (robust, uniform); minmax: (x - min) / (max - min);
+    zscore / robust: normal CDF of (x - mean) / sd or (x - median) / (1.4826 MAD), so all
+    methods share the 0..1 scale of the composite. Lower-is-better KPIs are flipped.
+    `by` (rep -> group, e.g. region) ranks reps within their group; `territory`
+    (rep -> territory potential) divides volume KPIs by the rep's relative potential, so a
+    rep in a poor territory is not graded down for its size. Missing values stay NaN.
+    """
+    directions = dict(DIRECTIONS if directions is None else directions)
+    if method not in METHODS:
+        raise GradingError(f"method={method!r}: expected one of {', '.join(METHODS)}")
+    columns = [c for c in kpis.columns if c in directions]
+    if not columns:
+        raise GradingError(f"kpis: none of the KPI columns {', '.join(directions)} found")
+    for name, sign in directions.items():
+        if sign not in (1, -1):
+            raise GradingError(f"directions[{name!r}]={sign!r}: expected 1 or -1")
+    groups, potential = _context(by, territory, kpis.index)
+    values = {c: kpis[c].to_numpy(dtype=float) for c in columns}
+    return pd.DataFrame(_normalize_arrays(values, method, directions, groups, potential),
+                        index=kpis.index)
+
+
+# ---------------------------------------------------------------------------- composite
+
+
+def check_weights(weights: Mapping[str, float], columns: Sequence[str]) -> pd.Series:
+    """Weights as a Series over `columns`, or GradingError naming the bad key."""
+    weights = pd.Series(weights, dtype=float)
+    unknown = [k for k in weights.index if k not in columns]
+    if unknown:
+        raise GradingError(f"weights[{unknown[0]!r}]: not a KPI here "
+                           f"(expected some of {', '.join(columns)})")
+    bad = weights[~(weights >= 0)]
+    if len(bad):
+        raise GradingError(f"weights[{bad.index[0]!r}]={bad.iloc[0]:g}: weights must be >= 0")
+    if not np.isclose(weights.sum(), 1.0, atol=1e-6):
+        raise GradingError(f"weights: sum to {weights.sum():.4g}, expected 1 "
+                           f"({', '.join(f'{k}={v:g}' for k, v in weights.items())})")
+    return weights.reindex(list(columns), fill_value=0.0)
+
+
+def _composite(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """100 * weighted mean over the KPIs a rep has: values (k, ..., n), w (..., k)."""
+    have = ~np.isnan(values)
+    filled = np.where(have, values, 0.0)
+    num = np.tensordot(w, filled, axes=([-1], [0]))
+    den = np.tensordot(w, have.astype(float), axes=([-1], [0]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100 * num / den
+
+
+def composite(normalized: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
+    """Score 0..100: the weighted mean of normalised KPIs (a missing KPI's weight is spread).
+
+    Weights must be non-negative and sum to 1; a rep with no data on any weighted KPI
+    is an error rather than a silent zero.
+    """
+    w = check_weights(weights, list(normalized.columns))
+    score = _composite(normalized.to_numpy(dtype=float).T, w.to_numpy())
+    if np.isnan(score).any():
+        reps = normalized.index[np.isnan(score)]
+        raise GradingError(f"weights: rep(s) {', '.join(map(str, reps[:5]))} have no value "
+                           f"for any weighted KPI ({', '.join(w.index[w > 0])})")
+    return pd.Series(score, index=normalized.index, name="score")

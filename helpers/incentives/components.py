@@ -1,0 +1,700 @@
+"""The kinds of plan component, one class each: what it reads in YAML, how it pays, and why.
+
+A component class owns everything about its kind:
+
+- `parse` (its own YAML keys, read through `Node`, so every error names its key path) and
+  `dump` (the same keys back, so a plan loads back equal);
+- `how` (one line in plain words for `describe`);
+- `earn` (what it pays per period on the engine's arrays, (P, S, R): vectorised over
+  scenarios and reps; never a Python loop over them) and, for kinds that pay row by row of
+  the results (a commission per transaction), `per_row`;
+- `reason` (the words next to each paid amount in a payout table).
+
+Kinds are found by their YAML `type` in COMPONENTS; `@register` adds one. A new kind (a team
+pool, a clawback, an MBO bonus) is a new class here (or anywhere, registered before the plan
+is read) and its tests; the plan reader, the engine, the payout tables, the curves and the
+simulation ask the component and need no change (tests/test_incentives.py registers a toy
+kind to prove it).
+
+Commission and Bonus share the rules of an `Accrued` component: earned to date, then gates,
+a modifier, caps on attainment and on the year's payout, paid as the growth of what is owed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ..errors import PlanError
+from ..schema import LEVELS
+from .engine import Context, below, curve_payout, rate_table, ratio, running
+from .model import (
+    BOUNDARIES,
+    MEASURES,
+    MODES,
+    Condition,
+    Curve,
+    Modifier,
+    Node,
+    Tier,
+    clean,
+    number,
+    parse_condition,
+    parse_curve,
+    parse_modifier,
+    parse_tiers,
+)
+
+COMPONENTS: dict[str, type[Component]] = {}
+"""Component classes by their YAML `type`, in the order they were registered."""
+
+
+def register(cls: type[Component]) -> type[Component]:
+    """Class decorator: make `cls` the component read from YAML `type: <cls.kind>`."""
+    kind = getattr(cls, "kind", None)
+    if not isinstance(kind, str) or not kind or kind == "draw":
+        raise TypeError(f"{cls.__name__}: a component class needs a `kind` (its YAML type, "
+                        "not 'draw')")
+    known = COMPONENTS.get(kind)
+    if known is not None and known.__qualname__ != cls.__qualname__:
+        raise TypeError(f"{cls.__name__}: type {kind!r} is already {known.__name__}")
+    COMPONENTS[kind] = cls
+    return cls
+
+
+class Table(NamedTuple):
+    """A component's numbers a person may edit as a table (the plan editor's rows)."""
+
+    heads: tuple[str, str]  # the two columns
+    rows: list[tuple[float, float]]
+    labels: list[str] | None = None  # row names (None: "tier 1", "tier 2"...)
+    resizable: bool = False  # rows may be added and removed
+
+
+# ------------------------------------------------------------------------- reasons
+
+
+def pct(x: np.ndarray) -> pd.Series:
+    return pd.Series(np.round(100 * x).astype(np.int64).astype(str)) + "%"
+
+
+def money(x: np.ndarray) -> pd.Series:
+    return pd.Series(x).map("{:,.0f}".format)
+
+
+def join(*parts: pd.Series | np.ndarray) -> np.ndarray:
+    """Texts per row joined with '; ', skipping empty ones."""
+    out = np.asarray(parts[0], dtype=object)
+    for part in parts[1:]:
+        part = np.asarray(part, dtype=object)
+        glue = np.where((out != "") & (part != ""), "; ", "")
+        out = out + glue + part
+    return out
+
+
+def when(mask: np.ndarray, text: pd.Series | str) -> np.ndarray:
+    """`text` where `mask` holds, else ''."""
+    return np.where(mask, np.asarray(text, dtype=object), "")
+
+
+# ---------------------------------------------------------------------------- base
+
+
+@dataclass(frozen=True)
+class Component(ABC):
+    """One way a plan pays. Subclasses set `kind` and are `@register`ed.
+
+    `gates`, `modifier` and `team` are (), None and False for kinds without them, so the
+    plan (and `gaps`) can ask any component which measures it reads."""
+
+    kind: ClassVar[str]
+    in_curves: ClassVar[bool] = True
+    """Whether `payout_curve` prices it for one rep alone (a contest depends on the others)."""
+
+    name: str
+    measure: str
+    weight: dict[str, float] = field(default_factory=dict)  # level -> share of target incentive
+    levels: tuple[str, ...] = LEVELS
+    gates: ClassVar[tuple[Condition, ...]] = ()  # fields of the kinds that have them
+    modifier: ClassVar[Modifier | None] = None
+    team: ClassVar[bool] = False
+
+    @property
+    def type(self) -> str:
+        return self.kind
+
+    # ---------------------------------------------------------------- YAML
+
+    @classmethod
+    def read(cls, node: Node, n_periods: int) -> Component:
+        """The component a YAML mapping describes, of the class its `type` names."""
+        kind = node.text("type", tuple(COMPONENTS))
+        kind_cls = COMPONENTS[kind]
+        common: dict[str, Any] = {"name": node.text("name"), "measure": node.measure("measure")}
+        common["levels"] = node.levels("levels")
+        weight = node.raw("weight", None)
+        if isinstance(weight, dict):
+            wnode = node.child("weight")
+            for key in wnode.data:
+                if key not in LEVELS:
+                    raise wnode.fail(str(key), f"unknown level (known: {', '.join(LEVELS)})")
+            common["weight"] = {lv: wnode.number(lv, 0.0, lo=0, hi=1) for lv in common["levels"]}
+        elif weight is not None:
+            w = number(weight, node.where("weight"), 0, 1)
+            common["weight"] = dict.fromkeys(common["levels"], w)
+        own = kind_cls.parse(node, common, n_periods)
+        node.done()
+        return kind_cls(**common, **own)
+
+    @classmethod
+    def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        """This kind's own keys -> its fields. `common` holds name, measure, levels and the
+        weight (only when given); `n_periods` is how many periods the plan pays in."""
+        return {}
+
+    def to_dict(self) -> dict:
+        """The component as YAML keys (loads back equal)."""
+        d: dict[str, Any] = {"name": self.name, "type": self.kind, "measure": self.measure}
+        if self.levels != LEVELS:
+            d["levels"] = list(self.levels)
+        if self.weight:
+            values = set(self.weight.values())
+            d["weight"] = values.pop() if len(values) == 1 else dict(self.weight)
+        return d | self.dump()
+
+    def dump(self) -> dict:
+        """This kind's own fields -> YAML keys (the inverse of `parse`)."""
+        return {}
+
+    # -------------------------------------------------------------- in words
+
+    @abstractmethod
+    def how(self) -> str:
+        """How it pays, in one line (`describe`)."""
+
+    def reason(self, why: dict[str, np.ndarray], amount: np.ndarray, ytd: bool) -> np.ndarray:
+        """Why each row paid what it did: texts, one per row of `amount` (the rows of a
+        payout table); `why` is what `earn` kept, flattened to the same rows; `ytd` whether
+        the plan reads periods year to date."""
+        return np.full(len(amount), "", dtype=object)
+
+    # ------------------------------------------------------------------ pay
+
+    @property
+    def measures(self) -> set[str]:
+        """Every measure it reads."""
+        found = {self.measure} | {g.measure for g in self.gates}
+        if self.modifier:
+            found.add(self.modifier.measure)
+        return found
+
+    @property
+    def targets(self) -> set[str]:
+        """Measures whose target it reads (attainment), not only their value."""
+        need = {g.measure for g in self.gates if g.basis == "attainment"}
+        if self.modifier and self.modifier.basis == "attainment":
+            need.add(self.modifier.measure)
+        return need
+
+    @property
+    def optional(self) -> set[str]:
+        """Measures a results table may lack (then each row counts 1)."""
+        return set()
+
+    @property
+    def milestones(self) -> dict[str, float]:
+        """Named attainment points (threshold, target, excellence) it pays at, if any."""
+        return {}
+
+    def pays_on_amounts(self, measure: str) -> bool:
+        """Whether it pays in proportion to (or in tiers of) amounts of `measure`, so a payout
+        curve needs that measure's target in currency."""
+        return False
+
+    @abstractmethod
+    def earn(self, ctx: Context, eligible: np.ndarray, why: dict[str, np.ndarray]) -> np.ndarray:
+        """What it pays in each period, (P, S, R), to the reps `eligible` ((R,) booleans);
+        keeps in `why` the arrays its `reason` explains (when `ctx.reasons`, or always if
+        cheap)."""
+
+    def per_row(self, value: Callable[[str], np.ndarray]) -> np.ndarray | None:
+        """What it earns on each row of results before they are summed to periods (None: it
+        pays on period totals); `value(measure)` is that measure's column. The engine reads
+        the sums as `ctx.data.tx_raw[name]`."""
+        return None
+
+    def table(self) -> Table | None:
+        """Its numbers as an editable table (None: nothing to edit in the plan editor)."""
+        return None
+
+    def edits(self, rows: list[tuple[float, float]]) -> dict:
+        """YAML keys that replace its own to give the edited `rows` of `table()`."""
+        raise PlanError(f"{self.name}: a {self.kind} has no editable table")
+
+
+# ----------------------------------------------------------------------- accrued
+
+
+@dataclass(frozen=True)
+class Accrued(Component):
+    """Earned to date (or in the period), then gated, modified and capped; each period pays
+    what is owed so far less what was paid (never clawed back under true-up)."""
+
+    cap_payout: float | None = None  # most this component pays in the year
+    cap_attainment: float | None = None  # attainment above this is not credited
+    gates: tuple[Condition, ...] = ()
+    modifier: Modifier | None = None
+
+    @classmethod
+    def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        kw: dict[str, Any] = {"cap_payout": node.number("cap_payout", None, lo=0),
+                              "cap_attainment": node.number("cap_attainment", None, lo=0)}
+        gates = node.items("gates")
+        kw["gates"] = tuple(parse_condition(Node(g, node.where("gates") + f"[{i}]"))
+                            for i, g in enumerate(gates))
+        if "modifier" in node.data:
+            kw["modifier"] = parse_modifier(node.child("modifier"))
+        return kw
+
+    def dump(self) -> dict:
+        d = clean({"cap_payout": self.cap_payout, "cap_attainment": self.cap_attainment})
+        if self.gates:
+            d["gates"] = [{"measure": g.measure, "min": g.min, "basis": g.basis}
+                          for g in self.gates]
+        if self.modifier:
+            m = self.modifier
+            d["modifier"] = {"measure": m.measure, "basis": m.basis,
+                             "bands": [{"from": lo, "multiplier": x} for lo, x in m.bands]}
+        return d
+
+    def extras(self) -> list[str]:
+        """Caps, gates and the modifier in words (for `how`)."""
+        out = []
+        if self.cap_payout is not None:
+            out.append(f"cap {self.cap_payout:,.0f}/yr")
+        if self.cap_attainment is not None:
+            out.append(f"credit capped at {self.cap_attainment:.0%}")
+        out += [f"gate {g.measure} >= {g.min:g}" for g in self.gates]
+        if self.modifier:
+            out.append(f"x{'/'.join(f'{m:g}' for _, m in self.modifier.bands)} by "
+                       f"{self.modifier.measure}")
+        return out
+
+    @abstractmethod
+    def accrue(self, ctx: Context, why: dict) -> np.ndarray:
+        """Earned to date (YTD under true-up, else in the period) before gates, modifier and
+        caps on payout: a new array the caller may change in place."""
+
+    @property
+    def to_date(self) -> bool:
+        """Whether it earns year to date when the plan does (`ctx.ytd`): then `accrue`
+        returns what is earned to date, else what is earned in each period."""
+        return True
+
+    def earn(self, ctx: Context, eligible: np.ndarray, why: dict) -> np.ndarray:
+        earned = self.accrue(ctx, why)
+        if self.gates:
+            ok = None
+            for g in self.gates:
+                passed = ctx.value(g.measure, g.basis) >= below(g.min)
+                ok = passed if ok is None else ok & passed
+            why["gate_ok"] = ok
+            earned *= ok
+        if self.modifier:
+            m = self.modifier
+            v = ctx.value(m.measure, m.basis)
+            lows = np.array([b[0] for b in m.bands])
+            mults = np.array([1.0] + [b[1] for b in m.bands], dtype=earned.dtype)
+            band = np.zeros(v.shape, dtype=np.int8)
+            for lo in lows:
+                band += v >= below(lo)
+            why["multiplier"] = mults[band]
+            earned = earned * why["multiplier"]
+        if not eligible.all():
+            earned *= eligible
+        cum = running(earned, np.maximum if ctx.ytd and self.to_date else np.add,
+                      inplace=True)  # earned is ours
+        if self.cap_payout is not None:
+            if ctx.reasons:
+                why["cap_hit"] = cum > self.cap_payout
+            np.minimum(cum, np.asarray(self.cap_payout, dtype=ctx.dtype), out=cum)
+        out = cum
+        for i in range(out.shape[0] - 1, 0, -1):  # back to per-period payments, in place
+            out[i] -= out[i - 1]
+        return out
+
+    def credited(self, ctx: Context, why: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(value, target, attainment) as this component reads them, kept in `why`."""
+        a, t = ctx.get(self.measure, self.team)
+        att = ctx.attainment(self.measure, self.team)
+        why.update(attainment=att, value=a, target=t)
+        return a, t, att
+
+    def reason(self, why: dict, amount: np.ndarray, ytd: bool) -> np.ndarray:
+        parts = [self.reason_head(why, "YTD " if ytd and self.to_date else "")]
+        if "cap_att_hit" in why:
+            parts.append(when(why["cap_att_hit"],
+                              f"attainment capped at {self.cap_attainment:.0%}"))
+        if "gate_ok" in why:
+            rule = ", ".join(f"{g.measure} {'attainment ' if g.basis == 'attainment' else ''}"
+                             f">= {g.min:g}" for g in self.gates)
+            parts.append(when(~why["gate_ok"], f"gate failed (needs {rule})"))
+        if "multiplier" in why:
+            mult = why["multiplier"]
+            parts.append(when(mult != 1, "× " + pd.Series(mult).map("{:g}".format)
+                              + f" {self.modifier.measure} modifier"))
+        if "cap_hit" in why:
+            parts.append(when(why["cap_hit"], f"cap hit ({self.cap_payout:,.0f} a year)"))
+        return join(*parts)
+
+    @abstractmethod
+    def reason_head(self, why: dict, ytd: str) -> np.ndarray | pd.Series:
+        """The first words of each row's reason (the tier or curve point reached)."""
+
+
+# -------------------------------------------------------------------- commission
+
+
+@register
+@dataclass(frozen=True)
+class Commission(Accrued):
+    """Pays through a rate table on the amount (or attainment) sold: marginal, retroactive
+    or interpolated; per period, or each transaction through the table."""
+
+    kind: ClassVar[str] = "commission"
+
+    tiers: tuple[Tier, ...] = ()
+    mode: str = "marginal"
+    basis: str = "amount"  # amount: tier bounds in currency; attainment: fractions of target
+    boundary: str = "lower_inclusive"
+    per: str = "period"  # period | transaction
+    count: str = "deals_won"  # how many transactions a row holds (per: transaction)
+
+    @classmethod
+    def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        kw: dict[str, Any] = {"mode": node.text("mode", MODES, "marginal"),
+                              "basis": node.text("basis", ("amount", "attainment"), "amount"),
+                              "boundary": node.text("boundary", BOUNDARIES, "lower_inclusive"),
+                              "per": node.text("per", ("period", "transaction"), "period")}
+        if kw["per"] == "transaction":
+            if kw["basis"] != "amount":
+                raise node.fail("per", "per-transaction tiers must be on amount, not attainment")
+            kw["count"] = node.measure("count", "deals_won")
+        kw["tiers"] = parse_tiers(node, kw["mode"])
+        return kw | super().parse(node, common, n_periods)
+
+    def dump(self) -> dict:
+        d: dict[str, Any] = {"mode": self.mode, "basis": self.basis, "boundary": self.boundary,
+                             "per": self.per}
+        if self.per == "transaction":
+            d["count"] = self.count
+        d["tiers"] = [clean({"from": t.lo, "to": t.hi,
+                             **({"amount": t.amount} if self.mode == "interpolated"
+                                else {"rate": t.rate})}) for t in self.tiers]
+        return d | super().dump()
+
+    def how(self) -> str:
+        unit = "%" if self.basis == "attainment" else ""
+        tiers = ", ".join(
+            (f"{t.lo * 100:g}{unit}+" if self.basis == "attainment" else f"{t.lo:,.0f}+")
+            + (f" {t.amount:,.0f}" if self.mode == "interpolated" else f" {t.rate:.1%}")
+            for t in self.tiers)
+        return "; ".join([f"{self.mode} commission {self.per}: {tiers}", *self.extras()])
+
+    @property
+    def measures(self) -> set[str]:
+        return super().measures | ({self.count} if self.per == "transaction" else set())
+
+    @property
+    def targets(self) -> set[str]:
+        own = {self.measure} if self.basis == "attainment" or self.cap_attainment is not None \
+            else set()
+        return own | super().targets
+
+    @property
+    def optional(self) -> set[str]:
+        return {self.count} if self.per == "transaction" else set()
+
+    def pays_on_amounts(self, measure: str) -> bool:
+        if measure not in (self.measure, self.count):
+            return False
+        return not (self.mode == "interpolated" and self.basis == "attainment"
+                    and measure == self.measure)
+
+    @property
+    def to_date(self) -> bool:
+        return self.per == "period"  # each transaction is paid once, as it comes
+
+    def per_row(self, value: Callable[[str], np.ndarray]) -> np.ndarray | None:
+        if self.per != "transaction":
+            return None
+        return self.per_transaction(value(self.measure), value(self.count))
+
+    def per_transaction(self, amount: np.ndarray, count: np.ndarray) -> np.ndarray:
+        """Commission when each transaction is paid on its own: count × table(amount / count).
+
+        A row holding one deal (count 1) is exact; a month holding n deals is paid as n equal
+        deals of its average size, the best history can do without deal-level data.
+        """
+        n = np.maximum(count, 1).astype(amount.dtype)
+        each, _ = rate_table(amount / n, self.tiers, self.mode, self.boundary)
+        return np.where(amount > 0, each * n, 0)
+
+    def accrue(self, ctx: Context, why: dict) -> np.ndarray:
+        if self.per == "transaction":
+            earned = ctx.data.tx_raw[self.name].copy()  # modified in place later
+            a, t = ctx.data.actual[self.measure], ctx.data.target[self.measure]
+            why.update(attainment=ratio(a, t), value=a, target=t)
+            return earned
+        a, t, att = self.credited(ctx, why)
+        credited = a
+        if self.cap_attainment is not None:
+            credited = np.minimum(a, self.cap_attainment * t)
+            why["cap_att_hit"] = att > self.cap_attainment
+        if self.basis == "amount":
+            earned, why["tier"] = rate_table(credited, self.tiers, self.mode, self.boundary,
+                                             ctx.reasons)
+        else:
+            u = att if self.cap_attainment is None else ratio(credited, t)
+            earned, why["tier"] = rate_table(u, self.tiers, self.mode, self.boundary,
+                                             ctx.reasons)
+            if self.mode != "interpolated":
+                earned *= t
+        return earned
+
+    def _slope(self, i: int) -> str:
+        """'accelerator, ' / 'decelerator, ' when tier i pays faster / slower than the one
+        below."""
+        if i == 0 or self.mode == "interpolated":
+            return ""
+        now, before = self.tiers[i].rate, self.tiers[i - 1].rate
+        return "accelerator, " if now > before else "decelerator, " if now < before else ""
+
+    def reason_head(self, why: dict, ytd: str) -> np.ndarray | pd.Series:
+        if self.per == "transaction":
+            return np.full(len(why["attainment"]),
+                           f"each transaction through the {self.mode} rate table", dtype=object)
+        tier = why["tier"].astype(int)
+        labels = np.array(["below the first tier"] + [
+            f"tier {i + 1} ({self._slope(i)}" + (
+                f"{t.rate:.2%} on all)" if self.mode == "retroactive" else
+                "amount table)" if self.mode == "interpolated" else f"{t.rate:.2%} marginal)")
+            for i, t in enumerate(self.tiers)], dtype=object)
+        return labels[tier] + f" on {ytd}{self.measure}"
+
+    def table(self) -> Table:
+        key = "amount" if self.mode == "interpolated" else "rate"
+        return Table(("from", key), [(t.lo, getattr(t, key)) for t in self.tiers],
+                     resizable=True)
+
+    def edits(self, rows: list[tuple[float, float]]) -> dict:
+        key = "amount" if self.mode == "interpolated" else "rate"
+        tiers = [{"from": lo, key: v} for lo, v in rows]
+        if self.tiers and self.tiers[-1].hi is not None:
+            tiers[-1]["to"] = max(self.tiers[-1].hi, tiers[-1]["from"] * 1.5 or 1.0)
+        return {"tiers": tiers}
+
+
+# ------------------------------------------------------------------------- bonus
+
+
+@register
+@dataclass(frozen=True)
+class Bonus(Accrued):
+    """Pays weight × target incentive × a curve of attainment (the rep's, or the team's)."""
+
+    kind: ClassVar[str] = "bonus"
+
+    curve: Curve | None = None
+    team: bool = False
+
+    @classmethod
+    def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        if "weight" not in common:
+            raise node.fail("weight", "is required for a bonus (its share of target incentive)")
+        kw: dict[str, Any] = {"curve": parse_curve(node.child("curve")),
+                              "team": bool(node.raw("team", False))}
+        if kw["team"] and MEASURES[common["measure"]] != "sum":
+            m = common["measure"]
+            raise node.fail("team", f"team results add up reps' {m}; a score like "
+                                    f"{m} cannot be added (use a summed measure)")
+        return kw | super().parse(node, common, n_periods)
+
+    def dump(self) -> dict:
+        d: dict[str, Any] = {"curve": {"shape": self.curve.shape, **{
+            n: {"attainment": a, "payout": p} for n, a, p in self.curve.points}}}
+        if self.team:
+            d["team"] = True
+        return d | super().dump()
+
+    def how(self) -> str:
+        pts = ", ".join(f"{n} {a:.0%}->{p:.0%}" for n, a, p in self.curve.points)
+        return "; ".join([f"{self.curve.shape} curve: {pts}", *self.extras()])
+
+    @property
+    def targets(self) -> set[str]:
+        return {self.measure} | super().targets
+
+    @property
+    def milestones(self) -> dict[str, float]:
+        return {} if self.team else self.curve.attainments
+
+    def accrue(self, ctx: Context, why: dict) -> np.ndarray:
+        _, _, att = self.credited(ctx, why)
+        credited = att if self.cap_attainment is None else np.minimum(att, self.cap_attainment)
+        if self.cap_attainment is not None:
+            why["cap_att_hit"] = att > self.cap_attainment
+        multiple, why["tier"] = curve_payout(credited, self.curve, ctx.reasons)
+        n = ctx.data.shape[0]
+        share = (np.arange(1, n + 1) / n if ctx.ytd else np.full(n, 1 / n)).astype(att.dtype)
+        weight = ctx.per_level(self.weight).astype(att.dtype, copy=False)
+        multiple *= share[:, None, None] * (ctx.ti * weight)  # one pass: the factor is (P, 1, R)
+        return multiple
+
+    def reason_head(self, why: dict, ytd: str) -> np.ndarray | pd.Series:
+        reached = why["tier"].astype(int)
+        names = np.array(["below threshold"] + [f"{name} reached" for name, _, _ in
+                                                self.curve.points], dtype=object)
+        team = "team " if self.team else ""
+        return f"{ytd}{team}attainment " + pct(why["attainment"]) + ": " + pd.Series(
+            names[reached])
+
+    def table(self) -> Table:
+        return Table(("attainment", "payout"), [(a, p) for _, a, p in self.curve.points],
+                     [n for n, _, _ in self.curve.points])
+
+    def edits(self, rows: list[tuple[float, float]]) -> dict:
+        names = [n for n, _, _ in self.curve.points]
+        curve = {n: {"attainment": a, "payout": p} for n, (a, p) in zip(names, rows,
+                                                                         strict=True)}
+        return {"curve": {"shape": self.curve.shape, **curve}}
+
+
+# -------------------------------------------------------------------------- spif
+
+
+@register
+@dataclass(frozen=True)
+class Spif(Component):
+    """Pays per unit of the measure (or a flat amount once `min` is reached) in its periods."""
+
+    kind: ClassVar[str] = "spif"
+
+    per_unit: float = 0.0
+    min: float = 0.0
+    amount: float = 0.0
+    periods: tuple[int, ...] = ()  # 1-based plan periods it runs in; () = all
+
+    @classmethod
+    def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        kw = {"per_unit": node.number("per_unit", 0.0, lo=0), "min": node.number("min", 0.0, lo=0),
+              "amount": node.number("amount", 0.0, lo=0)}
+        if not kw["per_unit"] and not kw["amount"]:
+            raise node.fail("amount", "a SPIF pays per_unit or a flat amount; give one")
+        kw["periods"] = node.periods("periods", n_periods)
+        return kw
+
+    def dump(self) -> dict:
+        return clean({"per_unit": self.per_unit or None, "min": self.min or None,
+                      "amount": self.amount or None, "periods": list(self.periods) or None})
+
+    def how(self) -> str:
+        periods = ", ".join(map(str, self.periods)) or "all"
+        return ((f"{self.per_unit:,.0f} per unit" if self.per_unit else
+                 f"{self.amount:,.0f} flat")
+                + (f" from {self.min:g}" if self.min else "") + f" in periods {periods}")
+
+    def pays_on_amounts(self, measure: str) -> bool:
+        return self.measure == measure
+
+    def earn(self, ctx: Context, eligible: np.ndarray, why: dict) -> np.ndarray:
+        v = ctx.data.actual[self.measure]
+        p = v.shape[0]
+        hit = v >= self.min if self.min else v > 0
+        out = np.where(hit, self.per_unit * v + self.amount, 0).astype(ctx.dtype, copy=False)
+        if self.periods:
+            out = out * np.isin(np.arange(1, p + 1), self.periods).astype(ctx.dtype)[:, None, None]
+        return out * eligible
+
+    def reason(self, why: dict, amount: np.ndarray, ytd: bool) -> np.ndarray:
+        return when(amount > 0, f"SPIF on {self.measure}")
+
+
+# ----------------------------------------------------------------------- contest
+
+
+@register
+@dataclass(frozen=True)
+class Contest(Component):
+    """Top-N of the year's value (or attainment) win prizes[0..N-1], paid in the last period."""
+
+    kind: ClassVar[str] = "contest"
+    in_curves: ClassVar[bool] = False
+
+    prizes: tuple[float, ...] = ()
+    honours: tuple[str, ...] = ()
+    basis: str = "attainment"
+
+    @classmethod
+    def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        prizes = node.items("prizes")
+        if not prizes:
+            raise node.fail("prizes", "needs at least one prize (top-N gets prizes[0..N-1])")
+        return {"prizes": tuple(number(p, node.where("prizes") + f"[{i}]", 0)
+                                for i, p in enumerate(prizes)),
+                "honours": tuple(str(h) for h in node.items("honours")),
+                "basis": node.text("basis", ("value", "attainment"), "attainment")}
+
+    def dump(self) -> dict:
+        d: dict[str, Any] = {"basis": self.basis, "prizes": list(self.prizes)}
+        if self.honours:
+            d["honours"] = list(self.honours)
+        return d
+
+    def how(self) -> str:
+        text = f"top {len(self.prizes)} by {self.basis}: " + "/".join(
+            f"{p:,.0f}" for p in self.prizes)
+        return text + (f"; {', '.join(self.honours)}" if self.honours else "")
+
+    @property
+    def targets(self) -> set[str]:
+        return {self.measure} if self.basis == "attainment" else set()
+
+    def earn(self, ctx: Context, eligible: np.ndarray, why: dict) -> np.ndarray:
+        """Ties go to the rep listed first (a stable sort), so a replay is reproducible."""
+        a = ctx.data.actual[self.measure]
+        p, s, r = a.shape
+        mean = MEASURES[self.measure] == "mean"
+        score = a.mean(axis=0) if mean else a.sum(axis=0)  # (S, R)
+        if self.basis == "attainment":
+            t = ctx.data.target[self.measure]
+            score = ratio(score, t.mean(axis=0) if mean else t.sum(axis=0))
+        score = np.where(eligible, score, -np.inf)
+        n = min(len(self.prizes), r)
+        if s * r <= 1_000_000:
+            top = np.argsort(-score, axis=1, kind="stable")[:, :n]
+        else:  # large simulations: partition, then order the few winners
+            top = np.argpartition(-score, n - 1, axis=1)[:, :n]
+            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(score, top, 1), 1), 1)
+        rank = np.zeros((s, r), dtype=np.int16)
+        np.put_along_axis(rank, top, np.arange(1, n + 1, dtype=np.int16)[None, :], axis=1)
+        rank = np.where(eligible, rank, 0)
+        prizes = np.array((0.0, *self.prizes[:n]), dtype=a.dtype)
+        why["rank"] = np.zeros(a.shape, dtype=np.int16)
+        why["rank"][-1] = rank  # the contest is decided (and paid) in the last period
+        out = np.zeros(a.shape, dtype=a.dtype)
+        out[-1] = prizes[rank]
+        return out
+
+    def reason(self, why: dict, amount: np.ndarray, ytd: bool) -> np.ndarray:
+        rank = why["rank"].astype(int)
+        prize = np.array((0.0, *self.prizes))[np.minimum(rank, len(self.prizes))]
+        text = "rank " + pd.Series(rank).astype(str) + ": prize " + money(prize)
+        if self.honours:
+            text = text + "; honours: " + ", ".join(self.honours)
+        return when(rank > 0, text)

@@ -1,0 +1,61 @@
+"""Targets (notebook 01): next year's targets from history, company number → regions →
+teams → reps → periods.
+
+Pure functions on DataFrames. Every split that must add up is done in integer units of the
+chosen precision (cents as int64) with largest-remainder rounding, so the parts sum to the
+whole exactly, at every level (company, region, team, rep, quarter, month, week).
+
+- `history`: season index, calendar-year totals (partial years annualised and labelled);
+- `company`: the company number (last year, weighted years or trend) × growth;
+- `allocation`: exact splits (`allocate`), ramps and run-rates, the rep split by a basis;
+- `phasing`: annual targets over quarters, months or working weeks;
+- `audit`: SMART flags, what could not be judged, backtests, expected attainment;
+- `plan`: `plan_targets`, the whole plan in one call (`TargetPlan`).
+"""
+
+from ..errors import TargetError
+from .allocation import (
+    DEFAULT_RAMP,
+    METHODS,
+    NEEDS,
+    PRECISION,
+    Method,
+    allocate,
+    allocate_targets,
+    linear_ramp,
+    missing_for,
+    ramp_factors,
+    run_rate,
+)
+from .audit import (
+    FLAGS,
+    audit_notes,
+    backtest,
+    backtest_methods,
+    backtest_year,
+    expected_attainment,
+    full_years,
+    smart_audit,
+)
+from .company import COMPANY_METHODS, CompanyMethod, company_baselines, company_target
+from .history import (
+    MONTH_NAMES,
+    annual_totals,
+    seasonality,
+    year_sentence,
+    year_totals,
+)
+from .phasing import GRAINS, Grain, phase, working_weeks
+from .plan import MEASURES, TargetPlan, plan_targets
+
+__all__ = [
+    "TargetError",
+    "DEFAULT_RAMP", "METHODS", "NEEDS", "PRECISION", "Method", "allocate", "allocate_targets",
+    "linear_ramp", "missing_for", "ramp_factors", "run_rate",
+    "FLAGS", "audit_notes", "backtest", "backtest_methods", "backtest_year",
+    "expected_attainment", "full_years", "smart_audit",
+    "COMPANY_METHODS", "CompanyMethod", "company_baselines", "company_target",
+    "MONTH_NAMES", "annual_totals", "seasonality", "year_sentence", "year_totals",
+    "GRAINS", "Grain", "phase", "working_weeks",
+    "MEASURES", "TargetPlan", "plan_targets",
+]

@@ -1,0 +1,310 @@
+"""Allocation: exact splits by largest remainder, and the company number → regions →
+teams → reps split by a named basis (history, potential, capacity, equal or a blend)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from .. import streams
+from ..data import Dataset
+from ..errors import TargetError
+from ..numbers import divide_or_nan
+from .history import _history
+
+Method = Literal["history", "potential", "capacity", "equal"]
+"""A basis to split on; `allocate_targets` also takes "blend" (a mix of these)."""
+PRECISION = {"revenue": 0.01, "new_customers": 1.0}
+"""Default rounding step per measure: money to the cent, customers to whole numbers."""
+DEFAULT_RAMP = (0.2, 0.4, 0.6, 0.8)
+"""Share of full productivity in a new hire's tenure months 1, 2, ...; 1.0 after that."""
+METHODS: tuple[str, ...] = get_args(Method)
+NEEDS = {"potential": "territory_potential"}
+"""Allocation methods that need an optional roster column (a key of Dataset.lacks())."""
+
+
+# ---------------------------------------------------------------------------- allocation
+
+
+def allocate(total: float, weights, precision: float = 1.0) -> pd.Series:
+    """Split `total` in proportion to `weights`, rounded to `precision`, summing exactly.
+
+    Largest remainder in integer units of `precision`: each part gets the floor of its
+    quota and the units left over go, one each, to the largest fractional parts (ties to
+    the earlier position, so the result is deterministic). `total` is first rounded to the
+    precision. Zero weights get zero; NaN, infinite or negative weights, a negative total
+    and weights that sum to zero raise TargetError.
+    """
+    w = weights if isinstance(weights, pd.Series) else pd.Series(weights, dtype="float64")
+    values = _check_weights(w.to_numpy(dtype="float64"), "weights", w.index)
+    units = _units(total, precision, "total")
+    parts = _largest_remainder(np.array([units]), values[None, :])[0]
+    return pd.Series(_money(parts, precision), index=w.index, name=w.name)
+
+
+def _check_weights(values: np.ndarray, name: str, index=None) -> np.ndarray:
+    if values.size == 0:
+        raise TargetError(f"{name}: nothing to allocate to (no weights given)")
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        where = np.flatnonzero(bad)[:5]
+        labels = list(index[where]) if index is not None else list(where)
+        raise TargetError(f"{name}: must be finite and >= 0; got {values[where].tolist()} "
+                          f"at {labels}")
+    if values.sum() <= 0:
+        raise TargetError(f"{name}: all weights are zero, so there is no basis to split on")
+    return values
+
+
+def _units(total: float, precision: float, name: str) -> int:
+    if not precision > 0:
+        raise TargetError(f"precision: must be > 0, got {precision!r}")
+    if not np.isfinite(total) or total < 0:
+        raise TargetError(f"{name}: must be a finite amount >= 0, got {total!r}")
+    return int(np.rint(total / precision))
+
+
+def _decimals(precision: float) -> int:
+    """Decimal places that write `precision` exactly: 0.25 -> 2, 2.5 -> 1, 0.125 -> 3."""
+    for decimals in range(16):
+        if abs(round(precision, decimals) - precision) <= 1e-12 * precision:
+            return decimals
+    return 15
+
+
+def _money(units: np.ndarray, precision) -> np.ndarray:
+    """Units back to amounts on the precision's grid, rounded to the decimals that write the
+    precision, so 0.1 + 0.2 style noise never shows and 0.25 steps stay 0.25 steps."""
+    step = np.broadcast_to(np.asarray(precision, dtype="float64"), np.shape(units))
+    out = units * step
+    for value in np.unique(step):  # one or two precisions (one per measure)
+        out = np.where(step == value, np.round(out, _decimals(float(value))), out)
+    return out
+
+
+def _largest_remainder(units: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Row-wise largest remainder: split units[i] (int64) over weights[i, :] (>= 0)."""
+    units = np.asarray(units, dtype=np.int64)
+    wsum = weights.sum(axis=1)
+    stuck = (units > 0) & ~(wsum > 0)
+    if stuck.any():
+        raise TargetError(f"cannot split a non-zero amount over all-zero weights "
+                          f"(rows {np.flatnonzero(stuck)[:5].tolist()})")
+    quota = weights / np.where(wsum > 0, wsum, 1.0)[:, None] * units[:, None]
+    base = np.floor(quota)
+    frac = np.where(weights > 0, quota - base, -1.0)  # zero weights never get a unit
+    short = units - base.sum(axis=1).astype(np.int64)
+    order = np.argsort(-frac, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(weights.shape[1])[None, :], axis=1)
+    return base.astype(np.int64) + (rank < short[:, None])
+
+
+def _allocate_grouped(units: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Largest remainder within groups: units[g] over the weights whose group code is g."""
+    counts = np.bincount(groups, minlength=len(units))
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    position = np.arange(len(groups)) - (np.cumsum(counts) - counts)[sorted_groups]
+    padded = np.zeros((len(units), max(int(counts.max(initial=0)), 1)))
+    padded[sorted_groups, position] = weights[order]
+    parts = _largest_remainder(units, padded)
+    out = np.empty(len(groups), dtype=np.int64)
+    out[order] = parts[sorted_groups, position]
+    return out
+
+
+# ---------------------------------------------------------------------- rep allocation
+
+
+def linear_ramp(months: int) -> tuple[float, ...]:
+    """A straight-line ramp to full productivity after `months` months (3 → .25, .5, .75)."""
+    if months < 0:
+        raise TargetError(f"ramp months: must be >= 0, got {months!r}")
+    return tuple((np.arange(1, months + 1) / (months + 1)).tolist())
+
+
+def ramp_factors(hire_date: pd.Series, year: int, ramp: Sequence[float] = DEFAULT_RAMP):
+    """(reps × 12) share of full productivity in each month of `year`.
+
+    Tenure month 1 is the month of hire; before it 0, during the ramp `ramp[t-1]`, then 1.
+    """
+    ramp = np.asarray(ramp, dtype="float64")
+    if ((ramp < 0) | (ramp > 1) | ~np.isfinite(ramp)).any():
+        raise TargetError(f"ramp: each month's share must be between 0 and 1, got {list(ramp)}")
+    hired = pd.DatetimeIndex(hire_date)
+    tenure = ((year - hired.year.to_numpy())[:, None] * 12 + np.arange(1, 13)[None, :]
+              - hired.month.to_numpy()[:, None] + 1)
+    table = np.concatenate([[0.0], ramp, [1.0]])
+    return table[np.clip(tenure, 0, len(ramp) + 1)]
+
+
+def run_rate(history: pd.DataFrame, hire_date: pd.Series, year: int, *,
+             ramp: Sequence[float] = DEFAULT_RAMP, measure: str = "revenue") -> pd.Series:
+    """Annual run-rate at full productivity over the 12 months before `year`, per rep.
+
+    Each month's actual is divided by that month's ramp share, so a rep hired last summer
+    is judged on what they would make fully ramped. NaN when a rep has no such month.
+    `hire_date` is indexed by rep_id.
+    """
+    last = history[(history["month"].dt.year == year - 1)
+                   & history["rep_id"].isin(hire_date.index)]
+    hired = hire_date.reindex(last["rep_id"]).to_numpy()
+    share = ramp_factors(pd.Series(hired), year - 1, ramp)
+    share = share[np.arange(len(last)), last["month"].dt.month.to_numpy() - 1]
+    full = pd.Series(divide_or_nan(last[measure].to_numpy(), share), index=last.index)
+    return (full.groupby(last["rep_id"]).mean() * 12).reindex(hire_date.index).rename("run_rate")
+
+
+def allocate_targets(ds: Dataset, total: float, *,
+                     method: Method | Literal["blend"] = "history",
+                     blend: Mapping[str, float] | None = None, over_assign: float = 0.0,
+                     ramp: Sequence[float] = DEFAULT_RAMP,
+                     planned_hires: int | Mapping[str, int] = 0, measure: str = "revenue",
+                     year: int | None = None, precision: float | None = None,
+                     hire_month: int = 1) -> pd.DataFrame:
+    """One row per rep (region → team → rep) whose targets sum to total × (1 + over_assign).
+
+    The basis per rep, by `method`:
+      history   — own ramp-adjusted run-rate of last year (no history: team median);
+      potential — roster `territory_potential` (missing: team median);
+      capacity  — the team's median run-rate: what a typical rep in that seat makes;
+      equal     — the same for everyone;
+      blend     — `blend={"history": .5, "potential": .5}`: weighted mix of the shares.
+    The basis is multiplied by each rep's capacity in the plan year (the mean ramp share of
+    its 12 months), so new hires carry a ramped target. Leavers (leave_date set) get none;
+    `planned_hires` (a count spread over the smallest teams, or {team: count}) add
+    placeholder rows starting in `hire_month`. Over-assignment is applied at the top, and
+    region, team and rep splits are each exact at `precision` (default: PRECISION[measure]).
+    """
+    year = ds.plan_year if year is None else int(year)
+    precision = PRECISION.get(measure, 1.0) if precision is None else precision
+    if not np.isfinite(over_assign) or over_assign < 0:
+        raise TargetError(f"over_assign: must be >= 0 (e.g. 0.05 for 5%), got {over_assign!r}")
+    units = _units(total * (1 + over_assign), precision, "total")
+    reps = _plan_roster(ds, year, planned_hires, hire_month)
+    # equal shares break ties by a fixed order keyed on who each rep is (helpers.streams),
+    # so the spare cent never follows the roster's row order or the spelling of the ids
+    keys = streams.rep_keys(reps["rep_id"], reps.set_index("rep_id"))
+    reps = reps.iloc[np.argsort(keys, kind="stable")].reset_index(drop=True)
+    capacity = ramp_factors(reps["hire_date"], year, ramp).mean(1)
+    hist = _history(ds.history, measure)
+    rate = run_rate(hist, reps.set_index("rep_id")["hire_date"], year, ramp=ramp,
+                    measure=measure)
+    last = hist[hist["month"].dt.year == year - 1].groupby("rep_id")[measure].sum()
+    reps["last_year"] = last.reindex(reps["rep_id"]).to_numpy()
+    reps["run_rate"] = rate.to_numpy()
+    basis = _basis(reps, method, blend)
+    weights = basis * capacity
+    _check_weights(weights, f"method={method!r}: the rep weights")
+
+    region = pd.factorize(reps["region"], sort=True)[0]
+    team = pd.factorize(reps["region"] + "\x00" + reps["team"], sort=True)[0]
+    team_region = np.zeros(team.max() + 1, dtype=np.int64)
+    team_region[team] = region
+    region_units = _allocate_grouped(np.array([units]), np.zeros(region.max() + 1, np.int64),
+                                     np.bincount(region, weights))
+    team_units = _allocate_grouped(region_units, team_region, np.bincount(team, weights))
+    rep_units = _allocate_grouped(team_units, team, weights)
+    status = np.where(reps["planned"], "planned hire", np.where(capacity < 1, "new hire",
+                                                                "active"))
+    out = reps.drop(columns="planned").assign(
+        status=status, measure=measure, basis=basis, capacity=capacity,
+        target=_money(rep_units, precision))
+    return out.sort_values(["region", "team", "rep_id"], ignore_index=True)
+
+
+def _plan_roster(ds: Dataset, year: int, planned_hires, hire_month: int) -> pd.DataFrame:
+    columns = ["rep_id", "name", "region", "team", "manager_id", "hire_date"]
+    roster = ds.roster[ds.roster["rep_id"].isin(ds.employed())]
+    roster = roster[roster["hire_date"] < pd.Timestamp(year + 1, 1, 1)]
+    extra = ["territory_potential"] if "territory_potential" in roster else []
+    reps = roster[columns + extra].reset_index(drop=True).assign(planned=False)
+    if reps.empty:
+        raise TargetError("roster: no active reps (everyone has a leave_date)")
+    if not 1 <= hire_month <= 12:
+        raise TargetError(f"hire_month: must be 1..12, got {hire_month!r}")
+    hires = _planned(reps, planned_hires)
+    if hires.empty:
+        return reps
+    managers = reps.groupby("team")["manager_id"].agg(lambda s: s.mode().iloc[0])
+    regions = reps.groupby("team")["region"].first()
+    new = pd.DataFrame({
+        "rep_id": [f"TBH{i + 1:03d}" for i in range(len(hires))],
+        "name": "planned hire", "region": regions[hires].to_numpy(), "team": hires.to_numpy(),
+        "manager_id": managers[hires].to_numpy(),
+        "hire_date": pd.Timestamp(year, hire_month, 1), "planned": True,
+    })
+    return pd.concat([reps, new.astype(reps.dtypes[new.columns].to_dict())],
+                     ignore_index=True)
+
+
+def _planned(reps: pd.DataFrame, planned_hires) -> pd.Series:
+    """Team of each planned hire: {team: count}, or a count dealt to the smallest teams first."""
+    if not isinstance(planned_hires, Mapping):
+        n = int(planned_hires)
+        if n < 0:
+            raise TargetError(f"planned_hires: must be >= 0, got {planned_hires!r}")
+        size = reps.groupby("team").size().sort_index().sort_values(kind="stable")
+        return pd.Series(size.index[np.arange(n) % len(size)], dtype="string")
+    unknown = set(planned_hires) - set(reps["team"])
+    if unknown:
+        raise TargetError(f"planned_hires: unknown team(s) {sorted(unknown)}")
+    counts = pd.Series(planned_hires, dtype="int64")
+    if (counts < 0).any():
+        raise TargetError(f"planned_hires: counts must be >= 0, got {dict(counts)}")
+    return pd.Series(np.repeat(counts.index.to_numpy(), counts.to_numpy()), dtype="string")
+
+
+def _basis(reps: pd.DataFrame, method: str, blend) -> np.ndarray:
+    if method == "blend":
+        if not blend:
+            raise TargetError("blend: method='blend' needs blend={'history': .5, ...}")
+        unknown = set(blend) - set(METHODS)
+        if unknown:
+            raise TargetError(f"blend: unknown method(s) {sorted(unknown)}; use {METHODS}")
+        mix = _check_weights(np.array(list(blend.values()), dtype="float64"), "blend")
+        shares = {m: _basis(reps, m, None) for m in blend}
+        empty = [m for m, share in shares.items() if not share.sum() > 0]
+        if empty:
+            raise TargetError(f"blend: {empty} give every rep zero, so there is nothing to mix")
+        return sum(w * s / s.sum() for w, s in zip(mix, shares.values(), strict=True)) * len(reps)
+    if method not in METHODS:
+        raise TargetError(f"method: expected one of {METHODS + ('blend',)}, got {method!r}")
+    if method == "equal":
+        return np.ones(len(reps))
+    if method == "potential":
+        if "territory_potential" not in reps:
+            raise TargetError("method='potential' needs the roster column 'territory_potential'")
+        return _fill_by_team(reps, reps["territory_potential"], "territory_potential")
+    rate = _fill_by_team(reps, reps["run_rate"], "run-rate history")
+    if method == "capacity":
+        return reps.assign(r=rate).groupby("team")["r"].transform("median").to_numpy()
+    return rate
+
+
+def _fill_by_team(reps: pd.DataFrame, values: pd.Series, what: str) -> np.ndarray:
+    """Missing values take the team median, then the company median."""
+    values = values.astype("float64")
+    team = reps["team"] if "team" in reps else pd.Series(0, index=reps.index)
+    filled = values.fillna(values.groupby(team).transform("median"))
+    filled = filled.fillna(values.median())
+    if filled.isna().all():
+        raise TargetError(f"no rep has {what}; choose another method")
+    return filled.to_numpy()
+
+
+def missing_for(ds: Dataset, method: str, blend: Mapping[str, float] | None = None) -> str:
+    """Why `method` (or a blend) cannot run on this data: a sentence, or "" when it can."""
+    lacks = ds.lacks()
+    needed = [m for m in (blend or {}) if (blend or {})[m] > 0] if method == "blend" else [method]
+    gaps = [m for m in needed if NEEDS.get(m) in lacks]
+    if not gaps:
+        return ""
+    column = NEEDS[gaps[0]]
+    what = (f"the blend mixes in {', '.join(gaps)}, and {gaps[0]} needs" if method == "blend"
+            else f"method {method!r} needs")
+    return f"{what} the roster column '{column}', which this data does not have"

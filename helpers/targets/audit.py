@@ -1,0 +1,292 @@
+"""Audits of a target set: flags per rep (SMART), what could not be judged, a backtest
+against a year already done, and the simulated share of reps expected to hit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from .. import streams
+from ..data import Dataset
+from ..errors import TargetError
+from ..numbers import divide_or_nan
+from .allocation import _fill_by_team, allocate_targets, missing_for, run_rate
+from .company import CompanyMethod, company_target
+from .history import _history, year_totals
+
+FLAGS = ("not_achievable", "sandbagging", "ramp", "missing_history")
+
+
+# ------------------------------------------------------------------------------ auditing
+
+
+def full_years(history: pd.DataFrame, measure: str = "revenue") -> pd.DataFrame:
+    """Rep × year totals for the calendar years a rep has all 12 months of."""
+    frame = _history(history, measure)
+    by = frame.groupby(["rep_id", frame["month"].dt.year.rename("year")])[measure]
+    totals = by.agg(["sum", "size"])
+    return totals.loc[totals["size"] == 12, "sum"].unstack("year")
+
+
+def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None = None, *,
+                margin: float = 0.0, monthly: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Flags per rep and measure, for the calibration conversation before targets go out.
+
+    - not_achievable: the growth the target asks for is above the best year-on-year growth
+      the rep ever made (+ margin), i.e. outside their own track record;
+    - sandbagging: below what the rep did last year;
+    - ramp: a new or planned hire whose target is ramped (capacity < 1);
+    - missing_history: no full last year, so the target rests on peers, not the rep.
+
+    When last year is partial (history ends mid-year) and `monthly` targets (rep × month,
+    as `phase` gives) are passed, like is compared with like: the targets of the months last
+    year has (`target_same_months`) against the rep's actuals of those months (`last_year`);
+    a rep without all of them has missing history.
+    """
+    year = int(history["month"].dt.year.max()) + 1 if year is None else year
+    shown = history.loc[history["month"].dt.year == year - 1, "month"].dt.month.unique()
+    same_months = monthly is not None and 0 < len(shown) < 12
+    targets = targets.reset_index(drop=True)
+    measures = targets["measure"] if "measure" in targets else pd.Series("revenue",
+                                                                         targets.index)
+    pieces = []
+    for measure, rows in targets.groupby(measures, sort=False):  # a handful of measures
+        years = full_years(history, str(measure))
+        last = years.get(year - 1, pd.Series(dtype="float64")).reindex(rows["rep_id"])
+        growth = years / years.shift(axis=1) - 1
+        growth = growth.replace([np.inf, -np.inf], np.nan)
+        best = growth.max(axis=1).reindex(rows["rep_id"])
+        piece = {"last_year": last.to_numpy(), "best_growth": best.to_numpy()}
+        if same_months:
+            piece.update(_same_months(history, monthly, rows, str(measure), year, shown))
+        pieces.append(pd.DataFrame(piece, index=rows.index))
+    audit = pd.concat(pieces).sort_index()
+    keep = [c for c in ("rep_id", "name", "region", "team", "status", "measure", "target")
+            if c in targets]
+    out = pd.concat([targets[keep], audit], axis=1)
+    compare = out["target_same_months"] if same_months else out["target"]
+    out["required_growth"] = divide_or_nan(compare.to_numpy(), out["last_year"].to_numpy()) - 1
+    capacity = targets.get("capacity", pd.Series(1.0, index=targets.index))
+    out["not_achievable"] = out["required_growth"] > out["best_growth"] + margin
+    out["sandbagging"] = compare < out["last_year"]
+    out["ramp"] = (capacity < 1).to_numpy()
+    out["missing_history"] = out["last_year"].isna().to_numpy()
+    named = np.array([f.replace("_", " ") for f in FLAGS], dtype=object)
+    hits = out[list(FLAGS)].to_numpy()
+    out["flags"] = ["; ".join(named[row]) for row in hits]
+    return out
+
+
+def _same_months(history, monthly, rows, measure: str, year: int, shown) -> dict:
+    """Last year's actuals of the months it has, and the targets of the same months."""
+    last = history[(history["month"].dt.year == year - 1)]
+    sums = last.groupby("rep_id")[measure].agg(["sum", "size"])
+    actual = sums["sum"].where(sums["size"] == len(shown)).reindex(rows["rep_id"])
+    plan = monthly[monthly["month"].dt.month.isin(shown)]
+    if "measure" in plan:
+        plan = plan[plan["measure"] == measure]
+    same = plan.groupby("rep_id")["target"].sum().reindex(rows["rep_id"])
+    return {"target_same_months": same.to_numpy(), "last_year": actual.to_numpy()}
+
+
+def audit_notes(audit: pd.DataFrame, history: pd.DataFrame, year: int, *,
+                measure: str = "revenue") -> list[str]:
+    """Sentences on the flags `smart_audit` could not judge for `measure`, and why."""
+    rows = audit[audit["measure"] == measure] if "measure" in audit else audit
+    last = year_totals(history, measure)
+    notes = []
+    if year - 1 not in last.index:
+        notes.append(f"no history in {year - 1}: 'sandbagging' and 'not achievable' cannot be "
+                     f"judged and every rep shows 'missing history'")
+    elif last.loc[year - 1, "partial"] and "target_same_months" in rows:
+        notes.append(f"{last.loc[year - 1, 'label']} is not a full year: 'sandbagging' and "
+                     f"the growth a target asks for compare the targets of the same months "
+                     f"with those months' actuals; a rep without all of them shows 'missing "
+                     f"history'")
+    elif last.loc[year - 1, "partial"]:
+        notes.append(f"{last.loc[year - 1, 'label']} is not a full year: 'sandbagging' and "
+                     f"'not achievable' need a full last year, so they cannot be judged and "
+                     f"every rep shows 'missing history'")
+    if len(rows) and rows["best_growth"].isna().all():
+        notes.append("no rep has two full years of history: 'not achievable' (growth beyond "
+                     "the rep's best year so far) cannot be judged")
+    return notes
+
+
+def backtest(ds: Dataset, method: str | Sequence[str] = "history", *,
+             year: int | None = None, company_method: CompanyMethod = "growth",
+             growth: float | None = None, measure: str = "revenue",
+             **allocate_kwargs) -> pd.DataFrame:
+    """Set targets as if it were a year earlier and compare with what reps then did.
+
+    History up to `year` (default: `backtest_year`, the last full year after a full year)
+    is cut off; a partial `year` raises, since a full-year target and part of a year of
+    actuals are not like with like. Reps hired before it
+    are the roster, leavers during it still count as employed. For each allocation method:
+    the company error, the WAPE of rep targets against actuals (Σ|actual − target| /
+    Σ actual) and the share of reps who would have hit, both over reps with 12 months of
+    actuals in `year`.
+    """
+    covered = year_totals(ds.history, measure)
+    if year is None:
+        year = backtest_year(ds.history, measure)
+        if year is None:
+            raise TargetError(f"year: the backtest needs a full year (12 months) of history "
+                              f"before the last full one, and history has "
+                              f"{_coverage(covered)}")
+    year = int(year)
+    start = pd.Timestamp(year, 1, 1)
+    past_history = ds.history[ds.history["month"] < start]
+    if past_history.empty:
+        raise TargetError(f"year: no history before {year} to backtest from")
+    if year not in covered.index or covered.loc[year, "partial"]:
+        have = covered.loc[year, "label"] if year in covered.index else f"{year}: no months"
+        raise TargetError(f"year: {have} of history; a full-year target cannot be compared "
+                          f"with them, so backtest a full year")
+    roster = ds.roster[ds.roster["rep_id"].isin(ds.employed(start - pd.Timedelta(days=1)))]
+    if "leave_date" in roster:  # who was there when the year's targets were set
+        roster = roster.assign(leave_date=pd.NaT)
+    past = Dataset(roster, past_history, source=f"{ds.source} before {year}")
+    total = company_target(past_history, year, growth=growth, method=company_method,
+                           measure=measure, renormalise=True)
+    actual = full_years(ds.history[ds.history["month"].dt.year == year], measure)
+    actual = actual.get(year, pd.Series(dtype="float64"))
+    company_actual = ds.history.loc[ds.history["month"].dt.year == year, measure].sum()
+    rows = []
+    for name in [method] if isinstance(method, str) else method:  # a few methods, not reps
+        t = allocate_targets(past, total, method=name, measure=measure, year=year,
+                             **allocate_kwargs)
+        t = t.set_index("rep_id")["target"]
+        both = actual.index.intersection(t.index)
+        a, p = actual[both].to_numpy(), t[both].to_numpy()
+        rows.append({"method": name, "company_target": total, "company_actual": company_actual,
+                     "company_error": total / company_actual - 1 if company_actual else np.nan,
+                     "reps": len(both), "wape": np.abs(a - p).sum() / a.sum(),
+                     "hit_rate": float((a >= p).mean()) if len(both) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def backtest_year(history, measure: str = "revenue") -> int | None:
+    """The last calendar year with 12 months of history whose previous year has 12 too
+    (what a like-for-like backtest needs); None when there is none."""
+    table = year_totals(history, measure)
+    full = set(table.index[~table["partial"]])
+    fit = [y for y in full if y - 1 in full]
+    return max(fit) if fit else None
+
+
+def _coverage(table: pd.DataFrame) -> str:
+    return ", ".join(table["label"]) if len(table) else "no months"
+
+
+def backtest_methods(ds: Dataset, methods: Sequence[str], *, blend: Mapping | None = None,
+                     **kwargs) -> tuple[pd.DataFrame, list[str]]:
+    """`backtest` of every method the data supports, and a sentence for each thing left out.
+
+    Methods that need data the set lacks (e.g. 'potential' without territory_potential, or a
+    blend that mixes it in) are left out with a note; when there is no full year to backtest
+    (see `backtest_year`) or no method is left, the table is empty and a note says why.
+    """
+    notes, keep = [], []
+    for name in methods:  # a handful of methods
+        gap = missing_for(ds, name, blend)
+        if gap:
+            notes.append(f"{name} left out of the backtest: {gap}")
+        else:
+            keep.append(name)
+    if not keep:
+        return pd.DataFrame(), notes + ["no method left to backtest"]
+    try:
+        table = backtest(ds, keep, blend=blend if "blend" in keep else None, **kwargs)
+    except TargetError as error:
+        reason = str(error).removeprefix("year: ")
+        return pd.DataFrame(), [f"backtest skipped: {reason}"] + notes
+    return table, notes
+
+
+def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int = 1000,
+                        seed: int = 0, market_sd: float = 0.05, tolerance: float = 0.10,
+                        band: tuple[float, float] = (0.6, 0.7),
+                        own_sd: float | None = None) -> pd.DataFrame:
+    """Simulated share of reps hitting target, overall and by region and team (one measure).
+
+    Each rep's plan-year result is their run-rate (targets['run_rate'] × capacity; peers'
+    median when missing) × exp(market + own), where `market` ~ Normal(median historical
+    growth, market_sd) is shared by everyone in a scenario and `own` is bootstrapped from
+    the reps' historical year-on-year log growth around that year's median. Rows: company,
+    each region and each team; `flag` says 'harder' or 'easier' when a group's expected
+    share is more than `tolerance` away from the company's. Practitioners aim for 60–70%.
+
+    History without two full years for any rep has no year-to-year variation to learn: then
+    `own` ~ Normal(0, `own_sd`) (an assumption, stated in `result.attrs["note"]`) and the
+    market is centred on no growth; with `own_sd=None` that stops with a TargetError.
+    """
+    if n < 1:
+        raise TargetError(f"n: need at least one scenario, got {n!r}")
+    if "measure" in targets and targets["measure"].nunique() > 1:
+        raise TargetError("targets: pass one measure at a time (filter targets['measure'])")
+    measure = str(targets["measure"].iloc[0]) if "measure" in targets else "revenue"
+    targets = targets[targets["target"] > 0].reset_index(drop=True)
+    if targets.empty:
+        raise TargetError("targets: no rep has a target above zero")
+    growth = full_years(history, measure)
+    logs = np.log(growth / growth.shift(axis=1)).replace([np.inf, -np.inf], np.nan)
+    yearly = logs.median()
+    own = (logs - yearly).stack().dropna().to_numpy()
+    note = ""
+    if own.size == 0:
+        if own_sd is None:
+            raise TargetError("history: needs two full years for some reps to learn how much "
+                              "results vary from year to year (or pass own_sd= to assume a "
+                              "spread)")
+        if not np.isfinite(own_sd) or own_sd < 0:
+            raise TargetError(f"own_sd: must be a finite spread >= 0, got {own_sd!r}")
+        note = (f"no rep has two full years of history, so each rep's year-to-year variation "
+                f"is an assumption: a spread of {own_sd:.0%} (standard deviation of log "
+                f"growth, adjustable), and the market swing ({market_sd:.0%}) is centred on "
+                f"no growth")
+    capacity = targets.get("capacity", pd.Series(1.0, index=targets.index))
+    rate = targets["run_rate"] if "run_rate" in targets else run_rate(
+        history, targets.set_index("rep_id")["hire_date"], int(history["month"].dt.year.max())
+        + 1, measure=measure).reset_index(drop=True)
+    base = _fill_by_team(targets, rate, "a run-rate") * capacity.to_numpy()
+    rng = np.random.default_rng(seed)
+    drift = float(yearly.dropna().mean()) if yearly.notna().any() else 0.0
+    market = rng.normal(drift, market_sd, n)
+    # each rep draws from the pool (in value order) with its own keyed stream: the draws
+    # follow the rep, not its row or id (helpers.streams)
+    people = targets.set_index("rep_id") if "rep_id" in targets else None
+    keys = streams.rep_keys(targets["rep_id"] if people is not None else targets.index,
+                            people, seed)
+    uniform = streams.uniforms(keys, np.arange(n))
+    if own.size:
+        draws = np.sort(own)[(uniform * own.size).astype(np.int64)]
+    else:
+        draws = own_sd * norm.ppf(uniform)
+    hit = base[None, :] * np.exp(market[:, None] + draws) >= targets["target"].to_numpy()
+    rows = [_shares(hit, np.zeros(len(targets), int), ["company"], "company")]
+    for level in ("region", "team"):
+        if level in targets:
+            codes, names = pd.factorize(targets[level], sort=True)
+            rows.append(_shares(hit, codes, list(names), level))
+    out = pd.concat(rows, ignore_index=True)
+    company = out["expected_share"].iloc[0]
+    out["vs_company"] = out["expected_share"] - company
+    out["flag"] = np.select([out["vs_company"] < -tolerance, out["vs_company"] > tolerance],
+                            ["harder", "easier"], "")
+    out["in_band"] = out["expected_share"].between(*band)
+    if note:
+        out.attrs["note"] = note
+    return out
+
+
+def _shares(hit: np.ndarray, codes: np.ndarray, names: list, level: str) -> pd.DataFrame:
+    onehot = np.eye(len(names))[codes]
+    share = hit @ onehot / onehot.sum(0)
+    return pd.DataFrame({"level": level, "group": names, "reps": onehot.sum(0).astype(int),
+                         "expected_share": share.mean(0),
+                         "p10": np.quantile(share, 0.1, axis=0),
+                         "p90": np.quantile(share, 0.9, axis=0)})

@@ -1,0 +1,134 @@
+"""The company number for the plan year: last year, a weighted blend of years or a
+robust trend, times growth; partial years annualised by the season index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+from scipy.stats import theilslopes
+
+from ..errors import TargetError
+from ..numbers import divide_or_nan
+from .allocation import _check_weights
+from .history import _history, annual_totals, seasonality, year_totals
+
+CompanyMethod = Literal["growth", "weighted", "trend"]
+COMPANY_METHODS: tuple[str, ...] = get_args(CompanyMethod)
+
+
+def _weighted_years(totals: pd.Series, year: int, weights, renormalise: bool):
+    """(years, weights) of the weighted baseline, and a note when history is shorter."""
+    w = _check_weights(np.asarray(weights, dtype="float64"), "weights")
+    wanted = list(range(year - 1, year - 1 - len(w), -1))
+    missing = [y for y in wanted if y not in totals.index]
+    if not missing:
+        return wanted, w, ""
+    have = [y for y in wanted if y in totals.index]
+    keep = np.array([y in totals.index for y in wanted])
+    if not renormalise or not have or not w[keep].sum() > 0:
+        raise TargetError(f"weights: {len(w)} weights need history for {wanted}, "
+                          f"but {missing} have no months; pass fewer weights")
+    shown = "/".join(f"{x:g}" for x in w)
+    only = (f"{have[0]} only" if len(have) == 1
+            else ", ".join(str(y) for y in have[:-1]) + f" and {have[-1]}")
+    note = (f"weighted baseline over {only}: weights {shown} ask for {len(w)} years, history "
+            f"has no months in {', '.join(str(y) for y in missing)}, so the weights of the "
+            f"years there are were scaled to add up to 100%")
+    return have, w[keep], note
+
+
+def company_target(history, year: int, *, growth: float | None = None,
+                   amount: float | None = None, method: CompanyMethod = "growth",
+                   weights: Sequence[float] = (0.5, 0.3, 0.2), measure: str = "revenue",
+                   renormalise: bool = False) -> float:
+    """The company's total for `year` (one measure): a baseline × (1 + growth).
+
+    The baseline, by `method`:
+    - "growth": last year's total;
+    - "weighted": blend of the last years' totals, most recent first (`weights`, e.g. 0.5,
+      0.3, 0.2): steadier than one year, but lags a growing business;
+    - "trend": a Theil–Sen line through the de-seasonalised monthly totals (robust to a
+      mega-deal month), projected over `year` and re-seasonalised. The line already carries
+      the growth, so `growth` here is an adjustment on top (leave it at 0 for the pure trend).
+    `amount` sets the total directly (a board number) and ignores the rest. Partial years
+    are annualised with the season index (see `annual_totals`). With `renormalise=True` a
+    weighted baseline over more years than history has uses the years there are, their
+    weights scaled to add up to one (see `company_baselines` for the sentence that says so).
+    """
+    if amount is not None:
+        if not np.isfinite(amount) or amount < 0:
+            raise TargetError(f"amount: must be a finite amount >= 0, got {amount!r}")
+        return float(amount)
+    g = 0.0 if growth is None else float(growth)
+    if not np.isfinite(g) or g < -1:
+        raise TargetError(f"growth: must be >= -1 (-100%), got {growth!r}")
+    if method not in COMPANY_METHODS:
+        raise TargetError(f"method: expected one of {COMPANY_METHODS}, got {method!r}")
+    frame = _history(history, measure)
+    frame = frame[frame["month"].dt.year < year]
+    if frame.empty:
+        raise TargetError(f"history: no months before {year} (year={year})")
+    if method == "trend":
+        return _trend_total(frame, year, measure) * (1 + g)
+    totals = annual_totals(frame, measure)
+    if method == "growth":
+        if year - 1 not in totals.index:
+            raise TargetError(f"history: no months in {year - 1}, the base year of "
+                              f"method='growth' for year={year}")
+        return float(totals[year - 1]) * (1 + g)
+    wanted, w, _ = _weighted_years(totals, year, weights, renormalise)
+    return float(np.dot(w, totals[wanted].to_numpy()) / w.sum()) * (1 + g)
+
+
+def _base_note(history, year: int, method: str, weights, measure: str) -> str:
+    """What a baseline rests on when history is short or partial ("" when nothing to say)."""
+    frame = _history(history, measure)
+    table = year_totals(frame[frame["month"].dt.year < year], measure)
+    if method == "trend":
+        return ""
+    if method == "growth":
+        used, note = [year - 1], ""
+    else:
+        used, _, note = _weighted_years(table["annualised"], year, weights, True)
+    partial = [table.loc[y, "label"] for y in used if table.loc[y, "partial"]]
+    if partial:
+        note = "; ".join(filter(None, [note, f"{method} uses {' and '.join(partial)} "
+                                             f"annualised by the season index (an estimate)"]))
+    return note
+
+
+def company_baselines(history, year: int, *, weights: Sequence[float] = (0.5, 0.3, 0.2),
+                      measure: str = "revenue") -> pd.DataFrame:
+    """Each company method's baseline for `year` (no growth) with a note: which years a
+    shortened weighted blend rests on, or why a method could not be computed (NaN)."""
+    rows = {}
+    for method in COMPANY_METHODS:  # three methods
+        try:
+            value = company_target(history, year, method=method, weights=weights,
+                                   measure=measure, renormalise=True)
+        except TargetError as error:
+            rows[method] = (np.nan, f"{method} not computed: {error}")
+            continue
+        rows[method] = (value, _base_note(history, year, method, weights, measure))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["baseline", "note"])
+
+
+def _trend_total(frame: pd.DataFrame, year: int, measure: str) -> float:
+    """Line and season fitted together, so growth inside a year is not read as season."""
+    months = frame.groupby("month")[measure].sum()
+    if len(months) < 2:
+        raise TargetError("history: method='trend' needs at least two months of history")
+    t = (months.index.year * 12 + months.index.month).to_numpy(dtype="float64")
+    m = months.index.month.to_numpy() - 1
+    y = months.to_numpy()
+    index = seasonality(frame, measure).to_numpy()
+    for _ in range(5):  # a few rounds settle it
+        slope, intercept, *_ = theilslopes(y / index[m], t)
+        ratio = pd.Series(divide_or_nan(y, intercept + slope * t)).groupby(m).median()
+        index = ratio.reindex(range(12)).fillna(ratio.mean()).to_numpy()
+        index = index / index.mean()
+    future = year * 12 + np.arange(1, 13)
+    return float(np.clip((intercept + slope * future) * index, 0, None).sum())
