@@ -1,11 +1,12 @@
 """Widget response (issue 3): a control change in the targets panel, end to end, headless.
 
 The run sets `panel.growth` (alternating between two values, so every run is a change) and
-stops when the observer -- `TargetsPanel.update` -- returns: the plan is recomputed, the
-region table rendered, and the chart updated and rendered to the PNG the browser is sent
-(Agg backend). The baseline is how the panel used to redraw, measured in the same run:
-recompute the same plan, then build a fresh two-axes figure and render it as Jupyter's
-inline backend does (PNG with bbox_inches="tight", i.e. a layout draw plus the real one).
+stops when the observer -- `TargetsPanel.redraw`, from `helpers.ui.base.Panel` -- returns:
+the plan is recomputed, the region table rendered, and the chart (`helpers.ui.overview`)
+updated and rendered to the PNG the browser is sent (Agg backend). The baseline is how the
+panel used to redraw, measured in the same run: recompute the same plan, then build a fresh
+two-axes figure and render it as Jupyter's inline backend does (PNG with
+bbox_inches="tight", i.e. a layout draw plus the real one).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def rebuild(p: Panel) -> bytes:
     """The old redraw: same plan, a new figure each time, rendered the inline way."""
     import matplotlib.pyplot as plt
 
-    from helpers.plots.targets import _phase_bars, _region_bars
+    from helpers.plots.targets import phasing, targets_by_region
     from helpers.targets import linear_ramp, plan_targets
 
     panel = p.panel
@@ -64,8 +65,8 @@ def rebuild(p: Panel) -> bytes:
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.6), layout="none",
                                       gridspec_kw={"width_ratios": (2, 3)})
     fig.subplots_adjust(left=0.07, right=0.99, bottom=0.12, top=0.9, wspace=0.2)
-    _region_bars(left, summary.drop(index="total"))
-    _phase_bars(right, plan.phased, panel.ds.history, plan.year, "revenue")
+    targets_by_region(summary.drop(index="total"), ax=left)
+    phasing(plan.phased, panel.ds.history, plan.year, "revenue", ax=right)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(fig)

@@ -670,8 +670,8 @@ def test_panels_build_and_show_plan_errors(sample, plans):
     editor.choice.value = "Tiered commission"
     assert editor.plan is not None and editor.plan.name == "Tiered commission"
     editor.fields[1][1].value = -0.1
-    assert editor.plan is None and "components[0].tiers[1].rate: must be >= 0" in (
-        editor.status.value)
+    assert editor.plan is None and "components[0].tiers[1].rate: must be >= 0" in editor.error
+    assert "must be &gt;= 0" in editor.status.value  # the error line shows it escaped
     editor.fields[1][1].value = 0.05
     assert editor.plan.components[0].tiers[1].rate == 0.05
     panel = SimulationPanel(plans, sample, targets, levels)

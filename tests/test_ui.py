@@ -1,14 +1,20 @@
-"""The widget panels on data unlike the sample: they offer only what the data supports and
-say why the rest is missing (browser tests check what a person sees; these check the logic).
+"""The widget panels, headless: on data unlike the sample they offer only what the data
+supports and say why the rest is missing; every panel shows a refused setting in its error
+line and recovers on the next change that works; charts compose into a given `ax`
+(browser tests check what a person sees; these check the logic).
 """
 
 from __future__ import annotations
 
+import contextlib
+import html
+import io
 from dataclasses import replace
 
 import pytest
 
 from helpers import grading, load_sample
+from helpers.errors import WorkbookError
 from helpers.ui.grading import GradingPanel
 from helpers.ui.targets import TargetsPanel
 
@@ -37,3 +43,224 @@ def test_grading_panel_places_reps_whose_level_was_assumed(sample):
     panel = GradingPanel(grading.kpis(ds, ds.last_year), current)
     assert set(panel.result.assigned["change"]) == {"first level"}
     assert "Reps per level" in panel.status.value
+
+
+# ---------------------------------------------------------------- one base: errors, redraw
+
+
+def _quietly(action):
+    """Run `action` with stdout swallowed: outside a kernel an Output widget prints."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return action()
+
+
+@pytest.fixture(scope="module")
+def incentive_inputs(sample):
+    from helpers.incentives import PLANS_DIR, level_targets, load_inputs, load_plans, replay
+
+    plans = load_plans(PLANS_DIR)
+    targets, levels, _ = load_inputs(sample)
+    replays = {"Current plan": replay(plans["Current plan"], sample)}
+    return plans, targets, levels, level_targets(targets, levels), replays
+
+
+def _clears(*outs) -> list:
+    """Record `clear_output` calls (outside a kernel an Output keeps no `outputs` to check)."""
+    cleared = []
+    for out in outs:
+        out.clear_output = lambda *_, out=out, **__: cleared.append(out)
+    return cleared
+
+
+def _shows_error(panel, *words):
+    assert panel.result is None and panel.error
+    assert all(word in panel.error for word in words), panel.error
+    assert "panel-error" in panel.status.value
+    assert html.escape(panel.error) in panel.status.value  # escaped, whatever it quotes
+
+
+def _recovered(panel):
+    assert panel.result is not None and panel.error is None
+    assert "panel-error" not in panel.status.value
+
+
+def test_targets_panel_says_an_impossible_blend_and_recovers(sample):
+    panel = _quietly(lambda: TargetsPanel(sample, method="blend"))
+    assert panel.plan is not None and not panel.blend["history"].disabled
+    cleared = _clears(panel.table, panel.chart)
+    _quietly(lambda: setattr(panel.blend["history"], "value", 0.0))  # every weight zero
+    _shows_error(panel, "blend")
+    assert panel.plan is None and cleared == [panel.table, panel.chart]  # nothing stale shown
+    panel.caption = ""
+    _quietly(lambda: setattr(panel.blend["history"], "value", 0.5))
+    _recovered(panel)
+    assert panel.plan is panel.result and "growth" in panel.caption
+
+
+def test_grading_panel_says_weights_on_a_kpi_without_data_and_recovers(sample):
+    kpis = grading.kpis(sample, sample.last_year).assign(csat=float("nan"))
+    panel = _quietly(lambda: GradingPanel(kpis))
+    cleared = _clears(panel.out)
+    with panel.quiet():  # set several sliders, no redraw
+        for slider in panel.sliders.values():
+            slider.value = 0.0
+    _quietly(lambda: setattr(panel.sliders["csat"], "value", 0.5))
+    _shows_error(panel, "csat")
+    assert cleared == [panel.out]
+    _quietly(lambda: setattr(panel.sliders["revenue"], "value", 0.3))
+    _recovered(panel)
+    assert "Reps per level" in panel.status.value and panel.preset.value == "custom"
+
+
+def test_plan_editor_says_the_bad_key_and_recovers(incentive_inputs):
+    from helpers.ui.incentives import PlanEditor
+
+    plans, _, _, typical, _ = incentive_inputs
+    editor = _quietly(lambda: PlanEditor(plans, typical))
+    _quietly(lambda: setattr(editor.choice, "value", "Tiered commission"))
+    _quietly(lambda: setattr(editor.fields[1][1], "value", -0.1))
+    _shows_error(editor, "components[0].tiers[1].rate", ">= 0")
+    assert editor.plan is None and "&gt;=" in editor.status.value
+    _quietly(lambda: setattr(editor.level, "value", "junior"))  # still invalid: still said
+    _shows_error(editor, "components[0].tiers[1].rate")
+    _quietly(lambda: setattr(editor.fields[1][1], "value", 0.05))
+    _recovered(editor)
+    assert "Tiered commission" in editor.status.value
+
+
+def test_simulation_panel_says_a_bad_setting_and_recovers(sample, incentive_inputs):
+    from helpers.ui.incentives import SimulationPanel
+
+    plans, targets, levels, _, _ = incentive_inputs
+    panel = SimulationPanel(plans, sample, targets, levels)
+    assert panel.sim is None and panel.error is None  # runs on the button only
+    panel.choice.value, panel.n.value = (), 256
+    _quietly(panel.run_button.click)  # nothing chosen: refused, not raised
+    _shows_error(panel, "plans: nothing to simulate")
+    panel.choice.value = ("Current plan",)
+    _quietly(panel.run_button.click)
+    _recovered(panel)
+    assert list(panel.sim.plans) == ["Current plan"] and panel.progress.value == 256
+    bad = SimulationPanel(plans, sample, targets, levels, spreads={"revenue": -1.0})
+    bad.choice.value, bad.n.value = ("Current plan",), 256
+    _quietly(bad.run_button.click)
+    _shows_error(bad, "spreads")
+
+
+@pytest.mark.parametrize("module, name", [
+    ("helpers.ui.targets", "plan_targets"), ("helpers.ui.grading", "grade"),
+    ("helpers.ui.incentives", "edit_plan"), ("helpers.ui.incentives", "statement")])
+def test_every_live_panel_shows_a_workbook_error_and_raises_a_bug(
+        sample, incentive_inputs, monkeypatch, module, name):
+    """The same wiring in each: the helpers function refuses -> the error line, the next
+    change that works -> the result again; any other exception is a bug and is raised."""
+    import importlib
+
+    from helpers.ui.incentives import PlanEditor, StatementViewer
+
+    plans, _, _, typical, replays = incentive_inputs
+    real = getattr(importlib.import_module(module), name)
+    failure: list[Exception] = []
+
+    def call(*args, **kwargs):
+        if failure:
+            raise failure[0]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(f"{module}.{name}", call)
+    make, control, values = {
+        "plan_targets": (lambda: TargetsPanel(sample), "growth", (0.07, 0.08, 0.09)),
+        "grade": (lambda: GradingPanel(grading.kpis(sample, sample.last_year)), "margin",
+                  (1.0, 2.0, 3.0)),
+        "edit_plan": (lambda: PlanEditor(plans, typical), "ti_scale", (1.1, 1.2, 1.3)),
+        "statement": (lambda: StatementViewer(plans, replays), "choice",
+                      ("Current plan",) * 3),
+    }[name]
+    panel = _quietly(make)
+    widget = getattr(panel, control)
+    _recovered(panel)
+
+    def change(value):
+        if widget.value == value:  # a dropdown with one option: change it by redrawing
+            return _quietly(panel.redraw)
+        return _quietly(lambda: setattr(widget, "value", value))
+
+    failure.append(WorkbookError(f"{name}: refused <here> & said"))
+    change(values[0])
+    _shows_error(panel, "refused <here> & said")
+    assert "&lt;here&gt; &amp; said" in panel.status.value
+    failure.clear()
+    change(values[1])
+    _recovered(panel)
+    failure.append(KeyError("a bug"))
+    with pytest.raises(KeyError):
+        change(values[2])
+
+
+def test_loading_a_scenario_redraws_once(sample, tmp_path, monkeypatch):
+    import helpers.ui.targets as module
+
+    panel = _quietly(lambda: TargetsPanel(sample))
+    panel.scenarios.folder, panel.scenarios.name.value = tmp_path, "Demo"
+    panel.growth.value, panel.ramp.value = 0.12, 2
+    _quietly(panel.scenarios.save_button.click)
+    assert "saved" in panel.scenarios.status.value
+    panel.growth.value, panel.ramp.value = 0.05, 4
+    calls = []
+    real = module.plan_targets
+    monkeypatch.setattr(module, "plan_targets", lambda *a, **k: calls.append(1) or real(*a, **k))
+    _quietly(panel.scenarios.load_button.click)
+    assert "loaded" in panel.scenarios.status.value and len(calls) == 1
+    assert panel.growth.value == pytest.approx(0.12) and panel.plan.totals["revenue"] > 0
+
+
+# ---------------------------------------------------------------- charts compose: ax=None
+
+
+def test_a_chart_drawn_into_a_given_ax_lands_in_that_figure(sample):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from helpers.plots import grading as grading_charts
+    from helpers.plots import targets as charts
+    from helpers.targets import plan_targets
+
+    plan = plan_targets(sample, measures=("revenue",))
+    summary = plan.summary().drop(index="total")
+    before = len(plt.get_fignums())
+    fig, (left, right) = plt.subplots(1, 2)
+    assert charts.targets_by_region(summary, ax=left) is fig
+    assert charts.phasing(plan.phased, sample.history, plan.year, ax=right) is fig
+    assert len(plt.get_fignums()) == before + 1  # no figure of their own
+    assert left.patches and right.patches and "by region" in left.get_title()
+    sub = plt.figure().subfigures(1, 2)[1].subplots()  # axes in a subfigure: the root figure
+    kpis = grading.kpis(sample, sample.last_year)
+    graded = grading.grade(kpis, grading.PRESETS["balanced"])
+    assert grading_charts.score_strip(graded.scores, graded.thresholds,
+                                      graded.assigned["proposed"], ax=sub) is sub.get_figure(
+        root=True)
+    alone = charts.targets_by_region(summary)  # without ax: a figure of its own, as before
+    assert alone is not fig and alone.axes[0].patches
+    composed = charts.plan_overview(summary, plan.phased, sample.history, plan.year)
+    assert len(composed.axes) == 2 and all(ax.patches for ax in composed.axes)
+    plt.close("all")
+
+
+def test_small_multiples_take_one_axes_a_panel():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from helpers.plots.incentives import metric_bars
+
+    table = pd.DataFrame({"expected_cost": [1e6, 2e6], "gini": [0.2, 0.3]}, index=["A", "B"])
+    fig, axes = plt.subplots(2, 2)
+    assert metric_bars(table, ["expected_cost", "gini"], ax=axes[1]) is fig
+    assert axes[1, 1].get_title() == "gini" and not axes[0, 0].patches
+    with pytest.raises(ValueError, match="needs 2 axes, got 4"):
+        metric_bars(table, ["expected_cost", "gini"], ax=axes)
+    plt.close("all")

@@ -1,21 +1,23 @@
-"""Charts for notebook 02 (levels): one function a chart, each returns the Figure."""
+"""Charts for notebook 02 (levels): one function a chart, each returns the Figure
+(drawn into `ax` when given, see `helpers.plots`)."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from ..fairness import FOUR_FIFTHS
+from . import figure_axes
 
 
 def score_strip(scores: pd.Series, cutoffs, levels: pd.Series | None = None,
-                title: str = "Scores and cut lines") -> Figure:
+                title: str = "Scores and cut lines", ax: Axes | None = None) -> Figure:
     """Every rep as a dot on the 0-100 score, the level lines on top: who sits near a line."""
-    fig, ax = plt.subplots(figsize=(8, 2.6))
+    fig, ax = figure_axes(ax, figsize=(8, 2.6))
     frame = pd.DataFrame({"score": scores.to_numpy(), "y": 0})
     order = None
     if levels is not None:
@@ -37,29 +39,29 @@ def score_strip(scores: pd.Series, cutoffs, levels: pd.Series | None = None,
     return fig
 
 
-def level_counts(assigned: pd.DataFrame) -> Figure:
+def level_counts(assigned: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Reps per level now and as proposed, side by side."""
     cols = [c for c in ("current", "proposed") if c in assigned]
     counts = pd.DataFrame({c: assigned[c].value_counts(sort=False) for c in cols})
-    fig, ax = plt.subplots()
+    fig, ax = figure_axes(ax)
     counts.plot.bar(ax=ax, rot=0, color=["#9bb", "#357"][: len(cols)])
     ax.set(xlabel="", ylabel="reps", title="Reps per level")
     return fig
 
 
-def transition_heatmap(matrix: pd.DataFrame) -> Figure:
+def transition_heatmap(matrix: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Current level (rows) to proposed level (columns): the diagonal is 'no change'."""
-    fig, ax = plt.subplots(figsize=(5.5, 4))
+    fig, ax = figure_axes(ax, figsize=(5.5, 4))
     sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
     ax.set(xlabel="proposed", ylabel="current", title="Current → proposed level")
     return fig
 
 
-def leniency_bars(table: pd.DataFrame) -> Figure:
+def leniency_bars(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Each manager's estimated leniency in review points, flagged ones in colour."""
     table = table.sort_values("leniency")
     colours = table["flag"].map({"lenient": "#d62", "severe": "#26c"}).fillna("#aaa")
-    fig, ax = plt.subplots(figsize=(7, 0.28 * len(table) + 1.2))
+    fig, ax = figure_axes(ax, figsize=(7, 0.28 * len(table) + 1.2))
     ax.barh(table.index, table["leniency"], xerr=1.96 * table["se"], color=colours.to_numpy())
     ax.axvline(0, color="black", lw=0.8)
     ax.set(xlabel="review points above (+) or below (-) the average manager", ylabel="",
@@ -67,12 +69,13 @@ def leniency_bars(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def level_probabilities(probabilities: pd.DataFrame, reps=None, top: int = 15) -> Figure:
+def level_probabilities(probabilities: pd.DataFrame, reps=None, top: int = 15,
+                        ax: Axes | None = None) -> Figure:
     """Stacked probability of each level for the least certain reps (or `reps`)."""
     probs = probabilities if reps is None else probabilities.loc[list(reps)]
     if reps is None:
         probs = probs.loc[probs.max(axis=1).sort_values().index[:top]]
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(probs) + 1.2))
+    fig, ax = figure_axes(ax, figsize=(8, 0.3 * len(probs) + 1.2))
     probs.iloc[::-1].plot.barh(stacked=True, ax=ax, colormap="viridis", width=0.8)
     ax.axvline(0.8, color="#c33", ls="--", lw=1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
@@ -82,21 +85,22 @@ def level_probabilities(probabilities: pd.DataFrame, reps=None, top: int = 15) -
     return fig
 
 
-def weight_sensitivity(sensitivity: pd.DataFrame) -> Figure:
+def weight_sensitivity(sensitivity: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Share of reps changing level when one KPI's weight moves up or down."""
-    fig, ax = plt.subplots()
+    fig, ax = figure_axes(ax)
     sensitivity.plot.barh(ax=ax, color=["#357", "#9bb"])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(xlabel="reps changing level", ylabel="", title="Weight sensitivity")
     return fig
 
 
-def selection_rates(impact: pd.DataFrame, by: str, what: str = "selected") -> Figure:
+def selection_rates(impact: pd.DataFrame, by: str, what: str = "selected",
+                    ax: Axes | None = None) -> Figure:
     """Rate per group with four fifths of the best group's rate drawn as the line to clear."""
     rows = impact[impact["by"] == by]
     best = rows.loc[rows["reference"], "rate"].iloc[0]
     colours = np.where(rows["four_fifths"], "#d62", "#357")
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(rows) + 1.2))
+    fig, ax = figure_axes(ax, figsize=(7, 0.3 * len(rows) + 1.2))
     ax.barh(rows["group"].astype(str), rows["rate"], color=colours)
     ax.axvline(FOUR_FIFTHS * best, color="#c33", ls="--", lw=1, label="4/5 of the best rate")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
@@ -105,10 +109,10 @@ def selection_rates(impact: pd.DataFrame, by: str, what: str = "selected") -> Fi
     return fig
 
 
-def contributions(explained: pd.DataFrame, rep_id: str = "") -> Figure:
+def contributions(explained: pd.DataFrame, rep_id: str = "", ax: Axes | None = None) -> Figure:
     """Points each KPI adds to a rep's score, and the points it leaves on the table."""
     frame = explained[["points", "lost"]].iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(frame) + 1.2))
+    fig, ax = figure_axes(ax, figsize=(7, 0.32 * len(frame) + 1.2))
     frame.plot.barh(stacked=True, ax=ax, color=["#357", "#ddd"])
     ax.set(xlabel="score points", ylabel="",
            title=f"Why {rep_id} scores {explained.attrs.get('score', np.nan):.1f}")

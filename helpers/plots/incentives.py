@@ -1,45 +1,52 @@
-"""Charts for notebook 03 (incentives): one function a chart, each returns the Figure."""
+"""Charts for notebook 03 (incentives): one function a chart, each returns the Figure
+(drawn into `ax` when given, see `helpers.plots`)."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..schema import LEVELS
+from . import figure_axes, figure_axes_row
 
 THOUSANDS = FuncFormatter(lambda x, _: f"{x / 1000:,.0f}k")
 
 
-def payout_curves(curves: pd.DataFrame, title: str = "Annual pay by attainment") -> Figure:
+def payout_curves(curves: pd.DataFrame, title: str = "Annual pay by attainment",
+                  ax: Sequence[Axes] | None = None) -> Figure:
     """One panel a plan, one line a level: where pay starts, accelerates and stops.
 
-    `curves` is `helpers.incentives.curve_table(...)` (plan, level, attainment, total).
+    `curves` is `helpers.incentives.curve_table(...)` (plan, level, attainment, total);
+    `ax`, if given, is one axes a plan (the title then goes to the caller's figure only
+    when it has none).
     """
     names = list(dict.fromkeys(curves["plan"]))
-    fig, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 3.2), sharey=True,
-                             squeeze=False)
-    for ax, name in zip(axes[0], names, strict=True):
+    fig, axes = figure_axes_row(ax, len(names), (3.4 * len(names), 3.2), sharey=True)
+    for one, name in zip(axes, names, strict=True):
         part = curves[curves["plan"] == name]
         sns.lineplot(part, x="attainment", y="total", hue="level", hue_order=list(LEVELS),
-                     palette="viridis", ax=ax, legend=ax is axes[0, -1])
+                     palette="viridis", ax=one, legend=one is axes[-1])
         for x in (0.8, 1.0, 1.2):
-            ax.axvline(x, color="#999", lw=0.8, ls=":")
-        ax.set(title=name, xlabel="attainment", ylabel="annual pay")
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-        ax.yaxis.set_major_formatter(THOUSANDS)
-    if axes[0, -1].get_legend():
-        axes[0, -1].legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8, frameon=False)
-    fig.suptitle(title, fontweight="bold")
+            one.axvline(x, color="#999", lw=0.8, ls=":")
+        one.set(title=name, xlabel="attainment", ylabel="annual pay")
+        one.xaxis.set_major_formatter(PercentFormatter(1.0))
+        one.yaxis.set_major_formatter(THOUSANDS)
+    if axes[-1].get_legend():
+        axes[-1].legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8, frameon=False)
+    if ax is None or fig.get_suptitle() == "":
+        fig.suptitle(title, fontweight="bold")
     return fig
 
 
-def editor_curve(curve: pd.DataFrame, title: str) -> Figure:
+def editor_curve(curve: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
     """A single plan and level: stacked components against attainment (the editor's view)."""
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = figure_axes(ax, figsize=(7, 3.2))
     parts = [c for c in curve.columns if c not in ("attainment", "total")]
     ax.stackplot(curve["attainment"], *[curve[c].clip(lower=0) for c in parts], labels=parts,
                  alpha=0.8)
@@ -51,11 +58,11 @@ def editor_curve(curve: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def replay_by_level(replays: dict[str, pd.DataFrame]) -> Figure:
+def replay_by_level(replays: dict[str, pd.DataFrame], ax: Axes | None = None) -> Figure:
     """Average pay per rep and level each plan would have paid last year."""
     frame = pd.concat([t.groupby(["rep_id", "level"], observed=True)["amount"].sum()
                        .reset_index().assign(plan=name) for name, t in replays.items()])
-    fig, ax = plt.subplots()
+    fig, ax = figure_axes(ax)
     sns.barplot(frame, x="level", y="amount", hue="plan", order=list(LEVELS), errorbar=None,
                 ax=ax)
     ax.set(title="Last year replayed: average pay per rep", xlabel="", ylabel="pay")
@@ -64,9 +71,9 @@ def replay_by_level(replays: dict[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-def cost_distribution(dist: pd.DataFrame) -> Figure:
+def cost_distribution(dist: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Simulated total cost per plan: the spread is the budget risk (P50 and P90 marked)."""
-    fig, ax = plt.subplots()
+    fig, ax = figure_axes(ax)
     sns.histplot(dist, x="cost", hue="plan", element="step", stat="density",
                  common_norm=False, bins=50, ax=ax)
     palette = sns.color_palette(n_colors=dist["plan"].nunique())
@@ -80,9 +87,9 @@ def cost_distribution(dist: pd.DataFrame) -> Figure:
     return fig
 
 
-def pay_vs_performance(summary: pd.DataFrame) -> Figure:
+def pay_vs_performance(summary: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Expected pay against expected attainment, per rep and plan: is pay earned?"""
-    fig, ax = plt.subplots()
+    fig, ax = figure_axes(ax)
     sns.scatterplot(summary, x="expected_attainment", y="expected_pay", hue="plan",
                     style="plan", s=22, ax=ax)
     ax.set(title="Expected pay by expected attainment (one dot per rep)",
@@ -93,20 +100,22 @@ def pay_vs_performance(summary: pd.DataFrame) -> Figure:
     return fig
 
 
-def metric_bars(table: pd.DataFrame, columns: list[str] | None = None) -> Figure:
-    """Small multiples of plan metrics side by side (one panel a metric)."""
+def metric_bars(table: pd.DataFrame, columns: list[str] | None = None,
+                ax: Sequence[Axes] | None = None) -> Figure:
+    """Small multiples of plan metrics side by side (one panel a metric; `ax`, if given,
+    is one axes a metric)."""
     columns = columns or ["expected_cost", "p90_cost", "cost_of_sales", "gini",
                           "spearman_pay_perf", "marginal_at_100"]
-    fig, axes = plt.subplots(1, len(columns), figsize=(2.2 * len(columns), 2.8))
+    fig, axes = figure_axes_row(ax, len(columns), (2.2 * len(columns), 2.8))
     colors = sns.color_palette(n_colors=len(table))
-    for ax, col in zip(np.atleast_1d(axes), columns, strict=True):
-        ax.bar(range(len(table)), table[col], color=colors)
-        ax.set_title(col.replace("_", " "), fontsize=9)
-        ax.set_xticks(range(len(table)), [str(i)[:12] for i in table.index], rotation=45,
-                      ha="right", fontsize=7)
-        ax.tick_params(axis="y", labelsize=7)
+    for one, col in zip(axes, columns, strict=True):
+        one.bar(range(len(table)), table[col], color=colors)
+        one.set_title(col.replace("_", " "), fontsize=9)
+        one.set_xticks(range(len(table)), [str(i)[:12] for i in table.index], rotation=45,
+                       ha="right", fontsize=7)
+        one.tick_params(axis="y", labelsize=7)
         if col == "cost_of_sales":  # a fraction of revenue
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+            one.yaxis.set_major_formatter(PercentFormatter(1.0))
         elif "cost" in col:
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:,.1f}M"))
+            one.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:,.1f}M"))
     return fig

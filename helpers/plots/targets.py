@@ -1,18 +1,17 @@
-"""Charts for notebook 01 (targets): one function a chart, each returns the Figure."""
+"""Charts for notebook 01 (targets): one function a chart, each returns the Figure (drawn
+into `ax` when given, see `helpers.plots`)."""
 
 from __future__ import annotations
 
-import io
-
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from . import figure_axes
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -26,12 +25,13 @@ def _money(ax, axis: str = "y") -> None:
     getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(fmt))
 
 
-def history_trend(history: pd.DataFrame, measure: str = "revenue") -> Figure:
+def history_trend(history: pd.DataFrame, measure: str = "revenue",
+ax: Axes | None = None) -> Figure:
     """Company total per month, one line a year: growth is the gap, season the shape."""
     totals = history.groupby("month")[measure].sum()
     table = pd.DataFrame({"year": totals.index.year, "m": totals.index.month,
                           measure: totals.to_numpy()})
-    fig, ax = plt.subplots()
+    fig, ax = figure_axes(ax)
     sns.lineplot(table, x="m", y=measure, hue="year", marker="o", palette="crest", ax=ax)
     ax.set(xticks=range(1, 13), xticklabels=MONTHS, xlabel="", ylabel=measure,
            title=f"Company {measure} by month, one line a year")
@@ -39,16 +39,16 @@ def history_trend(history: pd.DataFrame, measure: str = "revenue") -> Figure:
     return fig
 
 
-def seasonality_heatmap(season: pd.DataFrame) -> Figure:
+def seasonality_heatmap(season: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Season index by group × month (1.0 = an average month)."""
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(season) + 1.2))
+    fig, ax = figure_axes(ax, figsize=(8, 0.5 * len(season) + 1.2))
     sns.heatmap(season.set_axis(MONTHS, axis=1), annot=True, fmt=".2f", cmap="RdBu_r",
                 center=1.0, cbar=False, ax=ax)
     ax.set(xlabel="", ylabel="", title="Season index (1.00 = an average month)")
     return fig
 
 
-def history_by_region(ds, measure: str = "revenue") -> Figure:
+def history_by_region(ds, measure: str = "revenue", ax: Axes | None = None) -> Figure:
     """Annual total per region and year: who grows, who carries the company."""
     from ..targets import year_totals
 
@@ -58,7 +58,7 @@ def history_by_region(ds, measure: str = "revenue") -> Figure:
     labels = year_totals(ds.history, measure)["label"]  # "2026 (Jan–Jul, 7 months)"
     table["year"] = table["year"].map(labels).astype(str)
     regions = table["region"].nunique()
-    fig, ax = plt.subplots()
+    fig, ax = figure_axes(ax)
     sns.barplot(table, x="region", y=measure, hue="year", palette="crest", ax=ax)
     title = f"{measure.capitalize()} by region and year (actuals)"
     ax.set(xlabel="", ylabel=measure,
@@ -67,185 +67,9 @@ def history_by_region(ds, measure: str = "revenue") -> Figure:
     return fig
 
 
-def targets_by_region(summary: pd.DataFrame) -> Figure:
+def targets_by_region(summary: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Next year's target against last year's actual, per region (from TargetPlan.summary)."""
-    fig, ax = plt.subplots()
-    _region_bars(ax, summary)
-    return fig
-
-
-def phasing(phased: pd.DataFrame, history: pd.DataFrame, year: int,
-            measure: str = "revenue") -> Figure:
-    """Company target per period (stacked by region) against last year's actuals."""
-    fig, ax = plt.subplots()
-    _phase_bars(ax, phased, history, year, measure)
-    return fig
-
-
-def plan_overview(summary: pd.DataFrame, phased: pd.DataFrame, history: pd.DataFrame,
-                  year: int) -> Figure:
-    """Both charts above side by side in one light figure (see `PlanOverview`)."""
-    return PlanOverview().update(summary, phased, history, year)
-
-
-class PlanOverview:
-    """The widget panel's two charts in one figure that is built once and then updated in
-    place: a control change only moves bar heights, labels and y-limits, so nothing is
-    created, laid out or styled again (no pyplot, no seaborn, no automatic layout pass).
-    `png()` renders it once, at the figure's dpi, for the panel to show as an image."""
-
-    def __init__(self, figsize: tuple[float, float] = (12, 3.6)):
-        self.fig = Figure(figsize=figsize, layout="none")
-        FigureCanvasAgg(self.fig)
-        self.left, self.right = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": (2, 3)})
-        self.fig.subplots_adjust(left=0.08, right=0.99, bottom=0.12, top=0.9, wspace=0.22)
-        self._left_key = self._right_key = None
-        self._actuals: dict = {}
-
-    def update(self, summary: pd.DataFrame, phased: pd.DataFrame, history: pd.DataFrame,
-               year: int, measure: str = "revenue") -> Figure:
-        self._update_left(summary)
-        self._update_right(phased, history, year, measure)
-        return self.fig
-
-    def png(self) -> bytes:
-        buffer = io.BytesIO()
-        # savefig restores the figure's layout engine from rcParams afterwards; with the
-        # style's figure.autolayout that would turn on tight layout (an extra draw) for
-        # every later render of this reused figure
-        with mpl.rc_context({"figure.autolayout": False}):
-            self.fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        return buffer.getvalue()
-
-    # ------------------------------------------------------------------ left: regions
-    def _update_left(self, summary: pd.DataFrame) -> None:
-        column, label, last_label = _compared(summary)
-        ax, key = self.left, (tuple(summary.index), column)
-        last, target = summary["last_year"].to_numpy(), summary[column].to_numpy()
-        if key != self._left_key:
-            ax.clear()
-            x = np.arange(len(summary))
-            self._last = ax.bar(x - 0.2, last, width=0.4, color="#9aa5b1", label=last_label)
-            self._target = ax.bar(x + 0.2, target, width=0.4, color="#2a6f97", label=label)
-            self._notes = [ax.annotate("", (i + 0.2, 0), ha="center", va="bottom", fontsize=9)
-                           for i in range(len(summary))]
-            ax.set_xticks(x, summary.index)
-            ax.set(ylabel="revenue", title="Target vs last year, by region")
-            ax.legend(loc="lower right", fontsize=8)
-            _axis_style(ax)
-            self._left_key = key
-        for bars, values in ((self._last, last), (self._target, target)):
-            for rect, value in zip(bars, values, strict=True):
-                rect.set_height(value)
-        for note, growth, value in zip(self._notes, summary["growth"], target, strict=True):
-            note.set_text(f"{growth:+.1%}")
-            note.xy = note.xyann = (note.xy[0], value)
-        ax.set_ylim(0, _top(np.concatenate([last, target])) * 1.12)
-
-    # ------------------------------------------------------------------ right: periods
-    def _update_right(self, phased: pd.DataFrame, history: pd.DataFrame, year: int,
-                      measure: str) -> None:
-        ax = self.right
-        frame = phased[phased["measure"] == measure] if "measure" in phased else phased
-        period = next(c for c in ("week_start", "month", "quarter") if c in frame)
-        table = _period_table(frame, period)
-        values = table.fillna(0).to_numpy()
-        key = (period, year, measure, tuple(table.index), tuple(table.columns))
-        if key != self._right_key:
-            ax.clear()
-            self._stack = None
-            self._draw_right(ax, table, period, history, year, measure)
-            self._right_key = key
-        top = values.sum(axis=1).max(initial=0)
-        if period == "week_start":
-            if self._stack is not None:
-                for band in self._stack:
-                    band.remove()
-            self._stack = ax.stackplot(np.arange(len(table)), values.T, colors=self._colors,
-                                       step="mid")
-        else:
-            bottom = np.zeros(len(table))
-            for bars, column in zip(self._bars, values.T, strict=True):
-                for rect, b, h in zip(bars, bottom, column, strict=True):
-                    rect.set_y(b)
-                    rect.set_height(h)
-                bottom += column
-            top = max(top, self._actual_top)
-        ax.set_ylim(0, _top([top]) * 1.18)  # room for the legend on top
-
-    def _draw_right(self, ax, table: pd.DataFrame, period: str, history: pd.DataFrame,
-                    year: int, measure: str) -> None:
-        x = np.arange(len(table))
-        self._colors = sns.color_palette("deep", len(table.columns))
-        handles = [Patch(color=c, label=region) for region, c in
-                   zip(table.columns, self._colors, strict=True)]
-        if period == "week_start":  # 50+ weeks: one band a region draws far faster than bars
-            labels = [f"{d:%d %b}" for d in table.index]
-            self._bars = []
-        else:
-            labels = MONTHS if period == "month" else [f"Q{q}" for q in table.index]
-            zero = np.zeros(len(table))
-            self._bars = [ax.bar(x, zero, width=0.8, color=c) for c in self._colors]
-            actual = _last_year(history, year, measure, period)
-            handles += ax.plot(actual.index - 1, actual.to_numpy(), "k--", marker="o",
-                               label=_actual_label(history, year, measure))
-            self._actual_top = float(actual.max()) if len(actual) else 0.0
-        every = 8 if period == "week_start" else 1
-        ax.set_xticks(x[::every], labels[::every])
-        ax.set_xlim(-0.6, len(table) - 0.4)
-        ax.legend(handles=handles, ncols=5, fontsize=8, loc="upper left")
-        ax.set(xlabel="", ylabel=measure,
-               title=f"{year} {measure} target by {period.replace('_start', '')}")
-        _axis_style(ax)
-
-
-def _axis_style(ax) -> None:
-    ax.yaxis.set_major_locator(MaxNLocator(5))  # few y labels: text is most of a draw
-    _money(ax)
-
-
-def _top(values) -> float:
-    top = float(np.nanmax(values)) if len(values) else 0.0
-    return top if top > 0 else 1.0
-
-
-def _period_table(frame: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Target per period x region (what groupby().sum().unstack() gives, by bincount)."""
-    p, periods = pd.factorize(frame[period], sort=True)
-    r, regions = pd.factorize(frame["region"], sort=True)
-    sums = np.bincount(p * len(regions) + r, weights=frame["target"].to_numpy(dtype=float),
-                       minlength=len(periods) * len(regions))
-    seen = np.bincount(p * len(regions) + r, minlength=len(periods) * len(regions)) > 0
-    table = np.where(seen, sums, np.nan).reshape(len(periods), len(regions))
-    return pd.DataFrame(table, index=pd.Index(periods, name=period),
-                        columns=pd.Index(regions, name="region"))
-
-
-def _last_year(history: pd.DataFrame, year: int, measure: str, period: str) -> pd.Series:
-    last = history[history["month"].dt.year == year - 1]
-    key = last["month"].dt.month if period == "month" else last["month"].dt.quarter
-    return last.groupby(key)[measure].sum()
-
-
-def _compared(summary: pd.DataFrame) -> tuple[str, str, str]:
-    """(target column, its label, last year's label): the same months when last year is
-    partial (TargetPlan.summary adds `target_same_months`), else the full year."""
-    if "target_same_months" in summary:
-        return "target_same_months", "target, same months", "last year (same months)"
-    return "target", "target", "last year"
-
-
-def _actual_label(history: pd.DataFrame, year: int, measure: str) -> str:
-    """"2026 actual", or "2026 (Jan–Jul, 7 months) actual" for a partial year."""
-    from ..targets import year_totals
-
-    table = year_totals(history, measure) if len(history) else None
-    if table is None or year - 1 not in table.index:
-        return f"{year - 1} actual (no history)"
-    return f"{table.loc[year - 1, 'label']} actual"
-
-
-def _region_bars(ax, summary: pd.DataFrame) -> None:
+    fig, ax = figure_axes(ax)
     column, label, last_label = _compared(summary)
     x = np.arange(len(summary))
     ax.bar(x - 0.2, summary["last_year"], width=0.4, color="#9aa5b1", label=last_label)
@@ -258,10 +82,13 @@ def _region_bars(ax, summary: pd.DataFrame) -> None:
     ax.set(ylabel="revenue", title=title)
     ax.legend(loc="lower right", fontsize=8)
     _money(ax)
+    return fig
 
 
-def _phase_bars(ax, phased: pd.DataFrame, history: pd.DataFrame, year: int,
-                measure: str) -> None:
+def phasing(phased: pd.DataFrame, history: pd.DataFrame, year: int,
+            measure: str = "revenue", ax: Axes | None = None) -> Figure:
+    """Company target per period (stacked by region) against last year's actuals."""
+    fig, ax = figure_axes(ax)
     frame = phased[phased["measure"] == measure] if "measure" in phased else phased
     period = next(c for c in ("week_start", "month", "quarter") if c in frame)
     table = frame.groupby([period, "region"])["target"].sum().unstack("region")
@@ -292,13 +119,43 @@ def _phase_bars(ax, phased: pd.DataFrame, history: pd.DataFrame, year: int,
     ax.set(xlabel="", ylabel=measure,
            title=f"{year} {measure} target by {period.replace('_start', '')}")
     _money(ax)
+    return fig
 
 
-def required_growth(audit: pd.DataFrame) -> Figure:
+def plan_overview(summary: pd.DataFrame, phased: pd.DataFrame, history: pd.DataFrame,
+                  year: int, measure: str = "revenue") -> Figure:
+    """The two charts above side by side in one figure, as the targets panel shows them
+    (the panel keeps its figure and updates it in place: `helpers.ui.overview`)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.6),
+                                      gridspec_kw={"width_ratios": (2, 3)})
+    targets_by_region(summary, ax=left)
+    phasing(phased, history, year, measure, ax=right)
+    return fig
+
+
+def _compared(summary: pd.DataFrame) -> tuple[str, str, str]:
+    """(target column, its label, last year's label): the same months when last year is
+    partial (TargetPlan.summary adds `target_same_months`), else the full year."""
+    if "target_same_months" in summary:
+        return "target_same_months", "target, same months", "last year (same months)"
+    return "target", "target", "last year"
+
+
+def _actual_label(history: pd.DataFrame, year: int, measure: str) -> str:
+    """"2026 actual", or "2026 (Jan–Jul, 7 months) actual" for a partial year."""
+    from ..targets import year_totals
+
+    table = year_totals(history, measure) if len(history) else None
+    if table is None or year - 1 not in table.index:
+        return f"{year - 1} actual (no history)"
+    return f"{table.loc[year - 1, 'label']} actual"
+
+
+def required_growth(audit: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Growth each target asks for against the rep's best year so far; above the line (red)
     is outside the rep's own track record."""
     frame = audit.dropna(subset=["required_growth", "best_growth"])
-    fig, ax = plt.subplots()
+    fig, ax = figure_axes(ax)
     if frame.empty:
         ax.text(0.5, 0.5, "No rep has two full years of history and a full last year:\n"
                 "no track record to compare the targets with", ha="center", va="center")
@@ -321,10 +178,11 @@ def required_growth(audit: pd.DataFrame) -> Figure:
     return fig
 
 
-def attainment(result: pd.DataFrame, band: tuple[float, float] = (0.6, 0.7)) -> Figure:
+def attainment(result: pd.DataFrame, band: tuple[float, float] = (0.6, 0.7),
+               ax: Axes | None = None) -> Figure:
     """Expected share of reps hitting target per group, with the 10–90% range of scenarios."""
     frame = result[result["level"] != "team"].iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.4 * len(frame) + 1.2))
+    fig, ax = figure_axes(ax, figsize=(8, 0.4 * len(frame) + 1.2))
     ax.axvspan(*band, color="#2ecc71", alpha=0.15, label="practitioners' target band")
     y = np.arange(len(frame))
     ax.errorbar(frame["expected_share"], y, xerr=[frame["expected_share"] - frame["p10"],

@@ -1,5 +1,8 @@
 """ipywidgets panels, one module a notebook: read widgets, call one helpers function, redraw.
 
+Every panel subclasses `base.Panel`, which owns the redraw, the error line (a refused
+setting is shown, not raised) and the scenario bar.
+
 A notebook shows a panel through `panel(make, interactive)`: live in JupyterLab and the
 demo app, and not built at all in a headless run (`python -m helpers run` passes
 `interactive=False`). A headless run has no front end, only nbclient's stand-in for the

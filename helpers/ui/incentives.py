@@ -7,32 +7,32 @@ so a run is reproducible; the editor is for trying things out, and can save what
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import Markdown
 
-from ..incentives import LEVELS, Plan, PlanError, edit_plan, payout_curve, statement
+from ..incentives import LEVELS, Plan, edit_plan, payout_curve, statement
 from ..plots import incentives as charts
-from .scenarios import ScenarioBar
+from .base import Panel, error_html
 
 NARROW = {"width": "150px"}  # a dict, not a Layout: importing builds no widget
 
 
-class PlanEditor(w.VBox):
+class PlanEditor(Panel):
     """Pick a plan, a level and a component; edit its rate table or bonus curve; see pay.
 
     `targets` is `level_targets(...)`; `folder` is where "Save" writes `<name>.yaml`.
-    The edited plan is `self.plan` (None while the edits are invalid).
+    The edited plan is `self.plan` (None while the edits are invalid: the error line says
+    which key).
     """
 
     def __init__(self, plans: dict[str, Plan], targets: dict[str, dict[str, float]],
                  folder: str | Path | None = None):
+        super().__init__()
         self.plans, self.targets, self.folder = plans, targets, folder
-        self.plan: Plan | None = None
-        self._quiet = False
         self.choice = w.Dropdown(options=list(plans), description="Plan")
         self.level = w.Dropdown(options=list(LEVELS), value="senior", description="Level")
         self.component = w.Dropdown(description="Component")
@@ -43,13 +43,9 @@ class PlanEditor(w.VBox):
         self.remove = w.Button(description="remove last", icon="minus")
         self.name = w.Text(placeholder="name for the edited plan", layout=w.Layout(width="260px"))
         self.save = w.Button(description="Save YAML", icon="save")
-        self.status = w.HTML()
-        self.out = w.Output()
         self.fields: list[tuple[w.FloatText, ...]] = []
         self.choice.observe(lambda _: self._load_plan(), "value")
         self.component.observe(lambda _: self._load_component(), "value")
-        for control in (self.level, self.ti_scale):
-            control.observe(lambda _: self.redraw(), "value")
         self.add.on_click(lambda _: self._resize(+1))
         self.remove.on_click(lambda _: self._resize(-1))
         self.save.on_click(lambda _: self._save())
@@ -58,8 +54,14 @@ class PlanEditor(w.VBox):
         controls = w.VBox([self.choice, self.level, self.component, self.ti_scale,
                            w.HBox([self.name, self.save])])
         table = w.VBox([self.rows, w.HBox([self.add, self.remove]), self.status])
-        super().__init__([w.HBox([controls, table]), self.out])
+        self.assemble([w.HBox([controls, table]), self.out],
+                      {"level": self.level, "ti_scale": self.ti_scale})  # no rows yet: no draw
         self._load_plan()
+
+    @property
+    def plan(self) -> Plan | None:
+        """The edited plan (None while the edits are invalid)."""
+        return self.result
 
     # ------------------------------------------------------------------ widgets
 
@@ -112,77 +114,69 @@ class PlanEditor(w.VBox):
 
     # ------------------------------------------------------------------- redraw
 
-    def redraw(self) -> None:
-        if self._quiet or not self.fields:
-            return
-        try:
-            self.plan = edit_plan(self._base(), self.component.value, ti_scale=self.ti_scale.value,
-                                  name=self.name.value.strip() or None, **self._edits())
-        except PlanError as exc:
-            self.plan = None
-            self.status.value = f"<span style='color:#c33'>{exc}</span>"
-            return
+    def compute(self) -> Plan | None:
+        if not self.fields:
+            return None
+        return edit_plan(self._base(), self.component.value, ti_scale=self.ti_scale.value,
+                         name=self.name.value.strip() or None, **self._edits())
+
+    def draw(self, plan: Plan) -> None:
         level = self.level.value
-        self.status.value = (f"<b>{self.plan.name}</b>: target incentive {level} "
-                             f"{self.plan.target_incentive(level):,.0f}")
-        with self.out:
-            self.out.clear_output(wait=True)
-            fig = charts.editor_curve(payout_curve(self.plan, level, self.targets[level]),
-                                      f"{self.plan.name} — {level}")
-            display(fig)
-            plt.close(fig)
+        self.say(f"<b>{escape(plan.name)}</b>: target incentive {level} "
+                 f"{plan.target_incentive(level):,.0f}")
+        self.show(self.out, charts.editor_curve(payout_curve(plan, level, self.targets[level]),
+                                                f"{plan.name} — {level}"))
 
     def _save(self) -> None:
         if self.plan is None or self.folder is None:
-            self.status.value = "<span style='color:#c33'>nothing valid to save</span>"
+            self.status.value = error_html("nothing valid to save")
             return
         name = self.name.value.strip() or f"{self.plan.name} (edited)"
         plan = self.plan.replace(name=name)
         path = Path(self.folder) / (name.lower().replace(" ", "_").replace("/", "-") + ".yaml")
         path.parent.mkdir(parents=True, exist_ok=True)
         plan.to_yaml(path)
-        self.status.value = f"saved {path.name}"
+        self.say(f"saved {escape(path.name)}")
 
 
-class StatementViewer(w.VBox):
+class StatementViewer(Panel):
     """Pick a plan and a rep; show the rep's statement (from each plan's payout table)."""
 
     def __init__(self, plans: dict[str, Plan], payouts: dict[str, pd.DataFrame]):
+        super().__init__()
         self.plans, self.payouts = plans, payouts
         reps = sorted(next(iter(payouts.values()))["rep_id"].unique())
         self.choice = w.Dropdown(options=list(payouts), description="Plan")
         self.rep = w.Combobox(options=reps, value=reps[0], description="Rep",
                               ensure_option=True)
-        self.out = w.Output()
-        for control in (self.choice, self.rep):
-            control.observe(lambda _: self.redraw(), "value")
-        super().__init__([w.HBox([self.choice, self.rep]), self.out])
-        self.redraw()
+        self.assemble([w.HBox([self.choice, self.rep]), self.status, self.out],
+                      {"plan": self.choice, "rep": self.rep})
 
-    def redraw(self) -> None:
-        if self.rep.value not in self.rep.options:
-            return
-        text = statement(self.plans[self.choice.value], self.rep.value,
+    def compute(self) -> str | None:
+        if self.rep.value not in self.rep.options:  # a name half typed: keep the last one
+            return None
+        return statement(self.plans[self.choice.value], self.rep.value,
                          self.payouts[self.choice.value])
-        with self.out:
-            self.out.clear_output(wait=True)
-            display(Markdown(text))
+
+    def draw(self, text: str) -> None:
+        self.show(self.out, Markdown(text))
 
 
-class SimulationPanel(w.VBox):
+class SimulationPanel(Panel):
     """Choose plans, the market and the number of scenarios; run the Monte Carlo; compare.
 
     Each run calls `simulate` on the same seed (so plans are compared on the same draws) and
-    shows `metrics` side by side with the cost distribution.
+    shows `metrics` side by side with the cost distribution. It runs on the button, not on
+    each change; a setting `simulate` refuses is said in the error line.
     """
 
     def __init__(self, plans: dict[str, Plan], ds, targets: pd.DataFrame,
                  levels: pd.Series | None = None, seed: int = 0,
                  spreads: dict[str, float] | None = None):
+        super().__init__()
         self.plans, self.ds, self.targets, self.levels, self.seed = (plans, ds, targets,
                                                                      levels, seed)
         self.spreads = spreads  # used where history is too short to fit a spread
-        self.sim = None
         self.choice = w.SelectMultiple(options=list(plans), value=tuple(plans),
                                        description="Plans", rows=min(len(plans), 5))
         self.market = w.IntSlider(value=0, min=-30, max=30, step=5, description="Market %",
@@ -191,33 +185,33 @@ class SimulationPanel(w.VBox):
                              description="Scenarios", continuous_update=False)
         self.run_button = w.Button(description="Simulate", icon="play")
         self.progress = w.IntProgress(min=0, max=1, description="")
-        self.out = w.Output()
         self.run_button.on_click(lambda _: self.redraw())
-        self.scenarios = ScenarioBar("incentives", {"plans": self.choice,
-                                                    "market_pct": self.market,
-                                                    "scenarios": self.n})
-        super().__init__([self.scenarios,
-                          w.HBox([self.choice, w.VBox([self.market, self.n,
-                                                       w.HBox([self.run_button,
-                                                               self.progress])])]),
-                          self.out])
+        self.assemble([w.HBox([self.choice, w.VBox([self.market, self.n,
+                                                    w.HBox([self.run_button,
+                                                            self.progress])])]),
+                       self.status, self.out],
+                      {"plans": self.choice, "market_pct": self.market, "scenarios": self.n},
+                      "incentives", live=False)
 
-    def redraw(self) -> None:
-        from ..incentives import distribution, metrics, simulate
+    @property
+    def sim(self):
+        """The last `Simulation` shown (None before a run and after a refused one)."""
+        return self.result
+
+    def compute(self):
+        from ..incentives import simulate
 
         chosen = {name: self.plans[name] for name in self.choice.value}
-        if not chosen:
-            return
         self.progress.max, self.progress.value = self.n.value, 0
-        self.sim = simulate(chosen, self.ds, self.targets, n=self.n.value,
-                            scenario=1 + self.market.value / 100, seed=self.seed,
-                            levels=self.levels, spreads=self.spreads,
-                            progress=lambda done: setattr(self.progress, "value", done))
-        with self.out:
-            self.out.clear_output(wait=True)
-            table = metrics(self.sim).T  # cost_of_sales is a fraction: shown as a percent
-            display(table.style.format(precision=3)
-                    .format("{:.2%}", subset=pd.IndexSlice[["cost_of_sales"], :]))
-            fig = charts.cost_distribution(distribution(self.sim))
-            display(fig)
-            plt.close(fig)
+        return simulate(chosen, self.ds, self.targets, n=self.n.value,
+                        scenario=1 + self.market.value / 100, seed=self.seed,
+                        levels=self.levels, spreads=self.spreads,
+                        progress=lambda done: setattr(self.progress, "value", done))
+
+    def draw(self, sim) -> None:
+        from ..incentives import distribution, metrics
+
+        table = metrics(sim).T  # cost_of_sales is a fraction: shown as a percent
+        self.show(self.out, table.style.format(precision=3)
+                  .format("{:.2%}", subset=pd.IndexSlice[["cost_of_sales"], :]),
+                  charts.cost_distribution(distribution(sim)))

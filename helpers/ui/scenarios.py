@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from html import escape
+
 import ipywidgets as w
 from traitlets import TraitError
 
 from ..scenarios import ScenarioError, list_scenarios, load_scenario, save_scenario
+from .base import error_html
 
 
 class ScenarioBar(w.HBox):
-    """Save / load `controls` (name -> value widget) as `section` of a named scenario."""
+    """Save / load `controls` (name -> value widget) as `section` of a named scenario.
 
-    def __init__(self, section: str, controls: dict[str, w.ValueWidget], folder=None):
+    `batch`, if given, is a context manager factory held while a load sets the controls
+    (a `Panel` passes one that redraws once, after the last control is set)."""
+
+    def __init__(self, section: str, controls: dict[str, w.ValueWidget], folder=None,
+                 batch=None):
         self.section, self.controls, self.folder = section, controls, folder
+        self.batch = batch or nullcontext
         self.name = w.Combobox(placeholder="scenario name", ensure_option=False,
                                layout=w.Layout(width="220px"))
         self.save_button = w.Button(description="Save", icon="save")
@@ -40,17 +49,20 @@ class ScenarioBar(w.HBox):
     def load(self) -> str:
         values = load_scenario(self.name.value, self.section, self.folder)
         unknown = sorted(set(values) - set(self.controls))
-        for key, value in values.items():
-            if key in self.controls:
-                control = self.controls[key]
-                try:
-                    control.value = tuple(value) if isinstance(control.value, tuple) else value
-                except (TraitError, ValueError) as exc:
-                    raise ScenarioError(f"{key}={value!r} cannot be set here: {exc}") from None
+        with self.batch():
+            for key, value in values.items():
+                if key in self.controls:
+                    control = self.controls[key]
+                    try:
+                        control.value = (tuple(value) if isinstance(control.value, tuple)
+                                         else value)
+                    except (TraitError, ValueError) as exc:
+                        raise ScenarioError(f"{key}={value!r} cannot be set here: "
+                                            f"{exc}") from None
         return "loaded" + (f" (ignored {', '.join(unknown)})" if unknown else "")
 
     def _act(self, action) -> None:
         try:
-            self.status.value = f"<span style='color:#2a7'>{action()}</span>"
+            self.status.value = f"<span style='color:#2a7'>{escape(action())}</span>"
         except ScenarioError as exc:
-            self.status.value = f"<span style='color:#c33'>{exc}</span>"
+            self.status.value = error_html(exc)

@@ -6,33 +6,26 @@ Thin by design: read the widgets, call `helpers.targets.plan_targets`, redraw.
 from __future__ import annotations
 
 import ipywidgets as w
-import matplotlib.pyplot as plt
-from IPython.display import Image, display
+from IPython.display import Image
 
 from ..data import Dataset
-from ..plots import targets as charts
-from ..targets import (
-    METHODS,
-    TargetError,
-    linear_ramp,
-    missing_for,
-    plan_targets,
-    seasonality,
-)
-from .scenarios import ScenarioBar
+from ..targets import METHODS, linear_ramp, missing_for, plan_targets, seasonality
+from .base import Panel
+from .overview import PlanOverview
 
 SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
           "layout": {"width": "360px"}}  # a dict, not a Layout: importing builds no widget
 
 
-class TargetsPanel:
+class TargetsPanel(Panel):
     """Controls on the left, the region table and two charts on the right; `.plan` is the
-    plan currently shown."""
+    plan currently shown (None while the settings cannot give one: the error line says why)."""
 
     def __init__(self, ds: Dataset, year: int | None = None, growth: float = 0.05,
                  method: str = "history", company_method: str = "growth",
                  over_assign: float = 0.0, ramp_months: int = 4, grain: str = "month"):
-        self.ds, self.year, self.plan, self.caption = ds, year, None, ""
+        super().__init__()
+        self.ds, self.year, self.caption = ds, year, ""
         self.season = seasonality(ds, "revenue", by="region")  # the same for every setting
         self.company_method = w.Dropdown(options=["growth", "weighted", "trend"],
                                          value=company_method, description="company number",
@@ -43,7 +36,7 @@ class TargetsPanel:
         self.left_out = [f"{m} is not offered: {missing_for(ds, m)}"
                          for m in METHODS if m not in usable]
         self.method = w.Dropdown(options=[*usable, "blend"],
-                                 value=method if method in usable else "history",
+                                 value=method if method in (*usable, "blend") else "history",
                                  description="split by", **_plain(SLIDER))
         self.blend = {m: w.FloatSlider(value=1.0 if m == "history" else 0.0, min=0, max=1,
                                        step=0.05, description=f"blend: {m}", **SLIDER)
@@ -56,57 +49,45 @@ class TargetsPanel:
         self.grain = w.ToggleButtons(options=["quarter", "month", "week"], value=grain,
                                      description="phase to")
         self.table, self.chart = w.Output(), w.Output()
-        self.overview = charts.PlanOverview()  # one figure, updated in place on each change
-        controls = [self.company_method, self.growth, self.method, *self.blend.values(),
-                    self.over_assign, self.ramp, self.grain]
-        for control in controls:
-            control.observe(self.update, names="value")
+        self.overview = PlanOverview()  # one figure, updated in place on each change
         self.method.add_class("key-control")  # what the browser tests turn
         self.table.add_class("key-result")
-        self.scenarios = ScenarioBar("targets", {
-            "company_method": self.company_method, "growth": self.growth,
-            "method": self.method, **{f"blend_{m}": s for m, s in self.blend.items()},
-            "over_assign": self.over_assign, "ramp_months": self.ramp, "grain": self.grain})
-        self.widget = w.VBox([self.scenarios, w.HBox([w.VBox(controls),
-                                                      w.VBox([self.table, self.chart])])])
-        self.update()
+        controls = {"company_method": self.company_method, "growth": self.growth,
+                    "method": self.method, **{f"blend_{m}": s for m, s in self.blend.items()},
+                    "over_assign": self.over_assign, "ramp_months": self.ramp,
+                    "grain": self.grain}
+        self.assemble([w.HBox([w.VBox(list(controls.values())),
+                               w.VBox([self.status, self.table, self.chart])])],
+                      controls, "targets")
 
-    def update(self, _change=None) -> None:
+    @property
+    def plan(self):
+        """The `TargetPlan` shown (None while the settings cannot give one)."""
+        return self.result
+
+    def compute(self):
         blending = self.method.value == "blend"
         for slider in self.blend.values():
             slider.disabled = not blending
         blend = {m: s.value for m, s in self.blend.items() if s.value > 0} if blending else None
-        try:
-            self.plan = plan_targets(
-                self.ds, self.year, growth=self.growth.value, method=self.method.value,
-                company_method=self.company_method.value, blend=blend,
-                over_assign=self.over_assign.value, ramp=linear_ramp(self.ramp.value),
-                grain=self.grain.value, measures=("revenue",), season=self.season)
-        except TargetError as error:  # e.g. every blend weight at zero: say so, keep going
-            _show(self.table, w.HTML(f"<b>Cannot plan:</b> {error}"))
-            return
-        summary = self.plan.summary()
-        self.caption = caption = "; ".join([summary.attrs["growth_basis"], *self.plan.notes,
-                                            *self.left_out])
-        _show(self.table, summary.style.format({"last_year": "{:,.0f}", "target": "{:,.0f}",
-                                                "target_same_months": "{:,.0f}",
-                                                "growth": "{:+.1%}"}, na_rep="n/a")
-              .set_caption(caption))
-        self.overview.update(summary.drop(index="total"), self.plan.phased, self.ds.history,
-                             self.plan.year)
-        _show(self.chart, Image(self.overview.png(), format="png"))  # rendered once, here
+        return plan_targets(
+            self.ds, self.year, growth=self.growth.value, method=self.method.value,
+            company_method=self.company_method.value, blend=blend,
+            over_assign=self.over_assign.value, ramp=linear_ramp(self.ramp.value),
+            grain=self.grain.value, measures=("revenue",), season=self.season)
 
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+    def draw(self, plan) -> None:
+        summary = plan.summary()
+        self.caption = caption = "; ".join([summary.attrs["growth_basis"], *plan.notes,
+                                            *self.left_out])
+        self.show(self.table, summary.style.format({"last_year": "{:,.0f}", "target": "{:,.0f}",
+                                                    "target_same_months": "{:,.0f}",
+                                                    "growth": "{:+.1%}"}, na_rep="n/a")
+                  .set_caption(caption))
+        self.overview.update(summary.drop(index="total"), plan.phased, self.ds.history,
+                             plan.year)
+        self.show(self.chart, Image(self.overview.png(), format="png"))  # rendered once, here
 
 
 def _plain(options: dict) -> dict:
     return {k: v for k, v in options.items() if k != "continuous_update"}
-
-
-def _show(out: w.Output, thing) -> None:
-    with out:
-        out.clear_output(wait=True)
-        display(thing)
-    if isinstance(thing, plt.Figure):
-        plt.close(thing)

@@ -1,0 +1,166 @@
+"""`Panel`, the one base of every widget panel: read controls, call one helpers function,
+redraw, and say in one line why when the helpers function refuses.
+
+A subclass builds its controls and lays them out with `assemble(rows, controls, section)`,
+then implements two methods:
+
+- `compute()` reads the controls and returns what one helpers function returns (or None:
+  nothing to show yet, e.g. a half-typed name; what is shown stays);
+- `draw(result)` puts it on screen with `show(out, ...)` and `say(html)`.
+
+`redraw()` runs the two. A `WorkbookError` from `compute` (every error the workbook raises
+on purpose is one) is not raised: its message goes, escaped, into the error line
+`status`, the outputs are cleared so no chart of earlier settings stands beside it, and
+`result` is None until a change works again. Anything else is a bug and is raised.
+
+The base owns the rest of the boilerplate: the error line and the output area (`status`,
+`out`, created before the subclass lays out its rows so it can place them), observers on
+`controls` (each change calls `changed`, which redraws), the `ScenarioBar` for `section`
+(a load sets every control and redraws once), and closing every figure it displays.
+Importing this module builds no widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from ..errors import WorkbookError
+
+if TYPE_CHECKING:
+    from .scenarios import ScenarioBar
+
+ERROR = "<span class='panel-error' style='color:#c33'>{}</span>"
+
+
+def error_html(message: object) -> str:
+    """The red error line's HTML for `message`, escaped (messages quote user input)."""
+    return ERROR.format(escape(str(message)))
+
+
+class Panel(w.VBox):
+    """Base of the notebooks' panels; see the module docstring for the contract.
+
+    `result` is what `compute` last returned (None after an error), `error` the message
+    of the error shown (None when the last change worked), `status` the line that shows
+    either the panel's own summary or the error, `out` the default output area and
+    `scenarios` the ScenarioBar (None when the panel saves no scenario).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.result: Any = None
+        self.error: str | None = None
+        self.status = w.HTML()
+        self.status.add_class("panel-status")
+        self.out = w.Output()
+        self.scenarios: ScenarioBar | None = None
+        self._quiet = False
+        self._live = True
+        self._outputs: list[w.Output] = []  # every area `show` has drawn into
+
+    # ---------------------------------------------------------------- the subclass's part
+
+    def compute(self) -> Any:
+        """Read the controls and call one helpers function; return its result."""
+        raise NotImplementedError
+
+    def draw(self, result: Any) -> None:
+        """Show `result` (what `compute` returned, never None)."""
+        raise NotImplementedError
+
+    def changed(self, change: dict) -> None:
+        """A watched control changed (not while `quiet`); the default redraws."""
+        self.redraw()
+
+    # -------------------------------------------------------------------- the base's part
+
+    def assemble(self, rows: Iterable[w.Widget],
+                 controls: Mapping[str, w.ValueWidget] | None = None,
+                 section: str | None = None, live: bool = True, folder=None) -> None:
+        """Lay out `rows` (under the ScenarioBar for `section`, if any), watch `controls`
+        and draw once. `controls` are saved and loaded by name in the scenario; `live=False`
+        watches none of them and draws nothing (a panel that runs on a button calls `redraw`
+        itself, and loading a scenario only sets its controls)."""
+        from .scenarios import ScenarioBar  # it shows its errors with `error_html`
+
+        controls = dict(controls or {})
+        self._live = live
+        if section is not None:
+            self.scenarios = ScenarioBar(section, controls, folder, batch=self.batch)
+            rows = [self.scenarios, *rows]
+        self.children = tuple(rows)
+        if live:
+            for control in controls.values():
+                control.observe(self._changed, "value")
+            self.redraw()
+
+    def redraw(self) -> None:
+        """`compute`, then `draw`; a WorkbookError is shown in the error line, not raised."""
+        if self._quiet:
+            return
+        try:
+            result = self.compute()
+        except WorkbookError as exc:
+            self.fail(exc)
+            return
+        if result is None:
+            return
+        self.result, self.error = result, None
+        self.status.value = ""
+        self.draw(result)
+
+    def fail(self, message: object) -> None:
+        """Show `message` in the error line; clear the outputs and forget the result."""
+        self.result, self.error = None, str(message)
+        self.status.value = error_html(message)
+        for out in self._outputs:
+            out.clear_output()
+
+    def say(self, html: str) -> None:
+        """Put the panel's own summary (HTML the panel wrote) in the status line."""
+        self.status.value = html
+
+    def show(self, out: w.Output | None, *things: Any) -> None:
+        """Replace what `out` (default `self.out`) shows with `things`; figures are closed
+        once displayed, so redraws leave no figure open."""
+        out = self.out if out is None else out
+        if out not in self._outputs:
+            self._outputs.append(out)
+        with out:
+            out.clear_output(wait=True)
+            for thing in things:
+                display(thing)
+        for thing in things:
+            if isinstance(thing, plt.Figure):
+                plt.close(thing)
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Set controls without each change redrawing (`changed` is not called)."""
+        before, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = before
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Set several controls, then redraw once (even when setting one failed); a panel
+        that is not live only has its controls set."""
+        try:
+            with self.quiet():
+                yield
+        finally:
+            if self._live:
+                self.redraw()
+
+    def _changed(self, change: dict) -> None:
+        if not self._quiet:
+            self.changed(change)

@@ -1,0 +1,162 @@
+"""`PlanOverview`: the targets panel's two charts kept in one figure and updated in place.
+
+It is a widget-speed cache, not a chart function, so it lives with the panels: the charts
+themselves (`helpers.plots.targets.targets_by_region` and `phasing`, composed by
+`plan_overview`) draw a fresh figure. This draws the same two views with the same labels
+(`_compared`, `_actual_label`, `_money` are shared with them) and then moves only what a
+control change moves (benchmarks/bench_widgets.py measures it against a fresh figure).
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
+
+from ..plots.targets import MONTHS, _actual_label, _compared, _money
+
+
+class PlanOverview:
+    """The widget panel's two charts in one figure that is built once and then updated in
+    place: a control change only moves bar heights, labels and y-limits, so nothing is
+    created, laid out or styled again (no pyplot, no seaborn, no automatic layout pass).
+    `png()` renders it once, at the figure's dpi, for the panel to show as an image."""
+
+    def __init__(self, figsize: tuple[float, float] = (12, 3.6)):
+        self.fig = Figure(figsize=figsize, layout="none")
+        FigureCanvasAgg(self.fig)
+        self.left, self.right = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": (2, 3)})
+        self.fig.subplots_adjust(left=0.08, right=0.99, bottom=0.12, top=0.9, wspace=0.22)
+        self._left_key = self._right_key = None
+        self._actuals: dict = {}
+
+    def update(self, summary: pd.DataFrame, phased: pd.DataFrame, history: pd.DataFrame,
+               year: int, measure: str = "revenue") -> Figure:
+        self._update_left(summary)
+        self._update_right(phased, history, year, measure)
+        return self.fig
+
+    def png(self) -> bytes:
+        buffer = io.BytesIO()
+        # savefig restores the figure's layout engine from rcParams afterwards; with the
+        # style's figure.autolayout that would turn on tight layout (an extra draw) for
+        # every later render of this reused figure
+        with mpl.rc_context({"figure.autolayout": False}):
+            self.fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+        return buffer.getvalue()
+
+    # ------------------------------------------------------------------ left: regions
+    def _update_left(self, summary: pd.DataFrame) -> None:
+        column, label, last_label = _compared(summary)
+        ax, key = self.left, (tuple(summary.index), column)
+        last, target = summary["last_year"].to_numpy(), summary[column].to_numpy()
+        if key != self._left_key:
+            ax.clear()
+            x = np.arange(len(summary))
+            self._last = ax.bar(x - 0.2, last, width=0.4, color="#9aa5b1", label=last_label)
+            self._target = ax.bar(x + 0.2, target, width=0.4, color="#2a6f97", label=label)
+            self._notes = [ax.annotate("", (i + 0.2, 0), ha="center", va="bottom", fontsize=9)
+                           for i in range(len(summary))]
+            ax.set_xticks(x, summary.index)
+            ax.set(ylabel="revenue", title="Target vs last year, by region")
+            ax.legend(loc="lower right", fontsize=8)
+            _axis_style(ax)
+            self._left_key = key
+        for bars, values in ((self._last, last), (self._target, target)):
+            for rect, value in zip(bars, values, strict=True):
+                rect.set_height(value)
+        for note, growth, value in zip(self._notes, summary["growth"], target, strict=True):
+            note.set_text(f"{growth:+.1%}")
+            note.xy = note.xyann = (note.xy[0], value)
+        ax.set_ylim(0, _top(np.concatenate([last, target])) * 1.12)
+
+    # ------------------------------------------------------------------ right: periods
+    def _update_right(self, phased: pd.DataFrame, history: pd.DataFrame, year: int,
+                      measure: str) -> None:
+        ax = self.right
+        frame = phased[phased["measure"] == measure] if "measure" in phased else phased
+        period = next(c for c in ("week_start", "month", "quarter") if c in frame)
+        table = _period_table(frame, period)
+        values = table.fillna(0).to_numpy()
+        key = (period, year, measure, tuple(table.index), tuple(table.columns))
+        if key != self._right_key:
+            ax.clear()
+            self._stack = None
+            self._draw_right(ax, table, period, history, year, measure)
+            self._right_key = key
+        top = values.sum(axis=1).max(initial=0)
+        if period == "week_start":
+            if self._stack is not None:
+                for band in self._stack:
+                    band.remove()
+            self._stack = ax.stackplot(np.arange(len(table)), values.T, colors=self._colors,
+                                       step="mid")
+        else:
+            bottom = np.zeros(len(table))
+            for bars, column in zip(self._bars, values.T, strict=True):
+                for rect, b, h in zip(bars, bottom, column, strict=True):
+                    rect.set_y(b)
+                    rect.set_height(h)
+                bottom += column
+            top = max(top, self._actual_top)
+        ax.set_ylim(0, _top([top]) * 1.18)  # room for the legend on top
+
+    def _draw_right(self, ax, table: pd.DataFrame, period: str, history: pd.DataFrame,
+                    year: int, measure: str) -> None:
+        x = np.arange(len(table))
+        self._colors = sns.color_palette("deep", len(table.columns))
+        handles = [Patch(color=c, label=region) for region, c in
+                   zip(table.columns, self._colors, strict=True)]
+        if period == "week_start":  # 50+ weeks: one band a region draws far faster than bars
+            labels = [f"{d:%d %b}" for d in table.index]
+            self._bars = []
+        else:
+            labels = MONTHS if period == "month" else [f"Q{q}" for q in table.index]
+            zero = np.zeros(len(table))
+            self._bars = [ax.bar(x, zero, width=0.8, color=c) for c in self._colors]
+            actual = _last_year(history, year, measure, period)
+            handles += ax.plot(actual.index - 1, actual.to_numpy(), "k--", marker="o",
+                               label=_actual_label(history, year, measure))
+            self._actual_top = float(actual.max()) if len(actual) else 0.0
+        every = 8 if period == "week_start" else 1
+        ax.set_xticks(x[::every], labels[::every])
+        ax.set_xlim(-0.6, len(table) - 0.4)
+        ax.legend(handles=handles, ncols=5, fontsize=8, loc="upper left")
+        ax.set(xlabel="", ylabel=measure,
+               title=f"{year} {measure} target by {period.replace('_start', '')}")
+        _axis_style(ax)
+
+
+def _axis_style(ax) -> None:
+    ax.yaxis.set_major_locator(MaxNLocator(5))  # few y labels: text is most of a draw
+    _money(ax)
+
+
+def _top(values) -> float:
+    top = float(np.nanmax(values)) if len(values) else 0.0
+    return top if top > 0 else 1.0
+
+
+def _period_table(frame: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Target per period x region (what groupby().sum().unstack() gives, by bincount)."""
+    p, periods = pd.factorize(frame[period], sort=True)
+    r, regions = pd.factorize(frame["region"], sort=True)
+    sums = np.bincount(p * len(regions) + r, weights=frame["target"].to_numpy(dtype=float),
+                       minlength=len(periods) * len(regions))
+    seen = np.bincount(p * len(regions) + r, minlength=len(periods) * len(regions)) > 0
+    table = np.where(seen, sums, np.nan).reshape(len(periods), len(regions))
+    return pd.DataFrame(table, index=pd.Index(periods, name=period),
+                        columns=pd.Index(regions, name="region"))
+
+
+def _last_year(history: pd.DataFrame, year: int, measure: str, period: str) -> pd.Series:
+    last = history[history["month"].dt.year == year - 1]
+    key = last["month"].dt.month if period == "month" else last["month"].dt.quarter
+    return last.groupby(key)[measure].sum()
