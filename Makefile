@@ -19,7 +19,7 @@ run: $(STAMP)  ## the main job: the three notebooks on data/sample -> outputs/
 	$(BIN)/python -m helpers run
 
 test: $(STAMP)  ## ruff, unit and property tests, notebooks (nbval)
-	$(BIN)/ruff check helpers tests $(wildcard benchmarks)
+	$(BIN)/ruff check helpers tests $(wildcard benchmarks) notebooks tools
 	$(BIN)/python -m pytest tests notebooks $(NBVAL)
 
 matrix: $(STAMP)  ## `helpers run` on every data shape of tests/shapes.py, each alone (~15 min)

@@ -109,7 +109,7 @@ def loop_setup(n_reps: int) -> LoopInputs:
         slots)
 
 
-def _sum(a: list[float]) -> float:
+def pairwise_sum(a: list[float]) -> float:
     """Sum in numpy's pairwise order, so a loop and an array op round alike."""
     n = len(a)
     if n < 8:
@@ -129,13 +129,13 @@ def _sum(a: list[float]) -> float:
         return total
     half = n // 2
     half -= half % 8
-    return _sum(a[:half]) + _sum(a[half:])
+    return pairwise_sum(a[:half]) + pairwise_sum(a[half:])
 
 
 def split(units: int, weights: list[float]) -> list[int]:
     """Largest remainder on Python numbers: floors, then one unit each to the largest
     fractional parts (ties to the earlier position); zero weights get nothing."""
-    total = _sum(weights)
+    total = pairwise_sum(weights)
     if total <= 0:
         return [0] * len(weights)
     quota = [w / total * units for w in weights]
@@ -186,7 +186,7 @@ def loop(inp: LoopInputs) -> list[tuple[str, str, int, float]]:
         for i, rep in enumerate(inp.rep_id):  # phase: year -> quarters -> months -> weeks
             season = inp.season[inp.region[i]]
             mw = [season[k] * inp.ramp[i][k] for k in range(12)]
-            quarters = split(rep_units[i], [_sum(mw[3 * q:3 * q + 3]) for q in range(4)])
+            quarters = split(rep_units[i], [pairwise_sum(mw[3 * q:3 * q + 3]) for q in range(4)])
             months = []
             for q in range(4):
                 months += split(quarters[q], mw[3 * q:3 * q + 3])

@@ -258,7 +258,8 @@ def _record_lines(text: str) -> list[int]:
 
 def _read_workbook(file: Path) -> dict[str, pd.DataFrame | None]:
     try:
-        sheets = pd.ExcelFile(file).sheet_names
+        with pd.ExcelFile(file) as book:  # closed here, not whenever it is collected
+            sheets = book.sheet_names
     except Exception as exc:  # openpyxl raises several types for broken workbooks
         raise DataError(f"{file}: not a readable .xlsx workbook ({exc})") from None
     out = {}

@@ -425,7 +425,8 @@ def _read(data, table: str) -> tuple[pd.DataFrame, str]:
         source = str(path)
     elif suffix == ".xlsx":
         try:
-            sheets = pd.ExcelFile(path).sheet_names
+            with pd.ExcelFile(path) as book:  # closed here, not whenever it is collected
+                sheets = book.sheet_names
         except Exception as exc:  # openpyxl raises several types for broken workbooks
             raise DataError(f"{path}: not a readable .xlsx workbook ({exc})") from None
         sheet = next((s for s in sheets if s.strip().lower() == table), sheets[0])

@@ -26,7 +26,7 @@ def test_largest_remainder_loop_is_exact():
     assert bench_targets.split(7, [0.0, 2.0, 1.0]) == [0, 5, 2]
     assert sum(bench_targets.split(1_000_003, [0.3, 0.7, 1e-9, 2.5])) == 1_000_003
     values = list(np.random.default_rng(0).random(300))
-    assert bench_targets._sum(values) == np.asarray(values)[None, :].sum(axis=1)[0]
+    assert bench_targets.pairwise_sum(values) == np.asarray(values)[None, :].sum(axis=1)[0]
 
 
 def test_stability_loop_gives_the_engines_probabilities():

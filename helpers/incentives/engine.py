@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..numbers import divide_or_zero as ratio  # attainment with no target is 0 (not NaN)
 from ..schema import LEVELS
 from .model import MEASURES, Curve, Tier
 
@@ -187,12 +188,6 @@ def running(x: np.ndarray, op: np.ufunc, inplace: bool = False) -> np.ndarray:
     for i in range(1, len(out)):
         op(out[i - 1], out[i], out=out[i])
     return out
-
-
-def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a / b, and 0 where there is no target (a multiply by 1/b: b is often much smaller)."""
-    inv = np.divide(1, b, out=np.zeros(b.shape, dtype=b.dtype), where=b > 0)
-    return (a * inv).astype(a.dtype, copy=False)
 
 
 class Context:

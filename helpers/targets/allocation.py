@@ -12,7 +12,8 @@ import pandas as pd
 from .. import streams
 from ..data import Dataset
 from ..errors import TargetError
-from .history import _history, _ratio
+from ..numbers import divide_or_nan
+from .history import _history
 
 Method = Literal["history", "potential", "capacity", "equal"]
 """A basis to split on; `allocate_targets` also takes "blend" (a mix of these)."""
@@ -154,7 +155,7 @@ def run_rate(history: pd.DataFrame, hire_date: pd.Series, year: int, *,
     hired = hire_date.reindex(last["rep_id"]).to_numpy()
     share = ramp_factors(pd.Series(hired), year - 1, ramp)
     share = share[np.arange(len(last)), last["month"].dt.month.to_numpy() - 1]
-    full = pd.Series(_ratio(last[measure].to_numpy(), share), index=last.index)
+    full = pd.Series(divide_or_nan(last[measure].to_numpy(), share), index=last.index)
     return (full.groupby(last["rep_id"]).mean() * 12).reindex(hire_date.index).rename("run_rate")
 
 

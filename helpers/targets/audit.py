@@ -12,9 +12,10 @@ from scipy.stats import norm
 from .. import streams
 from ..data import Dataset
 from ..errors import TargetError
+from ..numbers import divide_or_nan
 from .allocation import _fill_by_team, allocate_targets, missing_for, run_rate
 from .company import CompanyMethod, company_target
-from .history import _history, _ratio, year_totals
+from .history import _history, year_totals
 
 FLAGS = ("not_achievable", "sandbagging", "ramp", "missing_history")
 
@@ -67,7 +68,7 @@ def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None =
             if c in targets]
     out = pd.concat([targets[keep], audit], axis=1)
     compare = out["target_same_months"] if same_months else out["target"]
-    out["required_growth"] = _ratio(compare.to_numpy(), out["last_year"].to_numpy()) - 1
+    out["required_growth"] = divide_or_nan(compare.to_numpy(), out["last_year"].to_numpy()) - 1
     capacity = targets.get("capacity", pd.Series(1.0, index=targets.index))
     out["not_achievable"] = out["required_growth"] > out["best_growth"] + margin
     out["sandbagging"] = compare < out["last_year"]

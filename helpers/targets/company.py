@@ -11,8 +11,9 @@ import pandas as pd
 from scipy.stats import theilslopes
 
 from ..errors import TargetError
+from ..numbers import divide_or_nan
 from .allocation import _check_weights
-from .history import _history, _ratio, annual_totals, seasonality, year_totals
+from .history import _history, annual_totals, seasonality, year_totals
 
 CompanyMethod = Literal["growth", "weighted", "trend"]
 COMPANY_METHODS: tuple[str, ...] = get_args(CompanyMethod)
@@ -126,7 +127,7 @@ def _trend_total(frame: pd.DataFrame, year: int, measure: str) -> float:
     index = seasonality(frame, measure).to_numpy()
     for _ in range(5):  # a few rounds settle it
         slope, intercept, *_ = theilslopes(y / index[m], t)
-        ratio = pd.Series(_ratio(y, intercept + slope * t)).groupby(m).median()
+        ratio = pd.Series(divide_or_nan(y, intercept + slope * t)).groupby(m).median()
         index = ratio.reindex(range(12)).fillna(ratio.mean()).to_numpy()
         index = index / index.mean()
     future = year * 12 + np.arange(1, 13)

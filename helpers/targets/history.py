@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..data import Dataset
 from ..errors import TargetError
+from ..numbers import divide_or_nan
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                "Dec")
@@ -76,9 +77,9 @@ def _fit_index(cube: np.ndarray, iterations: int = 50) -> np.ndarray:
     with warnings.catch_warnings():  # all-NaN slices (a month never seen) are expected
         warnings.simplefilter("ignore", RuntimeWarning)
         for _ in range(iterations):
-            level = np.nanmedian(_ratio(cube, index[:, None, :]), axis=2)
-            new = np.nanmedian(_ratio(cube, level[:, :, None]), axis=1)
-            new = _ratio(new, np.nanmean(new, axis=1, keepdims=True))
+            level = np.nanmedian(divide_or_nan(cube, index[:, None, :]), axis=2)
+            new = np.nanmedian(divide_or_nan(cube, level[:, :, None]), axis=1)
+            new = divide_or_nan(new, np.nanmean(new, axis=1, keepdims=True))
             settled = np.allclose(new, index, rtol=1e-12, atol=0, equal_nan=True)
             index = new
             if settled:
@@ -86,11 +87,6 @@ def _fit_index(cube: np.ndarray, iterations: int = 50) -> np.ndarray:
     index = np.where(seen.any(1) & np.isfinite(index), index, 1.0)
     index = np.where(index.sum(1, keepdims=True) > 0, index, 1.0)  # all-zero group: flat
     return index * 12 / index.sum(1, keepdims=True)
-
-
-def _ratio(a, b):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
 def annual_totals(history, measure: str = "revenue") -> pd.Series:

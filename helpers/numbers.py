@@ -1,0 +1,35 @@
+"""Safe division, one rule per name: what a ratio is when there is nothing to divide by.
+
+Two rules live in the workbook and each has its own function, so a call site says which it
+means. A denominator that is not positive (zero, negative or NaN) has no ratio:
+
+- `divide_or_nan`: the ratio is unknown (NaN), so medians, means and charts skip it
+  (targets: a season index, a run rate, the growth a target asks for);
+- `divide_or_zero`: the ratio counts as 0 (incentives: attainment with no target earns
+  nothing), in the numerator's dtype, so the float32 engine stays float32.
+
+Neither warns: numpy's divide-by-zero RuntimeWarnings never reach a report.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def divide_or_nan(a, b) -> np.ndarray:
+    """a / b where b > 0; NaN where b is zero, negative or NaN. A NaN in `a` stays NaN."""
+    b = np.asarray(b)
+    ok = b > 0
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf / inf in `a` is NaN anyway
+        return np.where(ok, np.asarray(a) / np.where(ok, b, 1), np.nan)
+
+
+def divide_or_zero(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b where b > 0; 0 where b is zero, negative or NaN. In `a`'s dtype.
+
+    Computed as a * (1 / b): one reciprocal of the (usually much smaller) denominator, then
+    a multiply that broadcasts, so the result may differ from a / b in the last bit.
+    """
+    b = np.asarray(b)
+    inv = np.divide(1, b, out=np.zeros(b.shape, dtype=b.dtype), where=b > 0)
+    return (a * inv).astype(a.dtype, copy=False)
