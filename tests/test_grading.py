@@ -20,11 +20,13 @@ from helpers.grading import (
     compare_methods,
     composite,
     explain_score,
+    fit_gaussian_mixture,
     grade,
     gvf,
     kpis,
     levels_of,
     levels_table,
+    most_likely_intervals,
     natural_breaks,
     normalize,
     stability,
@@ -370,8 +372,6 @@ def test_kmeans_is_the_exact_one_dimensional_optimum(ds):
 def test_gmm_is_at_least_as_likely_as_scikit_learn(ds):
     from sklearn.mixture import GaussianMixture
 
-    from helpers.grading.breaks import _gmm
-
     rng = np.random.default_rng(5)
     inputs = {
         "three bumps": np.concatenate([rng.normal(30, 5, 200), rng.normal(60, 4, 150),
@@ -384,28 +384,26 @@ def test_gmm_is_at_least_as_likely_as_scikit_learn(ds):
         x = np.sort(x)
         floor = x.var() * 1e-4  # our variance floor: sklearn's fit must respect it too
         for k in (3, 5):
-            w, m, v, ll = _gmm(x, k, seed=0)
+            w, m, v, ll = fit_gaussian_mixture(x, k, seed=0)
             assert ll == pytest.approx(mixture_loglik(x, w, m, v), rel=1e-12)
             assert np.all(np.diff(m) >= 0) and w.sum() == pytest.approx(1)
             g = GaussianMixture(n_components=k, n_init=5, random_state=0,
                                 reg_covar=floor).fit(x[:, None])
             theirs = mixture_loglik(x, g.weights_, g.means_, g.covariances_)
             assert ll >= theirs - 1e-6 * abs(theirs), (name, k, ll, theirs)
-            again = _gmm(x, k, seed=0)
+            again = fit_gaussian_mixture(x, k, seed=0)
             assert all(np.array_equal(a, b) for a, b in zip(again, (w, m, v, ll), strict=True))
 
 
 def test_gmm_levels_are_the_most_likely_intervals():
     from itertools import combinations_with_replacement
 
-    from helpers.grading.breaks import _interval_labels
-
     rng = np.random.default_rng(4)
     for _ in range(40):
         x = np.sort(rng.integers(0, 6, 7)).astype(float)  # ties: equal scores share a level
         k = int(rng.integers(2, 4))
         logp = rng.normal(0, 3, (len(np.unique(x)), k))[np.searchsorted(np.unique(x), x)]
-        labels = _interval_labels(x, logp)
+        labels = most_likely_intervals(x, logp)
         assert np.all(np.diff(labels) >= 0)
         assert len(set(zip(x, labels, strict=True))) == len(np.unique(x))
         lines = np.r_[np.unique(x) - 0.5, x.max() + 0.5]  # every way to cut into intervals

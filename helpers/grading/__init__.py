@@ -18,7 +18,7 @@ why a rep got their score. Bad parameters raise `GradingError` naming the key.
 from ..errors import GradingError
 from ..schema import LEVELS
 from .bootstrap import Stability, stability
-from .breaks import gvf, levels_of, natural_breaks
+from .breaks import fit_gaussian_mixture, gvf, levels_of, most_likely_intervals, natural_breaks
 from .kpi import (
     DIRECTIONS,
     GATE_MISSING,
@@ -53,7 +53,7 @@ __all__ = [
     "DIRECTIONS", "GATE_MISSING", "MAX_MONTHS", "PRESETS", "REVIEW_KPIS", "VOLUME_KPIS",
     "Period", "graded_period", "kpis", "usable_gates", "usable_weights",
     "METHODS", "Scale", "check_weights", "composite", "normalize",
-    "gvf", "levels_of", "natural_breaks",
+    "fit_gaussian_mixture", "gvf", "levels_of", "most_likely_intervals", "natural_breaks",
     "FIRST_LEVEL", "THRESHOLD_METHODS", "ThresholdMethod", "Grading", "Thresholds", "assign",
     "current_levels", "grade", "thresholds", "transition_matrix",
     "Stability", "stability", "adjust_raters",

@@ -140,7 +140,7 @@ def _kmeans_labels(x: np.ndarray, k: int) -> np.ndarray:
     return levels_of(x, np.nextafter(np.array(breaks[1:-1]), np.inf))
 
 
-def _gmm(x: np.ndarray, k: int, seed: int = 0, starts: int = 10, iters: int = 500):
+def fit_gaussian_mixture(x, k: int, seed: int = 0, starts: int = 10, iters: int = 500):
     """EM for a 1-D Gaussian mixture from several starts; the most likely fit wins.
 
     EM climbs to the nearest optimum, so one start can stop at a poor fit. Start 0 is the
@@ -148,7 +148,10 @@ def _gmm(x: np.ndarray, k: int, seed: int = 0, starts: int = 10, iters: int = 50
     `seed`; all starts run as one array (a row each). Variances have a floor (1e-4 of the
     score variance) so no component collapses onto one score. Returns weights, means and
     variances sorted by mean, and the log-likelihood sum(log(sum_j w_j N(x | m_j, v_j))).
+    The "gmm" rule of `thresholds` levels the scores with it (and `most_likely_intervals`).
     """
+    x = np.asarray(x, dtype=float)
+    _check_k(x, k, "k")
     n, distinct = len(x), np.unique(x)
     draws = np.random.default_rng(seed).random((starts - 1, len(distinct)))
     centres = distinct[np.sort(draws.argsort(axis=1)[:, :k], axis=1)]
@@ -174,7 +177,7 @@ def _gmm(x: np.ndarray, k: int, seed: int = 0, starts: int = 10, iters: int = 50
     return w[best, order], m[best, order], v[best, order], float(total[best])
 
 
-def _interval_labels(x: np.ndarray, logp: np.ndarray) -> np.ndarray:
+def most_likely_intervals(x, logp) -> np.ndarray:
     """Levels of sorted `x` as score intervals that agree best with `logp` (score x level).
 
     With unequal variances a wide component can be the most likely one at both ends of
@@ -183,6 +186,10 @@ def _interval_labels(x: np.ndarray, logp: np.ndarray) -> np.ndarray:
     probability (a dynamic programme over levels, each step vectorised over split
     points). Equal scores share a label; a level may come out empty.
     """
+    x, logp = np.asarray(x, dtype=float), np.asarray(logp, dtype=float)
+    if logp.ndim != 2 or logp.shape[0] != len(x):
+        raise GradingError(f"logp: expected one row per score ({len(x)} x levels), "
+                           f"got shape {logp.shape}")
     distinct, first, counts = np.unique(x, return_index=True, return_counts=True)
     gain = np.cumsum(counts[:, None] * logp[first], axis=0)
     gain = np.vstack([np.zeros(logp.shape[1]), gain])  # gain[i, j]: level j for the first i
@@ -199,6 +206,6 @@ def _interval_labels(x: np.ndarray, logp: np.ndarray) -> np.ndarray:
 
 def _gmm_labels(x: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     """Level of each sorted score under the best mixture: most likely component, as intervals."""
-    w, m, v, _ = _gmm(x, k, seed)
-    return _interval_labels(x, np.log(w) - 0.5 * np.log(2 * np.pi * v)
-                            - (x[:, None] - m) ** 2 / (2 * v))
+    w, m, v, _ = fit_gaussian_mixture(x, k, seed)
+    return most_likely_intervals(x, np.log(w) - 0.5 * np.log(2 * np.pi * v)
+                                 - (x[:, None] - m) ** 2 / (2 * v))
