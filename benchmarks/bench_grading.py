@@ -21,11 +21,13 @@ from helpers.grading import (
     MAX_MONTHS,
     PRESETS,
     check_weights,
+    composite_arrays,
+    kpi_arrays,
     levels_of,
+    monthly_parts,
+    normalize_arrays,
     stability,
 )
-from helpers.grading.kpi import _collect, _kpi_arrays
-from helpers.grading.scale import _composite, _normalize_arrays
 
 from .harness import Case, company
 
@@ -47,7 +49,7 @@ def engine(inp: Inputs) -> pd.DataFrame:
 
 def loop(inp: Inputs) -> pd.DataFrame:
     """One resample at a time: draw each rep's months, then KPIs -> scores -> levels."""
-    data = _collect(inp.ds)
+    data = monthly_parts(inp.ds)
     names = list(DIRECTIONS)
     w = check_weights(WEIGHTS, names).to_numpy()
     n, m = data.parts["revenue"].shape
@@ -61,9 +63,9 @@ def loop(inp: Inputs) -> pd.DataFrame:
         draws = np.zeros((n, m))
         np.add.at(draws, (np.broadcast_to(rows, (m, n))[drawn], pick[drawn]), 1.0)
         sums = {c: np.einsum("nm,nm->n", draws, part) for c, part in data.parts.items()}
-        values = _kpi_arrays(sums, data.months, data)
-        scaled = _normalize_arrays(values, "percentile", DIRECTIONS, None, None)
-        score = _composite(np.stack([scaled[k] for k in names]), w)
+        values = kpi_arrays(sums, data.months, data)
+        scaled = normalize_arrays(values, "percentile", DIRECTIONS, None, None)
+        score = composite_arrays(np.stack([scaled[k] for k in names]), w)
         counts[rows, levels_of(score, CUTS)] += 1
     return pd.DataFrame(counts / inp.n_boot, index=data.reps, columns=list(LEVELS))
 

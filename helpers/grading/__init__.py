@@ -26,9 +26,12 @@ from .kpi import (
     PRESETS,
     REVIEW_KPIS,
     VOLUME_KPIS,
+    MonthlyParts,
     Period,
     graded_period,
+    kpi_arrays,
     kpis,
+    monthly_parts,
     usable_gates,
     usable_weights,
 )
@@ -45,14 +48,24 @@ from .levels import (
     transition_matrix,
 )
 from .raters import adjust_raters
-from .scale import METHODS, Scale, check_weights, composite, normalize
+from .scale import (
+    METHODS,
+    Scale,
+    check_weights,
+    composite,
+    composite_arrays,
+    normalize,
+    normalize_arrays,
+)
 from .sheets import TRAINING, calibration_sheet, compare_methods, explain_score, levels_table
 
 __all__ = [
     "GradingError", "LEVELS",
     "DIRECTIONS", "GATE_MISSING", "MAX_MONTHS", "PRESETS", "REVIEW_KPIS", "VOLUME_KPIS",
     "Period", "graded_period", "kpis", "usable_gates", "usable_weights",
+    "MonthlyParts", "monthly_parts", "kpi_arrays",
     "METHODS", "Scale", "check_weights", "composite", "normalize",
+    "normalize_arrays", "composite_arrays",
     "fit_gaussian_mixture", "gvf", "levels_of", "most_likely_intervals", "natural_breaks",
     "FIRST_LEVEL", "THRESHOLD_METHODS", "ThresholdMethod", "Grading", "Thresholds", "assign",
     "current_levels", "grade", "thresholds", "transition_matrix",

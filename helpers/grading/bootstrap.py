@@ -14,9 +14,9 @@ from ..data import Dataset
 from ..errors import GradingError
 from ..schema import LEVELS
 from .breaks import levels_of
-from .kpi import DIRECTIONS, MAX_MONTHS, _collect, _kpi_arrays
+from .kpi import DIRECTIONS, MAX_MONTHS, kpi_arrays, monthly_parts
 from .levels import _levels_cuts
-from .scale import Scale, _composite, _context, _normalize_arrays, check_weights
+from .scale import Scale, _context, check_weights, composite_arrays, normalize_arrays
 
 # ---------------------------------------------------------------------------- stability
 
@@ -46,7 +46,7 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
     k = len(levels)
     if n_boot < 1:
         raise GradingError(f"n_boot={n_boot!r}: must be >= 1")
-    data = _collect(ds, period, reviews)
+    data = monthly_parts(ds, period, reviews)
     names = list(DIRECTIONS)
     w = check_weights(weights, names).to_numpy()
     groups, potential = _context(by, territory, data.reps)
@@ -59,9 +59,9 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
         b = min(chunk, n_boot - start)
         draws = _resample(keys, data.months, start, b, m)
         sums = np.einsum("bnm,cnm->cbn", draws, stacked)
-        values = _kpi_arrays(dict(zip(data.parts, sums, strict=True)), data.months, data)
-        scaled = _normalize_arrays(values, method, DIRECTIONS, groups, potential)
-        score = _composite(np.stack([scaled[k] for k in names]), w)
+        values = kpi_arrays(dict(zip(data.parts, sums, strict=True)), data.months, data)
+        scaled = normalize_arrays(values, method, DIRECTIONS, groups, potential)
+        score = composite_arrays(np.stack([scaled[k] for k in names]), w)
         level = levels_of(score, cuts)  # (b, n)
         counts += (level[..., None] == np.arange(k)).sum(axis=0)
     probs = pd.DataFrame(counts / n_boot, index=data.reps, columns=list(levels))
@@ -74,8 +74,8 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
         "runner_up_probability": p[:, 1],
     }, index=data.reps)
     border = border[border["probability"] < borderline_below].sort_values("probability")
-    point = _kpi_arrays({k: v.sum(axis=1) for k, v in data.parts.items()}, data.months, data)
-    scaled = np.stack([_normalize_arrays(point, method, DIRECTIONS, groups, potential)[k]
+    point = kpi_arrays({k: v.sum(axis=1) for k, v in data.parts.items()}, data.months, data)
+    scaled = np.stack([normalize_arrays(point, method, DIRECTIONS, groups, potential)[k]
                        for k in names])
     return Stability(probs, border, _sensitivity(scaled, w, cuts, names, delta))
 
@@ -97,11 +97,11 @@ def _resample(keys: np.ndarray, months: np.ndarray, start: int, b: int, m: int) 
 
 def _sensitivity(scaled: np.ndarray, w: np.ndarray, cuts: np.ndarray, names: list[str],
                  delta: float) -> pd.DataFrame:
-    base = levels_of(_composite(scaled, w), cuts)
+    base = levels_of(composite_arrays(scaled, w), cuts)
     bump = np.eye(len(w)) * delta
     moved = np.concatenate([np.clip(w + bump, 0, None), np.clip(w - bump, 0, None)])
     moved = moved / moved.sum(axis=1, keepdims=True)
-    changed = levels_of(_composite(scaled, moved), cuts) != base  # (2k, n)
+    changed = levels_of(composite_arrays(scaled, moved), cuts) != base  # (2k, n)
     share = changed.mean(axis=1)
     return pd.DataFrame({"weight_up": share[: len(w)], "weight_down": share[len(w):]},
                         index=pd.Index(names, name="kpi"))

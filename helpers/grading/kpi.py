@@ -43,7 +43,7 @@ PRESETS: dict[str, dict[str, float]] = {
 
 
 @dataclass(frozen=True)
-class _Months:
+class MonthlyParts:
     """Additive monthly components per rep, packed left (rep x month), for KPIs and bootstrap."""
 
     reps: pd.Index
@@ -102,7 +102,14 @@ def graded_period(ds: Dataset, period=None) -> Period:
     return Period(first, last, months, bool(last < end))
 
 
-def _collect(ds: Dataset, period=None, reviews: pd.DataFrame | None = None) -> _Months:
+def monthly_parts(ds: Dataset, period=None, reviews: pd.DataFrame | None = None
+                  ) -> MonthlyParts:
+    """Each active rep's additive monthly components for `period`, as arrays (rep x month).
+
+    The array core of `kpis` and `stability`: sum the months (or weigh them by a
+    resample's month counts), pass the sums to `kpi_arrays`, and no DataFrame is built
+    per resample. Same `period` and `reviews` as `kpis`.
+    """
     start, end = _bounds(ds.last_year if period is None else period)
     end = min(end, ds.history["month"].max())  # a partial last year ends with the history
     hist = ds.history[(ds.history["month"] >= start) & (ds.history["month"] <= end)]
@@ -138,7 +145,7 @@ def _collect(ds: Dataset, period=None, reviews: pd.DataFrame | None = None) -> _
     baseline = before.groupby("rep_id")["revenue"].mean().reindex(reps).to_numpy()
     hired = ds.roster.set_index("rep_id").loc[reps, "hire_date"]
     tenure = (end + pd.offsets.MonthEnd(0) - hired).dt.days / 365.25
-    return _Months(reps, parts, np.bincount(row, minlength=len(reps)).astype(float),
+    return MonthlyParts(reps, parts, np.bincount(row, minlength=len(reps)).astype(float),
                    baseline, _review_means(ds.reviews if reviews is None else reviews,
                                            reps, start, end), tenure.to_numpy())
 
@@ -154,9 +161,13 @@ def _review_means(reviews: pd.DataFrame, reps: pd.Index, start, end) -> dict[str
     return {c: means[c].to_numpy(dtype=float) for c in REVIEW_KPIS}
 
 
-def _kpi_arrays(sums: Mapping[str, np.ndarray], months: np.ndarray, data: _Months
-                ) -> dict[str, np.ndarray]:
-    """KPIs from summed components; works on (n_reps,) and on (n_boot, n_reps) alike."""
+def kpi_arrays(sums: Mapping[str, np.ndarray], months: np.ndarray, data: MonthlyParts
+               ) -> dict[str, np.ndarray]:
+    """KPIs from summed components; works on (n_reps,) and on (n_boot, n_reps) alike.
+
+    The vectorised core of `kpis`, public so `stability` (and its benchmark) can regrade a
+    whole batch of resamples at once: a DataFrame per resample would cost more than the KPIs.
+    """
     def ratio(a, b):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
@@ -187,8 +198,8 @@ def kpis(ds: Dataset, period=None, *, reviews: pd.DataFrame | None = None) -> pd
     Pass `reviews` (e.g. from `adjust_raters`) to grade on rater-adjusted review scores.
     Extra columns `months` and `tenure_years` feed the gates in `assign`.
     """
-    data = _collect(ds, period, reviews)
-    values = _kpi_arrays({k: v.sum(axis=1) for k, v in data.parts.items()}, data.months, data)
+    data = monthly_parts(ds, period, reviews)
+    values = kpi_arrays({k: v.sum(axis=1) for k, v in data.parts.items()}, data.months, data)
     frame = pd.DataFrame(values, index=data.reps)
     frame["months"] = data.months.astype(int)
     frame["tenure_years"] = data.tenure_years.round(2)

@@ -51,9 +51,15 @@ def _nanmedian(x: np.ndarray) -> np.ndarray:
         return np.nanmedian(x, axis=-1, keepdims=True)
 
 
-def _normalize_arrays(values: Mapping[str, np.ndarray], method: str,
-                      directions: Mapping[str, int], groups: np.ndarray | None,
-                      potential: np.ndarray | None) -> dict[str, np.ndarray]:
+def normalize_arrays(values: Mapping[str, np.ndarray], method: str,
+                     directions: Mapping[str, int], groups: np.ndarray | None = None,
+                     potential: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """`normalize` on arrays: each KPI (n_reps,) or (n_boot, n_reps) on 0..1 along reps.
+
+    The vectorised core of `normalize`, public so `stability` (and its benchmark) can scale
+    a whole batch of resamples at once. It checks nothing: `normalize` checks the method
+    and directions, and `groups` / `potential` are per-rep arrays as `normalize` makes them.
+    """
     out = {}
     for name, x in values.items():
         x = np.asarray(x, dtype=float) * directions[name]
@@ -115,7 +121,7 @@ def normalize(kpis: pd.DataFrame, method: Scale = "percentile", *,
             raise GradingError(f"directions[{name!r}]={sign!r}: expected 1 or -1")
     groups, potential = _context(by, territory, kpis.index)
     values = {c: kpis[c].to_numpy(dtype=float) for c in columns}
-    return pd.DataFrame(_normalize_arrays(values, method, directions, groups, potential),
+    return pd.DataFrame(normalize_arrays(values, method, directions, groups, potential),
                         index=kpis.index)
 
 
@@ -138,8 +144,12 @@ def check_weights(weights: Mapping[str, float], columns: Sequence[str]) -> pd.Se
     return weights.reindex(list(columns), fill_value=0.0)
 
 
-def _composite(values: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """100 * weighted mean over the KPIs a rep has: values (k, ..., n), w (..., k)."""
+def composite_arrays(values: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """100 * weighted mean over the KPIs a rep has: values (k, ..., n), w (..., k).
+
+    The vectorised core of `composite` (NaN where a rep has no weighted KPI), public so
+    `stability` (and its benchmark) can score many resamples or weightings at once.
+    """
     have = ~np.isnan(values)
     filled = np.where(have, values, 0.0)
     num = np.tensordot(w, filled, axes=([-1], [0]))
@@ -155,7 +165,7 @@ def composite(normalized: pd.DataFrame, weights: Mapping[str, float]) -> pd.Seri
     is an error rather than a silent zero.
     """
     w = check_weights(weights, list(normalized.columns))
-    score = _composite(normalized.to_numpy(dtype=float).T, w.to_numpy())
+    score = composite_arrays(normalized.to_numpy(dtype=float).T, w.to_numpy())
     if np.isnan(score).any():
         reps = normalized.index[np.isnan(score)]
         raise GradingError(f"weights: rep(s) {', '.join(map(str, reps[:5]))} have no value "
