@@ -23,7 +23,7 @@ from helpers import streams
 from helpers.incentives import Plan, default_levels, default_targets, simulate
 from helpers.incentives.engine import Inputs
 from helpers.incentives.plan import MEASURES
-from helpers.incentives.simulation import _draw, _period_targets, fit_market
+from helpers.incentives.simulation import draw_scenarios, fit_market, period_targets
 from helpers.schema import LEVELS
 
 from .harness import Case, company
@@ -85,10 +85,10 @@ def draws(inp: SimInputs, k: int, seed: int = 0) -> Inputs:
                        name="rep_id")
     level = pd.Categorical(inp.levels.reindex(rep_ids), categories=LEVELS).codes
     model = fit_market(ds, p.n_periods)
-    target = _period_targets(inp.targets, rep_ids, measures, p.n_periods)
+    target = period_targets(inp.targets, rep_ids, measures, p.n_periods)
     skill = model.skill.reindex(rep_ids, fill_value=0.0).to_numpy(np.float32)
     keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed)
-    z, eps = _draw(keys, seed, 0, k, p.n_periods, measures)
+    z, eps = draw_scenarios(keys, seed, 0, k, p.n_periods, measures)
     shock = (model.sigma_market * z - model.sigma_market ** 2 / 2).astype(np.float32)
     actual = {}
     for i, m in enumerate(measures):  # as simulate does it, in the same float32 steps

@@ -262,7 +262,7 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     team = _team_codes(ds, targets, rep_ids)
     g = max(p.n_periods for p in plans.values())
     model = fit_market(ds, g) if spreads is None else fit_market(ds, g, spreads)
-    target = _period_targets(targets, rep_ids, measures, g)
+    target = period_targets(targets, rep_ids, measures, g)
     skill = model.skill.reindex(rep_ids, fill_value=0.0).to_numpy(np.float32)
     keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed)
     skill_keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed ^ SKILL_SALT)
@@ -305,7 +305,7 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
 
     def one(blocks: range) -> dict:
         k = min(n, blocks[-1] * BLOCK + BLOCK) - blocks[0] * BLOCK
-        _, x = _draw(keys, seed, blocks[0], k, g, measures, to_actual)
+        _, x = draw_scenarios(keys, seed, blocks[0], k, g, measures, to_actual)
         actual = dict(zip(measures, x, strict=True))
         ranked = min(max(RANKED - blocks[0] * BLOCK, 0), k)  # of the first RANKED
         return {name: _evaluate(plan, actual, target, level, team, g, ranked)
@@ -351,8 +351,10 @@ def _team_codes(ds: Dataset, targets: pd.DataFrame, rep_ids: pd.Index) -> np.nda
     return codes
 
 
-def _draw(keys: np.ndarray, seed: int, block: int, k: int, g: int, measures: list[str],
-          transform: Callable[[int, np.ndarray, np.ndarray, np.ndarray], None] | None = None):
+def draw_scenarios(keys: np.ndarray, seed: int, block: int, k: int, g: int,
+                   measures: list[str],
+                   transform: Callable[[int, np.ndarray, np.ndarray, np.ndarray], None]
+                   | None = None):
     """Draws of the `k` scenarios from `block` on: market z (k,) and noise
     (measures, periods, k, reps), block by block straight into the chunk's array.
 
@@ -360,7 +362,10 @@ def _draw(keys: np.ndarray, seed: int, block: int, k: int, g: int, measures: lis
     measure (its place in MEASURES) and period, so a rep's luck depends on the seed and
     who the rep is, never on the row, the chunking, the threads or which other measures
     the plans compared use. `transform(measure index, z, noise, scenario numbers)` may turn
-    a block's noise into results in place while it is still in cache."""
+    a block's noise into results in place while it is still in cache.
+
+    `simulate` draws with it; it is public so a check (the benchmark's per-rep loop) can
+    rebuild `simulate`'s scenarios exactly, with `keys` from `streams.rep_keys`."""
     blocks = -(-k // BLOCK)
     first = block * BLOCK
     scenarios = np.arange(first, first + blocks * BLOCK, dtype=np.uint64)
@@ -380,11 +385,12 @@ def _draw(keys: np.ndarray, seed: int, block: int, k: int, g: int, measures: lis
     return z[:k], eps[:, :, :k]
 
 
-def _period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
-                    g: int) -> dict[str, np.ndarray]:
+def period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
+                   g: int) -> dict[str, np.ndarray]:
     """Targets per measure as (G, 1, R) float32: sums (or means for scores) of the months of
     each plan period, 0 where there is none. By bincount on integer codes: a groupby on
-    the text columns costs seconds at 50,000 reps."""
+    the text columns costs seconds at 50,000 reps. The targets `simulate` pays against,
+    public so a check (the benchmark's per-rep loop) can use the very same arrays."""
     r = len(reps)
     rep = _codes(targets["rep_id"], reps)
     measure = _codes(targets["measure"], pd.Index(measures))
