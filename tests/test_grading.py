@@ -412,6 +412,13 @@ def test_gmm_levels_are_the_most_likely_intervals():
         assert logp[np.arange(len(x)), labels].sum() == pytest.approx(best)
 
 
+def test_gmm_functions_refuse_what_they_cannot_fit():
+    with pytest.raises(GradingError, match=r"k=3: need 1 <= k <= .* distinct scores \(2\)"):
+        fit_gaussian_mixture([1.0, 1.0, 2.0], 3)
+    with pytest.raises(GradingError, match=r"logp: expected one row per score \(3 x levels\)"):
+        most_likely_intervals([1.0, 2.0, 3.0], np.zeros((2, 2)))
+
+
 def test_gmm_on_the_sample_company_fills_every_level(ds):
     x = pd.Series(sample_scores(ds, "minmax", "results first"))
     t = thresholds(x, "gmm")
