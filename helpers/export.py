@@ -34,7 +34,8 @@ def number_format(column: str, values: pd.Series) -> str | None:
 
     A share-like name gets a percent format only while its values can be fractions (up to
     1.5, or 10 for attainment and ratios): larger ones are percentage numbers, and shown as
-    they are rather than 100 times too big."""
+    they are rather than 100 times too big.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         return "yyyy-mm-dd"
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):

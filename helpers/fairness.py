@@ -96,7 +96,8 @@ def _pair(outcome, group, name: str | None = None) -> tuple[pd.Series, pd.Series
 def _order(labels, text: pd.Index) -> np.ndarray:
     """Positions that put the distinct labels in natural order, the order people read:
     categories as declared, numbers by value, text with its digit runs read as numbers
-    (M2 before M10, "9" before "10"). Sorting the text alone puts 10 before 2."""
+    (M2 before M10, "9" before "10"). Sorting the text alone puts 10 before 2.
+    """
     if isinstance(labels.dtype, pd.CategoricalDtype):
         return np.argsort(labels.codes, kind="stable")
     values = np.asarray(labels)
@@ -161,7 +162,8 @@ def adverse_impact(outcome, group, *, reference: str | None = None,
 def _best(table: pd.DataFrame) -> str:
     """The default reference: highest rate among labelled groups, then the larger group,
     then the first in display order. People with no label are no benchmark to hold
-    others to, so MISSING is the reference only when asked for by name."""
+    others to, so MISSING is the reference only when asked for by name.
+    """
     labelled = table[table.index != MISSING]
     if labelled.empty:
         raise FairnessError(f"{table.index.name}: no one in the outcome has a label "
@@ -330,7 +332,8 @@ def _why_not(name: str, values) -> str:
 
 def comparable(frame: pd.DataFrame, columns) -> tuple[pd.DataFrame, list[str]]:
     """The `columns` of `frame` that hold two or more groups, and one sentence for each
-    column left out: not in the data, no one has a value, or everyone in one group."""
+    column left out: not in the data, no one has a value, or everyone in one group.
+    """
     keep, notes = [], []
     for col in columns:
         why = (f"{col}: not in the data; not checked." if col not in frame.columns
@@ -344,7 +347,8 @@ def comparable(frame: pd.DataFrame, columns) -> tuple[pd.DataFrame, list[str]]:
 
 def _split(outcome, groups) -> tuple[list[tuple[str, object]], list[str]]:
     """Group columns with two or more groups among the outcome's people, and a sentence
-    for each skipped one (a single group or no labels: nothing to compare)."""
+    for each skipped one (a single group or no labels: nothing to compare).
+    """
     usable, skipped = [], []
     for col, values in _columns(groups):
         if isinstance(outcome, pd.Series) and isinstance(values, pd.Series) \

@@ -1,5 +1,6 @@
 """Allocation: exact splits by largest remainder, and the company number → regions →
-teams → reps split by a named basis (history, potential, capacity, equal or a blend)."""
+teams → reps split by a named basis (history, potential, capacity, equal or a blend).
+"""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ def _decimals(precision: float) -> int:
 
 def _money(units: np.ndarray, precision) -> np.ndarray:
     """Units back to amounts on the precision's grid, rounded to the decimals that write the
-    precision, so 0.1 + 0.2 style noise never shows and 0.25 steps stay 0.25 steps."""
+    precision, so 0.1 + 0.2 style noise never shows and 0.25 steps stay 0.25 steps.
+    """
     step = np.broadcast_to(np.asarray(precision, dtype="float64"), np.shape(units))
     out = units * step
     for value in np.unique(step):  # one or two precisions (one per measure)

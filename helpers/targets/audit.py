@@ -1,5 +1,6 @@
 """Audits of a target set: flags per rep (SMART), what could not be judged, a backtest
-against a year already done, and the simulated share of reps expected to hit."""
+against a year already done, and the simulated share of reps expected to hit.
+"""
 
 from __future__ import annotations
 
@@ -171,7 +172,8 @@ def backtest(ds: Dataset, method: str | Sequence[str] = "history", *,
 
 def backtest_year(history, measure: str = "revenue") -> int | None:
     """The last calendar year with 12 months of history whose previous year has 12 too
-    (what a like-for-like backtest needs); None when there is none."""
+    (what a like-for-like backtest needs); None when there is none.
+    """
     table = year_totals(history, measure)
     full = set(table.index[~table["partial"]])
     fit = [y for y in full if y - 1 in full]

@@ -1,5 +1,6 @@
 """The company number for the plan year: last year, a weighted blend of years or a
-robust trend, times growth; partial years annualised by the season index."""
+robust trend, times growth; partial years annualised by the season index.
+"""
 
 from __future__ import annotations
 
@@ -103,7 +104,8 @@ def _base_note(history, year: int, method: str, weights, measure: str) -> str:
 def company_baselines(history, year: int, *, weights: Sequence[float] = (0.5, 0.3, 0.2),
                       measure: str = "revenue") -> pd.DataFrame:
     """Each company method's baseline for `year` (no growth) with a note: which years a
-    shortened weighted blend rests on, or why a method could not be computed (NaN)."""
+    shortened weighted blend rests on, or why a method could not be computed (NaN).
+    """
     rows = {}
     for method in COMPANY_METHODS:  # three methods
         try:

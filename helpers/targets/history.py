@@ -1,5 +1,6 @@
 """History basics shared by the target engine: the season index, calendar-year totals
-(partial years annualised and labelled as such) and the sentence that says which."""
+(partial years annualised and labelled as such) and the sentence that says which.
+"""
 
 from __future__ import annotations
 
@@ -109,7 +110,8 @@ def annual_totals(history, measure: str = "revenue") -> pd.Series:
 def year_totals(history, measure: str = "revenue") -> pd.DataFrame:
     """Per calendar year: months with history, the actual total, the annualised estimate
     (= actual for a full year) and a label that says when a year is partial, e.g.
-    "2026 (Jan–Jul, 7 months)". An annualised figure is an estimate, never an actual."""
+    "2026 (Jan–Jul, 7 months)". An annualised figure is an estimate, never an actual.
+    """
     frame = _history(history, measure)
     months = frame.groupby("month")[measure].sum()
     years = pd.Index(months.index.year, name="year")

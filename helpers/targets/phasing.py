@@ -1,5 +1,6 @@
 """Phasing: each rep's annual target over quarters, months or working weeks, exact at
-every step (year = Σ quarters = Σ months = Σ weeks to the unit of precision)."""
+every step (year = Σ quarters = Σ months = Σ weeks to the unit of precision).
+"""
 
 from __future__ import annotations
 

@@ -118,7 +118,8 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
 
 def _usable(ds: Dataset, method: str, blend):
     """The split method the data supports: 'potential' without territory potential falls
-    back to 'history', and a blend drops what it cannot mix; each with a sentence."""
+    back to 'history', and a blend drops what it cannot mix; each with a sentence.
+    """
     gap = missing_for(ds, method, blend)
     if not gap:
         return method, blend, []
