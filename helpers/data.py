@@ -435,7 +435,8 @@ def validate(frame: pd.DataFrame, table: Table, source: str | None = None,
     ------
     DataError
         If the frame is empty, has duplicated or missing columns, a value cannot be parsed
-        or is out of range, or a key repeats.
+        or is out of range, a key repeats, or (history) more customers are retained than
+        were up for renewal.
     """
     source = source or frame.attrs.get("source", table.name)
     if frame is None or len(frame) == 0:
