@@ -30,6 +30,29 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     `<out>/<name>.failed.ipynb`. `parameters` (name -> value) go to every notebook that has
     them in its parameters cell (e.g. growth, n_boot, n_scenarios). The HTML reports carry
     no warnings (stderr): they are for clients, and warnings name local paths.
+
+    Parameters
+    ----------
+    data : str or None, default None
+        Folder or .xlsx with roster/history/reviews; None for the sample company.
+    out : pathlib.Path or None, default None
+        Output folder; None for `output_dir()`.
+    year : int or None, default None
+        Plan year; None for the year after the last history year.
+    cell_timeout : int or None, default CELL_TIMEOUT
+        Seconds a cell may run; None or 0 for no limit.
+    parameters : dict or None, default None
+        Notebook parameters, name -> value, for the notebooks that have them.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written: each notebook's .ipynb and .html, then the plan workbook.
+
+    Raises
+    ------
+    RunError
+        If a notebook cell raises or times out (the message names the notebook and cell).
     """
     import logging
 
@@ -99,7 +122,7 @@ def _deals_folder(args) -> str:
 
 def _execute(name: str, tmp: Path, params: dict, cell_timeout: int | None,
              failed: Path) -> None:
-    """papermill writes the notebook to `tmp` as it goes; on failure keep it as `failed`."""
+    """`papermill` writes the notebook to `tmp` as it goes; on failure keep it as `failed`."""
     import papermill as pm
 
     try:
@@ -115,7 +138,8 @@ def _execute(name: str, tmp: Path, params: dict, cell_timeout: int | None,
 
 def _drop_stale_widget_state(path: Path) -> None:
     """The committed notebooks carry the widget state of their last interactive run; an
-    executed copy that shows no widget keeps none of it (nor does its HTML report)."""
+    executed copy that shows no widget keeps none of it (nor does its HTML report).
+    """
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -151,7 +175,8 @@ def _run_error(name: str, exc: Exception, failed: Path, cell_timeout: int | None
 
 def _failed_cell(path: Path) -> str:
     """'cell 13 of 36 ("Heading above it")' for the cell a papermill run stopped at: the one
-    marked as raising, else the last one that started (a timeout marks none)."""
+    marked as raising, else the last one that started (a timeout marks none).
+    """
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -174,6 +199,13 @@ def app(port: int = 8866, host: str = "127.0.0.1") -> None:
     """Serve the notebooks as a web app without code (Voila) for client demos.
 
     This process becomes Voila (exec), so stopping it stops the server and its kernels.
+
+    Parameters
+    ----------
+    port : int, default 8866
+        Port to serve on.
+    host : str, default "127.0.0.1"
+        Address to listen on; "0.0.0.0" to demo on a network.
     """
     import os
 
@@ -185,6 +217,19 @@ def app(port: int = 8866, host: str = "127.0.0.1") -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: `run` the notebooks headless, serve the `app`, or write the `sample`.
+
+    Parameters
+    ----------
+    argv : list of str or None, default None
+        Arguments after the program name; None for `sys.argv[1:]`.
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 1 when a run stops on a `WorkbookError` or a bad
+        `-p` value (the message goes to stderr).
+    """
     parser = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p_run = sub.add_parser("run", help="run the three notebooks headless, write outputs/")

@@ -31,7 +31,23 @@ NOTES_FILE = "assumptions.txt"  # beside the tables: one line per assumption mad
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """The three validated tables of one sales organisation."""
+    """The three validated tables of one sales organisation.
+
+    Built by `load`, `from_frames` or `load_deals`, which validate the tables first.
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame
+        One row per rep (`schema.ROSTER`).
+    history : pandas.DataFrame
+        One row per rep and month (`schema.HISTORY`), sorted by rep_id and month.
+    reviews : pandas.DataFrame, optional
+        Manager reviews (`schema.REVIEWS`); empty when the data has none.
+    source : str, default ""
+        Where the tables came from (a path, or a description), for messages.
+    notes : tuple of str, default ()
+        How the data was made, e.g. a deals export's assumptions.
+    """
 
     roster: pd.DataFrame
     history: pd.DataFrame
@@ -40,7 +56,18 @@ class Dataset:
     notes: tuple[str, ...] = ()  # how the data was made, e.g. a deals export's assumptions
 
     def summary(self, year: int | None = None) -> list[str]:
-        """What was loaded, in a line, then how it was made (`notes`): a notebook's opening."""
+        """What was loaded, in a line, then how it was made (`notes`): a notebook's opening.
+
+        Parameters
+        ----------
+        year : int or None, default None
+            Plan year to name; None for `plan_year`.
+
+        Returns
+        -------
+        list of str
+            Lines to print.
+        """
         h = self.history["month"]
         return [f"{len(self.roster)} reps, {len(self.history):,} rep-months ({h.min():%b %Y} "
                 f"to {h.max():%b %Y}); planning {year or self.plan_year}",
@@ -50,7 +77,18 @@ class Dataset:
     def employed(self, on=None) -> pd.Index:
         """The reps still employed after day `on` (hired by then, no leave date on or before
         it); with no `on`, the reps without a leave date: those a future plan covers.
-        The one rule for who is active, in roster order."""
+        The one rule for who is active, in roster order.
+
+        Parameters
+        ----------
+        on : date-like or None, default None
+            The day; None for reps with no leave date.
+
+        Returns
+        -------
+        pandas.Index
+            Their rep_ids, named "rep_id".
+        """
         r = self.roster
         leave = r["leave_date"] if "leave_date" in r else pd.Series(pd.NaT, r.index)
         if on is None:
@@ -61,7 +99,18 @@ class Dataset:
         return pd.Index(r.loc[keep, "rep_id"], name="rep_id")
 
     def assumed(self, column: str) -> pd.Index:
-        """The reps whose `column` the loader assumed rather than read (roster `assumed`)."""
+        """The reps whose `column` the loader assumed rather than read (roster `assumed`).
+
+        Parameters
+        ----------
+        column : str
+            A roster column, e.g. "level" or "hire_date".
+
+        Returns
+        -------
+        pandas.Index
+            Their rep_ids, named "rep_id"; empty when the roster has no `assumed` column.
+        """
         if "assumed" not in self.roster:
             return pd.Index([], name="rep_id", dtype=object)
         fields = self.roster["assumed"].fillna("").astype(str).str.split()
@@ -75,12 +124,19 @@ class Dataset:
 
     @property
     def plan_year(self) -> int:
+        """The year being planned: the one after `last_year`."""
         return self.last_year + 1
 
     def lacks(self) -> dict[str, str]:
         """What this data does not have, each with one sentence a notebook can print.
 
         Keys: 'reviews', 'csat', 'quota', 'territory_potential', 'gender', 'leave_date'.
+
+        Returns
+        -------
+        dict of str to str
+            For each missing thing, the sentence saying what it costs; empty when the data
+            has everything.
         """
         h, r = self.history, self.roster
         gaps = {
@@ -104,7 +160,13 @@ class Dataset:
 
 
 def output_dir() -> Path:
-    """Where runs write (`outputs/` at the repo root, or $SALES_OUTPUTS)."""
+    """Where runs write (`outputs/` at the repo root, or $SALES_OUTPUTS).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, created if missing.
+    """
     path = Path(os.environ.get("SALES_OUTPUTS", ROOT / "outputs"))
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -114,7 +176,13 @@ def output_dir() -> Path:
 
 
 def load_sample() -> Dataset:
-    """The committed synthetic company in data/sample/ (see helpers.sample)."""
+    """The committed synthetic company in data/sample/ (see helpers.sample).
+
+    Returns
+    -------
+    Dataset
+        The sample company.
+    """
     return load(SAMPLE_DIR)
 
 
@@ -127,6 +195,28 @@ def load(path: str | os.PathLike, column_map: Mapping | None = None,
     `date_format` says how to read dates like 05/04/2016 ('%d/%m/%Y', 'dayfirst',
     'monthfirst'); by default one order is inferred for the whole load (see `date_order`).
     A folder's `assumptions.txt` (as `load_deals(...).write` leaves) becomes `Dataset.notes`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A folder with roster, history and (optionally) reviews as .csv or .parquet, or an
+        .xlsx with sheets of those names.
+    column_map : Mapping or None, default None
+        Export column name -> contract name, for all tables or keyed by table.
+    date_format : str or None, default None
+        'dayfirst', 'monthfirst' or a strftime format; None to infer one order.
+
+    Returns
+    -------
+    Dataset
+        The validated tables.
+
+    Raises
+    ------
+    DataError
+        If the path does not exist or is not a folder or .xlsx, a required table is
+        missing, or a table breaks the data contract (the message names the file, column
+        and first offending rows).
     """
     path = Path(path)
     if not path.exists():
@@ -158,6 +248,30 @@ def from_frames(roster: pd.DataFrame, history: pd.DataFrame,
 
     Dates written like 05/04/2016 are read in one order for all tables: `date_format`, or
     the order the unambiguous rows show (`date_order`).
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame
+        One row per rep.
+    history : pandas.DataFrame
+        One row per rep and month.
+    reviews : pandas.DataFrame or None, default None
+        Manager reviews; None for none.
+    source : str, default ""
+        Name for messages (a frame's attrs["source"] wins).
+    date_format : str or None, default None
+        'dayfirst', 'monthfirst' or a strftime format; None to infer one order.
+
+    Returns
+    -------
+    Dataset
+        The validated tables, history sorted by rep_id and month.
+
+    Raises
+    ------
+    DataError
+        If a table breaks the data contract, dates are in both orders, or history or
+        reviews name a rep the roster lacks.
     """
     dated = {f"{_label(frame, source, table.name)}: {c.name}": frame[c.name]
              for frame, table in ((roster, ROSTER), (history, HISTORY))
@@ -239,7 +353,8 @@ def _read_csv(file: Path) -> pd.DataFrame:
 
 def _record_lines(text: str) -> list[int]:
     """The line each data record starts on (header = line 1), skipping blank lines as
-    pandas does; quoted fields may span lines, so this is not the position + 2."""
+    pandas does; quoted fields may span lines, so this is not the position + 2.
+    """
     if '"' not in text:  # one record a line: the fast way
         lines = (text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text
                  else text).split("\n")
@@ -299,6 +414,29 @@ def validate(frame: pd.DataFrame, table: Table, source: str | None = None,
     """Return `frame` parsed to the contract's dtypes, or raise DataError saying what is wrong.
 
     `date_order` ('dayfirst', 'monthfirst' or a strftime format) reads dates like 05/04/2016.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Raw table; columns beyond the contract are kept as text.
+    table : Table
+        Its spec in `helpers.schema`.
+    source : str or None, default None
+        Name for messages; None for frame.attrs["source"] or the table's name.
+    date_order : str or None, default None
+        How to read ambiguous dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame in the contract's dtypes, with a fresh 0..n-1 index.
+
+    Raises
+    ------
+    DataError
+        If the frame is empty, has duplicated or missing columns, a value cannot be parsed
+        or is out of range, a key repeats, or (history) more customers are retained than
+        were up for renewal.
     """
     source = source or frame.attrs.get("source", table.name)
     if frame is None or len(frame) == 0:
@@ -444,6 +582,26 @@ def date_order(columns: Mapping[str, pd.Series], months: Sequence[str] = (),
     error, never a silent mix. When every such date is ambiguous, a column of months
     decides (01/06/2026 is a first of the month only read day first); otherwise the
     loader stops and asks for `date_format`. `columns` maps 'source: column' to raw values.
+
+    Parameters
+    ----------
+    columns : Mapping of str to pandas.Series
+        'source: column' -> raw values of every date column of the load.
+    months : Sequence of str, default ()
+        Names of the columns holding months (first days), which can decide.
+    date_format : str or None, default None
+        Given by the caller: returned as it is.
+
+    Returns
+    -------
+    str or None
+        'dayfirst', 'monthfirst', `date_format`, or None when no such date occurs.
+
+    Raises
+    ------
+    DataError
+        If dates occur in both orders, or every such date is ambiguous and no column of
+        months decides.
     """
     if date_format:
         return date_format
@@ -533,6 +691,17 @@ def quality_report(ds: Dataset) -> pd.DataFrame:
     Checks: months missing inside a rep's employment, active reps with no history, new hires
     (under 12 full calendar months at the end of history), leavers, revenue spikes (modified
     z-score of log revenue within the rep above 3.5), history outside employment.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns severity ("warning" or "info"), check, rep_id and detail, warnings first;
+        empty when nothing was found.
     """
     roster, history = ds.roster, ds.history
     first, last = history["month"].min(), history["month"].max()
@@ -596,7 +765,20 @@ def quality_report(ds: Dataset) -> pd.DataFrame:
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp)` then move tmp over `path`, so readers never see a half-written file."""
+    """Call `write(tmp)` then move tmp over `path`, so readers never see a half-written file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write; its folder is created if missing.
+    write : Callable[[pathlib.Path], None]
+        Writes the content to the temporary path it is given (same folder and suffix).
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
@@ -614,7 +796,27 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
 
 
 def save(frame: pd.DataFrame, path: str | os.PathLike, **kwargs) -> Path:
-    """Write a table as .csv, .parquet or .xlsx (by suffix), atomically."""
+    """Write a table as .csv, .parquet or .xlsx (by suffix), atomically.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table, written without its index.
+    path : str or os.PathLike
+        Where; the suffix picks the format.
+    **kwargs
+        Passed to pandas' writer (e.g. float_format for CSV).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is not .csv, .parquet or .xlsx.
+    """
     path = Path(path)
     writers = {
         ".csv": lambda p: frame.to_csv(p, index=False, lineterminator="\n", **kwargs),

@@ -156,7 +156,71 @@ SHOW = 10  # names a report line lists before "and N more"
 
 @dataclass(frozen=True)
 class DealsReport:
-    """What `load_deals` read, decided and assumed; `print(report)` says it in plain words."""
+    """What `load_deals` read, decided and assumed; `print(report)` says it in plain words.
+
+    Parameters
+    ----------
+    source : str
+        The export's path, or a DataFrame's description.
+    preset : str
+        Column names used: "salesforce", "hubspot" or "generic".
+    preset_detected : bool
+        True when the preset was read from the header, not given.
+    columns : dict
+        Field -> the export's column used for it.
+    rows_read : int
+        Deal rows read.
+    footer_rows : int
+        Blank rows and report footers (totals, copyright) left out.
+    won, lost, open : int
+        Won deals with an amount >= 0, lost deals, open deals.
+    refunds : int
+        Won rows with a negative amount: refunds and credit notes.
+    refunds_amount : float
+        Their total (negative), netted into revenue.
+    unknown_stages : dict
+        Stage -> rows, for stages counted as open because no list knows them.
+    reps : int
+        Reps in the history.
+    months : tuple
+        First and last month of the history, "YYYY-MM".
+    history_rows : int
+        Rep-months in the history.
+    zero_months : int
+        Rep-months with no won deal (kept as zeros).
+    clawback_months : int
+        Rep-months whose shortfall grew (carried into later months).
+    clawback_carried : float
+        Money carried into later months.
+    clawback_left : dict
+        Rep -> shortfall still unrecovered at the end of their history.
+    split_deals : int
+        Deals credited through the splits table.
+    split_rows_unmatched : int
+        Split rows naming deals that are not in the export.
+    no_owner : int
+        Open or lost deals without an owner, left out.
+    no_account : int
+        Won deals without an account: no customer counted.
+    cycle_skipped : int
+        Won deals created after they closed, left out of the sales cycle.
+    renewals_outside : float
+        Renewals due after the rep's last month, not counted.
+    reps_without_team : list
+        Reps with deals but no teams row ("(unassigned)").
+    team_reps_without_deals : list
+        Reps in the teams table with no deal.
+    quiet_reps : list
+        Reps whose last activity is before the last month.
+    teams_given : bool
+        Whether a teams table was given.
+    team_columns : list
+        The teams table's columns (after renaming) except the rep.
+    hire_given, level_given : int
+        Reps whose hire date, and whose level, the teams table gives.
+    assumptions : list
+        Plain-words assumptions made, also kept as `Dataset.notes`.
+    """
 
     source: str
     preset: str  # "salesforce", "hubspot" or "generic"
@@ -193,6 +257,13 @@ class DealsReport:
     assumptions: list
 
     def lines(self) -> list[str]:
+        """The report in plain words, one sentence a line (what `str(report)` joins).
+
+        Returns
+        -------
+        list of str
+            The lines.
+        """
         money = "{:,.2f}".format
         out = [
             f"Read {self.rows_read:,} deal rows from {self.source} with the "
@@ -256,12 +327,26 @@ class DealsReport:
         return "\n".join(self.lines())
 
     def to_frame(self) -> pd.DataFrame:
-        """The report as one row per line, e.g. for a sheet or a notebook table."""
+        """The report as one row per line, e.g. for a sheet or a notebook table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column, "report", one row per line of `lines()`.
+        """
         return pd.DataFrame({"report": self.lines()})
 
 
 class DealsLoad(NamedTuple):
-    """What `load_deals` returns: `ds, report = load_deals(...)`."""
+    """What `load_deals` returns: `ds, report = load_deals(...)`.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The validated roster and history (no reviews).
+    report : DealsReport
+        What was read, decided and assumed.
+    """
 
     dataset: Dataset
     report: DealsReport
@@ -269,7 +354,18 @@ class DealsLoad(NamedTuple):
     def write(self, folder: str | os.PathLike) -> list[Path]:
         """Write roster.csv, history.csv, deals_report.txt and assumptions.txt to `folder`
         (atomically): a data folder `helpers.load` (and the notebooks' `data_path`) reads
-        back as is, assumptions included (`Dataset.notes`, roster column `assumed`)."""
+        back as is, assumptions included (`Dataset.notes`, roster column `assumed`).
+
+        Parameters
+        ----------
+        folder : str or os.PathLike
+            The data folder, created if missing.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The four files written.
+        """
         folder = Path(folder)
         written = []
         for name in ("roster", "history"):
@@ -443,7 +539,8 @@ def _read(data, table: str) -> tuple[pd.DataFrame, str]:
 
 def _drop_footer(raw: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Drop blank rows and the trailing lines a report export adds (totals, copyright):
-    rows at the end with at most one filled cell."""
+    rows at the end with at most one filled cell.
+    """
     filled = pd.DataFrame({c: _nonblank(raw[c]) for c in raw.columns}).sum(axis=1).to_numpy()
     tail = np.flip(np.cumprod(np.flip(filled <= 1))).astype(bool)
     keep = (filled > 0) & ~tail
@@ -485,11 +582,12 @@ def _table_map(column_map: Mapping | None, table: str) -> tuple[dict[str, str], 
 def _resolve(raw: pd.DataFrame, aliases: Mapping[str, tuple[str, ...]],
              mapping: tuple[dict[str, str], bool], source: str, must_exist: bool
              ) -> dict[str, str]:
-    """field -> the column of `raw` holding it: the first alias found, then `column_map`.
+    """`field` -> the column of `raw` holding it: the first alias found, then `column_map`.
 
     A flat column_map serves all tables: an entry for another table's field is skipped, and
     a column this table lacks is an error only where `must_exist` (the deals, or a map given
-    per table)."""
+    per table).
+    """
     header = {}
     for col in raw.columns:
         header.setdefault(_norm(col), col)
@@ -723,7 +821,8 @@ def _month_ord(dates: pd.Series) -> pd.Series:
 
 def _split_cents(cents: np.ndarray, credit: pd.DataFrame) -> np.ndarray:
     """Each credited rep's cents of the deal: shares rounded by largest remainder, so the
-    parts add up to the deal's amount exactly (ties to the rep first by name)."""
+    parts add up to the deal's amount exactly (ties to the rep first by name).
+    """
     deal = credit["pos"].to_numpy()
     total = cents[deal]
     sign, whole = np.sign(total), np.abs(total)

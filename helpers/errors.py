@@ -48,7 +48,19 @@ class ScenarioError(WorkbookError, ValueError):
 
 class RunError(WorkbookError, RuntimeError):
     """A notebook failed in a headless run: which one, at which cell, why, and where the
-    partly executed copy was kept."""
+    partly executed copy was kept.
+
+    Parameters
+    ----------
+    notebook : str
+        Notebook name, without `.ipynb`.
+    where : str
+        Where it stopped, e.g. "cell 12".
+    reason : str
+        Why, in one line (the exception's name and message).
+    kept : pathlib.Path or None
+        The partly executed copy, if one was kept.
+    """
 
     def __init__(self, notebook: str, where: str, reason: str, kept: Path | None):
         self.notebook, self.where, self.reason, self.kept = notebook, where, reason, kept

@@ -34,7 +34,20 @@ def number_format(column: str, values: pd.Series) -> str | None:
 
     A share-like name gets a percent format only while its values can be fractions (up to
     1.5, or 10 for attainment and ratios): larger ones are percentage numbers, and shown as
-    they are rather than 100 times too big."""
+    they are rather than 100 times too big.
+
+    Parameters
+    ----------
+    column : str
+        Column name (words such as revenue, share, attainment, year decide).
+    values : pandas.Series
+        The column's values (dtype, and the largest for share-like names).
+
+    Returns
+    -------
+    str or None
+        An Excel number format, or None for text and booleans.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         return "yyyy-mm-dd"
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
@@ -58,6 +71,26 @@ def write_workbook(path: str | Path, sheets: dict[str, pd.DataFrame],
 
     `freeze_columns` says how many leading columns stay visible when scrolling right
     (default 1: the rep or key column).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The .xlsx to write (atomically).
+    sheets : dict of str to pandas.DataFrame
+        Sheet name -> table, in sheet order; written without the index.
+    freeze_columns : dict of str to int or None, default None
+        Sheet name -> leading columns kept visible; 1 for a sheet not named.
+
+    Returns
+    -------
+    pathlib.Path
+        The workbook written.
+
+    Raises
+    ------
+    ValueError
+        If a sheet name is longer than 31 characters or has a character Excel
+        forbids ([ ] : * ? / or a backslash).
     """
     freeze_columns = freeze_columns or {}
     for name in sheets:
@@ -109,7 +142,23 @@ TARGET_KEYS = ["rep_id", "region", "team", "measure"]
 
 
 def plan_year(folder: str | Path) -> int:
-    """The latest year for which notebook 01 wrote targets in `folder`."""
+    """The latest year for which notebook 01 wrote targets in `folder`.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        A run's output folder.
+
+    Returns
+    -------
+    int
+        The year of the latest `targets_<year>.csv`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder has no `targets_<year>.csv`.
+    """
     years = [int(m.group(1)) for p in Path(folder).glob("targets_*.csv")
              if (m := re.fullmatch(r"targets_(\d{4})\.csv", p.name))]
     if not years:
@@ -118,7 +167,19 @@ def plan_year(folder: str | Path) -> int:
 
 
 def targets_wide(targets: pd.DataFrame) -> pd.DataFrame:
-    """Rep x month grid of the long targets file, with the year's total at the end."""
+    """Rep x month grid of the long targets file, with the year's total at the end.
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        Long targets as notebook 01 writes them: rep_id, region, team, measure, month,
+        target.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rep and measure: the keys, a column per month ("YYYY-MM") and "year".
+    """
     frame = targets.assign(month=pd.to_datetime(targets["month"]).dt.strftime("%Y-%m"))
     wide = frame.pivot_table(index=TARGET_KEYS, columns="month", values="target",
                              aggfunc="sum", sort=True)
@@ -130,7 +191,27 @@ def targets_wide(targets: pd.DataFrame) -> pd.DataFrame:
 
 def plan_workbook(folder: str | Path, year: int | None = None,
                   path: str | Path | None = None) -> Path:
-    """`plan_<year>.xlsx` from what the three notebooks wrote to `folder`."""
+    """`plan_<year>.xlsx` from what the three notebooks wrote to `folder`.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        A run's output folder with the notebooks' `<stem>_<year>.csv` files.
+    year : int or None, default None
+        Plan year; None for the latest year notebook 01 wrote (`plan_year`).
+    path : str or pathlib.Path or None, default None
+        Where to write; None for `<folder>/plan_<year>.xlsx`.
+
+    Returns
+    -------
+    pathlib.Path
+        The workbook written.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a notebook's file for the year is missing (the message names the notebook).
+    """
     folder = Path(folder)
     year = year or plan_year(folder)
     sheets = {}

@@ -96,7 +96,8 @@ def _pair(outcome, group, name: str | None = None) -> tuple[pd.Series, pd.Series
 def _order(labels, text: pd.Index) -> np.ndarray:
     """Positions that put the distinct labels in natural order, the order people read:
     categories as declared, numbers by value, text with its digit runs read as numbers
-    (M2 before M10, "9" before "10"). Sorting the text alone puts 10 before 2."""
+    (M2 before M10, "9" before "10"). Sorting the text alone puts 10 before 2.
+    """
     if isinstance(labels.dtype, pd.CategoricalDtype):
         return np.argsort(labels.codes, kind="stable")
     values = np.asarray(labels)
@@ -124,6 +125,25 @@ def selection_rates(outcome, group) -> pd.DataFrame:
     """Members, selected and selection rate per group (outcome True = selected).
 
     Two Series are matched on their index; see `_pair`.
+
+    Parameters
+    ----------
+    outcome : pandas.Series or array_like of bool
+        True (or 1) for each person selected, one entry per person.
+    group : pandas.Series or array_like
+        Each person's group label; missing labels form the group MISSING.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by group (in display order, MISSING last): n, selected and rate.
+
+    Raises
+    ------
+    FairnessError
+        If an index label repeats, lengths differ (plain lists), there is no one to
+        compare, a categorical group has no members, two labels read the same, or an
+        outcome is missing or not True/False (0/1).
     """
     return _rates(*_pair(outcome, group))
 
@@ -154,6 +174,30 @@ def adverse_impact(outcome, group, *, reference: str | None = None,
     the exact lower bound ("...; lower bound 0 (none selected)"); an interval always
     holds its ratio. The reference row has ratio 1, no test and no interval.
     Two Series are matched on their index; see `_pair`.
+
+    Parameters
+    ----------
+    outcome : pandas.Series or array_like of bool
+        True (or 1) for each person selected, one entry per person.
+    group : pandas.Series or array_like
+        Each person's group label; missing labels form the group MISSING.
+    reference : str or None, default None
+        The group to compare against; None for the default above.
+    confidence : float, default 0.95
+        Confidence level of the ratio's interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by group: the columns above, plus `reference` (True on its row).
+
+    Raises
+    ------
+    FairnessError
+        If an index label repeats, lengths differ (plain lists), there is no one to
+        compare, a categorical group has no members, two labels read the same, or an
+        outcome is missing or not True/False (0/1), or `reference` is
+        no group (or no one has a label).
     """
     return _impact(_rates(*_pair(outcome, group)), reference, confidence)
 
@@ -161,7 +205,8 @@ def adverse_impact(outcome, group, *, reference: str | None = None,
 def _best(table: pd.DataFrame) -> str:
     """The default reference: highest rate among labelled groups, then the larger group,
     then the first in display order. People with no label are no benchmark to hold
-    others to, so MISSING is the reference only when asked for by name."""
+    others to, so MISSING is the reference only when asked for by name.
+    """
     labelled = table[table.index != MISSING]
     if labelled.empty:
         raise FairnessError(f"{table.index.name}: no one in the outcome has a label "
@@ -217,7 +262,25 @@ def _impact(table: pd.DataFrame, reference, confidence: float) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Independence:
-    """Is a categorical outcome (e.g. level) independent of a group?"""
+    """Is a categorical outcome (e.g. level) independent of a group?
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Observed counts, group x outcome, empty columns dropped.
+    chi2 : float
+        Pearson chi-square statistic.
+    dof : int
+        Its degrees of freedom.
+    p_value : float
+        From the chi-square distribution, or from permutations (see `method`).
+    cramers_v : float
+        Cramer's V, 0 (independent) to 1.
+    method : str
+        "chi-square", "permutation" (small expected counts) or "no variation".
+    small_cells : float
+        Share of cells with an expected count below `min_expected`.
+    """
 
     table: pd.DataFrame  # observed counts, group x outcome, empty rows/columns dropped
     chi2: float
@@ -239,6 +302,30 @@ def level_independence(levels, group, *, min_expected: float = 5.0, n_perm: int 
     order, so the same seed gives the same p-value whatever the row order of the people
     or the names of the groups; they run in chunks, so memory does not grow with n_perm.
     Two Series are matched on their index; see `_pair`.
+
+    Parameters
+    ----------
+    levels : pandas.Series or array_like
+        Each person's level (or any categorical outcome), none missing.
+    group : pandas.Series or array_like
+        Each person's group label; missing labels form the group MISSING.
+    min_expected : float, default 5.0
+        Expected count under which a cell is small (Cochran's rule).
+    n_perm : int, default 2000
+        Permutations when the chi-square approximation is not trusted.
+    seed : int, default 0
+        Seed of the permutations.
+
+    Returns
+    -------
+    Independence
+        The table, statistic, p-value, Cramer's V and the method used.
+
+    Raises
+    ------
+    FairnessError
+        If a level is missing, only one group has people, or the people cannot be
+        matched to their groups (see `selection_rates`).
     """
     return _independence(*_pair(levels, group), min_expected, n_perm, seed)
 
@@ -330,7 +417,22 @@ def _why_not(name: str, values) -> str:
 
 def comparable(frame: pd.DataFrame, columns) -> tuple[pd.DataFrame, list[str]]:
     """The `columns` of `frame` that hold two or more groups, and one sentence for each
-    column left out: not in the data, no one has a value, or everyone in one group."""
+    column left out: not in the data, no one has a value, or everyone in one group.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        People and their group columns.
+    columns : iterable of str
+        The group columns wanted.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        `frame` with only the comparable columns.
+    notes : list of str
+        One sentence per column left out.
+    """
     keep, notes = [], []
     for col in columns:
         why = (f"{col}: not in the data; not checked." if col not in frame.columns
@@ -344,7 +446,8 @@ def comparable(frame: pd.DataFrame, columns) -> tuple[pd.DataFrame, list[str]]:
 
 def _split(outcome, groups) -> tuple[list[tuple[str, object]], list[str]]:
     """Group columns with two or more groups among the outcome's people, and a sentence
-    for each skipped one (a single group or no labels: nothing to compare)."""
+    for each skipped one (a single group or no labels: nothing to compare).
+    """
     usable, skipped = [], []
     for col, values in _columns(groups):
         if isinstance(outcome, pd.Series) and isinstance(values, pd.Series) \
@@ -366,6 +469,26 @@ def audit(outcome, groups: pd.DataFrame | Mapping[str, pd.Series]) -> pd.DataFra
     Each Series (or the frame's columns) is matched to the outcome on its index. A column
     with fewer than two groups among these people is skipped: the sentence saying so is
     in `attrs["skipped"]` (and `describe_audit` repeats it); with none left the table is empty.
+
+    Parameters
+    ----------
+    outcome : pandas.Series or array_like of bool
+        True (or 1) for each person selected, one entry per person.
+    groups : pandas.DataFrame or Mapping of str to pandas.Series
+        Group columns (gender, region, team, manager...), each one label per person.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column and group: by, group, then the `adverse_impact` columns
+        (`AUDIT_COLUMNS`); attrs["skipped"] lists the columns skipped.
+
+    Raises
+    ------
+    FairnessError
+        If an index label repeats, lengths differ (plain lists), there is no one to
+        compare, a categorical group has no members, two labels read the same, or an
+        outcome is missing or not True/False (0/1).
     """
     usable, skipped = _split(outcome, groups)
     frames = [_impact(_rates(*_pair(outcome, values, col)), None, 0.95).rename_axis("group")
@@ -380,7 +503,18 @@ def audit(outcome, groups: pd.DataFrame | Mapping[str, pd.Series]) -> pd.DataFra
 
 
 def summary(audits: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Several `audit` tables (outcome name -> table) as one, for the calibration file."""
+    """Several `audit` tables (outcome name -> table) as one, for the calibration file.
+
+    Parameters
+    ----------
+    audits : Mapping of str to pandas.DataFrame
+        Outcome name -> its `audit` table; empty tables are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tables stacked, with an `outcome` column first.
+    """
     frames = [table.assign(outcome=name) for name, table in audits.items() if len(table)]
     if not frames:
         return pd.DataFrame(columns=["outcome", *AUDIT_COLUMNS])
@@ -394,6 +528,25 @@ def independence(levels, groups: pd.DataFrame | Mapping[str, pd.Series], *,
 
     Columns with fewer than two groups are skipped; their sentences are in
     `attrs["skipped"]`, and with none left the table is empty.
+
+    Parameters
+    ----------
+    levels : pandas.Series or array_like
+        Each person's level, none missing.
+    groups : pandas.DataFrame or Mapping of str to pandas.Series
+        Group columns (gender, region, team, manager...), each one label per person.
+    seed : int, default 0
+        Seed of the permutations (`level_independence`, 2000 of them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by column ("by"): chi2, dof, p_value, cramers_v and method.
+
+    Raises
+    ------
+    FairnessError
+        As `level_independence`, for any column compared.
     """
     usable, skipped = _split(levels, groups)
     rows = {}
@@ -410,7 +563,23 @@ def independence(levels, groups: pd.DataFrame | Mapping[str, pd.Series], *,
 
 def describe_audit(impact: pd.DataFrame, what: str = "selected", *,
                    alpha: float = 0.05) -> list[str]:
-    """Plain-words findings from an `audit` table, the ones HR should look at first."""
+    """Plain-words findings from an `audit` table, the ones HR should look at first.
+
+    Parameters
+    ----------
+    impact : pandas.DataFrame
+        An `audit` table (its attrs["skipped"] sentences come first).
+    what : str, default "selected"
+        What the outcome means, in words ("promoted", "paid a bonus").
+    alpha : float, default 0.05
+        Fisher p-value under which a gap is called unlikely to be chance.
+
+    Returns
+    -------
+    list of str
+        Sentences: skipped columns, then each group below four fifths (surest first),
+        or one sentence saying none is.
+    """
     lines = list(impact.attrs.get("skipped", []))
     if impact.empty:
         return [*lines, f"Nothing was compared: no group column has two or more groups, so "

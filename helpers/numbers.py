@@ -17,7 +17,20 @@ import numpy as np
 
 
 def divide_or_nan(a, b) -> np.ndarray:
-    """a / b where b > 0; NaN where b is zero, negative or NaN. A NaN in `a` stays NaN."""
+    """`a / b` where b > 0; NaN where b is zero, negative or NaN. A NaN in `a` stays NaN.
+
+    Parameters
+    ----------
+    a : array_like
+        Numerators.
+    b : array_like
+        Denominators, broadcast against `a`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ratios, float, NaN where there is no ratio.
+    """
     b = np.asarray(b)
     ok = b > 0
     with np.errstate(divide="ignore", invalid="ignore"):  # inf / inf in `a` is NaN anyway
@@ -25,10 +38,22 @@ def divide_or_nan(a, b) -> np.ndarray:
 
 
 def divide_or_zero(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a / b where b > 0; 0 where b is zero, negative or NaN. In `a`'s dtype.
+    """`a / b` where b > 0; 0 where b is zero, negative or NaN. In `a`'s dtype.
 
     Computed as a * (1 / b): one reciprocal of the (usually much smaller) denominator, then
     a multiply that broadcasts, so the result may differ from a / b in the last bit.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        Numerators; their dtype is the result's.
+    b : numpy.ndarray
+        Denominators, broadcast against `a`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ratios in `a`'s dtype, 0 where there is no ratio.
     """
     b = np.asarray(b)
     inv = np.divide(1, b, out=np.zeros(b.shape, dtype=b.dtype), where=b > 0)

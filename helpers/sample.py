@@ -37,7 +37,29 @@ LAST = ["Berg", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Hansen", "Iv
 
 def make_company(n_reps: int = 120, years: int = 3, seed: int = 2026,
                  end_year: int = 2026) -> Dataset:
-    """Build roster, monthly history and half-yearly reviews for `n_reps` reps."""
+    """Build roster, monthly history and half-yearly reviews for `n_reps` reps.
+
+    Parameters
+    ----------
+    n_reps : int, default 120
+        Reps on the roster, hires and leavers included (at least 12: one per team).
+    years : int, default 3
+        Calendar years of monthly history.
+    seed : int, default 2026
+        Seed; the same seed gives the same company.
+    end_year : int, default 2026
+        Last year of history (the plan year is the one after).
+
+    Returns
+    -------
+    Dataset
+        The company, validated like a loaded one.
+
+    Raises
+    ------
+    ValueError
+        If `n_reps` < 12 or `years` < 1.
+    """
     if n_reps < 4 * TEAMS_PER_REGION or years < 1:
         raise ValueError("make_company needs n_reps >= 12 and years >= 1")
     rng = np.random.default_rng(seed)
@@ -49,7 +71,20 @@ def make_company(n_reps: int = 120, years: int = 3, seed: int = 2026,
 
 
 def write_sample(folder: str | Path, **kwargs) -> Dataset:
-    """Write roster.csv, history.csv and reviews.csv of `make_company(**kwargs)` to `folder`."""
+    """Write roster.csv, history.csv and reviews.csv of `make_company(**kwargs)` to `folder`.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        Where the three CSVs go (created if missing).
+    **kwargs
+        Passed to `make_company` (n_reps, years, seed, end_year).
+
+    Returns
+    -------
+    Dataset
+        The company written.
+    """
     ds = make_company(**kwargs)
     folder = Path(folder)
     for name in ("roster", "history", "reviews"):

@@ -27,6 +27,13 @@ _NAME = re.compile(r"^[\w][\w \-.]{0,63}$")
 
 
 def scenario_dir() -> Path:
+    """The folder of saved scenarios: $SALES_SCENARIOS, or `scenarios/` in the repository.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (it may not exist yet).
+    """
     return Path(os.environ.get("SALES_SCENARIOS", ROOT / "scenarios"))
 
 
@@ -51,7 +58,31 @@ def _plain(value):
 
 
 def save_scenario(name: str, section: str, values: dict, folder: Path | None = None) -> Path:
-    """Store `values` as `section` of scenario `name`, keeping its other sections."""
+    """Store `values` as `section` of scenario `name`, keeping its other sections.
+
+    Parameters
+    ----------
+    name : str
+        Scenario name: 1-64 letters, digits, spaces, - _ . (its file is the name in lower
+        case, `.yaml`).
+    section : str
+        Notebook section: one of `SECTIONS` ("targets", "grading", "incentives").
+    values : dict
+        The section's knobs; tuples and numpy scalars are stored as plain YAML.
+    folder : pathlib.Path or None, default None
+        Where scenarios live; None for `scenario_dir()`.
+
+    Returns
+    -------
+    pathlib.Path
+        The scenario file written.
+
+    Raises
+    ------
+    ScenarioError
+        If the name or section is not allowed, a value cannot be written as YAML, or the
+        existing file is not a YAML mapping.
+    """
     if section not in SECTIONS:
         raise ScenarioError(f"section {section!r}: expected one of {', '.join(SECTIONS)}")
     path = _path(name, folder)
@@ -62,7 +93,29 @@ def save_scenario(name: str, section: str, values: dict, folder: Path | None = N
 
 
 def load_scenario(name: str, section: str, folder: Path | None = None) -> dict:
-    """The `section` values of scenario `name`."""
+    """The `section` values of scenario `name`.
+
+    Parameters
+    ----------
+    name : str
+        Scenario name: 1-64 letters, digits, spaces, - _ . (its file is the name in lower
+        case, `.yaml`).
+    section : str
+        Notebook section to read.
+    folder : pathlib.Path or None, default None
+        Where scenarios live; None for `scenario_dir()`.
+
+    Returns
+    -------
+    dict
+        The section's knobs as saved.
+
+    Raises
+    ------
+    ScenarioError
+        If the name is not allowed, there is no such scenario file, the file is not a YAML
+        mapping, or it has no `section`.
+    """
     path = _path(name, folder)
     if not path.exists():
         raise ScenarioError(f"scenario {name!r}: no file {path.name} in {path.parent}")
@@ -74,7 +127,25 @@ def load_scenario(name: str, section: str, folder: Path | None = None) -> dict:
 
 
 def list_scenarios(section: str | None = None, folder: Path | None = None) -> list[str]:
-    """Names of the saved scenarios (those with `section`, if given), sorted."""
+    """Names of the saved scenarios (those with `section`, if given), sorted.
+
+    Parameters
+    ----------
+    section : str or None, default None
+        Only scenarios that have this section; None for all.
+    folder : pathlib.Path or None, default None
+        Where scenarios live; None for `scenario_dir()`.
+
+    Returns
+    -------
+    list of str
+        Scenario names, sorted case-insensitively; empty if the folder does not exist.
+
+    Raises
+    ------
+    ScenarioError
+        If a file in the folder is not a YAML mapping.
+    """
     folder = folder or scenario_dir()
     names = []
     for path in sorted(folder.glob("*.yaml")) if folder.exists() else []:

@@ -14,7 +14,27 @@ LEVELS: tuple[str, ...] = ("junior", "intermediate", "senior", "principal", "top
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a table: its kind drives parsing, min/max the range check."""
+    """One column of a table: its kind drives parsing, min/max the range check.
+
+    Parameters
+    ----------
+    name : str
+        Column name as it appears in the CSV.
+    kind : str
+        How it is parsed: "str", "date", "month", "float", "int" or "level".
+    required : bool, default True
+        Whether a table without this column is refused.
+    min, max : float or None, default None
+        Allowed range (inclusive); None for no bound.
+    nullable : bool, default False
+        Whether an empty cell is allowed.
+    unit : str, default ""
+        Unit shown in the README table (e.g. "currency").
+    doc : str, default ""
+        Plain-words note on the column.
+    fill : bool, default False
+        Optional, and an absent column is read as all empty.
+    """
 
     name: str
     kind: str  # "str" | "date" | "month" | "float" | "int" | "level"
@@ -47,15 +67,40 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
+    """One table of the contract: its columns and the columns that key a row.
+
+    Parameters
+    ----------
+    name : str
+        Table name ("roster", "history", "reviews"), also the CSV's stem.
+    columns : tuple of Column
+        Its columns, in file order.
+    key : tuple of str
+        Columns whose values identify a row (no duplicates allowed).
+    """
+
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
 
     @property
     def required(self) -> list[str]:
+        """Names of the columns a file must have."""
         return [c.name for c in self.columns if c.required]
 
     def column(self, name: str) -> Column:
+        """The column called `name`.
+
+        Parameters
+        ----------
+        name : str
+            A column name of this table.
+
+        Returns
+        -------
+        Column
+            Its spec (StopIteration if the table has no such column).
+        """
         return next(c for c in self.columns if c.name == name)
 
 

@@ -34,6 +34,20 @@ def rep_keys(rep_ids, people: pd.DataFrame | None = None, seed: int = 0) -> np.n
     `people` (indexed by rep_id) gives the IDENTITY columns; a rep it lacks (e.g. a planned
     hire) is keyed by its id. Reps sharing name and hire date are told apart by id order,
     the only place an id matters.
+
+    Parameters
+    ----------
+    rep_ids : array_like
+        Rep ids, one key each.
+    people : pandas.DataFrame or None, default None
+        Roster indexed by rep_id with the IDENTITY columns; None keys every rep by its id.
+    seed : int, default 0
+        The run's seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64 keys in the order of `rep_ids`.
     """
     ids = pd.Index(rep_ids).astype("string")
     text = pd.Series(ids.to_numpy(), index=ids, dtype="string")
@@ -57,7 +71,20 @@ def rep_keys(rep_ids, people: pd.DataFrame | None = None, seed: int = 0) -> np.n
 
 
 def words(keys: np.ndarray, counters) -> np.ndarray:
-    """Random 64-bit words: out[c, r] is number counters[c] of rep r's stream."""
+    """Random 64-bit words: out[c, r] is number counters[c] of rep r's stream.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        Stream keys from `rep_keys`, one per rep (uint64).
+    counters : array_like of int
+        Which numbers of each stream, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint64 words, shape counters.shape + keys.shape.
+    """
     keys = np.asarray(keys, dtype=np.uint64)
     counters = np.asarray(counters, dtype=np.uint64)
     state = counters[..., None] * GAMMA + keys  # uint64 arithmetic wraps, as SplitMix64 does
@@ -65,7 +92,20 @@ def words(keys: np.ndarray, counters) -> np.ndarray:
 
 
 def uniforms(keys: np.ndarray, counters) -> np.ndarray:
-    """Uniforms in (0, 1), float64 with 53 random bits, shape counters.shape + keys.shape."""
+    """Uniforms in (0, 1), float64 with 53 random bits, shape counters.shape + keys.shape.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        Stream keys from `rep_keys`, one per rep (uint64).
+    counters : array_like of int
+        Which numbers of each stream, any shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 uniforms, never exactly 0 or 1.
+    """
     bits = words(keys, counters) >> np.uint64(11)
     return (bits.astype(np.float64) + 0.5) * 2.0 ** -53
 
@@ -75,6 +115,20 @@ def normal_pairs(keys: np.ndarray, counters, dtype=np.float32) -> tuple[np.ndarr
 
     Both halves of the pair are used, so a caller that needs many normals pays for one
     word, one log and one sqrt per two.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        Stream keys from `rep_keys`, one per rep (uint64).
+    counters : array_like of int
+        Which pairs of each stream (pair c holds normals 2c and 2c + 1), any shape.
+    dtype : numpy dtype, default numpy.float32
+        Float type of the result.
+
+    Returns
+    -------
+    even, odd : numpy.ndarray
+        Normals 2c and 2c + 1, each of shape counters.shape + keys.shape.
     """
     w = words(keys, counters)
     scale = dtype(2.0 ** -32)
@@ -89,7 +143,22 @@ def normal_pairs(keys: np.ndarray, counters, dtype=np.float32) -> tuple[np.ndarr
 
 
 def normals(keys: np.ndarray, counters, dtype=np.float32) -> np.ndarray:
-    """Standard normals: out[c, r] is normal number counters[c] of rep r's stream."""
+    """Standard normals: out[c, r] is normal number counters[c] of rep r's stream.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        Stream keys from `rep_keys`, one per rep (uint64).
+    counters : array_like of int
+        Which numbers of each stream, any shape.
+    dtype : numpy dtype, default numpy.float32
+        Float type of the result.
+
+    Returns
+    -------
+    numpy.ndarray
+        Normals, shape counters.shape + keys.shape.
+    """
     counters = np.asarray(counters, dtype=np.uint64)
     even, odd = normal_pairs(keys, counters >> np.uint64(1), dtype)
     return np.where((counters & np.uint64(1)).astype(bool)[..., None], odd, even)

@@ -1,5 +1,6 @@
 """Allocation: exact splits by largest remainder, and the company number → regions →
-teams → reps split by a named basis (history, potential, capacity, equal or a blend)."""
+teams → reps split by a named basis (history, potential, capacity, equal or a blend).
+"""
 
 from __future__ import annotations
 
@@ -37,6 +38,27 @@ def allocate(total: float, weights, precision: float = 1.0) -> pd.Series:
     the earlier position, so the result is deterministic). `total` is first rounded to the
     precision. Zero weights get zero; NaN, infinite or negative weights, a negative total
     and weights that sum to zero raise TargetError.
+
+    Parameters
+    ----------
+    total : float
+        The amount to split (finite, >= 0).
+    weights : pandas.Series or array_like of float
+        One weight per part (finite, >= 0, not all zero); a Series keeps its index.
+    precision : float, default 1.0
+        Rounding step (0.01 for cents), > 0.
+
+    Returns
+    -------
+    pandas.Series
+        The parts, on the precision's grid, summing exactly to the rounded total; indexed
+        like `weights`.
+
+    Raises
+    ------
+    TargetError
+        If a weight or the total is out of range, the weights sum to zero or are empty, or
+        `precision` is not > 0.
     """
     w = weights if isinstance(weights, pd.Series) else pd.Series(weights, dtype="float64")
     values = _check_weights(w.to_numpy(dtype="float64"), "weights", w.index)
@@ -77,7 +99,8 @@ def _decimals(precision: float) -> int:
 
 def _money(units: np.ndarray, precision) -> np.ndarray:
     """Units back to amounts on the precision's grid, rounded to the decimals that write the
-    precision, so 0.1 + 0.2 style noise never shows and 0.25 steps stay 0.25 steps."""
+    precision, so 0.1 + 0.2 style noise never shows and 0.25 steps stay 0.25 steps.
+    """
     step = np.broadcast_to(np.asarray(precision, dtype="float64"), np.shape(units))
     out = units * step
     for value in np.unique(step):  # one or two precisions (one per measure)
@@ -121,7 +144,23 @@ def _allocate_grouped(units: np.ndarray, groups: np.ndarray, weights: np.ndarray
 
 
 def linear_ramp(months: int) -> tuple[float, ...]:
-    """A straight-line ramp to full productivity after `months` months (3 → .25, .5, .75)."""
+    """A straight-line ramp to full productivity after `months` months (3 → .25, .5, .75).
+
+    Parameters
+    ----------
+    months : int
+        Ramp months, >= 0 (0: productive from the first month).
+
+    Returns
+    -------
+    tuple of float
+        The share of full productivity in each ramp month, for `ramp=`.
+
+    Raises
+    ------
+    TargetError
+        If `months` < 0.
+    """
     if months < 0:
         raise TargetError(f"ramp months: must be >= 0, got {months!r}")
     return tuple((np.arange(1, months + 1) / (months + 1)).tolist())
@@ -131,6 +170,25 @@ def ramp_factors(hire_date: pd.Series, year: int, ramp: Sequence[float] = DEFAUL
     """(reps × 12) share of full productivity in each month of `year`.
 
     Tenure month 1 is the month of hire; before it 0, during the ramp `ramp[t-1]`, then 1.
+
+    Parameters
+    ----------
+    hire_date : pandas.Series
+        Each rep's hire date.
+    year : int
+        The calendar year.
+    ramp : Sequence of float, default DEFAULT_RAMP
+        Share of full productivity in tenure months 1, 2, ... (each 0..1); 1 after.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shares, one row per rep (in `hire_date`'s order) and a column per month.
+
+    Raises
+    ------
+    TargetError
+        If a ramp share is not between 0 and 1.
     """
     ramp = np.asarray(ramp, dtype="float64")
     if ((ramp < 0) | (ramp > 1) | ~np.isfinite(ramp)).any():
@@ -149,6 +207,29 @@ def run_rate(history: pd.DataFrame, hire_date: pd.Series, year: int, *,
     Each month's actual is divided by that month's ramp share, so a rep hired last summer
     is judged on what they would make fully ramped. NaN when a rep has no such month.
     `hire_date` is indexed by rep_id.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Monthly history with rep_id, month and the measure.
+    hire_date : pandas.Series
+        Hire date indexed by rep_id: the reps to rate.
+    year : int
+        The plan year; the months of `year - 1` are used.
+    ramp : Sequence of float, default DEFAULT_RAMP
+        Share of full productivity in tenure months 1, 2, ... (each 0..1); 1 after.
+    measure : str, default "revenue"
+        The history column.
+
+    Returns
+    -------
+    pandas.Series
+        "run_rate", indexed like `hire_date`.
+
+    Raises
+    ------
+    TargetError
+        If a ramp share is not between 0 and 1.
     """
     last = history[(history["month"].dt.year == year - 1)
                    & history["rep_id"].isin(hire_date.index)]
@@ -179,6 +260,45 @@ def allocate_targets(ds: Dataset, total: float, *,
     `planned_hires` (a count spread over the smallest teams, or {team: count}) add
     placeholder rows starting in `hire_month`. Over-assignment is applied at the top, and
     region, team and rep splits are each exact at `precision` (default: PRECISION[measure]).
+
+    Parameters
+    ----------
+    ds : Dataset
+        Roster and history.
+    total : float
+        The company number to split (before over-assignment).
+    method : {"history", "potential", "capacity", "equal", "blend"}, default "history"
+        The basis, as above.
+    blend : Mapping of str to float or None, default None
+        Method -> weight, for method="blend".
+    over_assign : float, default 0.0
+        Extra assigned on top of `total` (0.05 for 5%), >= 0.
+    ramp : Sequence of float, default DEFAULT_RAMP
+        Share of full productivity in tenure months 1, 2, ... (each 0..1); 1 after.
+    planned_hires : int or Mapping of str to int, default 0
+        Placeholder reps: a count, or team -> count.
+    measure : str, default "revenue"
+        The history column to plan.
+    year : int or None, default None
+        The plan year; None for `ds.plan_year`.
+    precision : float or None, default None
+        Rounding step; None for PRECISION[measure] (else 1).
+    hire_month : int, default 1
+        Month (1..12) the planned hires start.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rep, sorted by region, team and rep_id: the roster columns, last_year,
+        run_rate, status ("active", "new hire", "planned hire"), measure, basis, capacity
+        and target.
+
+    Raises
+    ------
+    TargetError
+        If a parameter is out of range or unknown (method, blend, over_assign, ramp,
+        planned_hires team or count, hire_month, precision, total), the roster has no
+        active rep, the method needs data the roster lacks, or every rep weighs zero.
     """
     year = ds.plan_year if year is None else int(year)
     precision = PRECISION.get(measure, 1.0) if precision is None else precision
@@ -298,7 +418,22 @@ def _fill_by_team(reps: pd.DataFrame, values: pd.Series, what: str) -> np.ndarra
 
 
 def missing_for(ds: Dataset, method: str, blend: Mapping[str, float] | None = None) -> str:
-    """Why `method` (or a blend) cannot run on this data: a sentence, or "" when it can."""
+    """Why `method` (or a blend) cannot run on this data: a sentence, or "" when it can.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data.
+    method : str
+        An allocation method, or "blend".
+    blend : Mapping of str to float or None, default None
+        The blend's weights; methods with weight 0 are not needed.
+
+    Returns
+    -------
+    str
+        The sentence naming the missing roster column, or "".
+    """
     lacks = ds.lacks()
     needed = [m for m in (blend or {}) if (blend or {})[m] > 0] if method == "blend" else [method]
     gaps = [m for m in needed if NEEDS.get(m) in lacks]

@@ -1,5 +1,6 @@
 """Audits of a target set: flags per rep (SMART), what could not be judged, a backtest
-against a year already done, and the simulated share of reps expected to hit."""
+against a year already done, and the simulated share of reps expected to hit.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +25,25 @@ FLAGS = ("not_achievable", "sandbagging", "ramp", "missing_history")
 
 
 def full_years(history: pd.DataFrame, measure: str = "revenue") -> pd.DataFrame:
-    """Rep × year totals for the calendar years a rep has all 12 months of."""
+    """Rep × year totals for the calendar years a rep has all 12 months of.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Monthly history with rep_id, month and the measure.
+    measure : str, default "revenue"
+        The history column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by rep_id, a column per year; NaN where a rep's year is not full.
+
+    Raises
+    ------
+    TargetError
+        If the history has no rows, or no `month` or `measure` column.
+    """
     frame = _history(history, measure)
     by = frame.groupby(["rep_id", frame["month"].dt.year.rename("year")])[measure]
     totals = by.agg(["sum", "size"])
@@ -45,6 +64,27 @@ def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None =
     as `phase` gives) are passed, like is compared with like: the targets of the months last
     year has (`target_same_months`) against the rep's actuals of those months (`last_year`);
     a rep without all of them has missing history.
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        Annual targets (`allocate_targets` rows): rep_id and target; optional measure,
+        capacity and the roster columns, which are kept.
+    history : pandas.DataFrame
+        Monthly history with rep_id, month and the measure.
+    year : int or None, default None
+        The plan year; None for the year after the last history.
+    margin : float, default 0.0
+        Growth above the rep's best before a target is not achievable.
+    monthly : pandas.DataFrame or None, default None
+        Monthly targets, to compare the same months when last year is partial.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A row per target: the kept columns, last_year, best_growth, target_same_months
+        (partial last year with `monthly`), required_growth, a bool column per FLAGS and
+        `flags` in words.
     """
     year = int(history["month"].dt.year.max()) + 1 if year is None else year
     shown = history.loc[history["month"].dt.year == year - 1, "month"].dt.month.unique()
@@ -94,7 +134,24 @@ def _same_months(history, monthly, rows, measure: str, year: int, shown) -> dict
 
 def audit_notes(audit: pd.DataFrame, history: pd.DataFrame, year: int, *,
                 measure: str = "revenue") -> list[str]:
-    """Sentences on the flags `smart_audit` could not judge for `measure`, and why."""
+    """Sentences on the flags `smart_audit` could not judge for `measure`, and why.
+
+    Parameters
+    ----------
+    audit : pandas.DataFrame
+        A `smart_audit` table.
+    history : pandas.DataFrame
+        Monthly history with rep_id, month and the measure.
+    year : int
+        The plan year.
+    measure : str, default "revenue"
+        The history column.
+
+    Returns
+    -------
+    list of str
+        The sentences; empty when every flag could be judged.
+    """
     rows = audit[audit["measure"] == measure] if "measure" in audit else audit
     last = year_totals(history, measure)
     notes = []
@@ -129,6 +186,35 @@ def backtest(ds: Dataset, method: str | Sequence[str] = "history", *,
     the company error, the WAPE of rep targets against actuals (Σ|actual − target| /
     Σ actual) and the share of reps who would have hit, both over reps with 12 months of
     actuals in `year`.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Roster and history.
+    method : str or Sequence of str, default "history"
+        Allocation method(s) to test (`allocate_targets`).
+    year : int or None, default None
+        The year to backtest; None for `backtest_year`.
+    company_method : {"growth", "weighted", "trend"}, default "growth"
+        The company baseline (`company_target`).
+    growth : float or None, default None
+        Growth over that baseline; None for 0.
+    measure : str, default "revenue"
+        The history column.
+    **allocate_kwargs
+        Passed to `allocate_targets` (blend, ramp, over_assign...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A row per method: method, company_target, company_actual, company_error, reps,
+        wape and hit_rate.
+
+    Raises
+    ------
+    TargetError
+        If there is no full year to backtest, no history before `year`, `year` is not a
+        full year, or a company or allocation parameter is unsound.
     """
     covered = year_totals(ds.history, measure)
     if year is None:
@@ -171,7 +257,20 @@ def backtest(ds: Dataset, method: str | Sequence[str] = "history", *,
 
 def backtest_year(history, measure: str = "revenue") -> int | None:
     """The last calendar year with 12 months of history whose previous year has 12 too
-    (what a like-for-like backtest needs); None when there is none."""
+    (what a like-for-like backtest needs); None when there is none.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or Dataset
+        Monthly history.
+    measure : str, default "revenue"
+        The history column.
+
+    Returns
+    -------
+    int or None
+        The year, or None.
+    """
     table = year_totals(history, measure)
     full = set(table.index[~table["partial"]])
     fit = [y for y in full if y - 1 in full]
@@ -189,6 +288,25 @@ def backtest_methods(ds: Dataset, methods: Sequence[str], *, blend: Mapping | No
     Methods that need data the set lacks (e.g. 'potential' without territory_potential, or a
     blend that mixes it in) are left out with a note; when there is no full year to backtest
     (see `backtest_year`) or no method is left, the table is empty and a note says why.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Roster and history.
+    methods : Sequence of str
+        Allocation methods to try, "blend" among them if wanted.
+    blend : Mapping or None, default None
+        Method -> weight, for "blend".
+    **kwargs
+        Passed to `backtest` (year, company_method, growth, measure...).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The `backtest` rows of the methods kept; empty when nothing could be tested.
+    notes : list of str
+        A sentence for each method left out, and why the backtest was skipped when
+        `backtest` refused (its TargetError becomes a note, never raised).
     """
     notes, keep = [], []
     for name in methods:  # a handful of methods
@@ -223,6 +341,39 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int 
     History without two full years for any rep has no year-to-year variation to learn: then
     `own` ~ Normal(0, `own_sd`) (an assumption, stated in `result.attrs["note"]`) and the
     market is centred on no growth; with `own_sd=None` that stops with a TargetError.
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        Annual targets of one measure: rep_id and target; run_rate (else computed from
+        hire_date), capacity, region and team when present.
+    history : pandas.DataFrame
+        Monthly history with rep_id, month and the measure.
+    n : int, default 1000
+        Scenarios to simulate, >= 1.
+    seed : int, default 0
+        Seed of the market draws and the reps' keyed streams.
+    market_sd : float, default 0.05
+        Spread of the shared market swing (log growth).
+    tolerance : float, default 0.10
+        Gap from the company's share beyond which a group is flagged.
+    band : tuple of float, default (0.6, 0.7)
+        The share of reps hitting that practitioners aim for (`in_band`).
+    own_sd : float or None, default None
+        Assumed spread of a rep's own log growth when history cannot show it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows for the company, each region and each team: level, group, reps,
+        expected_share, p10, p90, vs_company, flag and in_band; attrs["note"] states an
+        assumed spread.
+
+    Raises
+    ------
+    TargetError
+        If `n` < 1, targets hold several measures or none above zero, or history cannot
+        show year-to-year variation and `own_sd` is None (or not a finite spread >= 0).
     """
     if n < 1:
         raise TargetError(f"n: need at least one scenario, got {n!r}")

@@ -1,5 +1,6 @@
 """The company number for the plan year: last year, a weighted blend of years or a
-robust trend, times growth; partial years annualised by the season index."""
+robust trend, times growth; partial years annualised by the season index.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +58,38 @@ def company_target(history, year: int, *, growth: float | None = None,
     are annualised with the season index (see `annual_totals`). With `renormalise=True` a
     weighted baseline over more years than history has uses the years there are, their
     weights scaled to add up to one (see `company_baselines` for the sentence that says so).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or Dataset
+        Monthly history (a `month` column and the measure), or a Dataset.
+    year : int
+        The plan year; only history before it is used.
+    growth : float or None, default None
+        Growth over the baseline (0.08 for 8%), >= -1; None for 0.
+    amount : float or None, default None
+        The total itself (finite, >= 0); ignores everything else.
+    method : {"growth", "weighted", "trend"}, default "growth"
+        The baseline, as above.
+    weights : Sequence of float, default (0.5, 0.3, 0.2)
+        Weights of the last years, most recent first ("weighted" only).
+    measure : str, default "revenue"
+        The history column to plan.
+    renormalise : bool, default False
+        Let "weighted" use fewer years than `weights` asks for.
+
+    Returns
+    -------
+    float
+        The company total for `year`.
+
+    Raises
+    ------
+    TargetError
+        If `amount` or `growth` is out of range, `method` unknown, the weights are not
+        valid, or the history lacks the months the method needs (any before `year`; the
+        base year for "growth"; every weighted year unless `renormalise`; two months
+        for "trend").
     """
     if amount is not None:
         if not np.isfinite(amount) or amount < 0:
@@ -103,7 +136,24 @@ def _base_note(history, year: int, method: str, weights, measure: str) -> str:
 def company_baselines(history, year: int, *, weights: Sequence[float] = (0.5, 0.3, 0.2),
                       measure: str = "revenue") -> pd.DataFrame:
     """Each company method's baseline for `year` (no growth) with a note: which years a
-    shortened weighted blend rests on, or why a method could not be computed (NaN)."""
+    shortened weighted blend rests on, or why a method could not be computed (NaN).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or Dataset
+        Monthly history (a `month` column and the measure), or a Dataset.
+    year : int
+        The plan year.
+    weights : Sequence of float, default (0.5, 0.3, 0.2)
+        Weights of the "weighted" method, most recent year first.
+    measure : str, default "revenue"
+        The history column to plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by method ("growth", "weighted", "trend"): baseline and note.
+    """
     rows = {}
     for method in COMPANY_METHODS:  # three methods
         try:

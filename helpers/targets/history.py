@@ -1,5 +1,6 @@
 """History basics shared by the target engine: the season index, calendar-year totals
-(partial years annualised and labelled as such) and the sentence that says which."""
+(partial years annualised and labelled as such) and the sentence that says which.
+"""
 
 from __future__ import annotations
 
@@ -46,6 +47,25 @@ def seasonality(history, measure: str = "revenue", *, by: str | None = None):
     `history` is a history frame or a Dataset. With by="region" (a column of history, or of
     the roster for a Dataset) there is one index per group: a DataFrame with a row per group
     and columns 1..12. Without `by`, a Series indexed 1..12.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or Dataset
+        Monthly history (a `month` column and the measure), or a Dataset.
+    measure : str, default "revenue"
+        The history column to total.
+    by : str or None, default None
+        A column to index each group of separately, e.g. "region".
+
+    Returns
+    -------
+    pandas.Series or pandas.DataFrame
+        The index by month 1..12; with `by`, one row per group.
+
+    Raises
+    ------
+    TargetError
+        If the history has no rows, or no `month` or `measure` column, or no `by` column.
     """
     frame = _history(history, measure)
     if by is not None and by not in frame.columns:
@@ -94,6 +114,23 @@ def annual_totals(history, measure: str = "revenue") -> pd.Series:
 
     A year with only Jan–Jun counts as total × 12 / (index of Jan..Jun), not × 2, since the
     first half of a year is usually not half of it.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or Dataset
+        Monthly history (a `month` column and the measure), or a Dataset.
+    measure : str, default "revenue"
+        The history column to total.
+
+    Returns
+    -------
+    pandas.Series
+        Total (annualised where partial) by calendar year, named after the measure.
+
+    Raises
+    ------
+    TargetError
+        If the history has no rows, or no `month` or `measure` column.
     """
     frame = _history(history, measure)
     months = frame.groupby("month")[measure].sum()
@@ -109,7 +146,25 @@ def annual_totals(history, measure: str = "revenue") -> pd.Series:
 def year_totals(history, measure: str = "revenue") -> pd.DataFrame:
     """Per calendar year: months with history, the actual total, the annualised estimate
     (= actual for a full year) and a label that says when a year is partial, e.g.
-    "2026 (Jan–Jul, 7 months)". An annualised figure is an estimate, never an actual."""
+    "2026 (Jan–Jul, 7 months)". An annualised figure is an estimate, never an actual.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or Dataset
+        Monthly history (a `month` column and the measure), or a Dataset.
+    measure : str, default "revenue"
+        The history column to total.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by year: months, first, last, actual, annualised, partial and label.
+
+    Raises
+    ------
+    TargetError
+        If the history has no rows, or no `month` or `measure` column.
+    """
     frame = _history(history, measure)
     months = frame.groupby("month")[measure].sum()
     years = pd.Index(months.index.year, name="year")
@@ -129,7 +184,27 @@ def year_totals(history, measure: str = "revenue") -> pd.DataFrame:
 
 
 def year_sentence(history, year: int, measure: str = "revenue") -> str:
-    """One line on a year's total that says whether it is actual, partial or annualised."""
+    """One line on a year's total that says whether it is actual, partial or annualised.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or Dataset
+        Monthly history (a `month` column and the measure), or a Dataset.
+    year : int
+        The calendar year.
+    measure : str, default "revenue"
+        The history column to total.
+
+    Returns
+    -------
+    str
+        E.g. "2025: 1,234 actual", or "<year>: no history".
+
+    Raises
+    ------
+    TargetError
+        If the history has no rows, or no `month` or `measure` column.
+    """
     table = year_totals(history, measure)
     if year not in table.index:
         return f"{year}: no history"

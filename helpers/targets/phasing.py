@@ -1,5 +1,6 @@
 """Phasing: each rep's annual target over quarters, months or working weeks, exact at
-every step (year = Σ quarters = Σ months = Σ weeks to the unit of precision)."""
+every step (year = Σ quarters = Σ months = Σ weeks to the unit of precision).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +26,18 @@ def working_weeks(year: int, holidays: Sequence = ()) -> pd.DataFrame:
     A week that straddles two months is two pieces, one per month, so monthly totals stay
     exact when weeks are summed. Weeks start on Monday; pieces with no working day are left
     out.
+
+    Parameters
+    ----------
+    year : int
+        The calendar year.
+    holidays : Sequence of date-like, default ()
+        Days taken out of the working days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per piece: month, week_start and working_days.
     """
     days = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")
     working = (days.day_of_week < 5) & ~days.isin(pd.DatetimeIndex(holidays))
@@ -46,6 +59,38 @@ def phase(annual: pd.DataFrame, seasonality=None, year: int | None = None,
     annual['region']; None = equal split) times the rep's ramp share when `annual` has
     `hire_date`. Weeks split their month by working days. `precision` is a number or
     {measure: number}; default PRECISION per measure.
+
+    Parameters
+    ----------
+    annual : pandas.DataFrame
+        One row per rep (and measure): rep_id and target; optional region, team, measure
+        (kept) and hire_date (ramp).
+    seasonality : pandas.Series or pandas.DataFrame or None, default None
+        The season index, as above; None for an equal split.
+    year : int or None, default None
+        The plan year (required; None raises).
+    grain : {"quarter", "month", "week"}, default "month"
+        The periods of the result.
+    precision : float or Mapping of str to float or None, default None
+        Rounding step, for all rows or by measure; None for PRECISION.
+    ramp : Sequence of float, default DEFAULT_RAMP
+        New hires' share of full productivity in tenure months 1, 2, ...
+    holidays : Sequence of date-like, default ()
+        Days taken out of the working days (grain="week").
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rep and period: the kept columns, quarter, then month (month and week),
+        week_start and working_days (week), and target.
+
+    Raises
+    ------
+    TargetError
+        If `grain` is unknown, `year` is None, `annual` lacks rep_id or target or has a
+        target that is not finite and >= 0, the season index is invalid or lacks a
+        region, a precision is missing or not > 0, or holidays leave a month no working
+        day.
     """
     if grain not in GRAINS:
         raise TargetError(f"grain: expected one of {GRAINS}, got {grain!r}")

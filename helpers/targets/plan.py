@@ -23,7 +23,27 @@ MEASURES = ("revenue", "new_customers")
 
 @dataclass(frozen=True, eq=False)
 class TargetPlan:
-    """Everything notebook 01 shows and writes, from one call to `plan_targets`."""
+    """Everything notebook 01 shows and writes, from one call to `plan_targets`.
+
+    Parameters
+    ----------
+    year : int
+        The plan year.
+    totals : pandas.Series
+        Company target per measure (before over-assignment).
+    targets : pandas.DataFrame
+        Rep × measure, annual (`allocate_targets` rows).
+    monthly : pandas.DataFrame
+        Rep × month × measure (`phase` by month).
+    phased : pandas.DataFrame
+        Rep × period × measure at the chosen grain.
+    season : pandas.DataFrame
+        Season index by region, columns 1..12.
+    last_months : tuple of int, default 1..12
+        Months of `year - 1` with history.
+    notes : tuple of str, default ()
+        What was adapted to the data, one sentence each.
+    """
 
     year: int
     totals: pd.Series  # company target per measure (before over-assignment)
@@ -40,6 +60,17 @@ class TargetPlan:
         Growth compares like with like: when last year is partial (say Jan–Jul), the target
         of the same months (column `target_same_months`) against those months' actuals.
         `attrs["growth_basis"]` says which.
+
+        Parameters
+        ----------
+        measure : str, default "revenue"
+            The measure to sum.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by region, then "total": reps, last_year, target,
+            target_same_months (partial last year only) and growth.
         """
         rows = self.targets[self.targets["measure"] == measure]
         table = rows.groupby("region").agg(reps=("rep_id", "size"),
@@ -89,6 +120,53 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
     the working days that split months into weeks; `weights` are those of
     company_method="weighted" (fewer years of history: the years there are, rescaled).
     `notes` on the plan say, one sentence each, what was adapted to the data.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Roster and history.
+    year : int or None, default None
+        The plan year; None for `ds.plan_year`.
+    growth : float, default 0.05
+        Growth over the company baseline.
+    amount : Mapping of str to float or None, default None
+        Measure -> company total, set directly.
+    company_method : {"growth", "weighted", "trend"}, default "growth"
+        The company baseline (`company_target`).
+    method : {"history", "potential", "capacity", "equal", "blend"}, default "history"
+        The rep split (`allocate_targets`); one the data cannot support falls back, with
+        a note.
+    blend : Mapping of str to float or None, default None
+        Method -> weight, for method="blend".
+    over_assign : float, default 0.0
+        Extra assigned on top of the company total.
+    ramp : Sequence of float, default DEFAULT_RAMP
+        New hires' share of full productivity in tenure months 1, 2, ...
+    planned_hires : int or Mapping of str to int, default 0
+        Placeholder reps: a count, or team -> count.
+    grain : {"quarter", "month", "week"}, default "month"
+        The periods of `phased`.
+    measures : Sequence of str, default MEASURES
+        The measures to plan.
+    seasonal : bool, default True
+        Phase by the region's season index; False for equal months.
+    season : pandas.DataFrame or None, default None
+        The season index by region, if already computed.
+    holidays : Sequence of date-like, default ()
+        Days taken out of the working days (grain="week").
+    weights : Sequence of float, default (0.5, 0.3, 0.2)
+        Weights of company_method="weighted", most recent year first.
+
+    Returns
+    -------
+    TargetPlan
+        Totals, rep targets, monthly and phased targets, the season index and notes.
+
+    Raises
+    ------
+    TargetError
+        If a parameter cannot give a sound number (see `company_target`,
+        `allocate_targets` and `phase`).
     """
     year = ds.plan_year if year is None else int(year)
     season = seasonality(ds, "revenue", by="region") if season is None else season
@@ -118,7 +196,8 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
 
 def _usable(ds: Dataset, method: str, blend):
     """The split method the data supports: 'potential' without territory potential falls
-    back to 'history', and a blend drops what it cannot mix; each with a sentence."""
+    back to 'history', and a blend drops what it cannot mix; each with a sentence.
+    """
     gap = missing_for(ds, method, blend)
     if not gap:
         return method, blend, []
