@@ -76,7 +76,7 @@ def natural_breaks(values, k: int) -> list[float]:
     Returns
     -------
     list of float
-        k + 1 break points: the minimum, each class's upper bound, the maximum.
+        The k + 1 break points: the minimum, each class's upper bound, the maximum.
 
     Raises
     ------

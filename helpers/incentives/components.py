@@ -473,14 +473,14 @@ class Accrued(Component):
         Level -> share of target incentive (empty when not weighted).
     levels : tuple of str, default LEVELS
         The levels it pays; () when blocked (see `gaps`).
-    cap_payout : float, optional
-        The most it pays in a year.
-    cap_attainment : float, optional
-        Attainment above this is not credited.
     gates : tuple of Condition, default ()
         It pays only while all hold.
     modifier : Modifier, optional
         Multiplies the pay by the band a measure falls in.
+    cap_payout : float, optional
+        The most it pays in a year.
+    cap_attainment : float, optional
+        Attainment above this is not credited.
     """
 
     cap_payout: float | None = None  # most this component pays in the year
@@ -726,14 +726,14 @@ class Commission(Accrued):
         Level -> share of target incentive (empty when not weighted).
     levels : tuple of str, default LEVELS
         The levels it pays; () when blocked (see `gaps`).
-    cap_payout : float, optional
-        The most it pays in a year.
-    cap_attainment : float, optional
-        Attainment above this is not credited.
     gates : tuple of Condition, default ()
         It pays only while all hold.
     modifier : Modifier, optional
         Multiplies the pay by the band a measure falls in.
+    cap_payout : float, optional
+        The most it pays in a year.
+    cap_attainment : float, optional
+        Attainment above this is not credited.
     tiers : tuple of Tier, default ()
         The rate table, ascending.
     mode : {"marginal", "retroactive", "interpolated"}, default "marginal"
@@ -1027,18 +1027,18 @@ class Bonus(Accrued):
         Level -> share of target incentive (empty when not weighted).
     levels : tuple of str, default LEVELS
         The levels it pays; () when blocked (see `gaps`).
-    cap_payout : float, optional
-        The most it pays in a year.
-    cap_attainment : float, optional
-        Attainment above this is not credited.
     gates : tuple of Condition, default ()
         It pays only while all hold.
     modifier : Modifier, optional
         Multiplies the pay by the band a measure falls in.
-    curve : Curve, optional
-        The payout curve against attainment (required in YAML).
     team : bool, default False
         Pay on the attainment of the rep's team.
+    cap_payout : float, optional
+        The most it pays in a year.
+    cap_attainment : float, optional
+        Attainment above this is not credited.
+    curve : Curve, optional
+        The payout curve against attainment (required in YAML).
     """
 
     kind: ClassVar[str] = "bonus"

@@ -232,7 +232,13 @@ class Panel(w.VBox):
 
     @contextmanager
     def quiet(self) -> Iterator[None]:
-        """Set controls without each change redrawing (`changed` is not called)."""
+        """Set controls without each change redrawing (`changed` is not called).
+
+        Yields
+        ------
+        None
+            Control returns to the block; redrawing resumes when it ends.
+        """
         before, self._quiet = self._quiet, True
         try:
             yield
@@ -243,6 +249,11 @@ class Panel(w.VBox):
     def batch(self) -> Iterator[None]:
         """Set several controls, then redraw once (even when setting one failed); a panel
         that is not live only has its controls set.
+
+        Yields
+        ------
+        None
+            Control returns to the block, after which a live panel redraws once.
         """
         try:
             with self.quiet():
