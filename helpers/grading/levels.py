@@ -249,7 +249,8 @@ def assign(scores: pd.Series, cutoffs, *, current: pd.Series | None = None,
     ------
     GradingError
         On cut lines that do not fit the levels, a negative margin, a missing score, a rep
-        without a `current` value or with an unknown level, or a gate column not in `facts`.
+        without a `current` value or with an unknown level, or a gate on an unknown level,
+        a column not in `facts` or an operator other than '>=' / '<='.
     """
     levels, cuts = _levels_cuts(cutoffs, levels)
     if not hysteresis >= 0:

@@ -145,8 +145,8 @@ def levels_table(assigned: pd.DataFrame, roster: pd.DataFrame, year: int) -> pd.
     Returns
     -------
     pandas.DataFrame
-        One row per graded rep, sorted by rep_id: roster columns, `year`, then the
-        columns of `assigned` (score rounded to 2 places).
+        One row per graded rep, sorted by rep_id: `rep_id`, `year`, `name`, `region`,
+        `team`, `manager_id`, then the columns of `assigned` (score rounded to 2 places).
     """
     people = roster.set_index("rep_id")[["name", "region", "team", "manager_id"]]
     out = people.join(assigned, how="inner").sort_index().reset_index()

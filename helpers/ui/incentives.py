@@ -280,6 +280,8 @@ class SimulationPanel(Panel):
         ------
         SimulationError
             When `simulate` refuses a setting (shown in the error line).
+        DataError
+            When the data cannot give the default targets or a level (shown there too).
         """
         from ..incentives import simulate
 
