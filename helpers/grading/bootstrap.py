@@ -1,5 +1,6 @@
 """Stability: how sure each rep's level is under resampled months, and how much a small
-change of each KPI's weight moves levels."""
+change of each KPI's weight moves levels.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +24,19 @@ from .scale import Scale, _context, check_weights, composite_arrays, normalize_a
 
 @dataclass(frozen=True)
 class Stability:
+    """How sure each rep's level is, from `stability`.
+
+    Parameters
+    ----------
+    probabilities : pandas.DataFrame
+        Rep x level: the share of resamples landing at each level.
+    borderline : pandas.DataFrame
+        Reps whose most likely level has probability below the threshold: most likely
+        level and its probability, runner-up and its probability.
+    sensitivity : pandas.DataFrame
+        KPI x (`weight_up`, `weight_down`): the share of reps changing level.
+    """
+
     probabilities: pd.DataFrame  # rep x level: share of resamples landing there
     borderline: pd.DataFrame  # reps whose most likely level has probability < threshold
     sensitivity: pd.DataFrame  # KPI x (weight up, weight down): share of reps changing level
@@ -41,6 +55,46 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
     are those whose most likely level has probability < `borderline_below`. Weight
     sensitivity moves each KPI's weight by +/- `delta` (others rescaled to sum 1) and
     reports the share of reps whose level changes. Vectorised over reps and resamples.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    weights : Mapping[str, float]
+        KPI name -> weight, summing to 1.
+    cutoffs : Thresholds or Sequence[float]
+        The fixed cut lines.
+    period : int or str, optional
+        The graded period (see `kpis`); None means the last year.
+    method : {"percentile", "zscore", "minmax", "robust"}, default "percentile"
+        The scale of `normalize`.
+    n_boot : int, default 1000
+        Number of resamples, >= 1.
+    seed : int, default 0
+        Seed of the keyed per-rep streams.
+    by : pandas.Series, optional
+        Rep -> peer group for the normalisation.
+    territory : pandas.Series, optional
+        Rep -> territory potential for the normalisation.
+    reviews : pandas.DataFrame, optional
+        Review scores to use instead of `ds.reviews`.
+    delta : float, default 0.05
+        How far each KPI's weight is moved up and down for the sensitivity.
+    borderline_below : float, default 0.8
+        A rep is borderline when no level reaches this probability.
+    levels : Sequence[str], default LEVELS
+        Level names (ignored when `cutoffs` is a `Thresholds`).
+
+    Returns
+    -------
+    Stability
+        Level probabilities, borderline reps and weight sensitivity.
+
+    Raises
+    ------
+    GradingError
+        On cut lines that do not fit the levels, `n_boot` < 1, bad weights, a period with no
+        history, or a rep with no `by` or `territory` value.
     """
     levels, cuts = _levels_cuts(cutoffs, levels)
     k = len(levels)

@@ -14,13 +14,39 @@ from ..errors import GradingError
 
 
 def levels_of(scores, cutoffs: Sequence[float]) -> np.ndarray:
-    """Level index of each score: how many cut lines it reaches."""
+    """Level index of each score: how many cut lines it reaches.
+
+    Parameters
+    ----------
+    scores : array_like
+        The scores.
+    cutoffs : Sequence[float]
+        Increasing cut lines; a score equal to a line reaches it.
+
+    Returns
+    -------
+    numpy.ndarray
+        The level index (0 .. len(cutoffs)) of each score.
+    """
     return np.searchsorted(np.asarray(cutoffs, dtype=float), np.asarray(scores, dtype=float),
                            side="right")
 
 
 def gvf(values, cutoffs: Sequence[float]) -> float:
-    """Goodness of variance fit of the classes the cut lines make (1 = classes are tight)."""
+    """Goodness of variance fit of the classes the cut lines make (1 = classes are tight).
+
+    Parameters
+    ----------
+    values : array_like
+        The scores.
+    cutoffs : Sequence[float]
+        Increasing cut lines making the classes.
+
+    Returns
+    -------
+    float
+        1 - within-class / total sum of squares; 1.0 when all values are equal.
+    """
     x = np.asarray(values, dtype=float)
     total = ((x - x.mean()) ** 2).sum()
     if total == 0:
@@ -39,6 +65,23 @@ def natural_breaks(values, k: int) -> list[float]:
     squares exactly. It follows jenkspy's arithmetic (sums accumulated from each class's
     end, ties resolved towards the longer last class), so the breaks are identical, not
     just equally good; each end point is one vectorised step over all class starts.
+
+    Parameters
+    ----------
+    values : array_like
+        The scores.
+    k : int
+        Number of classes, 1 .. the number of distinct values.
+
+    Returns
+    -------
+    list of float
+        The k + 1 break points: the minimum, each class's upper bound, the maximum.
+
+    Raises
+    ------
+    GradingError
+        When `k` is not an integer between 1 and the number of distinct values.
     """
     x = np.sort(np.asarray(values, dtype=float))
     n = len(x)

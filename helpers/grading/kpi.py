@@ -73,7 +73,19 @@ def _bounds(period) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 @dataclass(frozen=True)
 class Period:
-    """The months a grading run actually covers: the period, cut at the end of the history."""
+    """The months a grading run actually covers: the period, cut at the end of the history.
+
+    Parameters
+    ----------
+    start : pandas.Timestamp
+        First month graded.
+    end : pandas.Timestamp
+        Last month graded: the period's end, or the history's if earlier.
+    months : int
+        Number of months from `start` to `end`.
+    partial : bool
+        True when the history ends before the period does.
+    """
 
     start: pd.Timestamp
     end: pd.Timestamp  # last month graded: the period's end or the history's, if earlier
@@ -82,6 +94,7 @@ class Period:
 
     @property
     def text(self) -> str:
+        """The period in plain words: months covered, and the pro-rating when partial."""
         span = (f"{self.start:%b}–{self.end:%b %Y}" if self.start.year == self.end.year
                 else f"{self.start:%b %Y}–{self.end:%b %Y}")
         out = f"graded on {span}, {self.months} month{'s' if self.months != 1 else ''}"
@@ -91,7 +104,26 @@ class Period:
 
 
 def graded_period(ds: Dataset, period=None) -> Period:
-    """Which months `kpis(ds, period)` grades on, and whether that is a partial period."""
+    """Which months `kpis(ds, period)` grades on, and whether that is a partial period.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data; its history gives the months there are.
+    period : int or str, optional
+        A year (2026, '2026'), a half ('2026H1') or a quarter ('2026Q3'); None means the
+        last year of the history.
+
+    Returns
+    -------
+    Period
+        First and last month graded, the month count and whether it is partial.
+
+    Raises
+    ------
+    GradingError
+        When `period` cannot be read, or the history has no month in it.
+    """
     start, end = _bounds(ds.last_year if period is None else period)
     last = min(end, ds.history["month"].max())
     first = max(start, ds.history["month"].min())
@@ -197,6 +229,26 @@ def kpis(ds: Dataset, period=None, *, reviews: pd.DataFrame | None = None) -> pd
     has a quota, else the monthly rate against the rep's own previous 12 months.
     Pass `reviews` (e.g. from `adjust_raters`) to grade on rater-adjusted review scores.
     Extra columns `months` and `tenure_years` feed the gates in `assign`.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data (history, roster, reviews).
+    period : int or str, optional
+        A year, half ('2026H1') or quarter ('2026Q3'); None means the last year.
+    reviews : pandas.DataFrame, optional
+        Review scores to use instead of `ds.reviews` (e.g. rater-adjusted ones).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per active rep (index `rep_id`): a column per KPI in `DIRECTIONS`, plus
+        `months` and `tenure_years`.
+
+    Raises
+    ------
+    GradingError
+        When `period` cannot be read or no active rep has history in it.
     """
     data = monthly_parts(ds, period, reviews)
     values = kpi_arrays({k: v.sum(axis=1) for k, v in data.parts.items()}, data.months, data)
@@ -230,6 +282,27 @@ def usable_weights(kpis: pd.DataFrame, weights: Mapping[str, float],
     year) drops out and the remaining weights are rescaled to sum to 1, keeping their
     proportions. `lacks` is `Dataset.lacks()`, used to say why. A KPI only some reps lack
     stays; `composite` spreads its weight for those reps.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        The KPI frame from `kpis`.
+    weights : Mapping[str, float]
+        KPI name -> weight; weights <= 0 are left out.
+    lacks : Mapping[str, str], optional
+        What the data lacks (`Dataset.lacks()`), to say why a KPI is empty.
+
+    Returns
+    -------
+    weights : pandas.Series
+        The kept weights, rescaled to sum to 1.
+    notes : list of str
+        One plain-words sentence per reason a KPI was dropped or is partly missing.
+
+    Raises
+    ------
+    GradingError
+        When no weighted KPI has any data.
     """
     lacks = {} if lacks is None else lacks
     w = pd.Series(weights, dtype=float)
@@ -271,6 +344,29 @@ def usable_gates(rules: Mapping[str, Mapping] | None, kpis: pd.DataFrame,
     (`missing="block"`); either way the sentence says so, so no one is blocked
     silently. A gate on a measure only some reps lack stays, and the sentence counts
     the reps it blocks for want of a value.
+
+    Parameters
+    ----------
+    rules : Mapping[str, Mapping], optional
+        Level -> {column: bound}; a bound is a number (>=) or a tuple such as ("<=", 45).
+    kpis : pandas.DataFrame
+        The KPI frame the gates read.
+    lacks : Mapping[str, str], optional
+        What the data lacks (`Dataset.lacks()`), to say why a gate cannot apply.
+    missing : {"drop", "block"}, default "drop"
+        What to do with a gate on a measure no rep has.
+
+    Returns
+    -------
+    gates : dict
+        The gates that stay, level -> {column: bound}.
+    notes : list of str
+        One plain-words sentence per gate dropped, kept as blocking or partly missing.
+
+    Raises
+    ------
+    GradingError
+        When `missing` is not one of `GATE_MISSING`.
     """
     if missing not in GATE_MISSING:
         raise GradingError(f"missing={missing!r}: expected 'drop' or 'block'")

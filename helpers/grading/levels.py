@@ -1,5 +1,6 @@
 """Thresholds and assignment: cut lines by a named rule, then levels with a margin
-(hysteresis) around a current level and gates; `grade` runs the whole chain in one call."""
+(hysteresis) around a current level and gates; `grade` runs the whole chain in one call.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +44,21 @@ _EMPTY_WHY = {
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Cut lines between levels: a score >= cutoffs[i] reaches levels[i + 1]."""
+    """Cut lines between levels: a score >= cutoffs[i] reaches levels[i + 1].
+
+    Parameters
+    ----------
+    method : str
+        The rule that set the lines (see `THRESHOLD_METHODS`).
+    levels : tuple of str
+        The level names, lowest first.
+    cutoffs : tuple of float
+        The len(levels) - 1 increasing cut lines.
+    gvf : float
+        Goodness of variance fit: 1 - within-level / total sum of squares.
+    counts : pandas.Series
+        Reps per level.
+    """
 
     method: str
     levels: tuple[str, ...]
@@ -67,7 +82,13 @@ class Thresholds:
         return f"no rep falls in {which} with these cut lines; {_EMPTY_WHY[self.method]}"
 
     def table(self) -> pd.DataFrame:
-        """One row per level: the score range and head count, for the calibration sheet."""
+        """One row per level: the score range and head count, for the calibration sheet.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index `level`; columns `from`, `below` (score range) and `reps`.
+        """
         lower = (-np.inf, *self.cutoffs)
         upper = (*self.cutoffs, np.inf)
         return pd.DataFrame({"from": lower, "below": upper, "reps": self.counts.to_numpy()},
@@ -86,6 +107,33 @@ def thresholds(scores, method: ThresholdMethod = "quantile", *,
     gmm: a Gaussian mixture, the most likely of several EM starts drawn with `seed`.
     Lines sit midway between neighbouring classes. The data-driven rules need as many
     distinct scores as levels; a level left empty is named in `Thresholds.note`.
+
+    Parameters
+    ----------
+    scores : array_like or pandas.Series
+        One score per rep, none missing.
+    method : {"fixed", "quantile", "jenks", "kmeans", "gmm"}, default "quantile"
+        The rule.
+    levels : Sequence[str], default LEVELS
+        Two or more distinct level names, lowest first.
+    shares : Sequence[float], optional
+        For "quantile": the share of reps per level, summing to 1 (default equal).
+    cutoffs : Sequence[float], optional
+        For "fixed": len(levels) - 1 finite increasing cut lines.
+    seed : int, default 0
+        For "gmm": the seed of the EM starts.
+
+    Returns
+    -------
+    Thresholds
+        The levels, cut lines, GVF and head count per level.
+
+    Raises
+    ------
+    GradingError
+        On fewer than two or repeated levels, a missing score, cut-offs or shares that do
+        not fit the levels, too few distinct scores for a data-driven rule, or an unknown
+        method.
     """
     levels = tuple(levels)
     if len(levels) < 2 or len(set(levels)) != len(levels):
@@ -127,7 +175,8 @@ def thresholds(scores, method: ThresholdMethod = "quantile", *,
 def _gate_mask(rules: Mapping, facts: pd.DataFrame | None, index: pd.Index,
                levels: Sequence[str]) -> dict[int, np.ndarray]:
     """For each gated level index: which reps pass its gate, and for each rep the gate
-    columns it has no value for ('' when none), so a block for want of data says so."""
+    columns it has no value for ('' when none), so a block for want of data says so.
+    """
     out = {}
     for level, conditions in rules.items():
         if level not in levels:
@@ -172,6 +221,36 @@ def assign(scores: pd.Series, cutoffs, *, current: pd.Series | None = None,
     {"senior": {"tenure_years": 2, "csat": 80}} means senior and above need tenure >= 2
     and CSAT >= 80 (a tuple ("<=", 45) for lower-is-better), read from `facts` (e.g. the
     `kpis` frame); a gate blocks a promotion, it never demotes a rep already there.
+
+    Parameters
+    ----------
+    scores : pandas.Series
+        Score per rep, none missing.
+    cutoffs : Thresholds or Sequence[float]
+        The cut lines; a `Thresholds` also brings its levels.
+    current : pandas.Series, optional
+        Rep -> current level; NaN where unknown (a first placement).
+    hysteresis : float, default 0.0
+        The margin in points a score must clear a line by to move a rep.
+    rules : Mapping[str, Mapping], optional
+        Gates: level -> {column: bound}, read from `facts`.
+    facts : pandas.DataFrame, optional
+        Per-rep values the gates read (e.g. the `kpis` frame).
+    levels : Sequence[str], default LEVELS
+        Level names, lowest first (ignored when `cutoffs` is a `Thresholds`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per rep: `score`, `current` and `change` (with `current`), `proposed` and `note`
+        (why the level differs from the plain cut).
+
+    Raises
+    ------
+    GradingError
+        On cut lines that do not fit the levels, a negative margin, a missing score, a rep
+        without a `current` value or with an unknown level, or a gate on an unknown level,
+        a column not in `facts` or an operator other than '>=' / '<='.
     """
     levels, cuts = _levels_cuts(cutoffs, levels)
     if not hysteresis >= 0:
@@ -222,7 +301,20 @@ FIRST_LEVEL = "first level"  # the change of a rep graded without a current leve
 def current_levels(ds: Dataset) -> tuple[pd.Series, list[str]]:
     """rep_id -> current level, missing where the loader only assumed it (a deals export's
     default level), and a sentence saying so: promotions and demotions against a guessed
-    level would be invented, so those reps are placed for the first time instead."""
+    level would be invented, so those reps are placed for the first time instead.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data; its roster has the levels and `ds.assumed` says which were assumed.
+
+    Returns
+    -------
+    current : pandas.Series
+        Level per rep_id, NaN where it was assumed.
+    notes : list of str
+        A sentence when some levels were assumed, else empty.
+    """
     current = ds.roster.set_index("rep_id")["level"]
     assumed = ds.assumed("level")
     if not len(assumed):
@@ -237,7 +329,23 @@ def current_levels(ds: Dataset) -> tuple[pd.Series, list[str]]:
 
 def transition_matrix(assigned: pd.DataFrame) -> pd.DataFrame:
     """Counts of reps from current level (rows) to proposed level (columns); reps placed
-    for the first time (no current level) are not in it."""
+    for the first time (no current level) are not in it.
+
+    Parameters
+    ----------
+    assigned : pandas.DataFrame
+        The frame from `assign`, called with `current`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Level x level counts, every level on both axes.
+
+    Raises
+    ------
+    GradingError
+        When `assigned` has no `current` column.
+    """
     if "current" not in assigned:
         raise GradingError("assigned: no 'current' column (call assign with current=...)")
     levels = list(assigned["proposed"].cat.categories)
@@ -250,7 +358,19 @@ def transition_matrix(assigned: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Grading:
-    """Everything one calibration run produces, for the notebook to show."""
+    """Everything one calibration run produces, for the notebook to show.
+
+    Parameters
+    ----------
+    normalized : pandas.DataFrame
+        KPIs on 0..1.
+    scores : pandas.Series
+        The composite score per rep.
+    thresholds : Thresholds
+        The cut lines.
+    assigned : pandas.DataFrame
+        The frame from `assign`.
+    """
 
     normalized: pd.DataFrame
     scores: pd.Series
@@ -263,7 +383,46 @@ def grade(kpis: pd.DataFrame, weights: Mapping[str, float], *, method: Scale = "
           cutoffs: Sequence[float] | None = None, current: pd.Series | None = None,
           hysteresis: float = 0.0, rules: Mapping | None = None, by: pd.Series | None = None,
           territory: pd.Series | None = None, seed: int = 0) -> Grading:
-    """normalize -> composite -> thresholds -> assign in one call (what a widget redraws)."""
+    """`normalize` -> `composite` -> `thresholds` -> `assign` in one call (what a widget redraws).
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        KPIs per rep (from `kpis`); also the facts the gates read.
+    weights : Mapping[str, float]
+        KPI name -> weight, summing to 1.
+    method : {"percentile", "zscore", "minmax", "robust"}, default "percentile"
+        The scale of `normalize`.
+    threshold_method : {"fixed", "quantile", "jenks", "kmeans", "gmm"}, default "quantile"
+        The rule of `thresholds`.
+    shares : Sequence[float], optional
+        For "quantile": the share of reps per level.
+    cutoffs : Sequence[float], optional
+        For "fixed": the cut lines.
+    current : pandas.Series, optional
+        Rep -> current level, for the margin and the change column.
+    hysteresis : float, default 0.0
+        The margin in points (see `assign`).
+    rules : Mapping, optional
+        Gates (see `assign`).
+    by : pandas.Series, optional
+        Rep -> peer group for `normalize`.
+    territory : pandas.Series, optional
+        Rep -> territory potential for `normalize`.
+    seed : int, default 0
+        Seed of the "gmm" rule.
+
+    Returns
+    -------
+    Grading
+        The normalised KPIs, scores, thresholds and assignment.
+
+    Raises
+    ------
+    GradingError
+        When any step refuses its parameters (see `normalize`, `composite`, `thresholds`,
+        `assign`).
+    """
     normalized = normalize(kpis, method, by=by, territory=territory)
     scores = composite(normalized, weights)
     cuts = thresholds(scores, threshold_method, shares=shares, cutoffs=cutoffs, seed=seed)

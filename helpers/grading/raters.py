@@ -27,6 +27,33 @@ def adjust_raters(reviews: pd.DataFrame, kpis: pd.DataFrame | None = None, *,
     Returns (reviews with adjusted scores, one row per rater: n, leniency per column,
     mean leniency, its standard error and a 'lenient'/'severe' flag when
     |leniency| >= flag_at and |t| >= 2). Adjusted scores may sit slightly outside 1..5.
+
+    Parameters
+    ----------
+    reviews : pandas.DataFrame
+        One row per review: `rep_id`, `rater_id` and the score `columns`.
+    kpis : pandas.DataFrame, optional
+        KPIs per rep for the objective index; without it, raters are centred only.
+    columns : Sequence[str], default REVIEW_KPIS
+        The review score columns to adjust.
+    objective : Sequence[str], optional
+        KPI columns of `kpis` making the objective index (default: the non-review KPIs).
+    flag_at : float, default 0.3
+        The leniency (in score points) at which a significant rater is flagged.
+
+    Returns
+    -------
+    adjusted : pandas.DataFrame
+        `reviews` with the score columns adjusted.
+    raters : pandas.DataFrame
+        One row per rater, most lenient first: `n`, `leniency_<column>`, `leniency`, `se`
+        and `flag`.
+
+    Raises
+    ------
+    GradingError
+        When a column is missing, `reviews` is empty or an objective column is not a KPI
+        of `kpis`.
     """
     missing = [c for c in ("rep_id", "rater_id", *columns) if c not in reviews.columns]
     if missing:

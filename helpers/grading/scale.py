@@ -109,6 +109,30 @@ def normalize(kpis: pd.DataFrame, method: Scale = "percentile", *,
     `by` (rep -> group, e.g. region) ranks reps within their group; `territory`
     (rep -> territory potential) divides volume KPIs by the rep's relative potential, so a
     rep in a poor territory is not graded down for its size. Missing values stay NaN.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        KPIs per rep; only columns named in `directions` are used.
+    method : {"percentile", "zscore", "minmax", "robust"}, default "percentile"
+        The scale (see `METHODS`).
+    by : pandas.Series, optional
+        Rep -> peer group; reps are scaled within their group.
+    directions : Mapping[str, int], optional
+        KPI -> +1 (higher is better) or -1; default `DIRECTIONS`.
+    territory : pandas.Series, optional
+        Rep -> territory potential (> 0), dividing the volume KPIs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The KPI columns on 0..1, same index as `kpis`; missing values stay NaN.
+
+    Raises
+    ------
+    GradingError
+        On an unknown method, no KPI column, a direction other than +1/-1, a rep with no
+        `by` or `territory` value, or a potential <= 0.
     """
     directions = dict(DIRECTIONS if directions is None else directions)
     if method not in METHODS:
@@ -129,7 +153,25 @@ def normalize(kpis: pd.DataFrame, method: Scale = "percentile", *,
 
 
 def check_weights(weights: Mapping[str, float], columns: Sequence[str]) -> pd.Series:
-    """Weights as a Series over `columns`, or GradingError naming the bad key."""
+    """Weights as a Series over `columns`, or GradingError naming the bad key.
+
+    Parameters
+    ----------
+    weights : Mapping[str, float]
+        KPI name -> weight.
+    columns : Sequence[str]
+        The KPI columns the weights may name.
+
+    Returns
+    -------
+    pandas.Series
+        The weights over `columns`, 0 for a column not weighted.
+
+    Raises
+    ------
+    GradingError
+        When a key is not in `columns`, a weight is negative or NaN, or they do not sum to 1.
+    """
     weights = pd.Series(weights, dtype=float)
     unknown = [k for k in weights.index if k not in columns]
     if unknown:
@@ -163,6 +205,23 @@ def composite(normalized: pd.DataFrame, weights: Mapping[str, float]) -> pd.Seri
 
     Weights must be non-negative and sum to 1; a rep with no data on any weighted KPI
     is an error rather than a silent zero.
+
+    Parameters
+    ----------
+    normalized : pandas.DataFrame
+        KPIs on 0..1, from `normalize`.
+    weights : Mapping[str, float]
+        KPI name -> weight, non-negative and summing to 1.
+
+    Returns
+    -------
+    pandas.Series
+        The score per rep, 0..100, named "score".
+
+    Raises
+    ------
+    GradingError
+        On bad weights (see `check_weights`) or a rep with no value for any weighted KPI.
     """
     w = check_weights(weights, list(normalized.columns))
     score = composite_arrays(normalized.to_numpy(dtype=float).T, w.to_numpy())

@@ -1,5 +1,6 @@
 """Explanations and sheets: why a rep scored what they did, the threshold rules side by
-side, the levels CSV and the calibration meeting's list."""
+side, the levels CSV and the calibration meeting's list.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +40,32 @@ def explain_score(rep_id: str, normalized: pd.DataFrame, weights: Mapping[str, f
     the KPI would add at the top of the scale. A KPI scoring >= `strong` on the 0..1
     scale is a strength, <= `weak` a weakness; the weakest weighted KPI gets a training
     suggestion, as does any other weakness.
+
+    Parameters
+    ----------
+    rep_id : str
+        The rep to explain.
+    normalized : pandas.DataFrame
+        KPIs on 0..1 per rep (from `normalize`).
+    weights : Mapping[str, float]
+        KPI name -> weight, summing to 1.
+    kpis : pandas.DataFrame, optional
+        Raw KPIs per rep, shown as `value`.
+    strong : float, default 0.7
+        Scaled value at or above which a KPI is a strength.
+    weak : float, default 0.3
+        Scaled value at or below which a KPI is a weakness.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI (index `kpi`), most points lost first: `value`, `scaled`, `weight`,
+        `points`, `lost`, `verdict` and `training`; `attrs["score"]` is the total.
+
+    Raises
+    ------
+    GradingError
+        When `rep_id` is not graded or the weights are bad (see `check_weights`).
     """
     if rep_id not in normalized.index:
         raise GradingError(f"rep_id={rep_id!r}: not among the graded reps")
@@ -71,7 +98,30 @@ def explain_score(rep_id: str, normalized: pd.DataFrame, weights: Mapping[str, f
 
 def compare_methods(scores: pd.Series, shares: Sequence[float] | None = None, *,
                     levels: Sequence[str] = LEVELS, seed: int = 0) -> pd.DataFrame:
-    """The data-driven threshold rules side by side: cut lines, head counts, fit, empty levels."""
+    """The data-driven threshold rules side by side: cut lines, head counts, fit, empty levels.
+
+    Parameters
+    ----------
+    scores : pandas.Series
+        One score per rep.
+    shares : Sequence[float], optional
+        Shares per level for the quantile rule (default equal).
+    levels : Sequence[str], default LEVELS
+        Level names, lowest first.
+    seed : int, default 0
+        Seed of the "gmm" rule.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rule (index `method`): `cutoffs`, `gvf`, reps per level and `empty
+        levels`.
+
+    Raises
+    ------
+    GradingError
+        When a rule refuses the scores (see `thresholds`).
+    """
     rows = {}
     for method in ("quantile", "jenks", "kmeans", "gmm"):
         t = thresholds(scores, method, levels=levels, shares=shares, seed=seed)
@@ -81,7 +131,23 @@ def compare_methods(scores: pd.Series, shares: Sequence[float] | None = None, *,
 
 
 def levels_table(assigned: pd.DataFrame, roster: pd.DataFrame, year: int) -> pd.DataFrame:
-    """One row per graded rep: who they are, score, current and proposed level, for the CSV."""
+    """One row per graded rep: who they are, score, current and proposed level, for the CSV.
+
+    Parameters
+    ----------
+    assigned : pandas.DataFrame
+        The frame from `assign`.
+    roster : pandas.DataFrame
+        The roster (`rep_id`, `name`, `region`, `team`, `manager_id`).
+    year : int
+        The plan year, written in the `year` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per graded rep, sorted by rep_id: `rep_id`, `year`, `name`, `region`,
+        `team`, `manager_id`, then the columns of `assigned` (score rounded to 2 places).
+    """
     people = roster.set_index("rep_id")[["name", "region", "team", "manager_id"]]
     out = people.join(assigned, how="inner").sort_index().reset_index()
     out.insert(1, "year", year)
@@ -97,6 +163,21 @@ def calibration_sheet(assigned: pd.DataFrame, stab: Stability,
     resampling) or held back by a margin or gate; one plain-words reason per finding.
     Every column is joined on rep_id, whatever order the roster, levels and
     probabilities come in.
+
+    Parameters
+    ----------
+    assigned : pandas.DataFrame
+        The frame from `assign`.
+    stab : Stability
+        The result of `stability` for the same reps.
+    roster : pandas.DataFrame
+        The roster, for names, regions, teams and managers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The listed reps, promotions first, then demotions, then by probability: roster
+        columns, score, levels, `probability` (of the most likely level) and `reason`.
     """
     probs = stab.probabilities.reindex(assigned.index)
     sure = probs.max(axis=1)

@@ -55,7 +55,21 @@ COMPONENTS: dict[str, type[Component]] = {}
 
 
 def register(cls: type[Component]) -> type[Component]:
-    """Class decorator: make `cls` the component read from YAML `type: <cls.kind>`."""
+    """Class decorator: make `cls` the component read from YAML `type: <cls.kind>`.
+
+    `cls` (a Component subclass with a `kind`) is not listed under Parameters: numpydoc
+    takes a first argument named `cls` for a classmethod's and leaves it out.
+
+    Returns
+    -------
+    type of Component
+        `cls`, unchanged.
+
+    Raises
+    ------
+    TypeError
+        When `cls` has no `kind`, its kind is "draw", or another class has that kind.
+    """
     kind = getattr(cls, "kind", None)
     if not isinstance(kind, str) or not kind or kind == "draw":
         raise TypeError(f"{cls.__name__}: a component class needs a `kind` (its YAML type, "
@@ -68,7 +82,19 @@ def register(cls: type[Component]) -> type[Component]:
 
 
 class Table(NamedTuple):
-    """A component's numbers a person may edit as a table (the plan editor's rows)."""
+    """A component's numbers a person may edit as a table (the plan editor's rows).
+
+    Parameters
+    ----------
+    heads : tuple of (str, str)
+        The two column heads.
+    rows : list of (float, float)
+        The values, one pair a row.
+    labels : list of str, optional
+        Row names (None: "tier 1", "tier 2"...).
+    resizable : bool, default False
+        Whether rows may be added and removed.
+    """
 
     heads: tuple[str, str]  # the two columns
     rows: list[tuple[float, float]]
@@ -80,15 +106,50 @@ class Table(NamedTuple):
 
 
 def pct(x: np.ndarray) -> pd.Series:
+    """Fractions as whole percents ("80%").
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Fractions.
+
+    Returns
+    -------
+    pandas.Series
+        One text per value.
+    """
     return pd.Series(np.round(100 * x).astype(np.int64).astype(str)) + "%"
 
 
 def money(x: np.ndarray) -> pd.Series:
+    """Amounts with thousands separators and no decimals ("12,500").
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Amounts.
+
+    Returns
+    -------
+    pandas.Series
+        One text per value.
+    """
     return pd.Series(x).map("{:,.0f}".format)
 
 
 def join(*parts: pd.Series | np.ndarray) -> np.ndarray:
-    """Texts per row joined with '; ', skipping empty ones."""
+    """Texts per row joined with '; ', skipping empty ones.
+
+    Parameters
+    ----------
+    *parts : pandas.Series or numpy.ndarray
+        Texts, one per row each.
+
+    Returns
+    -------
+    numpy.ndarray
+        The joined texts (object dtype).
+    """
     out = np.asarray(parts[0], dtype=object)
     for part in parts[1:]:
         part = np.asarray(part, dtype=object)
@@ -98,7 +159,20 @@ def join(*parts: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def when(mask: np.ndarray, text: pd.Series | str) -> np.ndarray:
-    """`text` where `mask` holds, else ''."""
+    """`text` where `mask` holds, else ''.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        Booleans, one per row.
+    text : pandas.Series or str
+        The text per row, or one text for all.
+
+    Returns
+    -------
+    numpy.ndarray
+        The texts (object dtype).
+    """
     return np.where(mask, np.asarray(text, dtype=object), "")
 
 
@@ -110,7 +184,19 @@ class Component(ABC):
     """One way a plan pays. Subclasses set `kind` and are `@register`ed.
 
     `gates`, `modifier` and `team` are (), None and False for kinds without them, so the
-    plan (and `gaps`) can ask any component which measures it reads."""
+    plan (and `gaps`) can ask any component which measures it reads.
+
+    Parameters
+    ----------
+    name : str
+        The component's name, unique in the plan.
+    measure : str
+        The measure it pays on (one of MEASURES).
+    weight : dict of str to float, default {}
+        Level -> share of target incentive (empty when not weighted).
+    levels : tuple of str, default LEVELS
+        The levels it pays; () when blocked (see `gaps`).
+    """
 
     kind: ClassVar[str]
     in_curves: ClassVar[bool] = True
@@ -126,13 +212,33 @@ class Component(ABC):
 
     @property
     def type(self) -> str:
+        """The YAML `type` of the component (its class's `kind`)."""
         return self.kind
 
     # ---------------------------------------------------------------- YAML
 
     @classmethod
     def read(cls, node: Node, n_periods: int) -> Component:
-        """The component a YAML mapping describes, of the class its `type` names."""
+        """The component a YAML mapping describes, of the class its `type` names.
+
+        Parameters
+        ----------
+        node : Node
+            The component's YAML mapping.
+        n_periods : int
+            Periods the plan pays in.
+
+        Returns
+        -------
+        Component
+            An instance of the class registered for its `type`.
+
+        Raises
+        ------
+        PlanError
+            On an unknown type, measure or level, a bad weight, a key of its own kind that
+            cannot be paid, or an unknown key; the message starts with the key path.
+        """
         kind = node.text("type", tuple(COMPONENTS))
         kind_cls = COMPONENTS[kind]
         common: dict[str, Any] = {"name": node.text("name"), "measure": node.measure("measure")}
@@ -153,12 +259,38 @@ class Component(ABC):
 
     @classmethod
     def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
-        """This kind's own keys -> its fields. `common` holds name, measure, levels and the
-        weight (only when given); `n_periods` is how many periods the plan pays in."""
+        """The kind's own keys -> its fields. `common` holds name, measure, levels and the
+        weight (only when given); `n_periods` is how many periods the plan pays in.
+
+        Parameters
+        ----------
+        node : Node
+            The component's YAML mapping.
+        common : dict of str to Any
+            Name, measure, levels and (when given) weight, already read.
+        n_periods : int
+            Periods the plan pays in.
+
+        Returns
+        -------
+        dict of str to Any
+            This kind's fields (none for the base).
+
+        Raises
+        ------
+        PlanError
+            In subclasses, on a key of its own that cannot be paid (key path first).
+        """
         return {}
 
     def to_dict(self) -> dict:
-        """The component as YAML keys (loads back equal)."""
+        """The component as YAML keys (loads back equal).
+
+        Returns
+        -------
+        dict
+            Name, type, measure, levels and weight when not the defaults, then `dump`'s keys.
+        """
         d: dict[str, Any] = {"name": self.name, "type": self.kind, "measure": self.measure}
         if self.levels != LEVELS:
             d["levels"] = list(self.levels)
@@ -168,19 +300,46 @@ class Component(ABC):
         return d | self.dump()
 
     def dump(self) -> dict:
-        """This kind's own fields -> YAML keys (the inverse of `parse`)."""
+        """The kind's own fields -> YAML keys (the inverse of `parse`).
+
+        Returns
+        -------
+        dict
+            YAML keys (none for the base).
+        """
         return {}
 
     # -------------------------------------------------------------- in words
 
     @abstractmethod
     def how(self) -> str:
-        """How it pays, in one line (`describe`)."""
+        """How it pays, in one line (`describe`).
+
+        Returns
+        -------
+        str
+            The line.
+        """
 
     def reason(self, why: dict[str, np.ndarray], amount: np.ndarray, ytd: bool) -> np.ndarray:
         """Why each row paid what it did: texts, one per row of `amount` (the rows of a
         payout table); `why` is what `earn` kept, flattened to the same rows; `ytd` whether
-        the plan reads periods year to date."""
+        the plan reads periods year to date.
+
+        Parameters
+        ----------
+        why : dict of str to numpy.ndarray
+            What `earn` kept, flattened to the payout table's rows.
+        amount : numpy.ndarray
+            The amount paid on each row.
+        ytd : bool
+            Whether the plan reads periods year to date.
+
+        Returns
+        -------
+        numpy.ndarray
+            One text per row (object dtype); "" for the base.
+        """
         return np.full(len(amount), "", dtype=object)
 
     # ------------------------------------------------------------------ pay
@@ -213,27 +372,86 @@ class Component(ABC):
 
     def pays_on_amounts(self, measure: str) -> bool:
         """Whether it pays in proportion to (or in tiers of) amounts of `measure`, so a payout
-        curve needs that measure's target in currency."""
+        curve needs that measure's target in currency.
+
+        Parameters
+        ----------
+        measure : str
+            The measure asked about.
+
+        Returns
+        -------
+        bool
+            False for the base.
+        """
         return False
 
     @abstractmethod
     def earn(self, ctx: Context, eligible: np.ndarray, why: dict[str, np.ndarray]) -> np.ndarray:
         """What it pays in each period, (P, S, R), to the reps `eligible` ((R,) booleans);
         keeps in `why` the arrays its `reason` explains (when `ctx.reasons`, or always if
-        cheap)."""
+        cheap).
+
+        Parameters
+        ----------
+        ctx : Context
+            The plan's arrays as a component reads them.
+        eligible : numpy.ndarray
+            (R,) whether each rep's level is paid.
+        why : dict of str to numpy.ndarray
+            Filled with the arrays `reason` explains.
+
+        Returns
+        -------
+        numpy.ndarray
+            (P, S, R) paid per period.
+        """
 
     def per_row(self, value: Callable[[str], np.ndarray]) -> np.ndarray | None:
         """What it earns on each row of results before they are summed to periods (None: it
         pays on period totals); `value(measure)` is that measure's column. The engine reads
-        the sums as `ctx.data.tx_raw[name]`."""
+        the sums as `ctx.data.tx_raw[name]`.
+
+        Parameters
+        ----------
+        value : callable
+            Measure name -> that column of the results, as an array.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            Earnings per row, or None (the base).
+        """
         return None
 
     def table(self) -> Table | None:
-        """Its numbers as an editable table (None: nothing to edit in the plan editor)."""
+        """Its numbers as an editable table (None: nothing to edit in the plan editor).
+
+        Returns
+        -------
+        Table or None
+            None for the base.
+        """
         return None
 
     def edits(self, rows: list[tuple[float, float]]) -> dict:
-        """YAML keys that replace its own to give the edited `rows` of `table()`."""
+        """YAML keys that replace its own to give the edited `rows` of `table()`.
+
+        Parameters
+        ----------
+        rows : list of (float, float)
+            The edited rows of `table()`.
+
+        Returns
+        -------
+        dict
+            YAML keys of the component.
+
+        Raises
+        ------
+        PlanError
+            For a kind with no editable table (the base).
+        """
         raise PlanError(f"{self.name}: a {self.kind} has no editable table")
 
 
@@ -243,7 +461,27 @@ class Component(ABC):
 @dataclass(frozen=True)
 class Accrued(Component):
     """Earned to date (or in the period), then gated, modified and capped; each period pays
-    what is owed so far less what was paid (never clawed back under true-up)."""
+    what is owed so far less what was paid (never clawed back under true-up).
+
+    Parameters
+    ----------
+    name : str
+        The component's name, unique in the plan.
+    measure : str
+        The measure it pays on (one of MEASURES).
+    weight : dict of str to float, default {}
+        Level -> share of target incentive (empty when not weighted).
+    levels : tuple of str, default LEVELS
+        The levels it pays; () when blocked (see `gaps`).
+    gates : tuple of Condition, default ()
+        It pays only while all hold.
+    modifier : Modifier, optional
+        Multiplies the pay by the band a measure falls in.
+    cap_payout : float, optional
+        The most it pays in a year.
+    cap_attainment : float, optional
+        Attainment above this is not credited.
+    """
 
     cap_payout: float | None = None  # most this component pays in the year
     cap_attainment: float | None = None  # attainment above this is not credited
@@ -252,6 +490,27 @@ class Accrued(Component):
 
     @classmethod
     def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        """Read the caps, gates and modifier.
+
+        Parameters
+        ----------
+        node : Node
+            The component's YAML mapping.
+        common : dict of str to Any
+            Name, measure, levels and (when given) weight, already read.
+        n_periods : int
+            Periods the plan pays in.
+
+        Returns
+        -------
+        dict of str to Any
+            `cap_payout`, `cap_attainment`, `gates` and, when given, `modifier`.
+
+        Raises
+        ------
+        PlanError
+            On a negative cap, or a gate or modifier that cannot work.
+        """
         kw: dict[str, Any] = {"cap_payout": node.number("cap_payout", None, lo=0),
                               "cap_attainment": node.number("cap_attainment", None, lo=0)}
         gates = node.items("gates")
@@ -262,6 +521,13 @@ class Accrued(Component):
         return kw
 
     def dump(self) -> dict:
+        """The caps, gates and modifier as YAML keys.
+
+        Returns
+        -------
+        dict
+            YAML keys, without defaults left empty.
+        """
         d = clean({"cap_payout": self.cap_payout, "cap_attainment": self.cap_attainment})
         if self.gates:
             d["gates"] = [{"measure": g.measure, "min": g.min, "basis": g.basis}
@@ -273,7 +539,13 @@ class Accrued(Component):
         return d
 
     def extras(self) -> list[str]:
-        """Caps, gates and the modifier in words (for `how`)."""
+        """Caps, gates and the modifier in words (for `how`).
+
+        Returns
+        -------
+        list of str
+            One phrase per cap, gate and modifier.
+        """
         out = []
         if self.cap_payout is not None:
             out.append(f"cap {self.cap_payout:,.0f}/yr")
@@ -288,15 +560,46 @@ class Accrued(Component):
     @abstractmethod
     def accrue(self, ctx: Context, why: dict) -> np.ndarray:
         """Earned to date (YTD under true-up, else in the period) before gates, modifier and
-        caps on payout: a new array the caller may change in place."""
+        caps on payout: a new array the caller may change in place.
+
+        Parameters
+        ----------
+        ctx : Context
+            The plan's arrays as a component reads them.
+        why : dict
+            Filled with what `reason_head` and `reason` explain.
+
+        Returns
+        -------
+        numpy.ndarray
+            (P, S, R) earned, a new array.
+        """
 
     @property
     def to_date(self) -> bool:
         """Whether it earns year to date when the plan does (`ctx.ytd`): then `accrue`
-        returns what is earned to date, else what is earned in each period."""
+        returns what is earned to date, else what is earned in each period.
+        """
         return True
 
     def earn(self, ctx: Context, eligible: np.ndarray, why: dict) -> np.ndarray:
+        """What `accrue` earns, gated, modified, limited to the eligible and capped; paid as the
+        growth of what is owed (a running max under true-up, so nothing is clawed back).
+
+        Parameters
+        ----------
+        ctx : Context
+            The plan's arrays as a component reads them.
+        eligible : numpy.ndarray
+            (R,) whether each rep's level is paid.
+        why : dict of str to numpy.ndarray
+            Filled with the arrays `reason` explains.
+
+        Returns
+        -------
+        numpy.ndarray
+            (P, S, R) paid per period.
+        """
         earned = self.accrue(ctx, why)
         if self.gates:
             ok = None
@@ -329,13 +632,47 @@ class Accrued(Component):
         return out
 
     def credited(self, ctx: Context, why: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(value, target, attainment) as this component reads them, kept in `why`."""
+        """(value, target, attainment) as this component reads them, kept in `why`.
+
+        Parameters
+        ----------
+        ctx : Context
+            The plan's arrays as a component reads them.
+        why : dict
+            Gets `attainment`, `value` and `target`.
+
+        Returns
+        -------
+        value : numpy.ndarray
+            (P, S, R) the measure's value (the team's for a team component).
+        target : numpy.ndarray
+            The target, broadcastable to `value`.
+        attainment : numpy.ndarray
+            (P, S, R) value / target.
+        """
         a, t = ctx.get(self.measure, self.team)
         att = ctx.attainment(self.measure, self.team)
         why.update(attainment=att, value=a, target=t)
         return a, t, att
 
     def reason(self, why: dict, amount: np.ndarray, ytd: bool) -> np.ndarray:
+        """The tier or curve point reached, then the attainment cap, a failed gate, the
+        modifier and the payout cap where they applied.
+
+        Parameters
+        ----------
+        why : dict of str to numpy.ndarray
+            What `earn` kept, flattened to the payout table's rows.
+        amount : numpy.ndarray
+            The amount paid on each row.
+        ytd : bool
+            Whether the plan reads periods year to date.
+
+        Returns
+        -------
+        numpy.ndarray
+            One text per row (object dtype).
+        """
         parts = [self.reason_head(why, "YTD " if ytd and self.to_date else "")]
         if "cap_att_hit" in why:
             parts.append(when(why["cap_att_hit"],
@@ -354,7 +691,20 @@ class Accrued(Component):
 
     @abstractmethod
     def reason_head(self, why: dict, ytd: str) -> np.ndarray | pd.Series:
-        """The first words of each row's reason (the tier or curve point reached)."""
+        """The first words of each row's reason (the tier or curve point reached).
+
+        Parameters
+        ----------
+        why : dict
+            What `earn` kept, flattened to the payout table's rows.
+        ytd : str
+            "YTD " when the rows read year to date, else "".
+
+        Returns
+        -------
+        numpy.ndarray or pandas.Series
+            One text per row.
+        """
 
 
 # -------------------------------------------------------------------- commission
@@ -364,7 +714,39 @@ class Accrued(Component):
 @dataclass(frozen=True)
 class Commission(Accrued):
     """Pays through a rate table on the amount (or attainment) sold: marginal, retroactive
-    or interpolated; per period, or each transaction through the table."""
+    or interpolated; per period, or each transaction through the table.
+
+    Parameters
+    ----------
+    name : str
+        The component's name, unique in the plan.
+    measure : str
+        The measure it pays on (one of MEASURES).
+    weight : dict of str to float, default {}
+        Level -> share of target incentive (empty when not weighted).
+    levels : tuple of str, default LEVELS
+        The levels it pays; () when blocked (see `gaps`).
+    gates : tuple of Condition, default ()
+        It pays only while all hold.
+    modifier : Modifier, optional
+        Multiplies the pay by the band a measure falls in.
+    cap_payout : float, optional
+        The most it pays in a year.
+    cap_attainment : float, optional
+        Attainment above this is not credited.
+    tiers : tuple of Tier, default ()
+        The rate table, ascending.
+    mode : {"marginal", "retroactive", "interpolated"}, default "marginal"
+        How the table pays.
+    basis : {"amount", "attainment"}, default "amount"
+        Tier bounds in currency or as fractions of target.
+    boundary : {"lower_inclusive", "upper_inclusive"}, default "lower_inclusive"
+        Which tier a value equal to a boundary falls in.
+    per : {"period", "transaction"}, default "period"
+        Pay the period's total through the table, or each transaction.
+    count : str, default "deals_won"
+        The measure counting the transactions a row holds (per transaction).
+    """
 
     kind: ClassVar[str] = "commission"
 
@@ -377,6 +759,28 @@ class Commission(Accrued):
 
     @classmethod
     def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        """Read mode, basis, boundary, per, count and the tiers, then the accrued keys.
+
+        Parameters
+        ----------
+        node : Node
+            The component's YAML mapping.
+        common : dict of str to Any
+            Name, measure, levels and (when given) weight, already read.
+        n_periods : int
+            Periods the plan pays in.
+
+        Returns
+        -------
+        dict of str to Any
+            The commission's fields.
+
+        Raises
+        ------
+        PlanError
+            On an unknown mode, basis, boundary or per, per-transaction tiers on attainment,
+            or tiers that overlap, leave a gap or have a bad number.
+        """
         kw: dict[str, Any] = {"mode": node.text("mode", MODES, "marginal"),
                               "basis": node.text("basis", ("amount", "attainment"), "amount"),
                               "boundary": node.text("boundary", BOUNDARIES, "lower_inclusive"),
@@ -389,6 +793,13 @@ class Commission(Accrued):
         return kw | super().parse(node, common, n_periods)
 
     def dump(self) -> dict:
+        """Mode, basis, boundary, per (and count), the tiers, then the accrued keys.
+
+        Returns
+        -------
+        dict
+            YAML keys, without defaults left empty.
+        """
         d: dict[str, Any] = {"mode": self.mode, "basis": self.basis, "boundary": self.boundary,
                              "per": self.per}
         if self.per == "transaction":
@@ -399,6 +810,13 @@ class Commission(Accrued):
         return d | super().dump()
 
     def how(self) -> str:
+        """Mode, per, each tier's start and rate (or amount), then caps, gates, modifier.
+
+        Returns
+        -------
+        str
+            One line for `describe`.
+        """
         unit = "%" if self.basis == "attainment" else ""
         tiers = ", ".join(
             (f"{t.lo * 100:g}{unit}+" if self.basis == "attainment" else f"{t.lo:,.0f}+")
@@ -408,19 +826,35 @@ class Commission(Accrued):
 
     @property
     def measures(self) -> set[str]:
+        """Every measure it reads: the accrued ones, and `count` when paid per transaction."""
         return super().measures | ({self.count} if self.per == "transaction" else set())
 
     @property
     def targets(self) -> set[str]:
+        """Its measure when paid on or capped on attainment, and the gates' and modifier's."""
         own = {self.measure} if self.basis == "attainment" or self.cap_attainment is not None \
             else set()
         return own | super().targets
 
     @property
     def optional(self) -> set[str]:
+        """`count` when paid per transaction (a row without it holds one)."""
         return {self.count} if self.per == "transaction" else set()
 
     def pays_on_amounts(self, measure: str) -> bool:
+        """Whether it pays in tiers of amounts of `measure` (its measure or its count); an
+        amount table on attainment does not.
+
+        Parameters
+        ----------
+        measure : str
+            The measure asked about.
+
+        Returns
+        -------
+        bool
+            True when a payout curve needs the measure's target in currency.
+        """
         if measure not in (self.measure, self.count):
             return False
         return not (self.mode == "interpolated" and self.basis == "attainment"
@@ -428,9 +862,22 @@ class Commission(Accrued):
 
     @property
     def to_date(self) -> bool:
+        """True when paid per period; each transaction is paid once, as it comes."""
         return self.per == "period"  # each transaction is paid once, as it comes
 
     def per_row(self, value: Callable[[str], np.ndarray]) -> np.ndarray | None:
+        """Per-transaction commission on each row of results (None when paid per period).
+
+        Parameters
+        ----------
+        value : callable
+            Measure name -> that column of the results, as an array.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            Commission per row, or None.
+        """
         if self.per != "transaction":
             return None
         return self.per_transaction(value(self.measure), value(self.count))
@@ -440,12 +887,39 @@ class Commission(Accrued):
 
         A row holding one deal (count 1) is exact; a month holding n deals is paid as n equal
         deals of its average size, the best history can do without deal-level data.
+
+        Parameters
+        ----------
+        amount : numpy.ndarray
+            The amount sold on each row.
+        count : numpy.ndarray
+            The transactions each row holds (at least 1 is used).
+
+        Returns
+        -------
+        numpy.ndarray
+            Commission per row; 0 where nothing was sold.
         """
         n = np.maximum(count, 1).astype(amount.dtype)
         each, _ = rate_table(amount / n, self.tiers, self.mode, self.boundary)
         return np.where(amount > 0, each * n, 0)
 
     def accrue(self, ctx: Context, why: dict) -> np.ndarray:
+        """The rate table on the amount or attainment credited (capped on attainment), or the
+        per-transaction sums.
+
+        Parameters
+        ----------
+        ctx : Context
+            The plan's arrays as a component reads them.
+        why : dict
+            Filled with what `reason_head` and `reason` explain.
+
+        Returns
+        -------
+        numpy.ndarray
+            (P, S, R) earned, a new array.
+        """
         if self.per == "transaction":
             earned = ctx.data.tx_raw[self.name].copy()  # modified in place later
             a, t = ctx.data.actual[self.measure], ctx.data.target[self.measure]
@@ -469,13 +943,29 @@ class Commission(Accrued):
 
     def _slope(self, i: int) -> str:
         """'accelerator, ' / 'decelerator, ' when tier i pays faster / slower than the one
-        below."""
+        below.
+        """
         if i == 0 or self.mode == "interpolated":
             return ""
         now, before = self.tiers[i].rate, self.tiers[i - 1].rate
         return "accelerator, " if now > before else "decelerator, " if now < before else ""
 
     def reason_head(self, why: dict, ytd: str) -> np.ndarray | pd.Series:
+        """The tier reached (accelerator or decelerator, its rate) and the measure, or that each
+        transaction went through the table.
+
+        Parameters
+        ----------
+        why : dict
+            What `earn` kept, flattened to the payout table's rows.
+        ytd : str
+            "YTD " when the rows read year to date, else "".
+
+        Returns
+        -------
+        numpy.ndarray or pandas.Series
+            One text per row.
+        """
         if self.per == "transaction":
             return np.full(len(why["attainment"]),
                            f"each transaction through the {self.mode} rate table", dtype=object)
@@ -488,11 +978,30 @@ class Commission(Accrued):
         return labels[tier] + f" on {ytd}{self.measure}"
 
     def table(self) -> Table:
+        """Its tiers as rows of (from, rate) or (from, amount).
+
+        Returns
+        -------
+        Table
+            The tiers, resizable.
+        """
         key = "amount" if self.mode == "interpolated" else "rate"
         return Table(("from", key), [(t.lo, getattr(t, key)) for t in self.tiers],
                      resizable=True)
 
     def edits(self, rows: list[tuple[float, float]]) -> dict:
+        """New tiers from the edited rows, the last one keeping an end.
+
+        Parameters
+        ----------
+        rows : list of (float, float)
+            The edited rows of `table()`.
+
+        Returns
+        -------
+        dict
+            `{"tiers": [...]}`.
+        """
         key = "amount" if self.mode == "interpolated" else "rate"
         tiers = [{"from": lo, key: v} for lo, v in rows]
         if self.tiers and self.tiers[-1].hi is not None:
@@ -506,7 +1015,31 @@ class Commission(Accrued):
 @register
 @dataclass(frozen=True)
 class Bonus(Accrued):
-    """Pays weight × target incentive × a curve of attainment (the rep's, or the team's)."""
+    """Pays weight × target incentive × a curve of attainment (the rep's, or the team's).
+
+    Parameters
+    ----------
+    name : str
+        The component's name, unique in the plan.
+    measure : str
+        The measure it pays on (one of MEASURES).
+    weight : dict of str to float, default {}
+        Level -> share of target incentive (empty when not weighted).
+    levels : tuple of str, default LEVELS
+        The levels it pays; () when blocked (see `gaps`).
+    gates : tuple of Condition, default ()
+        It pays only while all hold.
+    modifier : Modifier, optional
+        Multiplies the pay by the band a measure falls in.
+    team : bool, default False
+        Pay on the attainment of the rep's team.
+    cap_payout : float, optional
+        The most it pays in a year.
+    cap_attainment : float, optional
+        Attainment above this is not credited.
+    curve : Curve, optional
+        The payout curve against attainment (required in YAML).
+    """
 
     kind: ClassVar[str] = "bonus"
 
@@ -515,6 +1048,27 @@ class Bonus(Accrued):
 
     @classmethod
     def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        """Read the curve and team, then the accrued keys.
+
+        Parameters
+        ----------
+        node : Node
+            The component's YAML mapping.
+        common : dict of str to Any
+            Name, measure, levels and (when given) weight, already read.
+        n_periods : int
+            Periods the plan pays in.
+
+        Returns
+        -------
+        dict of str to Any
+            The bonus's fields.
+
+        Raises
+        ------
+        PlanError
+            On a missing weight or curve, a bad curve, or a team bonus on a score such as csat.
+        """
         if "weight" not in common:
             raise node.fail("weight", "is required for a bonus (its share of target incentive)")
         kw: dict[str, Any] = {"curve": parse_curve(node.child("curve")),
@@ -526,6 +1080,13 @@ class Bonus(Accrued):
         return kw | super().parse(node, common, n_periods)
 
     def dump(self) -> dict:
+        """The curve (and team), then the accrued keys.
+
+        Returns
+        -------
+        dict
+            YAML keys, without defaults left empty.
+        """
         d: dict[str, Any] = {"curve": {"shape": self.curve.shape, **{
             n: {"attainment": a, "payout": p} for n, a, p in self.curve.points}}}
         if self.team:
@@ -533,18 +1094,42 @@ class Bonus(Accrued):
         return d | super().dump()
 
     def how(self) -> str:
+        """The curve's shape and points, then caps, gates, modifier.
+
+        Returns
+        -------
+        str
+            One line for `describe`.
+        """
         pts = ", ".join(f"{n} {a:.0%}->{p:.0%}" for n, a, p in self.curve.points)
         return "; ".join([f"{self.curve.shape} curve: {pts}", *self.extras()])
 
     @property
     def targets(self) -> set[str]:
+        """Its own measure (it pays on attainment), and the gates' and modifier's."""
         return {self.measure} | super().targets
 
     @property
     def milestones(self) -> dict[str, float]:
+        """The curve's points by name; none for a team bonus."""
         return {} if self.team else self.curve.attainments
 
     def accrue(self, ctx: Context, why: dict) -> np.ndarray:
+        """Weight × target incentive × the curve at the credited attainment, by the share of
+        the year to date (or per period).
+
+        Parameters
+        ----------
+        ctx : Context
+            The plan's arrays as a component reads them.
+        why : dict
+            Filled with what `reason_head` and `reason` explain.
+
+        Returns
+        -------
+        numpy.ndarray
+            (P, S, R) earned, a new array.
+        """
         _, _, att = self.credited(ctx, why)
         credited = att if self.cap_attainment is None else np.minimum(att, self.cap_attainment)
         if self.cap_attainment is not None:
@@ -557,6 +1142,20 @@ class Bonus(Accrued):
         return multiple
 
     def reason_head(self, why: dict, ytd: str) -> np.ndarray | pd.Series:
+        """The attainment and the curve point reached.
+
+        Parameters
+        ----------
+        why : dict
+            What `earn` kept, flattened to the payout table's rows.
+        ytd : str
+            "YTD " when the rows read year to date, else "".
+
+        Returns
+        -------
+        numpy.ndarray or pandas.Series
+            One text per row.
+        """
         reached = why["tier"].astype(int)
         names = np.array(["below threshold"] + [f"{name} reached" for name, _, _ in
                                                 self.curve.points], dtype=object)
@@ -565,10 +1164,29 @@ class Bonus(Accrued):
             names[reached])
 
     def table(self) -> Table:
+        """Its curve points as rows of (attainment, payout).
+
+        Returns
+        -------
+        Table
+            The points, named, not resizable.
+        """
         return Table(("attainment", "payout"), [(a, p) for _, a, p in self.curve.points],
                      [n for n, _, _ in self.curve.points])
 
     def edits(self, rows: list[tuple[float, float]]) -> dict:
+        """A new curve from the edited points, same names and shape.
+
+        Parameters
+        ----------
+        rows : list of (float, float)
+            The edited rows of `table()`.
+
+        Returns
+        -------
+        dict
+            `{"curve": {...}}`.
+        """
         names = [n for n, _, _ in self.curve.points]
         curve = {n: {"attainment": a, "payout": p} for n, (a, p) in zip(names, rows,
                                                                          strict=True)}
@@ -581,7 +1199,27 @@ class Bonus(Accrued):
 @register
 @dataclass(frozen=True)
 class Spif(Component):
-    """Pays per unit of the measure (or a flat amount once `min` is reached) in its periods."""
+    """Pays per unit of the measure (or a flat amount once `min` is reached) in its periods.
+
+    Parameters
+    ----------
+    name : str
+        The component's name, unique in the plan.
+    measure : str
+        The measure it pays on (one of MEASURES).
+    weight : dict of str to float, default {}
+        Level -> share of target incentive (empty when not weighted).
+    levels : tuple of str, default LEVELS
+        The levels it pays; () when blocked (see `gaps`).
+    per_unit : float, default 0.0
+        Pay per unit of the measure.
+    min : float, default 0.0
+        The least value that pays (0: any value above 0).
+    amount : float, default 0.0
+        A flat amount paid once `min` is reached.
+    periods : tuple of int, default ()
+        The 1-based plan periods it runs in; () means all.
+    """
 
     kind: ClassVar[str] = "spif"
 
@@ -592,6 +1230,27 @@ class Spif(Component):
 
     @classmethod
     def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        """Read per_unit, min, amount and periods.
+
+        Parameters
+        ----------
+        node : Node
+            The component's YAML mapping.
+        common : dict of str to Any
+            Name, measure, levels and (when given) weight, already read.
+        n_periods : int
+            Periods the plan pays in.
+
+        Returns
+        -------
+        dict of str to Any
+            The SPIF's fields.
+
+        Raises
+        ------
+        PlanError
+            When neither per_unit nor amount is given, or a number or period is bad.
+        """
         kw = {"per_unit": node.number("per_unit", 0.0, lo=0), "min": node.number("min", 0.0, lo=0),
               "amount": node.number("amount", 0.0, lo=0)}
         if not kw["per_unit"] and not kw["amount"]:
@@ -600,19 +1259,61 @@ class Spif(Component):
         return kw
 
     def dump(self) -> dict:
+        """per_unit, min, amount and periods, where set.
+
+        Returns
+        -------
+        dict
+            YAML keys, without defaults left empty.
+        """
         return clean({"per_unit": self.per_unit or None, "min": self.min or None,
                       "amount": self.amount or None, "periods": list(self.periods) or None})
 
     def how(self) -> str:
+        """Per unit or flat, from what value, in which periods.
+
+        Returns
+        -------
+        str
+            One line for `describe`.
+        """
         periods = ", ".join(map(str, self.periods)) or "all"
         return ((f"{self.per_unit:,.0f} per unit" if self.per_unit else
                  f"{self.amount:,.0f} flat")
                 + (f" from {self.min:g}" if self.min else "") + f" in periods {periods}")
 
     def pays_on_amounts(self, measure: str) -> bool:
+        """True for its own measure (it pays per unit of it).
+
+        Parameters
+        ----------
+        measure : str
+            The measure asked about.
+
+        Returns
+        -------
+        bool
+            True when a payout curve needs the measure's target in currency.
+        """
         return self.measure == measure
 
     def earn(self, ctx: Context, eligible: np.ndarray, why: dict) -> np.ndarray:
+        """Per unit plus the flat amount in each of its periods where `min` is reached.
+
+        Parameters
+        ----------
+        ctx : Context
+            The plan's arrays as a component reads them.
+        eligible : numpy.ndarray
+            (R,) whether each rep's level is paid.
+        why : dict of str to numpy.ndarray
+            Filled with the arrays `reason` explains.
+
+        Returns
+        -------
+        numpy.ndarray
+            (P, S, R) paid per period.
+        """
         v = ctx.data.actual[self.measure]
         p = v.shape[0]
         hit = v >= self.min if self.min else v > 0
@@ -622,6 +1323,22 @@ class Spif(Component):
         return out * eligible
 
     def reason(self, why: dict, amount: np.ndarray, ytd: bool) -> np.ndarray:
+        """"SPIF on <measure>" where it paid.
+
+        Parameters
+        ----------
+        why : dict of str to numpy.ndarray
+            What `earn` kept, flattened to the payout table's rows.
+        amount : numpy.ndarray
+            The amount paid on each row.
+        ytd : bool
+            Whether the plan reads periods year to date.
+
+        Returns
+        -------
+        numpy.ndarray
+            One text per row (object dtype).
+        """
         return when(amount > 0, f"SPIF on {self.measure}")
 
 
@@ -631,7 +1348,25 @@ class Spif(Component):
 @register
 @dataclass(frozen=True)
 class Contest(Component):
-    """Top-N of the year's value (or attainment) win prizes[0..N-1], paid in the last period."""
+    """Top-N of the year's value (or attainment) win prizes[0..N-1], paid in the last period.
+
+    Parameters
+    ----------
+    name : str
+        The component's name, unique in the plan.
+    measure : str
+        The measure it pays on (one of MEASURES).
+    weight : dict of str to float, default {}
+        Level -> share of target incentive (empty when not weighted).
+    levels : tuple of str, default LEVELS
+        The levels it pays; () when blocked (see `gaps`).
+    prizes : tuple of float, default ()
+        Prize of rank 1, 2, ...
+    honours : tuple of str, default ()
+        Titles the winners get (named in the reason).
+    basis : {"value", "attainment"}, default "attainment"
+        Rank on the year's value or its attainment of target.
+    """
 
     kind: ClassVar[str] = "contest"
     in_curves: ClassVar[bool] = False
@@ -642,6 +1377,27 @@ class Contest(Component):
 
     @classmethod
     def parse(cls, node: Node, common: dict[str, Any], n_periods: int) -> dict[str, Any]:
+        """Read prizes, honours and basis.
+
+        Parameters
+        ----------
+        node : Node
+            The component's YAML mapping.
+        common : dict of str to Any
+            Name, measure, levels and (when given) weight, already read.
+        n_periods : int
+            Periods the plan pays in.
+
+        Returns
+        -------
+        dict of str to Any
+            The contest's fields.
+
+        Raises
+        ------
+        PlanError
+            When there is no prize, a prize is not a number >= 0 or the basis is unknown.
+        """
         prizes = node.items("prizes")
         if not prizes:
             raise node.fail("prizes", "needs at least one prize (top-N gets prizes[0..N-1])")
@@ -651,22 +1407,52 @@ class Contest(Component):
                 "basis": node.text("basis", ("value", "attainment"), "attainment")}
 
     def dump(self) -> dict:
+        """basis, prizes and honours.
+
+        Returns
+        -------
+        dict
+            YAML keys, without defaults left empty.
+        """
         d: dict[str, Any] = {"basis": self.basis, "prizes": list(self.prizes)}
         if self.honours:
             d["honours"] = list(self.honours)
         return d
 
     def how(self) -> str:
+        """Top N, by what, the prizes and honours.
+
+        Returns
+        -------
+        str
+            One line for `describe`.
+        """
         text = f"top {len(self.prizes)} by {self.basis}: " + "/".join(
             f"{p:,.0f}" for p in self.prizes)
         return text + (f"; {', '.join(self.honours)}" if self.honours else "")
 
     @property
     def targets(self) -> set[str]:
+        """Its own measure when ranked on attainment."""
         return {self.measure} if self.basis == "attainment" else set()
 
     def earn(self, ctx: Context, eligible: np.ndarray, why: dict) -> np.ndarray:
-        """Ties go to the rep listed first (a stable sort), so a replay is reproducible."""
+        """Ties go to the rep listed first (a stable sort), so a replay is reproducible.
+
+        Parameters
+        ----------
+        ctx : Context
+            The plan's arrays as a component reads them.
+        eligible : numpy.ndarray
+            (R,) whether each rep's level may win.
+        why : dict of str to numpy.ndarray
+            Gets `rank` (0: no prize), in the last period.
+
+        Returns
+        -------
+        numpy.ndarray
+            (P, S, R) prizes, all in the last period.
+        """
         a = ctx.data.actual[self.measure]
         p, s, r = a.shape
         mean = MEASURES[self.measure] == "mean"
@@ -692,6 +1478,22 @@ class Contest(Component):
         return out
 
     def reason(self, why: dict, amount: np.ndarray, ytd: bool) -> np.ndarray:
+        """The rank and prize (and honours) of each winner.
+
+        Parameters
+        ----------
+        why : dict of str to numpy.ndarray
+            What `earn` kept, flattened to the payout table's rows.
+        amount : numpy.ndarray
+            The amount paid on each row.
+        ytd : bool
+            Whether the plan reads periods year to date.
+
+        Returns
+        -------
+        numpy.ndarray
+            One text per row (object dtype).
+        """
         rank = why["rank"].astype(int)
         prize = np.array((0.0, *self.prizes))[np.minimum(rank, len(self.prizes))]
         text = "rank " + pd.Series(rank).astype(str) + ": prize " + money(prize)

@@ -37,6 +37,19 @@ class Inputs:
     target[m]: (P, 1, R) targets per period; level: (R,) index into LEVELS; team: (R,) team
     index; tx_raw: by component, what it earned row by row of the results (a commission paid
     per transaction), summed to periods (see `row_earnings`).
+
+    Parameters
+    ----------
+    actual : dict of str to numpy.ndarray
+        Measure -> (P, S, R) values per plan period.
+    target : dict of str to numpy.ndarray
+        Measure -> (P, 1, R) targets per period.
+    level : numpy.ndarray
+        (R,) index into LEVELS.
+    team : numpy.ndarray, optional
+        (R,) team index, for components paid on team results.
+    tx_raw : dict of str to numpy.ndarray, default {}
+        Component -> row-by-row earnings summed to periods.
     """
 
     actual: dict[str, np.ndarray]
@@ -47,12 +60,25 @@ class Inputs:
 
     @property
     def shape(self) -> tuple[int, int, int]:
+        """(P, S, R) of the actual values: periods, scenarios, reps."""
         return next(iter(self.actual.values())).shape
 
 
 @dataclass
 class Outcome:
-    """What `run` returns: paid per component (P, S, R), the draw, and why (when asked)."""
+    """What `run` returns: paid per component (P, S, R), the draw, and why (when asked).
+
+    Parameters
+    ----------
+    paid : dict of str to numpy.ndarray
+        Component -> (P, S, R) paid per period.
+    draw : numpy.ndarray or None
+        (P, S, R) draw adjustment (+ top-up, - recovery); None without a draw.
+    draw_balance : numpy.ndarray or None
+        (P, S, R) draw still owed back after each period; None without a draw.
+    info : dict of str to dict of str to numpy.ndarray
+        Component -> why (tier reached, gates, caps...), when `run` kept reasons.
+    """
 
     paid: dict[str, np.ndarray]
     draw: np.ndarray | None
@@ -61,6 +87,7 @@ class Outcome:
 
     @property
     def total(self) -> np.ndarray:
+        """(P, S, R) total paid per period: every component plus the draw."""
         total = sum(self.paid.values())
         return total + self.draw if self.draw is not None else total
 
@@ -73,7 +100,18 @@ TOLERANCE = 1e-9
 
 def below(bound: float) -> float:
     """A bound lowered by a relative hair, so a value that should equal it but lost the last
-    bit to rounding (a year-to-date sum, 0.8 * target / target) still counts as reaching it."""
+    bit to rounding (a year-to-date sum, 0.8 * target / target) still counts as reaching it.
+
+    Parameters
+    ----------
+    bound : float
+        The bound.
+
+    Returns
+    -------
+    float
+        The bound less 1e-9 of its size (at least 1e-9).
+    """
     return bound - TOLERANCE * max(1.0, abs(bound))
 
 
@@ -87,6 +125,20 @@ def tier_index(u: np.ndarray, tiers: tuple[Tier, ...], boundary: str) -> np.ndar
     lower_inclusive: a value equal to a tier's `from` is in that tier ([from, to)), as
     Oracle Incentive Compensation pays an amount equal to one tier's To and the next one's
     From at the higher rate. upper_inclusive: (from, to], the value stays in the lower tier.
+
+    Parameters
+    ----------
+    u : numpy.ndarray
+        The values paid through the table.
+    tiers : tuple of Tier
+        The contiguous tiers, ascending.
+    boundary : {"lower_inclusive", "upper_inclusive"}
+        Which tier a value equal to a boundary falls in.
+
+    Returns
+    -------
+    numpy.ndarray
+        The tier reached per value (int8, 0 below the first tier).
     """
     idx = np.zeros(u.shape, dtype=np.int8)
     for t in tiers:
@@ -104,6 +156,26 @@ def rate_table(u: np.ndarray, tiers: tuple[Tier, ...], mode: str,
     interpolated: an amount table: each full tier pays its `amount`, a partial tier the same
     share of it (a proportional split), so payout is piecewise linear in u.
     Above the last tier's `to` nothing more is credited.
+
+    Parameters
+    ----------
+    u : numpy.ndarray
+        The values paid through the table (amounts or attainments).
+    tiers : tuple of Tier
+        The contiguous tiers, ascending.
+    mode : {"marginal", "retroactive", "interpolated"}
+        How the table pays.
+    boundary : {"lower_inclusive", "upper_inclusive"}, default "lower_inclusive"
+        Which tier a value equal to a boundary falls in.
+    index : bool, default True
+        Also return the tier reached.
+
+    Returns
+    -------
+    payout : numpy.ndarray
+        What `u` pays, same shape.
+    tier : numpy.ndarray or None
+        The tier reached (see `tier_index`); None unless `index` or retroactive.
     """
     end = tiers[-1].hi
     if end is not None:
@@ -138,6 +210,22 @@ def curve_payout(att: np.ndarray, curve: Curve,
 
     Nothing below the threshold (or the first point); linear interpolates between points and
     stays flat after the last one; step pays the value of the last point reached.
+
+    Parameters
+    ----------
+    att : numpy.ndarray
+        Attainments.
+    curve : Curve
+        The bonus curve.
+    index : bool, default True
+        Also return the point reached.
+
+    Returns
+    -------
+    multiple : numpy.ndarray
+        The bonus as a multiple of target incentive, same shape as `att`.
+    reached : numpy.ndarray or None
+        How many curve points each attainment reached; None unless `index` or a step curve.
     """
     pts = curve.points
     a = np.array([p[1] for p in pts], dtype=att.dtype)
@@ -183,7 +271,22 @@ def _ytd(x: np.ndarray, measure: str) -> np.ndarray:
 
 def running(x: np.ndarray, op: np.ufunc, inplace: bool = False) -> np.ndarray:
     """Running total (np.add) or running max (np.maximum) over periods, period by period
-    (faster than ufunc.accumulate on a short leading axis); `inplace` for a scratch array."""
+    (faster than ufunc.accumulate on a short leading axis); `inplace` for a scratch array.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Values with periods on the first axis.
+    op : numpy.ufunc
+        `numpy.add` or `numpy.maximum`.
+    inplace : bool, default False
+        Overwrite `x` instead of copying it.
+
+    Returns
+    -------
+    numpy.ndarray
+        The running totals (or maxima), same shape.
+    """
     out = x if inplace else np.array(x, dtype=x.dtype, copy=True)
     for i in range(1, len(out)):
         op(out[i - 1], out[i], out=out[i])
@@ -196,6 +299,15 @@ class Context:
 
     data: the Inputs; ytd: whether a plan period reads year to date; ti: (R,) each rep's
     target incentive; reasons: whether to keep why (tiers reached...) besides the pay.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan being paid (its true-up and target incentives).
+    data : Inputs
+        The plan year's arrays.
+    reasons : bool, default False
+        Keep why besides the pay.
     """
 
     def __init__(self, plan: Plan, data: Inputs, reasons: bool = False):
@@ -205,15 +317,52 @@ class Context:
         self.cache: dict = {}
 
     def per_level(self, values: dict[str, float]) -> np.ndarray:
-        """(R,) each rep's value of a {level: value} mapping (0 for a level it lacks)."""
+        """(R,) each rep's value of a {level: value} mapping (0 for a level it lacks).
+
+        Parameters
+        ----------
+        values : dict of str to float
+            Level -> value.
+
+        Returns
+        -------
+        numpy.ndarray
+            (R,) the value of each rep's level.
+        """
         return np.array([values.get(lv, 0.0) for lv in LEVELS], dtype=self.dtype)[self.data.level]
 
     def eligible(self, levels: tuple[str, ...]) -> np.ndarray:
-        """(R,) whether each rep's level is one of `levels`."""
+        """(R,) whether each rep's level is one of `levels`.
+
+        Parameters
+        ----------
+        levels : tuple of str
+            The eligible levels.
+
+        Returns
+        -------
+        numpy.ndarray
+            (R,) booleans.
+        """
         return np.isin(np.array(LEVELS), levels)[self.data.level]
 
     def get(self, measure: str, team: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(value, target), each (P, S, R) or (P, 1, R): the rep's or the rep's team's."""
+        """(value, target), each (P, S, R) or (P, 1, R): the rep's or the rep's team's.
+
+        Parameters
+        ----------
+        measure : str
+            The measure.
+        team : bool, default False
+            Read the rep's team's totals instead of the rep's own.
+
+        Returns
+        -------
+        value : numpy.ndarray
+            (P, S, R) values, year to date under true-up.
+        target : numpy.ndarray
+            (P, 1, R) targets, or (P, S, R) for a team, year to date under true-up.
+        """
         key = (measure, team, self.ytd)
         if key not in self.cache:
             a, t = self.data.actual[measure], self.data.target[measure]
@@ -226,13 +375,40 @@ class Context:
         return self.cache[key]
 
     def attainment(self, measure: str, team: bool = False) -> np.ndarray:
+        """Value / target of a measure (0 where the target is 0), computed once.
+
+        Parameters
+        ----------
+        measure : str
+            The measure.
+        team : bool, default False
+            The rep's team's attainment instead of the rep's own.
+
+        Returns
+        -------
+        numpy.ndarray
+            (P, S, R) attainment, year to date under true-up.
+        """
         key = ("attainment", measure, team, self.ytd)
         if key not in self.cache:
             self.cache[key] = ratio(*self.get(measure, team))
         return self.cache[key]
 
     def value(self, measure: str, basis: str) -> np.ndarray:
-        """The measure's value (basis "value") or its attainment of target ("attainment")."""
+        """The measure's value (basis "value") or its attainment of target ("attainment").
+
+        Parameters
+        ----------
+        measure : str
+            The measure.
+        basis : {"value", "attainment"}
+            What to read.
+
+        Returns
+        -------
+        numpy.ndarray
+            (P, S, R) values or attainments.
+        """
         return self.get(measure)[0] if basis == "value" else self.attainment(measure)
 
 
@@ -246,7 +422,22 @@ def _team_total(x: np.ndarray, team: np.ndarray) -> np.ndarray:
 def run(plan: Plan, data: Inputs, reasons: bool = False) -> Outcome:
     """Pay every component of `plan` on `data`; with `reasons`, also keep why (tier, gates...).
 
-    Each component earns on its own (`Component.earn`): (P, S, R) paid per period."""
+    Each component earns on its own (`Component.earn`): (P, S, R) paid per period.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+    data : Inputs
+        The plan year's arrays.
+    reasons : bool, default False
+        Keep why each component paid what it did (`Outcome.info`).
+
+    Returns
+    -------
+    Outcome
+        Paid per component, the draw and its balance, and the reasons.
+    """
     ctx = Context(plan, data, reasons)
     paid, info = {}, {}
     for comp in plan.components:
@@ -260,7 +451,20 @@ def run(plan: Plan, data: Inputs, reasons: bool = False) -> Outcome:
 
 def row_earnings(plan: Plan, value) -> dict[str, np.ndarray]:
     """What the components that pay row by row (`Component.per_row`) earn on each row of
-    results, by component name; `value(measure)` is that measure's column (an array)."""
+    results, by component name; `value(measure)` is that measure's column (an array).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+    value : callable
+        Measure name -> that column of the results, as an array.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Component name -> earnings per row; only components that pay row by row.
+    """
     out = {}
     for comp in plan.components:
         each = comp.per_row(value)

@@ -27,7 +27,18 @@ ON_MISSING = ("drop", "block")
 
 
 def missing_measures(ds: Dataset) -> dict[str, str]:
-    """measure -> why it cannot be read (absent, or every value empty), for plan measures."""
+    """Measure -> why it cannot be read (absent, or every value empty), for plan measures.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+
+    Returns
+    -------
+    dict of str to str
+        Plan measure -> the reason it cannot be read; empty when every measure can.
+    """
     lacks = ds.lacks()
     out = {}
     for m in MEASURES:
@@ -40,7 +51,29 @@ def missing_measures(ds: Dataset) -> dict[str, str]:
 
 def adapt_plans(plans: dict[str, Plan], missing: dict[str, str],
                 on_missing: str = "drop") -> tuple[dict[str, Plan], list[str]]:
-    """(plans as they can be paid on this data, one sentence per change made)."""
+    """(plans as they can be paid on this data, one sentence per change made).
+
+    Parameters
+    ----------
+    plans : dict of str to Plan
+        The plans, by name.
+    missing : dict of str to str
+        Measure -> why it cannot be read, from `missing_measures`.
+    on_missing : {"drop", "block"}, default "drop"
+        What happens to a gate or modifier on a missing measure (see the module docstring).
+
+    Returns
+    -------
+    plans : dict of str to Plan
+        The plans that can still pay, adapted; a plan with nothing left is left out.
+    notes : list of str
+        One sentence per change made.
+
+    Raises
+    ------
+    PlanError
+        When `on_missing` is not one of `ON_MISSING`.
+    """
     if on_missing not in ON_MISSING:
         raise PlanError(f"on_missing: {on_missing!r} is not one of {', '.join(ON_MISSING)}")
     out, notes = {}, []

@@ -34,7 +34,20 @@ MIN_MONTHS = 3
 def plan_reps(ds: Dataset, year: int) -> pd.Index:
     """Who a year's plan covers: for a future year the reps still employed at the end of
     history; for a past year the reps with every month of it that the history has (all 12,
-    or all the months of a partial year)."""
+    or all the months of a partial year).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    year : int
+        The plan year.
+
+    Returns
+    -------
+    pandas.Index
+        The rep_ids covered, named `rep_id`.
+    """
     if year > ds.last_year:
         return ds.employed()
     h = ds.history[ds.history["month"].dt.year == year]
@@ -43,7 +56,18 @@ def plan_reps(ds: Dataset, year: int) -> pd.Index:
 
 
 def default_levels(ds: Dataset) -> pd.Series:
-    """rep_id -> level (the roster's current level)."""
+    """rep_id -> level (the roster's current level).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+
+    Returns
+    -------
+    pandas.Series
+        Level per rep_id (`string` dtype), named `level`.
+    """
     return ds.roster.set_index("rep_id")["level"].astype("string").rename("level")
 
 
@@ -56,6 +80,27 @@ def fill_levels(levels: pd.Series, rep_ids, level: str = ENTRY_LEVEL) -> tuple[p
 
     Returns the levels and the reps given `level`, so callers can say how many and who:
     new and planned hires are graded by no one yet, but a plan must still pay them.
+
+    Parameters
+    ----------
+    levels : pandas.Series
+        Rep -> level, for the reps that have one.
+    rep_ids : array_like
+        Every rep on the plan.
+    level : str, default ENTRY_LEVEL
+        The level given to a rep without one.
+
+    Returns
+    -------
+    levels : pandas.Series
+        Level per rep in `rep_ids`.
+    assumed : pandas.Index
+        The reps given `level`.
+
+    Raises
+    ------
+    DataError
+        When `level` is not a level.
     """
     if level not in LEVELS:
         raise DataError(f"level: {level!r} is not a level ({', '.join(LEVELS)})")
@@ -67,7 +112,22 @@ def fill_levels(levels: pd.Series, rep_ids, level: str = ENTRY_LEVEL) -> tuple[p
 
 
 def describe_assumed(assumed: pd.Index, level: str = ENTRY_LEVEL, show: int = 5) -> str:
-    """One sentence on the reps priced at an assumed level (empty when there are none)."""
+    """One sentence on the reps priced at an assumed level (empty when there are none).
+
+    Parameters
+    ----------
+    assumed : pandas.Index
+        The reps given an assumed level (from `fill_levels`).
+    level : str, default ENTRY_LEVEL
+        The level they are paid at.
+    show : int, default 5
+        How many rep_ids to name.
+
+    Returns
+    -------
+    str
+        The sentence, or "" when `assumed` is empty.
+    """
     if not len(assumed):
         return ""
     names = ", ".join(map(str, assumed[:show])) + (" …" if len(assumed) > show else "")
@@ -89,6 +149,29 @@ def target_basis(ds: Dataset, year: int | None = None,
     of history before `year` (fewer if that is all there is); with no history before
     `year` at all (a replay of the only year there is), `year`'s own months, each rep's target
     being the median of the rep's level that year (so a typical rep attains 100%).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    year : int, optional
+        The target year; None means `ds.plan_year`.
+    growth : float, default GROWTH
+        The growth named in the sentence.
+
+    Returns
+    -------
+    history : pandas.DataFrame
+        The history rows the targets are based on.
+    peers : bool
+        True when targets are level medians of `year` itself.
+    sentence : str
+        Which basis, in plain words.
+
+    Raises
+    ------
+    DataError
+        When the history has no month in or before `year`.
     """
     year = year or ds.plan_year
     h = ds.history
@@ -119,7 +202,31 @@ def default_targets(ds: Dataset, year: int | None = None, growth: float = GROWTH
                     measures: list[str] | None = None,
                     reps: pd.Index | None = None) -> pd.DataFrame:
     """Monthly targets (rep_id, month, measure, target) for `year` by the rule in the module
-    doc, for `reps` (default: `plan_reps(ds, year)`), on the history `target_basis` picks."""
+    doc, for `reps` (default: `plan_reps(ds, year)`), on the history `target_basis` picks.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    year : int, optional
+        The target year; None means `ds.plan_year`.
+    growth : float, default GROWTH
+        Growth on the base's volumes (not applied to level medians or scores).
+    measures : list of str, optional
+        The measures to set (default: every plan measure).
+    reps : pandas.Index, optional
+        The reps to set targets for.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rep, month and measure: `rep_id`, `month`, `measure`, `target`.
+
+    Raises
+    ------
+    DataError
+        When the history has no month in or before `year`.
+    """
     year = year or ds.plan_year
     measures = list(measures or MEASURES)
     base, peers, _ = target_basis(ds, year, growth)
@@ -167,7 +274,23 @@ def default_targets(ds: Dataset, year: int | None = None, growth: float = GROWTH
 
 def read_targets(path: str | Path) -> pd.DataFrame:
     """Targets written by notebook 01: long (rep_id, month, measure, target) or wide
-    (rep_id, month and one column per measure, optionally named `<measure>_target`)."""
+    (rep_id, month and one column per measure, optionally named `<measure>_target`).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long targets: `rep_id`, `month`, `measure`, `target` (and `team` when given).
+
+    Raises
+    ------
+    DataError
+        When `rep_id`/`month` or every target column is missing, or a target is not a number.
+    """
     frame = pd.read_csv(path)
     if not {"rep_id", "month"} <= set(frame.columns):
         raise DataError(f"{path}: targets need columns rep_id and month; "
@@ -196,7 +319,23 @@ def read_targets(path: str | Path) -> pd.DataFrame:
 
 def read_levels(path: str | Path) -> pd.Series:
     """Levels written by notebook 02: rep_id and `level` (or `proposed`, the calibrated
-    level notebook 02 writes) -> a Series rep_id -> level."""
+    level notebook 02 writes) -> a Series rep_id -> level.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The CSV file.
+
+    Returns
+    -------
+    pandas.Series
+        Lower-case level per rep_id.
+
+    Raises
+    ------
+    DataError
+        When the columns are missing or a level is unknown.
+    """
     frame = pd.read_csv(path, dtype=str)
     if "level" not in frame.columns and "proposed" in frame.columns:
         frame = frame.rename(columns={"proposed": "level"})
@@ -213,7 +352,33 @@ def read_levels(path: str | Path) -> pd.Series:
 def load_inputs(ds: Dataset, year: int | None = None, folder: str | Path | None = None,
                 measures: list[str] | None = None) -> tuple[pd.DataFrame, pd.Series, str]:
     """(targets, levels, where they came from): notebook 01/02 outputs in `folder` when
-    given and present, else the defaults; measures the file lacks come from the defaults."""
+    given and present, else the defaults; measures the file lacks come from the defaults.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    year : int, optional
+        The plan year; None means `ds.plan_year`.
+    folder : str or pathlib.Path, optional
+        Where notebooks 01/02 wrote `targets_<year>.csv` and `levels_<year>.csv`.
+    measures : list of str, optional
+        The measures to have targets for (default: every plan measure).
+
+    Returns
+    -------
+    targets : pandas.DataFrame
+        Long targets (`rep_id`, `month`, `measure`, `target`).
+    levels : pandas.Series
+        Level per rep on the plan (the entry level where none is known).
+    note : str
+        Where the targets and levels came from, in plain words.
+
+    Raises
+    ------
+    DataError
+        When a file is malformed or there is no history to base the defaults on.
+    """
     year = year or ds.plan_year
     targets, levels = default_targets(ds, year, measures=measures), default_levels(ds)
     notes = []
@@ -245,7 +410,25 @@ def build_results(ds: Dataset, targets: pd.DataFrame, levels: pd.Series | None =
     """The results table `payout` reads: `year`'s actuals per rep and month, with targets
     matched by calendar month (so next year's targets can be replayed on last year) and the
     rep's level and team. Reps need every month of `year` the history has (a partial year
-    is replayed on the months it has)."""
+    is replayed on the months it has).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    targets : pandas.DataFrame
+        Long targets (`rep_id`, `month`, `measure`, `target`).
+    levels : pandas.Series, optional
+        Rep -> level (default: the roster's).
+    year : int, optional
+        The year of actuals; None means `ds.last_year`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rep and month: the history's columns (less `quota`),
+        `<measure>_target`, `level` and `team`.
+    """
     year = year or ds.last_year
     levels = default_levels(ds) if levels is None else levels
     reps = plan_reps(ds, year).intersection(pd.Index(targets["rep_id"].unique()))
@@ -270,6 +453,27 @@ def replay(plan: Plan, ds: Dataset, targets: pd.DataFrame | None = None,
 
     `targets` default to last year's (revenue: the history's quota); pass next year's to ask
     what the plan pays if everyone repeats last year against the new targets.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+    ds : Dataset
+        The loaded data.
+    targets : pandas.DataFrame, optional
+        Long targets matched by calendar month.
+    levels : pandas.Series, optional
+        Rep -> level (default: the roster's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The payout table (see `payout`).
+
+    Raises
+    ------
+    DataError
+        When the results lack a column the plan needs (see `payout`).
     """
     if targets is None:
         targets = default_targets(ds, ds.last_year, measures=plan.measures)
@@ -277,7 +481,20 @@ def replay(plan: Plan, ds: Dataset, targets: pd.DataFrame | None = None,
 
 
 def year_label(ds: Dataset, year: int | None = None) -> str:
-    """'2026', or '2026 (Jan–Jul only: a partial year)' when history lacks some months."""
+    """'2026', or '2026 (Jan–Jul only: a partial year)' when history lacks some months.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    year : int, optional
+        The year; None means `ds.last_year`.
+
+    Returns
+    -------
+    str
+        The label.
+    """
     year = year or ds.last_year
     months = ds.history.loc[ds.history["month"].dt.year == year, "month"]
     if months.nunique() == 12 or months.empty:
@@ -288,7 +505,20 @@ def year_label(ds: Dataset, year: int | None = None) -> str:
 
 def replay_note(ds: Dataset, measures: list[str] | None = None) -> str:
     """What the replay of last year runs on, in plain sentences: the year (partial or not),
-    who, and where last year's targets come from (quota or the default rule)."""
+    who, and where last year's targets come from (quota or the default rule).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    measures : list of str, optional
+        The measures the plans read (default: every plan measure).
+
+    Returns
+    -------
+    str
+        The note, as sentences.
+    """
     year = ds.last_year
     reps = plan_reps(ds, year)
     parts = [f"Replayed on {year_label(ds, year)}, for the {len(reps)} reps with every month "
@@ -311,7 +541,21 @@ def replay_note(ds: Dataset, measures: list[str] | None = None) -> str:
 
 def replay_summary(replays: dict[str, pd.DataFrame], ds: Dataset) -> pd.DataFrame:
     """One row per plan: what it would have paid last year in total and per rep, and
-    `cost_of_sales`, the total as a fraction of the revenue those reps sold (NaN if none)."""
+    `cost_of_sales`, the total as a fraction of the revenue those reps sold (NaN if none).
+
+    Parameters
+    ----------
+    replays : dict of str to pandas.DataFrame
+        Plan name -> its replayed payout table.
+    ds : Dataset
+        The loaded data, for last year's revenue.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per plan (index `plan`): `reps`, `total_paid`, mean/median/max per rep,
+        `paid_nothing`, `cost_of_sales` and `<type>_paid` per component type.
+    """
     h = ds.history[ds.history["month"].dt.year == ds.last_year]
     rows = []
     for name, table in replays.items():

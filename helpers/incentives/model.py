@@ -30,6 +30,17 @@ class Tier:
     """One row of a rate table: lo..hi pays `rate` per unit (or `amount` for the whole tier).
 
     The last tier's `hi` ends the table: nothing above it is credited (None = open-ended).
+
+    Parameters
+    ----------
+    lo : float
+        Where the tier starts (`from`).
+    hi : float or None
+        Where it ends (`to`); None while open-ended.
+    rate : float, default 0.0
+        Pay per unit (marginal and retroactive tables).
+    amount : float, default 0.0
+        Pay for the whole tier (interpolated tables).
     """
 
     lo: float
@@ -40,19 +51,38 @@ class Tier:
 
 @dataclass(frozen=True)
 class Curve:
-    """Bonus payout (multiple of target incentive) against attainment, as named points."""
+    """Bonus payout (multiple of target incentive) against attainment, as named points.
+
+    Parameters
+    ----------
+    points : tuple of (str, float, float)
+        (name, attainment, payout) per point, ascending.
+    shape : {"linear", "step"}, default "linear"
+        Interpolate between points, or pay the last point reached.
+    """
 
     points: tuple[tuple[str, float, float], ...]  # (name, attainment, payout), ascending
     shape: str = "linear"  # linear: interpolate between points; step: pay the last point reached
 
     @property
     def attainments(self) -> dict[str, float]:
+        """Point name -> attainment (threshold, target, excellence, cap)."""
         return {name: a for name, a, _ in self.points}
 
 
 @dataclass(frozen=True)
 class Condition:
-    """A measure compared with a number: its period value, or its attainment of target."""
+    """A measure compared with a number: its period value, or its attainment of target.
+
+    Parameters
+    ----------
+    measure : str
+        The measure (one of MEASURES).
+    min : float
+        The least value (or attainment) that passes.
+    basis : {"value", "attainment"}, default "value"
+        Compare the period value or its attainment of target.
+    """
 
     measure: str
     min: float
@@ -61,7 +91,17 @@ class Condition:
 
 @dataclass(frozen=True)
 class Modifier:
-    """Multiply a component's payout by the band the measure falls in (bands by lower bound)."""
+    """Multiply a component's payout by the band the measure falls in (bands by lower bound).
+
+    Parameters
+    ----------
+    measure : str
+        The measure (one of MEASURES).
+    bands : tuple of (float, float)
+        (from, multiplier) per band, ascending.
+    basis : {"value", "attainment"}, default "value"
+        Band on the period value or its attainment of target.
+    """
 
     measure: str
     bands: tuple[tuple[float, float], ...]  # (from, multiplier), ascending
@@ -75,6 +115,18 @@ class Node:
     """A mapping being read, with the key path used in every error message.
 
     Each read marks its key as used; `done()` then names any key left over (a typo).
+
+    Parameters
+    ----------
+    data : Any
+        The mapping read.
+    path : str
+        Its key path ("" for the plan itself).
+
+    Raises
+    ------
+    PlanError
+        When `data` is not a mapping.
     """
 
     def __init__(self, data: Any, path: str):
@@ -83,14 +135,61 @@ class Node:
         self.data, self.path, self.used = data, path, set()
 
     def where(self, key: str | int) -> str:
+        """The key path of `key` under this node.
+
+        Parameters
+        ----------
+        key : str or int
+            A key, or a list index.
+
+        Returns
+        -------
+        str
+            E.g. `components[1].tiers`.
+        """
         if isinstance(key, int):
             return f"{self.path}[{key}]"
         return f"{self.path}.{key}" if self.path else key
 
     def fail(self, key: str | int, problem: str) -> PlanError:
+        """The error to raise for `key`: its key path, then the problem.
+
+        Parameters
+        ----------
+        key : str or int
+            The offending key or index.
+        problem : str
+            What is wrong, in plain words.
+
+        Returns
+        -------
+        PlanError
+            The error (not raised).
+        """
         return PlanError(f"{self.where(key)}: {problem}")
 
     def raw(self, key: str, default: Any = ..., required: bool = False) -> Any:
+        """The value of `key` as written, marking the key as used.
+
+        Parameters
+        ----------
+        key : str
+            The key.
+        default : Any, optional
+            Returned when the key is absent or null; without it the key is required.
+        required : bool, default False
+            Require the key even when `default` is given.
+
+        Returns
+        -------
+        Any
+            The value, or `default`.
+
+        Raises
+        ------
+        PlanError
+            When a required key is absent or null.
+        """
         self.used.add(key)
         if key not in self.data or self.data[key] is None:
             if required or default is ...:
@@ -100,12 +199,56 @@ class Node:
 
     def number(self, key: str, default: Any = ..., lo: float | None = None,
                hi: float | None = None) -> Any:
+        """The value of `key` as a number within `lo`..`hi`.
+
+        Parameters
+        ----------
+        key : str
+            The key.
+        default : Any, optional
+            Returned as is when the key is absent; without it the key is required.
+        lo : float, optional
+            The least value allowed.
+        hi : float, optional
+            The greatest value allowed.
+
+        Returns
+        -------
+        Any
+            The number as a float, or `default`.
+
+        Raises
+        ------
+        PlanError
+            When the key is required and absent, or the value is not a number in range.
+        """
         value = self.raw(key, default)
         if value is default and default is not ...:
             return value
         return number(value, self.where(key), lo, hi)
 
     def text(self, key: str, choices: tuple[str, ...] | None = None, default: Any = ...) -> Any:
+        """The value of `key` as stripped text, one of `choices` when given.
+
+        Parameters
+        ----------
+        key : str
+            The key.
+        choices : tuple of str, optional
+            The values allowed.
+        default : Any, optional
+            Returned as is when the key is absent; without it the key is required.
+
+        Returns
+        -------
+        Any
+            The text, or `default`.
+
+        Raises
+        ------
+        PlanError
+            When the key is required and absent, or the value is not one of `choices`.
+        """
         value = self.raw(key, default)
         if value is default and default is not ...:
             return value
@@ -115,6 +258,25 @@ class Node:
         return value
 
     def items(self, key: str, default: Any = ()) -> list:
+        """The value of `key` as a list.
+
+        Parameters
+        ----------
+        key : str
+            The key.
+        default : Any, default ()
+            Returned (as a list) when the key is absent.
+
+        Returns
+        -------
+        list
+            The items.
+
+        Raises
+        ------
+        PlanError
+            When the value is not a list.
+        """
         value = self.raw(key, default)
         if value is default:
             return list(default)
@@ -123,14 +285,48 @@ class Node:
         return value
 
     def measure(self, key: str, default: Any = ...) -> str:
-        """A measure's name (one of MEASURES)."""
+        """A measure's name (one of MEASURES).
+
+        Parameters
+        ----------
+        key : str
+            The key.
+        default : Any, optional
+            Returned when the key is absent; without it the key is required.
+
+        Returns
+        -------
+        str
+            The measure.
+
+        Raises
+        ------
+        PlanError
+            When the key is required and absent, or the measure is unknown.
+        """
         name = self.text(key, default=default)
         if name not in MEASURES:
             raise self.fail(key, f"unknown measure {name!r} (known: {', '.join(MEASURES)})")
         return name
 
     def levels(self, key: str) -> tuple[str, ...]:
-        """A list of levels, in LEVELS order (all of them when the key is absent)."""
+        """A list of levels, in LEVELS order (all of them when the key is absent).
+
+        Parameters
+        ----------
+        key : str
+            The key.
+
+        Returns
+        -------
+        tuple of str
+            The levels named.
+
+        Raises
+        ------
+        PlanError
+            When an item is not a level.
+        """
         names = self.items(key, LEVELS)
         for i, name in enumerate(names):
             if name not in LEVELS:
@@ -139,7 +335,25 @@ class Node:
         return tuple(n for n in LEVELS if n in names)
 
     def periods(self, key: str, n_periods: int) -> tuple[int, ...]:
-        """A list of 1-based plan periods, sorted (none when the key is absent)."""
+        """A list of 1-based plan periods, sorted (none when the key is absent).
+
+        Parameters
+        ----------
+        key : str
+            The key.
+        n_periods : int
+            Periods in the plan year.
+
+        Returns
+        -------
+        tuple of int
+            The periods, sorted, without repeats.
+
+        Raises
+        ------
+        PlanError
+            When an item is not a whole number from 1 to `n_periods`.
+        """
         found = self.items(key)
         for i, p in enumerate(found):
             if not isinstance(p, int) or not 1 <= p <= n_periods:
@@ -148,9 +362,33 @@ class Node:
         return tuple(sorted(set(found)))
 
     def child(self, key: str) -> Node:
+        """The mapping under `key`, as a Node with its key path.
+
+        Parameters
+        ----------
+        key : str
+            The key (required).
+
+        Returns
+        -------
+        Node
+            The child node.
+
+        Raises
+        ------
+        PlanError
+            When the key is absent or its value is not a mapping.
+        """
         return Node(self.raw(key), self.where(key))
 
     def done(self) -> None:
+        """Check that every key of the mapping was read.
+
+        Raises
+        ------
+        PlanError
+            Naming the first key left over (a typo) and the keys expected.
+        """
         extra = [k for k in self.data if k not in self.used]
         if extra:
             raise self.fail(str(extra[0]), "unknown key (expected one of "
@@ -158,6 +396,29 @@ class Node:
 
 
 def number(value: Any, where: str, lo: float | None = None, hi: float | None = None) -> float:
+    """`value` as a float, checked to be a number within `lo`..`hi`.
+
+    Parameters
+    ----------
+    value : Any
+        The value read.
+    where : str
+        Its key path, for the message.
+    lo : float, optional
+        The least value allowed.
+    hi : float, optional
+        The greatest value allowed.
+
+    Returns
+    -------
+    float
+        The number.
+
+    Raises
+    ------
+    PlanError
+        When `value` is not a number (a bool or NaN is not) or is out of range.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise PlanError(f"{where}: must be a number, got {value!r}")
     if lo is not None and value < lo:
@@ -168,6 +429,26 @@ def number(value: Any, where: str, lo: float | None = None, hi: float | None = N
 
 
 def parse_tiers(node: Node, mode: str) -> tuple[Tier, ...]:
+    """The `tiers` of a rate table: ascending, with no gaps or overlaps.
+
+    Parameters
+    ----------
+    node : Node
+        The component's mapping.
+    mode : {"marginal", "retroactive", "interpolated"}
+        The table's mode (interpolated tiers pay `amount`, the others `rate`).
+
+    Returns
+    -------
+    tuple of Tier
+        The tiers; an open tier ends where the next one starts.
+
+    Raises
+    ------
+    PlanError
+        On no tiers, a bad number, a tier that overlaps or leaves a gap, or an interpolated
+        table whose last tier has no `to`.
+    """
     raw = node.items("tiers")
     if not raw:
         raise node.fail("tiers", "a commission needs at least one tier")
@@ -206,6 +487,24 @@ CURVE_POINTS = ("threshold", "target", "excellence", "cap")
 
 
 def parse_curve(node: Node) -> Curve:
+    """A bonus curve: its shape and the points threshold, target (required), excellence, cap.
+
+    Parameters
+    ----------
+    node : Node
+        The `curve` mapping.
+
+    Returns
+    -------
+    Curve
+        The curve.
+
+    Raises
+    ------
+    PlanError
+        On a missing target, a bad number, points whose attainments do not go up or whose
+        payouts go down, or an unknown key.
+    """
     shape = node.text("shape", ("linear", "step"), "linear")
     points = []
     for name in CURVE_POINTS:
@@ -230,6 +529,23 @@ def parse_curve(node: Node) -> Curve:
 
 
 def parse_condition(node: Node) -> Condition:
+    """A gate: measure, min and basis.
+
+    Parameters
+    ----------
+    node : Node
+        The gate's mapping.
+
+    Returns
+    -------
+    Condition
+        The gate.
+
+    Raises
+    ------
+    PlanError
+        On an unknown measure or basis, a missing min or an unknown key.
+    """
     c = Condition(node.measure("measure"), node.number("min"),
                   node.text("basis", ("value", "attainment"), "value"))
     node.done()
@@ -237,6 +553,23 @@ def parse_condition(node: Node) -> Condition:
 
 
 def parse_modifier(node: Node) -> Modifier:
+    """A modifier: measure, basis and its bands.
+
+    Parameters
+    ----------
+    node : Node
+        The modifier's mapping.
+
+    Returns
+    -------
+    Modifier
+        The modifier.
+
+    Raises
+    ------
+    PlanError
+        On an unknown measure or basis, no bands, bands that do not go up, or an unknown key.
+    """
     measure = node.measure("measure")
     basis = node.text("basis", ("value", "attainment"), "value")
     bands = []
@@ -255,4 +588,16 @@ def parse_modifier(node: Node) -> Modifier:
 
 
 def clean(d: dict) -> dict:
+    """The mapping without its None values (for dumping to YAML).
+
+    Parameters
+    ----------
+    d : dict
+        The mapping.
+
+    Returns
+    -------
+    dict
+        The mapping less its None values.
+    """
     return {k: v for k, v in d.items() if v is not None}

@@ -23,12 +23,36 @@ draw's rows; empty on the components')."""
 
 
 def period_of(month: pd.Series, plan: Plan) -> np.ndarray:
-    """0-based plan period of each month (quarter 0..3, month 0..11, year 0)."""
+    """0-based plan period of each month (quarter 0..3, month 0..11, year 0).
+
+    Parameters
+    ----------
+    month : pandas.Series
+        Months (datetime).
+    plan : Plan
+        The plan, for its period.
+
+    Returns
+    -------
+    numpy.ndarray
+        The 0-based period of each month (int64).
+    """
     return ((month.dt.month.to_numpy() - 1) // (12 // plan.n_periods)).astype(np.int64)
 
 
 def needed_targets(plan: Plan) -> set[str]:
-    """Measures whose target the plan reads (attainment), as opposed to only their value."""
+    """Measures whose target the plan reads (attainment), as opposed to only their value.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+
+    Returns
+    -------
+    set of str
+        The measures read as attainment.
+    """
     return set().union(*(c.targets for c in plan.components))
 
 
@@ -41,6 +65,24 @@ def payout(plan: Plan, results: pd.DataFrame) -> pd.DataFrame:
     `count` transactions (1 when the column is absent). Rows: see COLUMNS; the draw, if any,
     is its own component (top-ups positive, recoveries negative; `draw_owed` the balance still
     owed back after each period).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+    results : pandas.DataFrame
+        One row per rep and month (or transaction), as above.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rep, period and component (see `COLUMNS`), sorted by rep and period.
+
+    Raises
+    ------
+    DataError
+        When `results` lacks a column the plan needs, spans more than one year or has an
+        unknown level.
     """
     reps, data = inputs_from_results(plan, results)
     out = run(plan, data, reasons=True)
@@ -48,7 +90,28 @@ def payout(plan: Plan, results: pd.DataFrame) -> pd.DataFrame:
 
 
 def inputs_from_results(plan: Plan, results: pd.DataFrame) -> tuple[pd.DataFrame, Inputs]:
-    """Aggregate a results table to plan periods; returns (reps with their level, Inputs)."""
+    """Aggregate a results table to plan periods; returns (reps with their level, Inputs).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan, for its measures, targets and period.
+    results : pandas.DataFrame
+        The results table (see `payout`).
+
+    Returns
+    -------
+    reps : pandas.DataFrame
+        One row per rep, in engine order: `rep_id`, `level` (and `team`).
+    inputs : Inputs
+        The engine arrays, one scenario.
+
+    Raises
+    ------
+    DataError
+        When `results` lacks a column the plan needs, spans more than one year or has an
+        unknown level.
+    """
     counts = set().union(*(c.optional for c in plan.components))  # absent: 1 per row
     optional = counts - {c.measure for c in plan.components} - {
         g.measure for c in plan.components for g in c.gates}
@@ -116,7 +179,24 @@ def _fill_forward(x: np.ndarray) -> np.ndarray:
 
 
 def explain(plan: Plan, reps: pd.DataFrame, data: Inputs, out: Outcome) -> pd.DataFrame:
-    """Long table of one scenario's payouts with a reason per row (see COLUMNS)."""
+    """Long table of one scenario's payouts with a reason per row (see COLUMNS).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan that was run.
+    reps : pandas.DataFrame
+        The reps in engine order (`rep_id`, `level`), from `inputs_from_results`.
+    data : Inputs
+        The engine's inputs (one scenario).
+    out : Outcome
+        What `run` returned with `reasons=True`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rep, period and component (see `COLUMNS`).
+    """
     p, _, r = data.shape
 
     def flat(x: np.ndarray) -> np.ndarray:
@@ -166,6 +246,27 @@ def payout_curve(plan: Plan, level: str, targets: dict[str, float] | None = None
     `level_targets`); scores read only by value (csat gates, modifiers) sit at their target,
     or just pass the gate when no target is given. Contests are left out (they depend on
     everyone else); draws are in (cash paid). Periods attain evenly.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+    level : str
+        The rep's level.
+    targets : dict of str to float, optional
+        Measure -> annual target.
+    attainment : numpy.ndarray, optional
+        The attainments to price; default 0 to 2 in steps of 0.01.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per attainment: `attainment`, a column per component (and `draw`), `total`.
+
+    Raises
+    ------
+    PlanError
+        When `level` is unknown or a measure paid on amounts has no target.
     """
     if level not in LEVELS:
         raise PlanError(f"level: unknown level {level!r} (known: {', '.join(LEVELS)})")
@@ -203,7 +304,27 @@ def payout_curve(plan: Plan, level: str, targets: dict[str, float] | None = None
 def curve_table(plans: dict[str, Plan], targets: dict[str, dict[str, float]],
                 attainment: np.ndarray | None = None) -> pd.DataFrame:
     """Long table (plan, level, attainment, total) of every plan's payout curve per level;
-    `targets` is `level_targets(...)` (a typical annual target per level and measure)."""
+    `targets` is `level_targets(...)` (a typical annual target per level and measure).
+
+    Parameters
+    ----------
+    plans : dict of str to Plan
+        The plans, by name.
+    targets : dict of str to dict of str to float
+        Level -> measure -> annual target.
+    attainment : numpy.ndarray, optional
+        The attainments to price (see `payout_curve`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns `plan`, `level`, `attainment`, `total`.
+
+    Raises
+    ------
+    PlanError
+        When a plan needs a target `targets` lacks (see `payout_curve`).
+    """
     frames = [payout_curve(plan, lv, targets[lv], attainment)[["attainment", "total"]]
               .assign(plan=name, level=lv)
               for name, plan in plans.items() for lv in LEVELS]
@@ -212,7 +333,21 @@ def curve_table(plans: dict[str, Plan], targets: dict[str, dict[str, float]],
 
 
 def level_targets(targets: pd.DataFrame, levels: pd.Series) -> dict[str, dict[str, float]]:
-    """Median annual target per level and measure (what a typical rep at that level carries)."""
+    """Median annual target per level and measure (what a typical rep at that level carries).
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        Long targets: `rep_id`, `measure`, `target` (one row per period).
+    levels : pandas.Series
+        Rep -> level.
+
+    Returns
+    -------
+    dict of str to dict of str to float
+        Level -> measure -> median annual target (the median over all reps for a level
+        with none).
+    """
     rep, reps = pd.factorize(targets["rep_id"])  # integer keys: text groupbys are slow
     measure, names = pd.factorize(targets["measure"])
     frame = pd.DataFrame({"rep": rep, "measure": measure,
@@ -236,7 +371,27 @@ def level_targets(targets: pd.DataFrame, levels: pd.Series) -> dict[str, dict[st
 
 
 def statement(plan: Plan, rep_id: str, payouts: pd.DataFrame) -> str:
-    """One rep's statement as Markdown: what was earned per period and component, and why."""
+    """One rep's statement as Markdown: what was earned per period and component, and why.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan the payouts come from.
+    rep_id : str
+        The rep.
+    payouts : pandas.DataFrame
+        The plan's payout table (from `payout` or `replay`).
+
+    Returns
+    -------
+    str
+        The statement, as Markdown.
+
+    Raises
+    ------
+    DataError
+        When the payout table has no rows for the rep.
+    """
     rows = payouts[payouts["rep_id"] == rep_id]
     if rows.empty:
         raise DataError(f"payouts: no rows for rep_id {rep_id!r}")

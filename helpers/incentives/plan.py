@@ -84,6 +84,16 @@ from .model import (  # noqa: F401  (re-exported: the plan model's parts)
 
 @dataclass(frozen=True)
 class Level:
+    """What one level is paid: its target incentive, and the base salary when the plan gives one.
+
+    Parameters
+    ----------
+    target_incentive : float
+        Variable pay at 100 % of target, per year.
+    base_salary : float, optional
+        Base salary per year (gives `pay_mix`).
+    """
+
     target_incentive: float
     base_salary: float | None = None
 
@@ -98,7 +108,19 @@ class Level:
 
 @dataclass(frozen=True)
 class Draw:
-    """A floor on each period's pay: recoverable (advance, repaid from later earnings) or not."""
+    """A floor on each period's pay: recoverable (advance, repaid from later earnings) or not.
+
+    Parameters
+    ----------
+    amount : float
+        The floor per period.
+    recoverable : bool, default True
+        True: an advance repaid from later earnings; False: a guarantee.
+    periods : tuple of int, default ()
+        The periods (1-based) it applies in; empty means all.
+    levels : tuple of str, default LEVELS
+        The levels it applies to.
+    """
 
     amount: float
     recoverable: bool = True
@@ -108,6 +130,26 @@ class Draw:
 
 @dataclass(frozen=True)
 class Plan:
+    """A bonus/commission plan read from YAML (see the module docstring for the format).
+
+    Parameters
+    ----------
+    name : str
+        The plan's name, unique among compared plans.
+    levels : dict of str to Level
+        Every level's target incentive (and base salary).
+    components : tuple of Component
+        What it pays, one component each, in YAML order.
+    period : {"month", "quarter", "year"}, default "quarter"
+        How often it pays.
+    true_up : bool, default True
+        Pay year to date: each period pays what was earned to date less what was paid.
+    draw : Draw, optional
+        A floor on each period's pay.
+    description : str, default ""
+        Plain words about the plan.
+    """
+
     name: str
     levels: dict[str, Level]
     components: tuple[Component, ...]
@@ -118,6 +160,7 @@ class Plan:
 
     @property
     def n_periods(self) -> int:
+        """Number of pay periods in a year (12, 4 or 1)."""
         return PERIODS[self.period]
 
     @property
@@ -134,26 +177,86 @@ class Plan:
     @property
     def milestones(self) -> dict[str, float]:
         """Threshold, target and excellence attainment of the main measure's first bonus curve
-        (80/100/120% for what it lacks)."""
+        (80/100/120% for what it lacks).
+        """
         found = next((c.milestones for c in self.components
                       if c.measure == self.primary and c.milestones), {})
         default = {"threshold": 0.8, "target": 1.0, "excellence": 1.2}
         return {k: found.get(k, v) for k, v in default.items()}
 
     def target_incentive(self, level: str) -> float:
+        """Target incentive of one level, per year.
+
+        Parameters
+        ----------
+        level : str
+            The level.
+
+        Returns
+        -------
+        float
+            The level's target incentive.
+        """
         return self.levels[level].target_incentive
 
     def replace(self, **changes) -> Plan:
+        """A copy of the plan with some fields changed (not validated again).
+
+        Parameters
+        ----------
+        **changes
+            Field name -> new value.
+
+        Returns
+        -------
+        Plan
+            The changed copy.
+        """
         return replace(self, **changes)
 
     # ------------------------------------------------------------------ I/O
 
     @classmethod
     def from_dict(cls, d: dict) -> Plan:
+        """Read and validate a plan from the mapping a YAML file holds.
+
+        Parameters
+        ----------
+        d : dict
+            The plan's keys, as in the YAML format.
+
+        Returns
+        -------
+        Plan
+            The validated plan.
+
+        Raises
+        ------
+        PlanError
+            On any key that cannot be paid as written; the message starts with its key path.
+        """
         return _parse_plan(Node(d, ""))
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Plan:
+        """Read and validate a plan from a YAML file.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The YAML file.
+
+        Returns
+        -------
+        Plan
+            The validated plan.
+
+        Raises
+        ------
+        PlanError
+            When the file cannot be read or parsed, or the plan is invalid; the message starts
+            with the file's path.
+        """
         path = Path(path)
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -165,10 +268,28 @@ class Plan:
             raise PlanError(f"{path}: {exc}") from None
 
     def to_dict(self) -> dict:
+        """The plan as the mapping its YAML file holds (`from_dict` reads it back equal).
+
+        Returns
+        -------
+        dict
+            Plan keys, levels and components, without defaults left empty.
+        """
         return _dump_plan(self)
 
     def to_yaml(self, path: str | Path | None = None) -> str:
-        """The plan as YAML text (also written to `path` when given); loads back equal."""
+        """The plan as YAML text (also written to `path` when given); loads back equal.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path, optional
+            A file to write the YAML to.
+
+        Returns
+        -------
+        str
+            The YAML text.
+        """
         text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
@@ -176,7 +297,23 @@ class Plan:
 
 
 def load_plans(folder: str | Path) -> dict[str, Plan]:
-    """Every *.yaml plan in `folder`, by plan name, in file-name order."""
+    """Every *.yaml plan in `folder`, by plan name, in file-name order.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder holding the plan files.
+
+    Returns
+    -------
+    dict of str to Plan
+        Plan name -> plan.
+
+    Raises
+    ------
+    PlanError
+        When a file cannot be read or holds an invalid plan (the message names the file).
+    """
     plans = [Plan.from_yaml(p) for p in sorted(Path(folder).glob("*.yaml"))]
     return {p.name: p for p in plans}
 
@@ -288,7 +425,19 @@ def _dump_plan(plan: Plan) -> dict:
 
 
 def describe(plans: dict[str, Plan] | list[Plan]) -> pd.DataFrame:
-    """One row per plan component, in plain words: what it pays on and how."""
+    """One row per plan component, in plain words: what it pays on and how.
+
+    Parameters
+    ----------
+    plans : dict of str to Plan or list of Plan
+        The plans.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per component (and draw): `plan`, `component`, `type`, `measure`,
+        `weight`, `levels`, `how`.
+    """
     plans = list(plans.values()) if isinstance(plans, dict) else list(plans)
     rows = []
     for plan in plans:
@@ -317,7 +466,35 @@ def edit_plan(plan: Plan, component: str, tiers: list[dict] | None = None,
               **keys: Any) -> Plan:
     """A copy of `plan` with one component's tiers or curve (or any other of its YAML `keys`,
     such as what its `edits` returns) replaced and target incentives scaled; validated like a
-    YAML file, so the editor shows the same errors."""
+    YAML file, so the editor shows the same errors.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to copy.
+    component : str
+        The name of the component to change.
+    tiers : list of dict, optional
+        New tiers (YAML form) for the component.
+    curve : dict, optional
+        A new bonus curve (YAML form) for the component.
+    ti_scale : float, default 1.0
+        Factor on every level's target incentive.
+    name : str, optional
+        A new plan name.
+    **keys
+        Any other YAML keys of the component to replace.
+
+    Returns
+    -------
+    Plan
+        The edited, validated plan.
+
+    Raises
+    ------
+    PlanError
+        When no component has that name or the edited plan is invalid (key path first).
+    """
     d = plan.to_dict()
     index = next((i for i, c in enumerate(d["components"]) if c["name"] == component), None)
     if index is None:

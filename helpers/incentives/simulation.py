@@ -65,6 +65,21 @@ class MarketModel:
     `assumed` names each spread taken from DEFAULT_SPREADS (or `spreads=`) instead of fitted,
     with why; `sigma_skill` > 0 when skill could not be fitted: each simulated year then draws
     every rep's skill afresh with that spread (who is good is unknown, that reps differ is not).
+
+    Parameters
+    ----------
+    skill : pandas.Series
+        Rep_id -> persistent log-attainment, shrunk toward 0 and centred.
+    sigma_market : float
+        Log standard deviation of the common market shock of a year.
+    sigma_noise : dict of str to float
+        Measure -> log standard deviation of a rep's noise per period.
+    periods : int
+        Periods a year the model was fitted on (12, 4 or 1).
+    sigma_skill : float, default 0.0
+        Spread of skill drawn afresh each simulated year when skill was not fitted.
+    assumed : dict of str to str, default {}
+        Spread name -> why it was assumed rather than fitted.
     """
 
     skill: pd.Series  # rep_id -> persistent log-attainment, shrunk to 0 and centred
@@ -75,7 +90,13 @@ class MarketModel:
     assumed: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
-        """The model in one plain sentence (for the notebook), saying what is assumed."""
+        """The model in one plain sentence (for the notebook), saying what is assumed.
+
+        Returns
+        -------
+        str
+            The sentence.
+        """
         period = {12: "month", 4: "quarter", 1: "year"}[self.periods]
         skill = self.sigma_skill if self.sigma_skill > 0 else self.skill.std()
         text = (f"market shock {self.sigma_market:.1%}, revenue noise "
@@ -102,6 +123,25 @@ def fit_market(ds: Dataset, periods: int = 4,
     years, noise at least two full periods per rep, skill a quota over at least two years;
     what cannot be fitted takes `spreads` (default DEFAULT_SPREADS) and is named in
     `MarketModel.assumed`.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    periods : int, default 4
+        Periods a year (12, 4 or 1) to fit on.
+    spreads : dict of str to float, optional
+        Spreads (`market`, `noise`, `skill`, each >= 0) replacing DEFAULT_SPREADS.
+
+    Returns
+    -------
+    MarketModel
+        The fitted model.
+
+    Raises
+    ------
+    SimulationError
+        When `spreads` names an unknown spread or a negative one.
     """
     spreads = {**DEFAULT_SPREADS, **(spreads or {})}
     bad = {k: v for k, v in spreads.items() if k not in DEFAULT_SPREADS or not v >= 0}
@@ -186,7 +226,34 @@ _PERIOD = {12: "month", 4: "quarter", 1: "year"}
 
 @dataclass
 class Simulation:
-    """Per-scenario results of each plan (arrays of length n), on the same draws."""
+    """Per-scenario results of each plan (arrays of length n), on the same draws.
+
+    Parameters
+    ----------
+    plans : dict of str to Plan
+        The plans evaluated, by name.
+    n : int
+        Number of simulated years.
+    scenario : float
+        The market factor on everyone's results.
+    seed : int
+        The seed of the draws.
+    reps : pandas.DataFrame
+        The reps simulated: `rep_id`, `level`.
+    level_targets : dict of str to dict of str to float
+        Level -> measure -> typical annual target (for the payout curves).
+    model : MarketModel
+        The fitted market model.
+    stats : dict of str to dict of str to numpy.ndarray, default {}
+        Plan -> per-scenario statistics (`cost`, `revenue`, `shares`, `median_rep`,
+        `p90_rep`, `gini`, `spearman`).
+    rep_pay : dict of str to numpy.ndarray, default {}
+        Plan -> mean pay per rep.
+    rep_attainment : numpy.ndarray, optional
+        Mean attainment of the main measure per rep.
+    assumed_levels : pandas.Index, default empty
+        Reps paid at the default level for want of one.
+    """
 
     plans: dict[str, Plan]
     n: int
@@ -239,6 +306,45 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     with a target is simulated: one without a level (a new or planned hire) is paid at
     `default_level` and listed in `Simulation.assumed_levels`. `spreads` replaces
     DEFAULT_SPREADS where history is too short to fit a spread (see `fit_market`).
+
+    Parameters
+    ----------
+    plans : Plan, iterable of Plan or dict of str to Plan
+        The plans to compare.
+    ds : Dataset
+        The loaded data (history for the model, roster for levels, teams and keys).
+    targets : pandas.DataFrame, optional
+        Long targets (`rep_id`, `month`, `measure`, `target`).
+    n : int, default 10000
+        Number of simulated years, >= 1.
+    scenario : float or str, default "plan"
+        The market scenario.
+    seed : int, default 0
+        The seed; same seed, same numbers.
+    levels : pandas.Series, optional
+        Rep -> level (default: the roster's).
+    chunk : int, optional
+        Scenarios held in memory at a time.
+    workers : int, default 2
+        Threads.
+    progress : bool or callable, default False
+        A progress bar (True) or a callback given the scenarios done.
+    default_level : str, default ENTRY_LEVEL
+        The level of a rep without one.
+    spreads : dict of str to float, optional
+        Spreads used where history is too short to fit them.
+
+    Returns
+    -------
+    Simulation
+        Per-scenario results of every plan on the same draws.
+
+    Raises
+    ------
+    SimulationError
+        When there is no plan, `n` < 1, the scenario is not understood or `spreads` is bad.
+    DataError
+        When `default_level` is not a level or there is no history for the default targets.
     """
     plans = _as_plans(plans)
     if not plans:
@@ -340,7 +446,8 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
 
 def _team_codes(ds: Dataset, targets: pd.DataFrame, rep_ids: pd.Index) -> np.ndarray:
     """Team code per rep: the roster's team, else the targets' (planned hires), else a team
-    of one, so a rep without a team never pools with another team's results."""
+    of one, so a rep without a team never pools with another team's results.
+    """
     names = ds.roster.set_index("rep_id")["team"].reindex(rep_ids)
     if "team" in targets:
         names = names.fillna(targets.drop_duplicates("rep_id").set_index("rep_id")["team"]
@@ -365,7 +472,8 @@ def draw_scenarios(keys: np.ndarray, seed: int, block: int, k: int, g: int,
     a block's noise into results in place while it is still in cache.
 
     `simulate` draws with it; it is public so a check (the benchmark's per-rep loop) can
-    rebuild `simulate`'s scenarios exactly, with `keys` from `streams.rep_keys`."""
+    rebuild `simulate`'s scenarios exactly, with `keys` from `streams.rep_keys`.
+    """
     blocks = -(-k // BLOCK)
     first = block * BLOCK
     scenarios = np.arange(first, first + blocks * BLOCK, dtype=np.uint64)
@@ -390,7 +498,8 @@ def period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
     """Targets per measure as (G, 1, R) float32: sums (or means for scores) of the months of
     each plan period, 0 where there is none. By bincount on integer codes: a groupby on
     the text columns costs seconds at 50,000 reps. The targets `simulate` pays against,
-    public so a check (the benchmark's per-rep loop) can use the very same arrays."""
+    public so a check (the benchmark's per-rep loop) can use the very same arrays.
+    """
     r = len(reps)
     rep = _codes(targets["rep_id"], reps)
     measure = _codes(targets["measure"], pd.Index(measures))
@@ -410,7 +519,8 @@ def period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
 
 def _codes(values: pd.Series, index: pd.Index) -> np.ndarray:
     """Position of each value in `index` (-1 if absent), looking up each distinct value once
-    (texts repeat: 12 months × measures per rep)."""
+    (texts repeat: 12 months × measures per rep).
+    """
     codes, uniques = pd.factorize(values)  # missing values: code -1, the appended -1
     return np.append(index.get_indexer(uniques), -1)[codes]
 
@@ -418,7 +528,8 @@ def _codes(values: pd.Series, index: pd.Index) -> np.ndarray:
 def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: np.ndarray,
               g: int, ranked: int) -> dict[str, np.ndarray]:
     """Run one plan on a chunk and reduce it to per-scenario statistics (the pay
-    distribution ones on its first `ranked` scenarios only)."""
+    distribution ones on its first `ranked` scenarios only).
+    """
     p = plan.n_periods
     k = g // p
 
@@ -482,7 +593,8 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Row-wise Spearman correlation (average ranks for ties, e.g. many zero payouts).
 
     Values within FLOAT32 (relative) tie: results and pay are computed in float32, whose
-    seventh digit is noise, so two reps paid the same cap must not be ranked by it."""
+    seventh digit is noise, so two reps paid the same cap must not be ranked by it.
+    """
     if len(x) == 0:
         return np.zeros(0)
     rx = rank_rows(x, rtol=FLOAT32)
@@ -499,7 +611,20 @@ def _spearman(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def metrics(sim: Simulation) -> pd.DataFrame:
     """One row per plan: cost and its risk, cost of sales, who reaches the milestones, how
     unequal and how performance-linked pay is, and the marginal pay per extra point of
-    attainment at 80/100/120% (headcount-weighted over levels, from the payout curves)."""
+    attainment at 80/100/120% (headcount-weighted over levels, from the payout curves).
+
+    Parameters
+    ----------
+    sim : Simulation
+        The result of `simulate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per plan (index `plan`): `expected_cost`, `p50_cost`, `p90_cost`,
+        `p99_cost`, `cost_of_sales`, `share_at_<milestone>`, `top_decile_to_median`,
+        `gini`, `spearman_pay_perf` and `marginal_at_80/100/120`.
+    """
     rows = []
     counts = sim.reps["level"].value_counts().reindex(LEVELS, fill_value=0)
     for name, plan in sim.plans.items():
@@ -524,7 +649,8 @@ def metrics(sim: Simulation) -> pd.DataFrame:
 
 def _marginal(plan: Plan, sim: Simulation, counts: pd.Series, a: float) -> float:
     """Extra annual pay for one more point of attainment above `a` (forward difference, so
-    a threshold exactly at `a` counts as reached, as the plan pays it)."""
+    a threshold exactly at `a` counts as reached, as the plan pays it).
+    """
     slopes = []
     for lv in LEVELS:
         if counts[lv] == 0:
@@ -536,7 +662,18 @@ def _marginal(plan: Plan, sim: Simulation, counts: pd.Series, a: float) -> float
 
 
 def distribution(sim: Simulation) -> pd.DataFrame:
-    """Long table of per-scenario cost by plan (for histograms and box plots)."""
+    """Long table of per-scenario cost by plan (for histograms and box plots).
+
+    Parameters
+    ----------
+    sim : Simulation
+        The result of `simulate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per plan and scenario: `plan`, `scenario`, `cost`, `revenue`.
+    """
     return pd.concat([pd.DataFrame({"plan": name, "scenario": np.arange(sim.n),
                                     "cost": st["cost"], "revenue": st["revenue"]})
                       for name, st in sim.stats.items()], ignore_index=True)
@@ -545,7 +682,23 @@ def distribution(sim: Simulation) -> pd.DataFrame:
 def rep_summary(sim: Simulation, replays: dict[str, pd.DataFrame] | None = None,
                 year: int | None = None) -> pd.DataFrame:
     """One row per rep and plan: target incentive, expected pay next year (simulated mean),
-    expected attainment, and what the plan would have paid last year (replay), if given."""
+    expected attainment, and what the plan would have paid last year (replay), if given.
+
+    Parameters
+    ----------
+    sim : Simulation
+        The result of `simulate`.
+    replays : dict of str to pandas.DataFrame, optional
+        Plan name -> replayed payout table, for `replay_pay`.
+    year : int, optional
+        Written as a first `year` column when given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rep and plan: `rep_id`, `level`, `plan`, `target_incentive`,
+        `expected_attainment`, `expected_pay` (and `replay_pay`).
+    """
     frames = []
     for name, plan in sim.plans.items():
         frame = sim.reps.assign(
@@ -567,7 +720,37 @@ def scenario_costs(plans: dict[str, Plan], ds: Dataset, targets: pd.DataFrame | 
                    n: int = 2000, seed: int = 0, levels: pd.Series | None = None,
                    scenarios: Iterable[str] = tuple(SCENARIOS),
                    spreads: dict[str, float] | None = None) -> pd.DataFrame:
-    """Expected and P90 cost of each plan under each market scenario (same seed each time)."""
+    """Expected and P90 cost of each plan under each market scenario (same seed each time).
+
+    Parameters
+    ----------
+    plans : dict of str to Plan
+        The plans.
+    ds : Dataset
+        The loaded data.
+    targets : pandas.DataFrame, optional
+        Long targets (see `simulate`).
+    n : int, default 2000
+        Simulated years per scenario.
+    seed : int, default 0
+        The seed, the same for every scenario.
+    levels : pandas.Series, optional
+        Rep -> level.
+    scenarios : iterable of str, default all of SCENARIOS
+        The market scenarios.
+    spreads : dict of str to float, optional
+        Spreads used where history is too short to fit them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index (`scenario`, `plan`); columns `expected_cost`, `p90_cost`, `cost_of_sales`.
+
+    Raises
+    ------
+    SimulationError
+        When `simulate` refuses a setting.
+    """
     rows = []
     for scenario in scenarios:
         table = metrics(simulate(plans, ds, targets, n=n, scenario=scenario, seed=seed,

@@ -26,7 +26,22 @@ def style() -> None:
 def figure_axes(ax: Axes | None = None, figsize: tuple[float, float] | None = None
                 ) -> tuple[Figure, Axes]:
     """The figure holding `ax` and `ax`; without `ax`, a new figure (`figsize`, else the
-    style's size) and its one axes."""
+    style's size) and its one axes.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw into.
+    figsize : tuple of float, optional
+        Size of a new figure, in inches.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure holding the axes.
+    ax : matplotlib.axes.Axes
+        The axes.
+    """
     if ax is not None:
         return ax.get_figure(root=True), ax
     return plt.subplots(figsize=figsize)
@@ -35,7 +50,31 @@ def figure_axes(ax: Axes | None = None, figsize: tuple[float, float] | None = No
 def figure_axes_row(ax, n: int, figsize: tuple[float, float], **kw
                     ) -> tuple[Figure, list[Axes]]:
     """For small multiples: the figure holding the `n` axes in `ax`, or a new figure with a
-    row of `n` axes (`kw` goes to `plt.subplots`, e.g. sharey)."""
+    row of `n` axes (`kw` goes to `plt.subplots`, e.g. sharey).
+
+    Parameters
+    ----------
+    ax : sequence of matplotlib.axes.Axes or None
+        The `n` axes to draw into (an array of axes works too).
+    n : int
+        Number of panels.
+    figsize : tuple of float
+        Size of a new figure, in inches.
+    **kw
+        Passed to `matplotlib.pyplot.subplots` for a new figure.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure holding the axes.
+    axes : list of matplotlib.axes.Axes
+        The `n` axes.
+
+    Raises
+    ------
+    ValueError
+        When `ax` holds a number of axes other than `n`.
+    """
     if ax is None:
         fig, axes = plt.subplots(1, n, figsize=figsize, squeeze=False, **kw)
         return fig, list(axes[0])

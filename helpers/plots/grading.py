@@ -1,5 +1,6 @@
 """Charts for notebook 02 (levels): one function a chart, each returns the Figure
-(drawn into `ax` when given, see `helpers.plots`)."""
+(drawn into `ax` when given, see `helpers.plots`).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +17,26 @@ from . import figure_axes
 
 def score_strip(scores: pd.Series, cutoffs, levels: pd.Series | None = None,
                 title: str = "Scores and cut lines", ax: Axes | None = None) -> Figure:
-    """Every rep as a dot on the 0-100 score, the level lines on top: who sits near a line."""
+    """Every rep as a dot on the 0-100 score, the level lines on top: who sits near a line.
+
+    Parameters
+    ----------
+    scores : pandas.Series
+        Composite score per rep, 0..100.
+    cutoffs : Thresholds or Sequence[float]
+        The cut lines to draw.
+    levels : pandas.Series, optional
+        Level per rep (aligned on the index), to colour the dots.
+    title : str, default "Scores and cut lines"
+        The chart title.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     fig, ax = figure_axes(ax, figsize=(8, 2.6))
     frame = pd.DataFrame({"score": scores.to_numpy(), "y": 0})
     order = None
@@ -40,7 +60,20 @@ def score_strip(scores: pd.Series, cutoffs, levels: pd.Series | None = None,
 
 
 def level_counts(assigned: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Reps per level now and as proposed, side by side."""
+    """Reps per level now and as proposed, side by side.
+
+    Parameters
+    ----------
+    assigned : pandas.DataFrame
+        The frame from `helpers.grading.assign` (`proposed`, and `current` when known).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     cols = [c for c in ("current", "proposed") if c in assigned]
     counts = pd.DataFrame({c: assigned[c].value_counts(sort=False) for c in cols})
     fig, ax = figure_axes(ax)
@@ -50,7 +83,20 @@ def level_counts(assigned: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 
 def transition_heatmap(matrix: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Current level (rows) to proposed level (columns): the diagonal is 'no change'."""
+    """Current level (rows) to proposed level (columns): the diagonal is 'no change'.
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        Level x level counts, from `helpers.grading.transition_matrix`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     fig, ax = figure_axes(ax, figsize=(5.5, 4))
     sns.heatmap(matrix, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax)
     ax.set(xlabel="proposed", ylabel="current", title="Current → proposed level")
@@ -58,7 +104,20 @@ def transition_heatmap(matrix: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 
 def leniency_bars(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Each manager's estimated leniency in review points, flagged ones in colour."""
+    """Each manager's estimated leniency in review points, flagged ones in colour.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The rater table from `helpers.grading.adjust_raters` (`leniency`, `se`, `flag`).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     table = table.sort_values("leniency")
     colours = table["flag"].map({"lenient": "#d62", "severe": "#26c"}).fillna("#aaa")
     fig, ax = figure_axes(ax, figsize=(7, 0.28 * len(table) + 1.2))
@@ -71,7 +130,24 @@ def leniency_bars(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 def level_probabilities(probabilities: pd.DataFrame, reps=None, top: int = 15,
                         ax: Axes | None = None) -> Figure:
-    """Stacked probability of each level for the least certain reps (or `reps`)."""
+    """Stacked probability of each level for the least certain reps (or `reps`).
+
+    Parameters
+    ----------
+    probabilities : pandas.DataFrame
+        Rep x level probabilities, from `Stability.probabilities`.
+    reps : sequence of str, optional
+        The reps to show; None shows the `top` least certain.
+    top : int, default 15
+        How many of the least certain reps to show when `reps` is None.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     probs = probabilities if reps is None else probabilities.loc[list(reps)]
     if reps is None:
         probs = probs.loc[probs.max(axis=1).sort_values().index[:top]]
@@ -86,7 +162,20 @@ def level_probabilities(probabilities: pd.DataFrame, reps=None, top: int = 15,
 
 
 def weight_sensitivity(sensitivity: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Share of reps changing level when one KPI's weight moves up or down."""
+    """Share of reps changing level when one KPI's weight moves up or down.
+
+    Parameters
+    ----------
+    sensitivity : pandas.DataFrame
+        KPI x (`weight_up`, `weight_down`) shares, from `Stability.sensitivity`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     fig, ax = figure_axes(ax)
     sensitivity.plot.barh(ax=ax, color=["#357", "#9bb"])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
@@ -96,7 +185,24 @@ def weight_sensitivity(sensitivity: pd.DataFrame, ax: Axes | None = None) -> Fig
 
 def selection_rates(impact: pd.DataFrame, by: str, what: str = "selected",
                     ax: Axes | None = None) -> Figure:
-    """Rate per group with four fifths of the best group's rate drawn as the line to clear."""
+    """Rate per group with four fifths of the best group's rate drawn as the line to clear.
+
+    Parameters
+    ----------
+    impact : pandas.DataFrame
+        The fairness table (`by`, `group`, `rate`, `reference`, `four_fifths`).
+    by : str
+        The grouping to show (a value of the `by` column).
+    what : str, default "selected"
+        What the rate counts, for the labels.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     rows = impact[impact["by"] == by]
     best = rows.loc[rows["reference"], "rate"].iloc[0]
     colours = np.where(rows["four_fifths"], "#d62", "#357")
@@ -110,7 +216,22 @@ def selection_rates(impact: pd.DataFrame, by: str, what: str = "selected",
 
 
 def contributions(explained: pd.DataFrame, rep_id: str = "", ax: Axes | None = None) -> Figure:
-    """Points each KPI adds to a rep's score, and the points it leaves on the table."""
+    """Points each KPI adds to a rep's score, and the points it leaves on the table.
+
+    Parameters
+    ----------
+    explained : pandas.DataFrame
+        The frame from `helpers.grading.explain_score` (`points`, `lost`).
+    rep_id : str, default ""
+        The rep, for the title.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     frame = explained[["points", "lost"]].iloc[::-1]
     fig, ax = figure_axes(ax, figsize=(7, 0.32 * len(frame) + 1.2))
     frame.plot.barh(stacked=True, ax=ax, color=["#357", "#ddd"])

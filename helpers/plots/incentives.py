@@ -1,5 +1,6 @@
 """Charts for notebook 03 (incentives): one function a chart, each returns the Figure
-(drawn into `ax` when given, see `helpers.plots`)."""
+(drawn into `ax` when given, see `helpers.plots`).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +26,25 @@ def payout_curves(curves: pd.DataFrame, title: str = "Annual pay by attainment",
     `curves` is `helpers.incentives.curve_table(...)` (plan, level, attainment, total);
     `ax`, if given, is one axes a plan (the title then goes to the caller's figure only
     when it has none).
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        From `helpers.incentives.curve_table` (`plan`, `level`, `attainment`, `total`).
+    title : str, default "Annual pay by attainment"
+        The figure title.
+    ax : sequence of matplotlib.axes.Axes, optional
+        One axes a panel to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+
+    Raises
+    ------
+    ValueError
+        When `ax` does not hold one axes a plan.
     """
     names = list(dict.fromkeys(curves["plan"]))
     fig, axes = figure_axes_row(ax, len(names), (3.4 * len(names), 3.2), sharey=True)
@@ -45,7 +65,22 @@ def payout_curves(curves: pd.DataFrame, title: str = "Annual pay by attainment",
 
 
 def editor_curve(curve: pd.DataFrame, title: str, ax: Axes | None = None) -> Figure:
-    """A single plan and level: stacked components against attainment (the editor's view)."""
+    """A single plan and level: stacked components against attainment (the editor's view).
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        From `helpers.incentives.payout_curve`: `attainment`, a column per component, `total`.
+    title : str
+        The chart title.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     fig, ax = figure_axes(ax, figsize=(7, 3.2))
     parts = [c for c in curve.columns if c not in ("attainment", "total")]
     ax.stackplot(curve["attainment"], *[curve[c].clip(lower=0) for c in parts], labels=parts,
@@ -59,7 +94,20 @@ def editor_curve(curve: pd.DataFrame, title: str, ax: Axes | None = None) -> Fig
 
 
 def replay_by_level(replays: dict[str, pd.DataFrame], ax: Axes | None = None) -> Figure:
-    """Average pay per rep and level each plan would have paid last year."""
+    """Average pay per rep and level each plan would have paid last year.
+
+    Parameters
+    ----------
+    replays : dict of str to pandas.DataFrame
+        Plan name -> replayed payouts (`rep_id`, `level`, `amount`).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     frame = pd.concat([t.groupby(["rep_id", "level"], observed=True)["amount"].sum()
                        .reset_index().assign(plan=name) for name, t in replays.items()])
     fig, ax = figure_axes(ax)
@@ -72,7 +120,20 @@ def replay_by_level(replays: dict[str, pd.DataFrame], ax: Axes | None = None) ->
 
 
 def cost_distribution(dist: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Simulated total cost per plan: the spread is the budget risk (P50 and P90 marked)."""
+    """Simulated total cost per plan: the spread is the budget risk (P50 and P90 marked).
+
+    Parameters
+    ----------
+    dist : pandas.DataFrame
+        Simulated cost per plan and scenario (`plan`, `cost`).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     fig, ax = figure_axes(ax)
     sns.histplot(dist, x="cost", hue="plan", element="step", stat="density",
                  common_norm=False, bins=50, ax=ax)
@@ -88,7 +149,20 @@ def cost_distribution(dist: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 
 def pay_vs_performance(summary: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Expected pay against expected attainment, per rep and plan: is pay earned?"""
+    """Expected pay against expected attainment, per rep and plan: is pay earned?
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Per rep and plan: `plan`, `expected_attainment`, `expected_pay`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     fig, ax = figure_axes(ax)
     sns.scatterplot(summary, x="expected_attainment", y="expected_pay", hue="plan",
                     style="plan", s=22, ax=ax)
@@ -103,7 +177,28 @@ def pay_vs_performance(summary: pd.DataFrame, ax: Axes | None = None) -> Figure:
 def metric_bars(table: pd.DataFrame, columns: list[str] | None = None,
                 ax: Sequence[Axes] | None = None) -> Figure:
     """Small multiples of plan metrics side by side (one panel a metric; `ax`, if given,
-    is one axes a metric)."""
+    is one axes a metric).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Plan metrics, one row a plan (from `helpers.incentives.metrics`).
+    columns : list of str, optional
+        The metrics to show; default cost, P90 cost, cost of sales, Gini, Spearman and
+        marginal pay at 100 %.
+    ax : sequence of matplotlib.axes.Axes, optional
+        One axes a panel to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+
+    Raises
+    ------
+    ValueError
+        When `ax` does not hold one axes a metric.
+    """
     columns = columns or ["expected_cost", "p90_cost", "cost_of_sales", "gini",
                           "spearman_pay_perf", "marginal_at_100"]
     fig, axes = figure_axes_row(ax, len(columns), (2.2 * len(columns), 2.8))

@@ -1,5 +1,6 @@
 """Charts for notebook 01 (targets): one function a chart, each returns the Figure (drawn
-into `ax` when given, see `helpers.plots`)."""
+into `ax` when given, see `helpers.plots`).
+"""
 
 from __future__ import annotations
 
@@ -27,7 +28,22 @@ def _money(ax, axis: str = "y") -> None:
 
 def history_trend(history: pd.DataFrame, measure: str = "revenue",
 ax: Axes | None = None) -> Figure:
-    """Company total per month, one line a year: growth is the gap, season the shape."""
+    """Company total per month, one line a year: growth is the gap, season the shape.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        The rep x month history (`month` and `measure`).
+    measure : str, default "revenue"
+        The column to total.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     totals = history.groupby("month")[measure].sum()
     table = pd.DataFrame({"year": totals.index.year, "m": totals.index.month,
                           measure: totals.to_numpy()})
@@ -40,7 +56,20 @@ ax: Axes | None = None) -> Figure:
 
 
 def seasonality_heatmap(season: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Season index by group × month (1.0 = an average month)."""
+    """Season index by group × month (1.0 = an average month).
+
+    Parameters
+    ----------
+    season : pandas.DataFrame
+        Season index, one row a group and twelve month columns.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     fig, ax = figure_axes(ax, figsize=(8, 0.5 * len(season) + 1.2))
     sns.heatmap(season.set_axis(MONTHS, axis=1), annot=True, fmt=".2f", cmap="RdBu_r",
                 center=1.0, cbar=False, ax=ax)
@@ -49,7 +78,22 @@ def seasonality_heatmap(season: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 
 def history_by_region(ds, measure: str = "revenue", ax: Axes | None = None) -> Figure:
-    """Annual total per region and year: who grows, who carries the company."""
+    """Annual total per region and year: who grows, who carries the company.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data (history and roster).
+    measure : str, default "revenue"
+        The column to total.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     from ..targets import year_totals
 
     frame = ds.history.merge(ds.roster[["rep_id", "region"]], on="rep_id")
@@ -68,7 +112,21 @@ def history_by_region(ds, measure: str = "revenue", ax: Axes | None = None) -> F
 
 
 def targets_by_region(summary: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Next year's target against last year's actual, per region (from TargetPlan.summary)."""
+    """Next year's target against last year's actual, per region (from TargetPlan.summary).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        `TargetPlan.summary`, one row a region (`last_year`, `target`, `growth`, and
+        `target_same_months` when last year is partial).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     fig, ax = figure_axes(ax)
     column, label, last_label = _compared(summary)
     x = np.arange(len(summary))
@@ -87,7 +145,26 @@ def targets_by_region(summary: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 def phasing(phased: pd.DataFrame, history: pd.DataFrame, year: int,
             measure: str = "revenue", ax: Axes | None = None) -> Figure:
-    """Company target per period (stacked by region) against last year's actuals."""
+    """Company target per period (stacked by region) against last year's actuals.
+
+    Parameters
+    ----------
+    phased : pandas.DataFrame
+        Phased targets (`region`, `target`, and `week_start`, `month` or `quarter`).
+    history : pandas.DataFrame
+        The rep x month history, for last year's actuals.
+    year : int
+        The plan year.
+    measure : str, default "revenue"
+        The measure phased.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     fig, ax = figure_axes(ax)
     frame = phased[phased["measure"] == measure] if "measure" in phased else phased
     period = next(c for c in ("week_start", "month", "quarter") if c in frame)
@@ -125,7 +202,26 @@ def phasing(phased: pd.DataFrame, history: pd.DataFrame, year: int,
 def plan_overview(summary: pd.DataFrame, phased: pd.DataFrame, history: pd.DataFrame,
                   year: int, measure: str = "revenue") -> Figure:
     """The two charts above side by side in one figure, as the targets panel shows them
-    (the panel keeps its figure and updates it in place: `helpers.ui.overview`)."""
+    (the panel keeps its figure and updates it in place: `helpers.ui.overview`).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        `TargetPlan.summary`, for `targets_by_region`.
+    phased : pandas.DataFrame
+        Phased targets, for `phasing`.
+    history : pandas.DataFrame
+        The rep x month history.
+    year : int
+        The plan year.
+    measure : str, default "revenue"
+        The measure phased.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A new figure with the two charts.
+    """
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.6),
                                       gridspec_kw={"width_ratios": (2, 3)})
     targets_by_region(summary, ax=left)
@@ -135,7 +231,8 @@ def plan_overview(summary: pd.DataFrame, phased: pd.DataFrame, history: pd.DataF
 
 def _compared(summary: pd.DataFrame) -> tuple[str, str, str]:
     """(target column, its label, last year's label): the same months when last year is
-    partial (TargetPlan.summary adds `target_same_months`), else the full year."""
+    partial (TargetPlan.summary adds `target_same_months`), else the full year.
+    """
     if "target_same_months" in summary:
         return "target_same_months", "target, same months", "last year (same months)"
     return "target", "target", "last year"
@@ -153,7 +250,20 @@ def _actual_label(history: pd.DataFrame, year: int, measure: str) -> str:
 
 def required_growth(audit: pd.DataFrame, ax: Axes | None = None) -> Figure:
     """Growth each target asks for against the rep's best year so far; above the line (red)
-    is outside the rep's own track record."""
+    is outside the rep's own track record.
+
+    Parameters
+    ----------
+    audit : pandas.DataFrame
+        Per rep: `required_growth`, `best_growth`, `not_achievable`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     frame = audit.dropna(subset=["required_growth", "best_growth"])
     fig, ax = figure_axes(ax)
     if frame.empty:
@@ -180,7 +290,22 @@ def required_growth(audit: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 def attainment(result: pd.DataFrame, band: tuple[float, float] = (0.6, 0.7),
                ax: Axes | None = None) -> Figure:
-    """Expected share of reps hitting target per group, with the 10–90% range of scenarios."""
+    """Expected share of reps hitting target per group, with the 10–90% range of scenarios.
+
+    Parameters
+    ----------
+    result : pandas.DataFrame
+        Expected attainment per group (`group`, `level`, `expected_share`, `p10`, `p90`).
+    band : tuple of float, default (0.6, 0.7)
+        The target band of the share of reps at 100 %+, shaded.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
     frame = result[result["level"] != "team"].iloc[::-1]
     fig, ax = figure_axes(ax, figsize=(8, 0.4 * len(frame) + 1.2))
     ax.axvspan(*band, color="#2ecc71", alpha=0.15, label="practitioners' target band")

@@ -23,7 +23,22 @@ HEADLESS_NOTE = ("{what}: interactive, in JupyterLab (`make lab`) or the demo ap
 
 def panel(make: Callable[[], Any], interactive: bool = True, what: str = "The panel") -> Any:
     """The live panel `make()` when `interactive`; otherwise print one line saying where
-    the panel is, build no widget and return None (so the cell displays nothing else)."""
+    the panel is, build no widget and return None (so the cell displays nothing else).
+
+    Parameters
+    ----------
+    make : Callable[[], Any]
+        Builds the panel.
+    interactive : bool, default True
+        False in a headless run.
+    what : str, default "The panel"
+        The panel's name, for the printed line.
+
+    Returns
+    -------
+    object or None
+        The panel, or None in a headless run.
+    """
     if interactive:
         return make()
     print(HEADLESS_NOTE.format(what=what))

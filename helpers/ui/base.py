@@ -41,14 +41,38 @@ ERROR = "<span class='panel-error' style='color:#c33'>{}</span>"
 
 def columns(controls: Iterable[w.Widget], results: Iterable[w.Widget]) -> w.HBox:
     """Controls beside results: the controls keep their width (a wide chart must not squeeze
-    them to nothing on a laptop screen) and the results wrap below when there is no room."""
+    them to nothing on a laptop screen) and the results wrap below when there is no room.
+
+    Parameters
+    ----------
+    controls : Iterable[ipywidgets.Widget]
+        The controls, stacked in the left column.
+    results : Iterable[ipywidgets.Widget]
+        The results (status line, tables, charts), stacked in the right column.
+
+    Returns
+    -------
+    ipywidgets.HBox
+        The two columns, wrapping when the screen is narrow.
+    """
     return w.HBox([w.VBox(list(controls), layout=w.Layout(flex="0 0 auto")),
                    w.VBox(list(results), layout=w.Layout(flex="1 1 auto", min_width="0"))],
                   layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
 
 
 def error_html(message: object) -> str:
-    """The red error line's HTML for `message`, escaped (messages quote user input)."""
+    """The red error line's HTML for `message`, escaped (messages quote user input).
+
+    Parameters
+    ----------
+    message : object
+        The error or message; its `str` is escaped.
+
+    Returns
+    -------
+    str
+        A red `<span class='panel-error'>` holding the message.
+    """
     return ERROR.format(escape(str(message)))
 
 
@@ -76,15 +100,38 @@ class Panel(w.VBox):
     # ---------------------------------------------------------------- the subclass's part
 
     def compute(self) -> Any:
-        """Read the controls and call one helpers function; return its result."""
+        """Read the controls and call one helpers function; return its result.
+
+        Returns
+        -------
+        object
+            What the helpers function returned, or None when there is nothing to show yet.
+
+        Raises
+        ------
+        WorkbookError
+            When the helpers function refuses the settings (`redraw` shows the message).
+        """
         raise NotImplementedError
 
     def draw(self, result: Any) -> None:
-        """Show `result` (what `compute` returned, never None)."""
+        """Show `result` (what `compute` returned, never None).
+
+        Parameters
+        ----------
+        result : object
+            What `compute` returned.
+        """
         raise NotImplementedError
 
     def changed(self, change: dict) -> None:
-        """A watched control changed (not while `quiet`); the default redraws."""
+        """A watched control changed (not while `quiet`); the default redraws.
+
+        Parameters
+        ----------
+        change : dict
+            The traitlets change (`owner`, `old`, `new`, ...).
+        """
         self.redraw()
 
     # -------------------------------------------------------------------- the base's part
@@ -95,7 +142,21 @@ class Panel(w.VBox):
         """Lay out `rows` (under the ScenarioBar for `section`, if any), watch `controls`
         and draw once. `controls` are saved and loaded by name in the scenario; `live=False`
         watches none of them and draws nothing (a panel that runs on a button calls `redraw`
-        itself, and loading a scenario only sets its controls)."""
+        itself, and loading a scenario only sets its controls).
+
+        Parameters
+        ----------
+        rows : Iterable[ipywidgets.Widget]
+            The panel's rows, top to bottom.
+        controls : Mapping[str, ipywidgets.ValueWidget], optional
+            Name -> control: watched, and saved and loaded by name in the scenario.
+        section : str, optional
+            The scenario section; None shows no ScenarioBar.
+        live : bool, default True
+            Watch the controls and draw once now; False leaves redrawing to the panel.
+        folder : str or pathlib.Path, optional
+            Where scenarios are kept (default: the scenarios folder of `helpers.scenarios`).
+        """
         from .scenarios import ScenarioBar  # it shows its errors with `error_html`
 
         controls = dict(controls or {})
@@ -125,19 +186,39 @@ class Panel(w.VBox):
         self.draw(result)
 
     def fail(self, message: object) -> None:
-        """Show `message` in the error line; clear the outputs and forget the result."""
+        """Show `message` in the error line; clear the outputs and forget the result.
+
+        Parameters
+        ----------
+        message : object
+            The error or message to show; its `str` is escaped.
+        """
         self.result, self.error = None, str(message)
         self.status.value = error_html(message)
         for out in self._outputs:
             out.clear_output()
 
     def say(self, html: str) -> None:
-        """Put the panel's own summary (HTML the panel wrote) in the status line."""
+        """Put the panel's own summary (HTML the panel wrote) in the status line.
+
+        Parameters
+        ----------
+        html : str
+            The summary, as HTML (not escaped here).
+        """
         self.status.value = html
 
     def show(self, out: w.Output | None, *things: Any) -> None:
         """Replace what `out` (default `self.out`) shows with `things`; figures are closed
-        once displayed, so redraws leave no figure open."""
+        once displayed, so redraws leave no figure open.
+
+        Parameters
+        ----------
+        out : ipywidgets.Output or None
+            The output area; None means `self.out`.
+        *things : object
+            What to display, in order (figures, tables, Markdown, images).
+        """
         out = self.out if out is None else out
         if out not in self._outputs:
             self._outputs.append(out)
@@ -151,7 +232,13 @@ class Panel(w.VBox):
 
     @contextmanager
     def quiet(self) -> Iterator[None]:
-        """Set controls without each change redrawing (`changed` is not called)."""
+        """Set controls without each change redrawing (`changed` is not called).
+
+        Yields
+        ------
+        None
+            Control returns to the block; redrawing resumes when it ends.
+        """
         before, self._quiet = self._quiet, True
         try:
             yield
@@ -161,7 +248,13 @@ class Panel(w.VBox):
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Set several controls, then redraw once (even when setting one failed); a panel
-        that is not live only has its controls set."""
+        that is not live only has its controls set.
+
+        Yields
+        ------
+        None
+            Control returns to the block, after which a live panel redraws once.
+        """
         try:
             with self.quiet():
                 yield

@@ -20,7 +20,19 @@ CUSTOM = "custom"
 
 
 class GradingPanel(Panel):
-    """Sliders for the weights (rescaled to sum to 1), scale and cut-line rule, live result."""
+    """Sliders for the weights (rescaled to sum to 1), scale and cut-line rule, live result.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        KPIs per rep (from `helpers.grading.kpis`); a slider per KPI column it has.
+    current : pandas.Series, optional
+        Rep -> current level, for the margin and the promotions.
+    shares : sequence of float, default (0.1, 0.2, 0.4, 0.2, 0.1)
+        Shares per level for the quantile rule.
+    preset : str, default "balanced"
+        The starting weights, a key of `PRESETS`.
+    """
 
     def __init__(self, kpis: pd.DataFrame, current: pd.Series | None = None,
                  shares=(0.1, 0.2, 0.4, 0.2, 0.1), preset: str = "balanced"):
@@ -47,13 +59,25 @@ class GradingPanel(Panel):
             "method": self.method, "rule": self.rule, "margin": self.margin}, "grading")
 
     def weights(self) -> dict[str, float]:
-        """Slider values rescaled to sum to 1 (all zero means equal weights)."""
+        """Slider values rescaled to sum to 1 (all zero means equal weights).
+
+        Returns
+        -------
+        dict of str to float
+            KPI name -> weight, summing to 1.
+        """
         raw = {k: s.value for k, s in self.sliders.items()}
         total = sum(raw.values())
         return {k: (v / total if total else 1 / len(raw)) for k, v in raw.items()}
 
     def changed(self, change) -> None:
-        """A preset sets the weight sliders; moving one makes the preset "custom"."""
+        """A preset sets the weight sliders; moving one makes the preset "custom".
+
+        Parameters
+        ----------
+        change : dict
+            The traitlets change (`owner`, `new`, ...).
+        """
         if change["owner"] is self.preset:
             if change["new"] == CUSTOM:
                 return
@@ -66,11 +90,30 @@ class GradingPanel(Panel):
         self.redraw()
 
     def compute(self):
+        """Grade with the weights, scale, cut-line rule and margin the controls hold.
+
+        Returns
+        -------
+        Grading
+            The result of `helpers.grading.grade`.
+
+        Raises
+        ------
+        GradingError
+            When `grade` refuses the settings (shown in the error line).
+        """
         return grade(self.kpis, self.weights(), method=self.method.value,
                      threshold_method=self.rule.value, shares=self.shares,
                      current=self.current, hysteresis=self.margin.value)
 
     def draw(self, result) -> None:
+        """Say the reps per level, cut lines and fit; draw the score strip.
+
+        Parameters
+        ----------
+        result : Grading
+            What `compute` returned.
+        """
         t = result.thresholds
         counts = ", ".join(f"{lvl} {n}" for lvl, n in t.counts.items())
         note = f"<br><span style='color:#b35900'>{escape(t.note)}</span>" if t.note else ""

@@ -27,6 +27,15 @@ class PlanEditor(Panel):
     `targets` is `level_targets(...)`; `folder` is where "Save" writes `<name>.yaml`.
     The edited plan is `self.plan` (None while the edits are invalid: the error line says
     which key).
+
+    Parameters
+    ----------
+    plans : dict of str to Plan
+        The plans to pick from, by name.
+    targets : dict of str to dict of str to float
+        Level -> measure -> annual target, from `level_targets`.
+    folder : str or pathlib.Path, optional
+        Where "Save" writes the edited plan; None disables saving.
     """
 
     def __init__(self, plans: dict[str, Plan], targets: dict[str, dict[str, float]],
@@ -115,12 +124,31 @@ class PlanEditor(Panel):
     # ------------------------------------------------------------------- redraw
 
     def compute(self) -> Plan | None:
+        """The chosen plan with the edited component and target-incentive scale.
+
+        Returns
+        -------
+        Plan or None
+            The result of `edit_plan`; None while there is no table to edit.
+
+        Raises
+        ------
+        PlanError
+            When the edits make a plan that cannot be paid (shown in the error line).
+        """
         if not self.fields:
             return None
         return edit_plan(self._base(), self.component.value, ti_scale=self.ti_scale.value,
                          name=self.name.value.strip() or None, **self._edits())
 
     def draw(self, plan: Plan) -> None:
+        """Say the plan's target incentive at the level and draw its payout curve.
+
+        Parameters
+        ----------
+        plan : Plan
+            What `compute` returned.
+        """
         level = self.level.value
         self.say(f"<b>{escape(plan.name)}</b>: target incentive {level} "
                  f"{plan.target_incentive(level):,.0f}")
@@ -140,7 +168,15 @@ class PlanEditor(Panel):
 
 
 class StatementViewer(Panel):
-    """Pick a plan and a rep; show the rep's statement (from each plan's payout table)."""
+    """Pick a plan and a rep; show the rep's statement (from each plan's payout table).
+
+    Parameters
+    ----------
+    plans : dict of str to Plan
+        The plans, by name.
+    payouts : dict of str to pandas.DataFrame
+        Plan name -> its payout table (from `payout`); the reps come from the first.
+    """
 
     def __init__(self, plans: dict[str, Plan], payouts: dict[str, pd.DataFrame]):
         super().__init__()
@@ -153,12 +189,31 @@ class StatementViewer(Panel):
                       {"plan": self.choice, "rep": self.rep})
 
     def compute(self) -> str | None:
+        """The chosen rep's statement under the chosen plan.
+
+        Returns
+        -------
+        str or None
+            The statement as Markdown; None while the rep name is half typed.
+
+        Raises
+        ------
+        DataError
+            When the payout table has no rows for the rep (shown in the error line).
+        """
         if self.rep.value not in self.rep.options:  # a name half typed: keep the last one
             return None
         return statement(self.plans[self.choice.value], self.rep.value,
                          self.payouts[self.choice.value])
 
     def draw(self, text: str) -> None:
+        """Show the statement.
+
+        Parameters
+        ----------
+        text : str
+            The Markdown statement `compute` returned.
+        """
         self.show(self.out, Markdown(text))
 
 
@@ -168,6 +223,21 @@ class SimulationPanel(Panel):
     Each run calls `simulate` on the same seed (so plans are compared on the same draws) and
     shows `metrics` side by side with the cost distribution. It runs on the button, not on
     each change; a setting `simulate` refuses is said in the error line.
+
+    Parameters
+    ----------
+    plans : dict of str to Plan
+        The plans to choose from, by name.
+    ds : Dataset
+        The loaded data.
+    targets : pandas.DataFrame
+        The reps' targets (see `simulate`).
+    levels : pandas.Series, optional
+        Rep -> level (see `simulate`).
+    seed : int, default 0
+        The seed of every run, so plans are compared on the same draws.
+    spreads : dict of str to float, optional
+        Spreads used where the history is too short to fit one.
     """
 
     def __init__(self, plans: dict[str, Plan], ds, targets: pd.DataFrame,
@@ -199,6 +269,20 @@ class SimulationPanel(Panel):
         return self.result
 
     def compute(self):
+        """Run `simulate` on the chosen plans, market and number of scenarios.
+
+        Returns
+        -------
+        Simulation
+            The result of `simulate`.
+
+        Raises
+        ------
+        SimulationError
+            When `simulate` refuses a setting (shown in the error line).
+        DataError
+            When the data cannot give the default targets or a level (shown there too).
+        """
         from ..incentives import simulate
 
         chosen = {name: self.plans[name] for name in self.choice.value}
@@ -209,6 +293,13 @@ class SimulationPanel(Panel):
                         progress=lambda done: setattr(self.progress, "value", done))
 
     def draw(self, sim) -> None:
+        """Show the metrics side by side and the cost distribution.
+
+        Parameters
+        ----------
+        sim : Simulation
+            What `compute` returned.
+        """
         from ..incentives import distribution, metrics
 
         table = metrics(sim).T  # cost_of_sales is a fraction: shown as a percent

@@ -27,7 +27,13 @@ class PlanOverview:
     """The widget panel's two charts in one figure that is built once and then updated in
     place: a control change only moves bar heights, labels and y-limits, so nothing is
     created, laid out or styled again (no pyplot, no seaborn, no automatic layout pass).
-    `png()` renders it once, at the figure's dpi, for the panel to show as an image."""
+    `png()` renders it once, at the figure's dpi, for the panel to show as an image.
+
+    Parameters
+    ----------
+    figsize : tuple of float, default (12, 3.6)
+        The figure size, in inches.
+    """
 
     def __init__(self, figsize: tuple[float, float] = (12, 3.6)):
         self.fig = Figure(figsize=figsize, layout="none")
@@ -39,11 +45,38 @@ class PlanOverview:
 
     def update(self, summary: pd.DataFrame, phased: pd.DataFrame, history: pd.DataFrame,
                year: int, measure: str = "revenue") -> Figure:
+        """Move the two charts to a new plan, rebuilding a chart only when its shape changed.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            `TargetPlan.summary` without the total row.
+        phased : pandas.DataFrame
+            The phased targets (`region`, `target`, and `week_start`, `month` or `quarter`).
+        history : pandas.DataFrame
+            The rep x month history, for last year's actuals.
+        year : int
+            The plan year.
+        measure : str, default "revenue"
+            The measure phased.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The same figure, updated.
+        """
         self._update_left(summary)
         self._update_right(phased, history, year, measure)
         return self.fig
 
     def png(self) -> bytes:
+        """Render the figure once as PNG, at its dpi.
+
+        Returns
+        -------
+        bytes
+            The PNG image.
+        """
         buffer = io.BytesIO()
         # savefig restores the figure's layout engine from rcParams afterwards; with the
         # style's figure.autolayout that would turn on tight layout (an extra draw) for

@@ -16,7 +16,19 @@ class ScenarioBar(w.HBox):
     """Save / load `controls` (name -> value widget) as `section` of a named scenario.
 
     `batch`, if given, is a context manager factory held while a load sets the controls
-    (a `Panel` passes one that redraws once, after the last control is set)."""
+    (a `Panel` passes one that redraws once, after the last control is set).
+
+    Parameters
+    ----------
+    section : str
+        The scenario section the bar saves and loads (one per notebook).
+    controls : dict of str to ipywidgets.ValueWidget
+        Name -> control whose value is saved and set.
+    folder : str or pathlib.Path, optional
+        Where scenarios are kept (default: that of `helpers.scenarios`).
+    batch : callable, optional
+        A context manager factory held while a load sets the controls.
+    """
 
     def __init__(self, section: str, controls: dict[str, w.ValueWidget], folder=None,
                  batch=None):
@@ -38,15 +50,41 @@ class ScenarioBar(w.HBox):
                           self.load_button, self.status])
 
     def refresh(self) -> None:
+        """List the saved scenarios that have this section in the name box."""
         self.name.options = tuple(list_scenarios(self.section, self.folder))
 
     def save(self) -> str:
+        """Save the controls' values under the typed name, then list the scenarios again.
+
+        Returns
+        -------
+        str
+            The line shown in the bar: where it was saved.
+
+        Raises
+        ------
+        ScenarioError
+            When the name is not a valid scenario name or a value cannot be saved.
+        """
         values = {key: control.value for key, control in self.controls.items()}
         path = save_scenario(self.name.value, self.section, values, self.folder)
         self.refresh()
         return f"saved to {path.name}"
 
     def load(self) -> str:
+        """Set the controls from the typed scenario's section, inside `batch`.
+
+        Returns
+        -------
+        str
+            The line shown in the bar, naming saved values no control here takes.
+
+        Raises
+        ------
+        ScenarioError
+            When the name is invalid, the scenario or its section is missing, or a value
+            cannot be set on its control.
+        """
         values = load_scenario(self.name.value, self.section, self.folder)
         unknown = sorted(set(values) - set(self.controls))
         with self.batch():

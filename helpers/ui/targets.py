@@ -19,7 +19,27 @@ SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
 
 class TargetsPanel(Panel):
     """Controls on the left, the region table and two charts on the right; `.plan` is the
-    plan currently shown (None while the settings cannot give one: the error line says why)."""
+    plan currently shown (None while the settings cannot give one: the error line says why).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    year : int, optional
+        The plan year; None means `ds.plan_year`.
+    growth : float, default 0.05
+        Starting company growth.
+    method : str, default "history"
+        Starting split method (falls back to "history" when the data cannot give it).
+    company_method : {"growth", "weighted", "trend"}, default "growth"
+        Starting rule for the company number.
+    over_assign : float, default 0.0
+        Starting over-assignment of the reps' targets.
+    ramp_months : int, default 4
+        Starting ramp length for new reps, in months.
+    grain : {"quarter", "month", "week"}, default "month"
+        Starting phasing grain.
+    """
 
     def __init__(self, ds: Dataset, year: int | None = None, growth: float = 0.05,
                  method: str = "history", company_method: str = "growth",
@@ -65,6 +85,18 @@ class TargetsPanel(Panel):
         return self.result
 
     def compute(self):
+        """Plan the targets with the settings the controls hold.
+
+        Returns
+        -------
+        TargetPlan
+            The result of `helpers.targets.plan_targets`.
+
+        Raises
+        ------
+        TargetError
+            When `plan_targets` refuses a setting (shown in the error line).
+        """
         blending = self.method.value == "blend"
         for slider in self.blend.values():
             slider.disabled = not blending
@@ -76,6 +108,13 @@ class TargetsPanel(Panel):
             grain=self.grain.value, measures=("revenue",), season=self.season)
 
     def draw(self, plan) -> None:
+        """Show the region table with its caption and update the two charts.
+
+        Parameters
+        ----------
+        plan : TargetPlan
+            What `compute` returned.
+        """
         summary = plan.summary()
         self.caption = caption = "; ".join([summary.attrs["growth_basis"], *plan.notes,
                                             *self.left_out])
