@@ -192,6 +192,30 @@ def fit_gaussian_mixture(x, k: int, seed: int = 0, starts: int = 10, iters: int 
     score variance) so no component collapses onto one score. Returns weights, means and
     variances sorted by mean, and the log-likelihood sum(log(sum_j w_j N(x | m_j, v_j))).
     The "gmm" rule of `thresholds` levels the scores with it (and `most_likely_intervals`).
+
+    Parameters
+    ----------
+    x : array-like of float
+        The scores (one per rep).
+    k : int
+        Components (levels), 1..the number of distinct scores.
+    seed : int, default 0
+        Seeds the random starts; same seed, same fit.
+    starts : int, default 10
+        EM starts, the exact k-means partition first.
+    iters : int, default 500
+        Most EM steps per start (all stop once the log-likelihood stops rising).
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray, numpy.ndarray, float)
+        Weights, means and variances of the best start, sorted by mean, and its
+        log-likelihood.
+
+    Raises
+    ------
+    GradingError
+        When `k` is not a whole number between 1 and the number of distinct scores.
     """
     x = np.asarray(x, dtype=float)
     _check_k(x, k, "k")
@@ -228,6 +252,23 @@ def most_likely_intervals(x, logp) -> np.ndarray:
     scores. This takes the non-decreasing labelling with the largest summed log-
     probability (a dynamic programme over levels, each step vectorised over split
     points). Equal scores share a label; a level may come out empty.
+
+    Parameters
+    ----------
+    x : array-like of float
+        The scores, sorted ascending.
+    logp : array-like of float
+        Log-probability of each score (rows) under each level's component (columns).
+
+    Returns
+    -------
+    numpy.ndarray
+        Level number (0 = lowest) per score, non-decreasing along `x`.
+
+    Raises
+    ------
+    GradingError
+        When `logp` does not have one row per score.
     """
     x, logp = np.asarray(x, dtype=float), np.asarray(logp, dtype=float)
     if logp.ndim != 2 or logp.shape[0] != len(x):

@@ -44,7 +44,23 @@ PRESETS: dict[str, dict[str, float]] = {
 
 @dataclass(frozen=True)
 class MonthlyParts:
-    """Additive monthly components per rep, packed left (rep x month), for KPIs and bootstrap."""
+    """Additive monthly components per rep, packed left (rep x month), for KPIs and bootstrap.
+
+    Parameters
+    ----------
+    reps : pandas.Index
+        The reps, in row order of every array.
+    parts : dict of str to numpy.ndarray
+        Component name -> (n_reps, n_months), 0 where a rep has no such month.
+    months : numpy.ndarray
+        Months worked in the period, per rep.
+    baseline : numpy.ndarray
+        Mean monthly revenue before the period (attainment when there is no quota).
+    reviews : dict of str to numpy.ndarray
+        Mean review score per rep, per review KPI.
+    tenure_years : numpy.ndarray
+        Years since hire at the end of the period.
+    """
 
     reps: pd.Index
     parts: dict[str, np.ndarray]  # name -> (n_reps, n_months), 0 where no month
@@ -141,6 +157,25 @@ def monthly_parts(ds: Dataset, period=None, reviews: pd.DataFrame | None = None
     The array core of `kpis` and `stability`: sum the months (or weigh them by a
     resample's month counts), pass the sums to `kpi_arrays`, and no DataFrame is built
     per resample. Same `period` and `reviews` as `kpis`.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The validated data.
+    period : int or str, optional
+        2026, '2026H1' or '2026Q3'; default: the last history year.
+    reviews : pandas.DataFrame, optional
+        Reviews to use instead of `ds.reviews` (e.g. rater-adjusted).
+
+    Returns
+    -------
+    MonthlyParts
+        The components of every rep employed at the end of the period.
+
+    Raises
+    ------
+    GradingError
+        When the period cannot be read or has no history for active reps.
     """
     start, end = _bounds(ds.last_year if period is None else period)
     end = min(end, ds.history["month"].max())  # a partial last year ends with the history
@@ -199,6 +234,20 @@ def kpi_arrays(sums: Mapping[str, np.ndarray], months: np.ndarray, data: Monthly
 
     The vectorised core of `kpis`, public so `stability` (and its benchmark) can regrade a
     whole batch of resamples at once: a DataFrame per resample would cost more than the KPIs.
+
+    Parameters
+    ----------
+    sums : mapping of str to numpy.ndarray
+        Each component summed over the months (per rep, or per resample and rep).
+    months : numpy.ndarray
+        Months counted in those sums, same shape.
+    data : MonthlyParts
+        Where the baseline, review means and tenure come from.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        KPI name -> values, the shape of `months`.
     """
     def ratio(a, b):
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -59,6 +59,24 @@ def normalize_arrays(values: Mapping[str, np.ndarray], method: str,
     The vectorised core of `normalize`, public so `stability` (and its benchmark) can scale
     a whole batch of resamples at once. It checks nothing: `normalize` checks the method
     and directions, and `groups` / `potential` are per-rep arrays as `normalize` makes them.
+
+    Parameters
+    ----------
+    values : mapping of str to numpy.ndarray
+        KPI name -> values, (n_reps,) or (n_boot, n_reps).
+    method : str
+        One of `METHODS` ('percentile', 'zscore', 'minmax', 'robust').
+    directions : mapping of str to int
+        +1 where higher is better, -1 where lower is.
+    groups : numpy.ndarray, optional
+        Peer-group code per rep: each group is scaled on its own.
+    potential : numpy.ndarray, optional
+        Relative territory potential per rep; volume KPIs are divided by it.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        KPI name -> scaled values in 0..1, the shape given.
     """
     out = {}
     for name, x in values.items():
@@ -191,6 +209,18 @@ def composite_arrays(values: np.ndarray, w: np.ndarray) -> np.ndarray:
 
     The vectorised core of `composite` (NaN where a rep has no weighted KPI), public so
     `stability` (and its benchmark) can score many resamples or weightings at once.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Normalised KPIs, (k, ..., n): KPI first, rep last; NaN where a rep lacks one.
+    w : numpy.ndarray
+        Weights, (..., k): KPI last.
+
+    Returns
+    -------
+    numpy.ndarray
+        Scores 0..100, NaN where a rep has no weighted KPI.
     """
     have = ~np.isnan(values)
     filled = np.where(have, values, 0.0)

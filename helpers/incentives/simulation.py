@@ -473,6 +473,28 @@ def draw_scenarios(keys: np.ndarray, seed: int, block: int, k: int, g: int,
 
     `simulate` draws with it; it is public so a check (the benchmark's per-rep loop) can
     rebuild `simulate`'s scenarios exactly, with `keys` from `streams.rep_keys`.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        One stream key per rep (`streams.rep_keys`).
+    seed : int
+        The simulation's seed (keys the market draws).
+    block : int
+        First block of `BLOCK` scenarios to draw.
+    k : int
+        Scenarios to draw.
+    g : int
+        Plan periods per year.
+    measures : list of str
+        The measures drawn, each keyed by its place in MEASURES.
+    transform : callable, optional
+        Called per block and measure to turn noise into results in place.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray)
+        Market z (k,) and noise (measures, periods, k, reps), float32.
     """
     blocks = -(-k // BLOCK)
     first = block * BLOCK
@@ -499,6 +521,22 @@ def period_targets(targets: pd.DataFrame, reps: pd.Index, measures: list[str],
     each plan period, 0 where there is none. By bincount on integer codes: a groupby on
     the text columns costs seconds at 50,000 reps. The targets `simulate` pays against,
     public so a check (the benchmark's per-rep loop) can use the very same arrays.
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        Monthly targets: rep_id, month, measure, target.
+    reps : pandas.Index
+        The reps, in the order of the last axis.
+    measures : list of str
+        The measures wanted.
+    g : int
+        Plan periods per year (1, 2, 4 or 12).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Measure -> targets (g, 1, reps), float32.
     """
     r = len(reps)
     rep = _codes(targets["rep_id"], reps)
