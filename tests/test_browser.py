@@ -35,10 +35,10 @@ def app(tmp_path_factory):
         port = s.getsockname()[1]
     folder = tmp_path_factory.mktemp("app")
     env = {**os.environ, "SALES_SCENARIOS": str(folder / "scenarios")}
-    log = (folder / "voila.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "helpers", "app", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # its own group: kernels included
+    with (folder / "voila.log").open("w") as log:  # the child keeps its own copy
+        proc = subprocess.Popen([sys.executable, "-m", "helpers", "app", "--port", str(port)],
+                                env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # its own group: kernels included
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
