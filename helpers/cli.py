@@ -16,7 +16,7 @@ CELL_TIMEOUT = 300  # seconds a headless cell may take; the slowest takes a few 
 
 
 
-def run(data: str | None = None, out: Path | None = None, year: int | None = None,
+def run(data: str | None = None, out: Path | None = None, year: int | None = None, *,
         cell_timeout: int | None = CELL_TIMEOUT,
         parameters: dict | None = None) -> list[Path]:
     """Execute the three notebooks headless (papermill) and write each as .ipynb and .html,
@@ -263,8 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.deals and args.data:
                 parser.error("give --data or --deals, not both")
             data = _deals_folder(args) if args.deals else args.data
-            written = run(data, args.out, args.year, args.cell_timeout,
-                          dict(_parameter(p) for p in args.parameter))
+            written = run(data, args.out, args.year, cell_timeout=args.cell_timeout,
+                          parameters=dict(_parameter(p) for p in args.parameter))
         except (WorkbookError, ValueError) as error:  # ValueError: a bad -p value
             print(f"error: {error}", file=sys.stderr)
             return 1

@@ -242,7 +242,7 @@ def load(path: str | os.PathLike, column_map: Mapping | None = None,
 
 
 def from_frames(roster: pd.DataFrame, history: pd.DataFrame,
-                reviews: pd.DataFrame | None = None, source: str = "",
+                reviews: pd.DataFrame | None = None, *, source: str = "",
                 date_format: str | None = None) -> Dataset:
     """Validate in-memory tables (e.g. from `pd.read_sql`) into a Dataset.
 

@@ -588,7 +588,7 @@ def test_per_transaction_commission_in_simulation_pays_average_deals(sample):
 
 
 def test_editor_helper_and_summaries(sample, plans):
-    from helpers.incentives import describe, edit_plan, rep_summary, replay_summary
+    from helpers.incentives import describe_plans, edit_plan, rep_summary, replay_summary
 
     plan = plans["Tiered commission"]
     edited = edit_plan(plan, "revenue commission", tiers=[{"from": 0, "rate": 0.05}],
@@ -598,7 +598,7 @@ def test_editor_helper_and_summaries(sample, plans):
         "senior"))
     with pytest.raises(PlanError, match=r"components\[0\]\.tiers\[0\]\.rate: must be >= 0"):
         edit_plan(plan, "revenue commission", tiers=[{"from": 0, "rate": -1}])
-    rows = describe(plans)
+    rows = describe_plans(plans)
     assert set(rows["plan"]) == set(plans) and rows["how"].str.len().gt(0).all()
     replays = {name: replay(p, sample) for name, p in plans.items()}
     table = replay_summary(replays, sample)
@@ -795,7 +795,7 @@ def test_gate_on_a_measure_the_data_lacks_is_reported_not_zeroed(shaped, plans, 
     from helpers.incentives import (
         adapt_plans,
         curve_table,
-        describe,
+        describe_plans,
         edit_plan,
         level_targets,
         missing_measures,
@@ -819,7 +819,7 @@ def test_gate_on_a_measure_the_data_lacks_is_reported_not_zeroed(shaped, plans, 
         assert tiered.components[names.index("revenue commission")].levels == ()
         assert paid(replay(tiered, ds), "revenue commission").sum() == 0
         assert tiered.primary == plans["Tiered commission"].primary  # milestones unchanged
-        assert "none (blocked)" in set(describe(adapted)["levels"])
+        assert "none (blocked)" in set(describe_plans(adapted)["levels"])
         edited = edit_plan(tiered, "new customer bonus", ti_scale=1.1)  # the editor's path
         assert edited.components[names.index("revenue commission")].levels == ()
     assert "csat" not in tiered.measures

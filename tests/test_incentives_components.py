@@ -15,7 +15,7 @@ import pytest
 from helpers.incentives import (
     Plan,
     PlanError,
-    describe,
+    describe_plans,
     edit_plan,
     payout,
     payout_curve,
@@ -111,7 +111,7 @@ def test_a_kind_registered_outside_helpers_is_read_written_and_described(pool, t
     path = tmp_path / "p.yaml"
     plan.to_yaml(path)
     assert Plan.from_yaml(path) == plan
-    rows = describe([plan]).set_index("component")
+    rows = describe_plans([plan]).set_index("component")
     assert rows.loc["pool", "how"] == "500 a period while the team attains 100%"
     assert rows.loc["pool", "measure"] == "revenue (team)"
     # its own keys keep their key paths

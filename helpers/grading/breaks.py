@@ -183,7 +183,7 @@ def _kmeans_labels(x: np.ndarray, k: int) -> np.ndarray:
     return levels_of(x, np.nextafter(np.array(breaks[1:-1]), np.inf))
 
 
-def fit_gaussian_mixture(x, k: int, seed: int = 0, starts: int = 10, iters: int = 500):
+def fit_gaussian_mixture(x, k: int, *, seed: int = 0, starts: int = 10, iters: int = 500):
     """EM for a 1-D Gaussian mixture from several starts; the most likely fit wins.
 
     EM climbs to the nearest optimum, so one start can stop at a poor fit. Start 0 is the
@@ -290,6 +290,6 @@ def most_likely_intervals(x, logp) -> np.ndarray:
 
 def _gmm_labels(x: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
     """Level of each sorted score under the best mixture: most likely component, as intervals."""
-    w, m, v, _ = fit_gaussian_mixture(x, k, seed)
+    w, m, v, _ = fit_gaussian_mixture(x, k, seed=seed)
     return most_likely_intervals(x, np.log(w) - 0.5 * np.log(2 * np.pi * v)
                                  - (x[:, None] - m) ** 2 / (2 * v))

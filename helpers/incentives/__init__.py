@@ -32,7 +32,7 @@ from .inputs import (
     year_label,
 )
 from .payouts import curve_table, level_targets, payout, payout_curve, statement
-from .plan import LEVELS, MEASURES, Plan, PlanError, describe, edit_plan, load_plans
+from .plan import LEVELS, MEASURES, Plan, PlanError, describe_plans, edit_plan, load_plans
 from .simulation import (
     DEFAULT_SPREADS,
     SCENARIOS,
@@ -51,7 +51,8 @@ __all__ = [
     "DEFAULT_SPREADS", "ON_MISSING", "adapt_plans", "missing_measures", "replay_note",
     "target_basis", "year_label",
     "GROWTH", "LEVELS", "MEASURES", "PLANS_DIR", "SCENARIOS", "Plan", "PlanError", "Simulation",
-    "build_results", "curve_table", "default_levels", "default_targets", "describe", "edit_plan",
+    "build_results", "curve_table", "default_levels", "default_targets", "describe_plans",
+    "edit_plan",
     "distribution", "fit_market", "level_targets", "load_inputs", "load_plans", "metrics",
     "payout", "payout_curve", "plan_reps", "read_levels", "read_targets", "rep_summary",
     "replay", "replay_summary", "scenario_costs", "simulate", "statement",

@@ -4,7 +4,7 @@ A component class owns everything about its kind:
 
 - `parse` (its own YAML keys, read through `Node`, so every error names its key path) and
   `dump` (the same keys back, so a plan loads back equal);
-- `how` (one line in plain words for `describe`);
+- `how` (one line in plain words for `describe_plans`);
 - `earn` (what it pays per period on the engine's arrays, (P, S, R): vectorised over
   scenarios and reps; never a Python loop over them) and, for kinds that pay row by row of
   the results (a commission per transaction), `per_row`;
@@ -313,7 +313,7 @@ class Component(ABC):
 
     @abstractmethod
     def how(self) -> str:
-        """How it pays, in one line (`describe`).
+        """How it pays, in one line (`describe_plans`).
 
         Returns
         -------
@@ -815,7 +815,7 @@ class Commission(Accrued):
         Returns
         -------
         str
-            One line for `describe`.
+            One line for `describe_plans`.
         """
         unit = "%" if self.basis == "attainment" else ""
         tiers = ", ".join(
@@ -1099,7 +1099,7 @@ class Bonus(Accrued):
         Returns
         -------
         str
-            One line for `describe`.
+            One line for `describe_plans`.
         """
         pts = ", ".join(f"{n} {a:.0%}->{p:.0%}" for n, a, p in self.curve.points)
         return "; ".join([f"{self.curve.shape} curve: {pts}", *self.extras()])
@@ -1275,7 +1275,7 @@ class Spif(Component):
         Returns
         -------
         str
-            One line for `describe`.
+            One line for `describe_plans`.
         """
         periods = ", ".join(map(str, self.periods)) or "all"
         return ((f"{self.per_unit:,.0f} per unit" if self.per_unit else
@@ -1425,7 +1425,7 @@ class Contest(Component):
         Returns
         -------
         str
-            One line for `describe`.
+            One line for `describe_plans`.
         """
         text = f"top {len(self.prizes)} by {self.basis}: " + "/".join(
             f"{p:,.0f}" for p in self.prizes)

@@ -198,7 +198,7 @@ def target_basis(ds: Dataset, year: int | None = None,
         "100%)")
 
 
-def default_targets(ds: Dataset, year: int | None = None, growth: float = GROWTH,
+def default_targets(ds: Dataset, year: int | None = None, *, growth: float = GROWTH,
                     measures: list[str] | None = None,
                     reps: pd.Index | None = None) -> pd.DataFrame:
     """Monthly targets (rep_id, month, measure, target) for `year` by the rule in the module

@@ -86,7 +86,7 @@ def payout(plan: Plan, results: pd.DataFrame) -> pd.DataFrame:
     """
     reps, data = inputs_from_results(plan, results)
     out = run(plan, data, reasons=True)
-    return explain(plan, reps, data, out)
+    return payout_rows(plan, reps, data, out)
 
 
 def inputs_from_results(plan: Plan, results: pd.DataFrame) -> tuple[pd.DataFrame, Inputs]:
@@ -178,7 +178,7 @@ def _fill_forward(x: np.ndarray) -> np.ndarray:
 # -------------------------------------------------------------------------- reasons
 
 
-def explain(plan: Plan, reps: pd.DataFrame, data: Inputs, out: Outcome) -> pd.DataFrame:
+def payout_rows(plan: Plan, reps: pd.DataFrame, data: Inputs, out: Outcome) -> pd.DataFrame:
     """Long table of one scenario's payouts with a reason per row (see COLUMNS).
 
     Parameters

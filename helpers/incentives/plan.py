@@ -424,7 +424,7 @@ def _dump_plan(plan: Plan) -> dict:
 # ---------------------------------------------------------------------------- summary
 
 
-def describe(plans: dict[str, Plan] | list[Plan]) -> pd.DataFrame:
+def describe_plans(plans: dict[str, Plan] | list[Plan]) -> pd.DataFrame:
     """One row per plan component, in plain words: what it pays on and how.
 
     Parameters
@@ -461,7 +461,7 @@ def describe(plans: dict[str, Plan] | list[Plan]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def edit_plan(plan: Plan, component: str, tiers: list[dict] | None = None,
+def edit_plan(plan: Plan, component: str, *, tiers: list[dict] | None = None,
               curve: dict | None = None, ti_scale: float = 1.0, name: str | None = None,
               **keys: Any) -> Plan:
     """A copy of `plan` with one component's tiers or curve (or any other of its YAML `keys`,

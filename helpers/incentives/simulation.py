@@ -290,7 +290,7 @@ def _as_plans(plans: Plan | Iterable[Plan] | dict[str, Plan]) -> dict[str, Plan]
 
 
 def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
-             targets: pd.DataFrame | None = None, n: int = 10_000,
+             targets: pd.DataFrame | None = None, *, n: int = 10_000,
              scenario: float | str = "plan", seed: int = 0, levels: pd.Series | None = None,
              chunk: int | None = None, workers: int = 2,
              progress: bool | Callable[[int], None] = False,
@@ -755,7 +755,7 @@ def rep_summary(sim: Simulation, replays: dict[str, pd.DataFrame] | None = None,
 
 
 def scenario_costs(plans: dict[str, Plan], ds: Dataset, targets: pd.DataFrame | None = None,
-                   n: int = 2000, seed: int = 0, levels: pd.Series | None = None,
+                   *, n: int = 2000, seed: int = 0, levels: pd.Series | None = None,
                    scenarios: Iterable[str] = tuple(SCENARIOS),
                    spreads: dict[str, float] | None = None) -> pd.DataFrame:
     """Expected and P90 cost of each plan under each market scenario (same seed each time).
