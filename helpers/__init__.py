@@ -5,6 +5,7 @@ from .deals import load_deals
 from .errors import WorkbookError
 from .grading import GradingError, adjust_raters, grade, kpis, stability
 from .incentives import Plan, PlanError, load_plans, metrics, payout, replay, simulate
+from .notebook import Start, start
 from .sample import make_company
 from .targets import (
     TargetError,
@@ -21,7 +22,7 @@ from .targets import (
 
 __all__ = [
     "WorkbookError", "DataError", "Dataset", "from_frames", "load", "load_sample", "make_company",
-    "quality_report", "save", "load_deals",
+    "quality_report", "save", "load_deals", "Start", "start",
     "GradingError", "adjust_raters", "grade", "kpis", "stability",
     "Plan", "PlanError", "load_plans", "metrics", "payout", "replay", "simulate",
     "TargetError", "allocate", "allocate_targets", "backtest", "company_target",

@@ -361,3 +361,24 @@ def test_employed_is_the_one_rule_for_who_is_active(sample):
     assert list(ds.employed("2024-03-30")) == ["d", "c", "a"]
     assert list(ds.employed()) == ["b", "a"]  # d has a leave date: no future plan
     assert list(replace(ds, roster=roster.drop(columns="leave_date")).employed()) == list("abcd")
+
+
+def test_start_opens_a_notebook_the_same_way_every_time(tmp_path, capsys):
+    """One call loads, settles year and output folder, says what was loaded and counts the
+    quality findings (the three notebooks' opening)."""
+    from helpers import start
+
+    ds, year, out, findings = start(None, None, tmp_path / "out")
+    assert year == ds.plan_year and out == tmp_path / "out"
+    said = capsys.readouterr().out
+    assert said.startswith(f"{len(ds.roster)} reps,") and f"planning {year}" in said
+    counts = quality_report(ds).groupby(["severity", "check"]).size()
+    pd.testing.assert_series_equal(findings["findings"], counts.rename("findings"))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("roster", "history"):
+        (folder / f"{name}.csv").write_bytes((SAMPLE_DIR / f"{name}.csv").read_bytes())
+    (folder / "assumptions.txt").write_text("Levels are what HR said in March.\n")
+    again = start(folder, 2030, show=True)
+    assert again.year == 2030 and again.ds.notes == ("Levels are what HR said in March.",)
+    assert "- Levels are what HR said in March." in capsys.readouterr().out
