@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from .data import write_atomic
 
 MONEY = re.compile(r"revenue|target|quota|payout|cost|amount|commission|bonus|pay|draw|prize"
-                   r"|incentive|earn|potential|p\d\d|expected", re.I)
+                   r"|incentive|earn|potential|salar|p\d\d|expected", re.I)
 WORD = r"(?<![a-z])({})s?(?![a-z])"  # a whole word of a snake_case name: not "generated"
 FRACTION = re.compile(WORD.format("share|rate|probability|gini") + "|cost_of_sales", re.I)
 MULTIPLE = re.compile(WORD.format("attainment|ratio"), re.I)  # may pass 100%: 240% of target

@@ -120,16 +120,20 @@ def test_plan_tables_show_cost_of_sales_and_shares_as_percentages(tmp_path, samp
     sim = simulate(plans, sample, n=256)
     replays = {name: replay(plan, sample) for name, plan in plans.items()}
     sheets = {"Plan comparison": metrics(sim).reset_index(),
-              "Replay": replay_summary(replays, sample).reset_index(),
+              "Replay": replay_summary(replays, sample, plans=plans).reset_index(),
               "Scenarios": scenario_costs(plans, sample, n=256).reset_index(),
               "Payouts": rep_summary(sim, replays, 2027)}
     book = load_workbook(write_workbook(tmp_path / "plan.xlsx", sheets))
     stats = sim.stats["Current plan"]
     expected = f"{100 * stats['cost'].mean() / stats['revenue'].mean():.1f}%"
     comparison = _columns(book["Plan comparison"])
-    assert _shown(comparison["cost_of_sales"][list(plans).index("Current plan")]) == expected
-    assert all(_shown(c).endswith("%") for c in _columns(book["Replay"])["cost_of_sales"])
-    assert all(_shown(c).endswith("%") for c in _columns(book["Scenarios"])["cost_of_sales"])
+    assert _shown(comparison["variable_cost_of_sales"][list(plans).index("Current plan")]) \
+        == expected
+    for col in ("variable_cost_of_sales", "total_cost_of_sales"):
+        assert all(_shown(c).endswith("%") for c in comparison[col])
+        assert all(_shown(c).endswith("%") for c in _columns(book["Replay"])[col])
+        assert all(_shown(c).endswith("%") for c in _columns(book["Scenarios"])[col])
+    assert all(_shown(c).endswith(".00") for c in comparison["base_salaries"])
     assert all(_shown(c) == "2027" for c in _columns(book["Payouts"])["year"])
     for sheet in book:
         for name, cells in _columns(sheet).items():

@@ -531,7 +531,8 @@ def test_scenarios_move_cost_and_metrics_are_sane(sample, plans):
     assert (m["share_at_threshold"] >= m["share_at_target"]).all()
     assert (m["share_at_target"] >= m["share_at_excellence"]).all()
     assert m["gini"].between(0, 1).all() and m["spearman_pay_perf"].between(0, 1).all()
-    assert m["cost_of_sales"].between(0.005, 0.10).all()  # a fraction: 0.5% to 10%
+    assert m["variable_cost_of_sales"].between(0.005, 0.10).all()  # a fraction: 0.5% to 10%
+    assert (m["total_cost_of_sales"] > m["variable_cost_of_sales"]).all()  # with base
     # the current plan at 100%: 1pp more attainment pays 2.5% of the revenue weight's TI
     senior = payout_curve(plans["Current plan"], "senior", None, np.array([1.0, 1.01]))
     assert senior["total"].diff().iloc[1] == pytest.approx(34_000 * (0.8 * 2.5 + 0.2 * 5/3)
@@ -621,17 +622,26 @@ def test_cost_of_sales_is_a_fraction_in_every_table(sample, plans):
     m = metrics(sim)
     for name in plans:
         st = sim.stats[name]
-        assert m.loc[name, "cost_of_sales"] == pytest.approx(st["cost"].mean()
-                                                             / st["revenue"].mean())
+        assert m.loc[name, "variable_cost_of_sales"] == pytest.approx(
+            st["cost"].mean() / st["revenue"].mean())
+        base = sum(plans[name].levels[lv].base_salary for lv in sim.reps["level"])
+        assert m.loc[name, "base_salaries"] == pytest.approx(base)
+        assert m.loc[name, "total_cost_of_sales"] == pytest.approx(
+            (st["cost"].mean() + base) / st["revenue"].mean())
     replays = {name: replay(p, sample) for name, p in plans.items()}
-    table = replay_summary(replays, sample)
+    table = replay_summary(replays, sample, plans=plans)
     last = sample.history[sample.history["month"].dt.year == sample.last_year]
     for name, t in replays.items():
         sold = last.loc[last["rep_id"].isin(t["rep_id"]), "revenue"].sum()
-        assert table.loc[name, "cost_of_sales"] == pytest.approx(t["amount"].sum() / sold)
+        assert table.loc[name, "variable_cost_of_sales"] == pytest.approx(
+            t["amount"].sum() / sold)
+        base = sum(plans[name].levels[lv].base_salary
+                   for lv in t.drop_duplicates("rep_id")["level"])
+        assert table.loc[name, "total_cost_of_sales"] == pytest.approx(
+            (t["amount"].sum() + base) / sold)
     costs = scenario_costs(plans, sample, n=256, scenarios=["plan"])
-    assert costs.loc["plan", "cost_of_sales"].to_numpy() == pytest.approx(
-        m["cost_of_sales"].to_numpy())
+    for col in ("variable_cost_of_sales", "total_cost_of_sales"):
+        assert costs.loc["plan", col].to_numpy() == pytest.approx(m[col].to_numpy())
     for frame in (m, table, costs):
         assert not [c for c in frame.columns if "pct" in c], list(frame.columns)
 
@@ -640,9 +650,12 @@ def test_replay_summary_without_revenue_has_no_cost_of_sales(sample):
     """No revenue: cost of sales is unknown (NaN), never a reassuring 0%."""
     from helpers.incentives import replay_summary
 
-    paid = pd.DataFrame({"rep_id": ["X1"], "type": ["bonus"], "amount": [100.0]})
+    paid = pd.DataFrame({"rep_id": ["X1"], "level": ["junior"], "type": ["bonus"],
+                         "amount": [100.0]})
     table = replay_summary({"p": paid}, sample)
-    assert table.loc["p", "total_paid"] == 100.0 and np.isnan(table.loc["p", "cost_of_sales"])
+    assert table.loc["p", "total_paid"] == 100.0
+    assert np.isnan(table.loc["p", "variable_cost_of_sales"])
+    assert np.isnan(table.loc["p", "total_cost_of_sales"])
 
 
 def test_metric_bars_show_cost_of_sales_as_a_percentage(sample, plans):
@@ -651,11 +664,12 @@ def test_metric_bars_show_cost_of_sales_as_a_percentage(sample, plans):
     from helpers.plots.incentives import metric_bars
 
     m = metrics(simulate(plans, sample, n=256))
-    fig = metric_bars(m, ["expected_cost", "cost_of_sales"])
-    money, share = fig.axes
+    fig = metric_bars(m, ["expected_cost", "variable_cost_of_sales", "total_cost_of_sales"])
+    money, share, total = fig.axes
     fig.canvas.draw()
     assert all(t.get_text().endswith("M") for t in money.get_yticklabels())
     assert all(t.get_text().endswith("%") for t in share.get_yticklabels())
+    assert all(t.get_text().endswith("%") for t in total.get_yticklabels())
     plt.close(fig)
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 from ..data import DataError, Dataset
 from ..schema import LEVELS
 from .payouts import payout
-from .plan import MEASURES, Plan
+from .plan import MEASURES, Plan, base_salaries
 
 GROWTH = 0.06
 MIN_MONTHS = 3
@@ -539,9 +539,12 @@ def replay_note(ds: Dataset, measures: list[str] | None = None) -> str:
     return ". ".join(p[0].upper() + p[1:] for p in parts) + "."
 
 
-def replay_summary(replays: dict[str, pd.DataFrame], ds: Dataset) -> pd.DataFrame:
-    """One row per plan: what it would have paid last year in total and per rep, and
-    `cost_of_sales`, the total as a fraction of the revenue those reps sold (NaN if none).
+def replay_summary(replays: dict[str, pd.DataFrame], ds: Dataset, *,
+                   plans: dict[str, Plan] | None = None) -> pd.DataFrame:
+    """One row per plan: what it would have paid last year in total and per rep, and its
+    cost of sales as fractions of the revenue those reps sold (NaN if none):
+    `variable_cost_of_sales` (what the plan paid) and `total_cost_of_sales` (with the reps'
+    base salaries for the year, from `plans`; NaN without them or a base salary).
 
     Parameters
     ----------
@@ -549,12 +552,15 @@ def replay_summary(replays: dict[str, pd.DataFrame], ds: Dataset) -> pd.DataFram
         Plan name -> its replayed payout table.
     ds : Dataset
         The loaded data, for last year's revenue.
+    plans : dict of str to Plan, optional
+        The plans replayed, for their base salaries.
 
     Returns
     -------
     pandas.DataFrame
         One row per plan (index `plan`): `reps`, `total_paid`, mean/median/max per rep,
-        `paid_nothing`, `cost_of_sales` and `<type>_paid` per component type.
+        `paid_nothing`, `base_salaries`, `variable_cost_of_sales`, `total_cost_of_sales`
+        and `<type>_paid` per component type.
     """
     h = ds.history[ds.history["month"].dt.year == ds.last_year]
     rows = []
@@ -562,10 +568,16 @@ def replay_summary(replays: dict[str, pd.DataFrame], ds: Dataset) -> pd.DataFram
         per_rep = table.groupby("rep_id")["amount"].sum()
         revenue = h.loc[h["rep_id"].isin(per_rep.index), "revenue"].sum()
         by_type = table.groupby("type")["amount"].sum()
+        level = table.drop_duplicates("rep_id")["level"]
+        base = (base_salaries(plans[name], level) if plans is not None and name in plans
+                else np.nan)
         rows.append({"plan": name, "reps": len(per_rep), "total_paid": per_rep.sum(),
                      "mean_per_rep": per_rep.mean(), "median_per_rep": per_rep.median(),
                      "max_per_rep": per_rep.max(), "paid_nothing": int((per_rep <= 0).sum()),
-                     "cost_of_sales": per_rep.sum() / revenue if revenue else np.nan,
+                     "base_salaries": base,
+                     "variable_cost_of_sales": per_rep.sum() / revenue if revenue else np.nan,
+                     "total_cost_of_sales": ((per_rep.sum() + base) / revenue if revenue
+                                             else np.nan),
                      **{f"{k}_paid": v for k, v in by_type.items()}})
     out = pd.DataFrame(rows).set_index("plan")
     paid = [c for c in out.columns if c.endswith("_paid") and c != "total_paid"]

@@ -60,6 +60,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -459,6 +460,29 @@ def describe_plans(plans: dict[str, Plan] | list[Plan]) -> pd.DataFrame:
                                 f"{d.amount:,.0f} in periods "
                                 f"{', '.join(map(str, d.periods)) or 'all'}"})
     return pd.DataFrame(rows)
+
+
+def base_salaries(plan: Plan, levels: pd.Series) -> float:
+    """What the plan's reps cost in base salary for the year (paid whatever the results).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan, for each level's base salary.
+    levels : pandas.Series
+        The level of each rep on the plan (one entry a rep).
+
+    Returns
+    -------
+    float
+        The sum of the reps' annual base salaries; NaN when a level with reps has no
+        base salary in the plan.
+    """
+    counts = levels.value_counts()
+    bases = [plan.levels[lv].base_salary if lv in plan.levels else None for lv in counts.index]
+    if any(b is None for b in bases):
+        return float("nan")
+    return float(np.dot(counts.to_numpy(dtype=float), np.asarray(bases, dtype=float)))
 
 
 def edit_plan(plan: Plan, component: str, *, tiers: list[dict] | None = None,

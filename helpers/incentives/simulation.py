@@ -25,7 +25,7 @@ from ..schema import LEVELS
 from .engine import Inputs, row_earnings, run
 from .inputs import ENTRY_LEVEL, default_levels, default_targets, fill_levels
 from .payouts import level_targets, payout_curve
-from .plan import MEASURES, Plan
+from .plan import MEASURES, Plan, base_salaries
 
 BLOCK = 16
 """Scenarios drawn from one generator: small, so a chunk at many reps can shrink to the
@@ -246,13 +246,17 @@ class Simulation:
         The fitted market model.
     stats : dict of str to dict of str to numpy.ndarray, default {}
         Plan -> per-scenario statistics (`cost`, `revenue`, `shares`, `median_rep`,
-        `p90_rep`, `gini`, `spearman`).
+        `p90_rep`, `gini`, `spearman`, `capped`).
     rep_pay : dict of str to numpy.ndarray, default {}
         Plan -> mean pay per rep.
     rep_attainment : numpy.ndarray, optional
         Mean attainment of the main measure per rep.
     assumed_levels : pandas.Index, default empty
         Reps paid at the default level for want of one.
+    caps : dict of str to numpy.ndarray, default {}
+        Plan -> (components, levels) the most a component pays a typical rep of the level
+        in a year (inf when its pay keeps growing; see `cap_pay`); `stats[plan]["capped"]`
+        is the share of each level's reps paid that much, per scenario.
     """
 
     plans: dict[str, Plan]
@@ -266,6 +270,7 @@ class Simulation:
     rep_pay: dict[str, np.ndarray] = field(default_factory=dict)  # mean pay per rep
     rep_attainment: np.ndarray | None = None  # mean primary attainment per rep
     assumed_levels: pd.Index = field(default_factory=pd.Index)  # reps paid at default_level
+    caps: dict[str, np.ndarray] = field(default_factory=dict)  # plan -> (components, levels)
 
 
 def _scenario_factor(scenario: float | str) -> float:
@@ -376,6 +381,7 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
                                                            "level": levels.reindex(rep_ids)}),
                      level_targets(targets[_codes(targets["rep_id"], rep_ids) >= 0], levels), model,
                      assumed_levels=assumed)
+    sim.caps = {name: cap_pay(plan, sim.level_targets) for name, plan in plans.items()}
 
     r = len(rep_ids)
     n_blocks = -(-n // BLOCK)
@@ -414,7 +420,7 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
         _, x = draw_scenarios(keys, seed, blocks[0], k, g, measures, to_actual)
         actual = dict(zip(measures, x, strict=True))
         ranked = min(max(RANKED - blocks[0] * BLOCK, 0), k)  # of the first RANKED
-        return {name: _evaluate(plan, actual, target, level, team, g, ranked)
+        return {name: _evaluate(plan, actual, target, level, team, g, ranked, sim.caps[name])
                 for name, plan in plans.items()}
 
     bar = None
@@ -563,8 +569,39 @@ def _codes(values: pd.Series, index: pd.Index) -> np.ndarray:
     return np.append(index.get_indexer(uniques), -1)[codes]
 
 
+def cap_pay(plan: Plan, targets: dict[str, dict[str, float]]) -> np.ndarray:
+    """The most each component pays a typical rep of each level in a year, where it stops.
+
+    A component is capped for a level when its pay on the level's payout curve is the same
+    at 300% and 400% attainment (and above 0): that pay is its cap (a payout cap, a curve's
+    last point, a capped attainment). Contests and components still growing there get inf.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+    targets : dict of str to dict of str to float
+        Level -> measure -> typical annual target (`level_targets`).
+
+    Returns
+    -------
+    numpy.ndarray
+        (components, levels) in plan and LEVELS order: the capped annual pay, or inf.
+    """
+    out = np.full((len(plan.components), len(LEVELS)), np.inf)
+    for j, lv in enumerate(LEVELS):
+        curve = payout_curve(plan, lv, targets[lv], np.array([3.0, 4.0]))
+        for i, c in enumerate(plan.components):
+            if c.name not in curve:
+                continue
+            lo, hi = curve[c.name].to_numpy()
+            if hi > 0 and abs(hi - lo) <= FLOAT32 * hi:
+                out[i, j] = hi
+    return out
+
+
 def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: np.ndarray,
-              g: int, ranked: int) -> dict[str, np.ndarray]:
+              g: int, ranked: int, caps: np.ndarray) -> dict[str, np.ndarray]:
     """Run one plan on a chunk and reduce it to per-scenario statistics (the pay
     distribution ones on its first `ranked` scenarios only).
     """
@@ -599,6 +636,9 @@ def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: n
     onehot = np.zeros((r, len(LEVELS)))
     onehot[np.arange(r), level] = 1
     per_level = (pay @ onehot) / np.maximum(onehot.sum(axis=0), 1)
+    capped = np.stack([((x >= (caps[i, level] * (1 - 1e-4)).astype(x.dtype)) @ onehot)
+                       / np.maximum(onehot.sum(axis=0), 1)
+                       for i, x in enumerate(paid[:len(plan.components)])], axis=1)
     rho = _spearman(att[:ranked], pay[:ranked])
     miles = np.array(list(plan.milestones.values()))
     shares = np.zeros((len(att), len(miles)))  # share of reps at or above each milestone
@@ -613,6 +653,7 @@ def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: n
         "p90_rep": np.concatenate([_sorted_quantile(ordered, 0.9), rest]),
         "median_rep": np.concatenate([_sorted_quantile(ordered, 0.5), rest]),
         "per_level": per_level,
+        "capped": capped,
         "spearman": np.concatenate([rho, rest]),
         "rep_pay": pay.sum(axis=0),
         "rep_att": att.sum(axis=0),
@@ -651,6 +692,10 @@ def metrics(sim: Simulation) -> pd.DataFrame:
     unequal and how performance-linked pay is, and the marginal pay per extra point of
     attainment at 80/100/120% (headcount-weighted over levels, from the payout curves).
 
+    Cost of sales is a fraction of expected revenue, twice: `variable_cost_of_sales` is
+    what the plan pays (components, SPIFs, contests, draws), `total_cost_of_sales` adds the
+    reps' base salaries (`base_salaries`, NaN when the plan gives no base salary).
+
     Parameters
     ----------
     sim : Simulation
@@ -660,7 +705,8 @@ def metrics(sim: Simulation) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per plan (index `plan`): `expected_cost`, `p50_cost`, `p90_cost`,
-        `p99_cost`, `cost_of_sales`, `share_at_<milestone>`, `top_decile_to_median`,
+        `p99_cost`, `base_salaries`, `variable_cost_of_sales`, `total_cost_of_sales`,
+        `share_at_<milestone>`, `top_decile_to_median`,
         `gini`, `spearman_pay_perf` and `marginal_at_80/100/120`.
     """
     rows = []
@@ -671,7 +717,11 @@ def metrics(sim: Simulation) -> pd.DataFrame:
         row = {"plan": name,
                "expected_cost": cost.mean(), "p50_cost": np.quantile(cost, 0.5),
                "p90_cost": np.quantile(cost, 0.9), "p99_cost": np.quantile(cost, 0.99),
-               "cost_of_sales": cost.mean() / st["revenue"].mean()}  # a fraction
+               "base_salaries": base_salaries(plan, sim.reps["level"])}
+        revenue = st["revenue"].mean()  # cost of sales: fractions of expected revenue
+        row["variable_cost_of_sales"] = cost.mean() / revenue if revenue > 0 else np.nan
+        row["total_cost_of_sales"] = ((cost.mean() + row["base_salaries"]) / revenue
+                                      if revenue > 0 else np.nan)
         for i, milestone in enumerate(plan.milestones):
             row[f"share_at_{milestone}"] = st["shares"][:, i].mean()
         median = np.nanmean(st["median_rep"])
@@ -782,7 +832,8 @@ def scenario_costs(plans: dict[str, Plan], ds: Dataset, targets: pd.DataFrame | 
     Returns
     -------
     pandas.DataFrame
-        Index (`scenario`, `plan`); columns `expected_cost`, `p90_cost`, `cost_of_sales`.
+        Index (`scenario`, `plan`); columns `expected_cost`, `p90_cost`,
+        `variable_cost_of_sales`, `total_cost_of_sales`.
 
     Raises
     ------
@@ -793,6 +844,7 @@ def scenario_costs(plans: dict[str, Plan], ds: Dataset, targets: pd.DataFrame | 
     for scenario in scenarios:
         table = metrics(simulate(plans, ds, targets, n=n, scenario=scenario, seed=seed,
                                  levels=levels, spreads=spreads))
-        rows.append(table[["expected_cost", "p90_cost", "cost_of_sales"]]
+        rows.append(table[["expected_cost", "p90_cost", "variable_cost_of_sales",
+                           "total_cost_of_sales"]]
                     .assign(scenario=scenario).reset_index())
     return pd.concat(rows, ignore_index=True).set_index(["scenario", "plan"])

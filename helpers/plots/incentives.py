@@ -199,7 +199,7 @@ def metric_bars(table: pd.DataFrame, columns: list[str] | None = None,
     ValueError
         When `ax` does not hold one axes a metric.
     """
-    columns = columns or ["expected_cost", "p90_cost", "cost_of_sales", "gini",
+    columns = columns or ["expected_cost", "p90_cost", "total_cost_of_sales", "gini",
                           "spearman_pay_perf", "marginal_at_100"]
     fig, axes = figure_axes_row(ax, len(columns), (2.2 * len(columns), 2.8))
     colors = sns.color_palette(n_colors=len(table))
@@ -209,7 +209,7 @@ def metric_bars(table: pd.DataFrame, columns: list[str] | None = None,
         one.set_xticks(range(len(table)), [str(i)[:12] for i in table.index], rotation=45,
                        ha="right", fontsize=7)
         one.tick_params(axis="y", labelsize=7)
-        if col == "cost_of_sales":  # a fraction of revenue
+        if col.endswith("cost_of_sales"):  # a fraction of revenue
             one.yaxis.set_major_formatter(PercentFormatter(1.0))
         elif "cost" in col:
             one.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:,.1f}M"))

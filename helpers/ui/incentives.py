@@ -302,7 +302,8 @@ class SimulationPanel(Panel):
         """
         from ..incentives import distribution, metrics
 
-        table = metrics(sim).T  # cost_of_sales is a fraction: shown as a percent
+        table = metrics(sim).T  # cost of sales is a fraction: shown as a percent
         self.show(self.out, table.style.format(precision=3)
-                  .format("{:.2%}", subset=pd.IndexSlice[["cost_of_sales"], :]),
+                  .format("{:.2%}", subset=pd.IndexSlice[["variable_cost_of_sales",
+                                                           "total_cost_of_sales"], :]),
                   charts.cost_distribution(distribution(sim)))
