@@ -8,7 +8,8 @@
 - `payouts`: payouts per rep, period and component with reasons; curves; statements;
 - `inputs`: targets and levels (from notebooks 01/02 or simple defaults); `replay`;
 - `gaps`: plans adapted to the data in hand (gates and modifiers on missing measures);
-- `simulation`: the Monte Carlo on shared draws, and plan `metrics`.
+- `simulation`: the Monte Carlo on shared draws, and plan `metrics`;
+- `guardrails`: quota-to-OTE and what a plan does to a typical rep that needs a second look.
 
 The modules are named apart from the functions the notebooks call (`payout`, `simulate`),
 so `helpers.incentives.payout` is always the function, never a shadowed module.
@@ -16,6 +17,7 @@ so `helpers.incentives.payout` is always the function, never a shadowed module.
 
 from ..data import SAMPLE_DIR
 from .gaps import ON_MISSING, adapt_plans, missing_measures
+from .guardrails import QUOTA_TO_OTE, guardrails, quota_to_ote
 from .inputs import (
     GROWTH,
     build_results,
@@ -48,7 +50,8 @@ from .simulation import (
 PLANS_DIR = SAMPLE_DIR / "plans"
 
 __all__ = [
-    "DEFAULT_SPREADS", "ON_MISSING", "adapt_plans", "missing_measures", "replay_note",
+    "DEFAULT_SPREADS", "ON_MISSING", "QUOTA_TO_OTE", "guardrails", "quota_to_ote",
+    "adapt_plans", "missing_measures", "replay_note",
     "target_basis", "year_label",
     "GROWTH", "LEVELS", "MEASURES", "PLANS_DIR", "SCENARIOS", "Plan", "PlanError", "Simulation",
     "build_results", "curve_table", "default_levels", "default_targets", "describe_plans",
