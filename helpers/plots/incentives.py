@@ -184,7 +184,7 @@ def metric_bars(table: pd.DataFrame, columns: list[str] | None = None,
     table : pandas.DataFrame
         Plan metrics, one row a plan (from `helpers.incentives.metrics`).
     columns : list of str, optional
-        The metrics to show; default cost, P90 cost, cost of sales, Gini, Spearman and
+        The metrics to show; default cost, P90 cost, total cost of sales, Gini, Spearman and
         marginal pay at 100 %.
     ax : sequence of matplotlib.axes.Axes, optional
         One axes a panel to draw into; None gives the chart a figure of its own.
