@@ -9,13 +9,15 @@
 - `inputs`: targets and levels (from notebooks 01/02 or simple defaults); `replay`;
 - `gaps`: plans adapted to the data in hand (gates and modifiers on missing measures);
 - `simulation`: the Monte Carlo on shared draws, and plan `metrics`;
-- `guardrails`: quota-to-OTE and what a plan does to a typical rep that needs a second look.
+- `guardrails`: quota-to-OTE and what a plan does to a typical rep that needs a second look;
+- `budget`: scale target incentives (or a component's rates) to fit a cost budget.
 
 The modules are named apart from the functions the notebooks call (`payout`, `simulate`),
 so `helpers.incentives.payout` is always the function, never a shadowed module.
 """
 
 from ..data import SAMPLE_DIR
+from .budget import Budget, fit_budget, scale_plan
 from .gaps import ON_MISSING, adapt_plans, missing_measures
 from .guardrails import QUOTA_TO_OTE, guardrails, quota_to_ote
 from .inputs import (
@@ -50,6 +52,7 @@ from .simulation import (
 PLANS_DIR = SAMPLE_DIR / "plans"
 
 __all__ = [
+    "Budget", "fit_budget", "scale_plan",
     "DEFAULT_SPREADS", "ON_MISSING", "QUOTA_TO_OTE", "guardrails", "quota_to_ote",
     "adapt_plans", "missing_measures", "replay_note",
     "target_basis", "year_label",

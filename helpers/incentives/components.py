@@ -454,6 +454,32 @@ class Component(ABC):
         """
         raise PlanError(f"{self.name}: a {self.kind} has no editable table")
 
+    def scaled(self, factor: float) -> dict:
+        """YAML keys that replace its own to pay `factor` times as much (its rates, curve
+        payouts or amounts; caps, gates and tier bounds stay). The base scales the second
+        column of `table()` through `edits`; a kind whose edits move more than that number
+        overrides it.
+
+        Parameters
+        ----------
+        factor : float
+            The factor on what it pays, >= 0.
+
+        Returns
+        -------
+        dict
+            YAML keys of the component.
+
+        Raises
+        ------
+        PlanError
+            For a kind with nothing to scale (no editable table and no override).
+        """
+        table = self.table()
+        if table is None:
+            raise PlanError(f"{self.name}: a {self.kind} has no rates to scale")
+        return self.edits([(x, y * factor) for x, y in table.rows])
+
 
 # ----------------------------------------------------------------------- accrued
 
@@ -1008,6 +1034,22 @@ class Commission(Accrued):
             tiers[-1]["to"] = max(self.tiers[-1].hi, tiers[-1]["from"] * 1.5 or 1.0)
         return {"tiers": tiers}
 
+    def scaled(self, factor: float) -> dict:
+        """Every tier's rate (or amount) times `factor`, the tier bounds as they are.
+
+        Parameters
+        ----------
+        factor : float
+            The factor on the rates, >= 0.
+
+        Returns
+        -------
+        dict
+            `{"tiers": [...]}`.
+        """
+        key = "amount" if self.mode == "interpolated" else "rate"
+        return {"tiers": [{**t, key: t[key] * factor} for t in self.dump()["tiers"]]}
+
 
 # ------------------------------------------------------------------------- bonus
 
@@ -1269,6 +1311,29 @@ class Spif(Component):
         return clean({"per_unit": self.per_unit or None, "min": self.min or None,
                       "amount": self.amount or None, "periods": list(self.periods) or None})
 
+    def scaled(self, factor: float) -> dict:
+        """Its per-unit and flat amounts times `factor` (`min` as it is).
+
+        Parameters
+        ----------
+        factor : float
+            The factor on the amounts, >= 0.
+
+        Returns
+        -------
+        dict
+            `per_unit` and `amount`.
+
+        Raises
+        ------
+        PlanError
+            When `factor` is 0 or less: a SPIF that pays nothing is not a SPIF (remove it).
+        """
+        if not factor > 0:
+            raise PlanError(f"{self.name}: a SPIF cannot be scaled to pay nothing (factor "
+                            f"{factor:g}); remove it or keep the factor above 0")
+        return {"per_unit": self.per_unit * factor, "amount": self.amount * factor}
+
     def how(self) -> str:
         """Per unit or flat, from what value, in which periods.
 
@@ -1418,6 +1483,21 @@ class Contest(Component):
         if self.honours:
             d["honours"] = list(self.honours)
         return d
+
+    def scaled(self, factor: float) -> dict:
+        """Every prize times `factor`.
+
+        Parameters
+        ----------
+        factor : float
+            The factor on the prizes, >= 0.
+
+        Returns
+        -------
+        dict
+            `{"prizes": [...]}`.
+        """
+        return {"prizes": [p * factor for p in self.prizes]}
 
     def how(self) -> str:
         """Top N, by what, the prizes and honours.
