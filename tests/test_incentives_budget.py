@@ -8,6 +8,7 @@ import pytest
 from helpers.errors import PlanError, SimulationError
 from helpers.incentives import (
     PLANS_DIR,
+    Plan,
     fit_budget,
     load_plans,
     metrics,
@@ -113,6 +114,22 @@ def test_an_impossible_budget_says_why(sample, current, before):
         fit_budget(current, sample, max_p90_cost=1e6, bounds=(2.0, 1.0), n=N)
     with pytest.raises(PlanError, match="no component named 'nope'"):
         fit_budget(current, sample, max_p90_cost=1e6, scale=("rate", "nope"), n=N)
+    with pytest.raises(SimulationError, match="name other than"):
+        fit_budget(current, sample, max_p90_cost=1e6, name=current.name, n=N)
+
+
+def test_a_factor_that_changes_nothing_is_refused(sample, plans):
+    """A commission-only plan pays on rates: scaling its target incentives moves no cost,
+    so the solver says to scale the rates instead of returning a meaningless factor."""
+    d = plans["Tiered commission"].to_dict()
+    d["components"] = [{k: v for k, v in d["components"][0].items() if k != "weight"}]
+    d.pop("draw", None)
+    commission = Plan.from_dict(d)
+    with pytest.raises(SimulationError, match="do not change what"):
+        fit_budget(commission, sample, max_cost_of_sales=0.02, n=N)
+    fitted = fit_budget(commission, sample, max_cost_of_sales=0.02, n=N,
+                        scale=("rate", "revenue commission"))
+    assert fitted.table.loc["variable_cost_of_sales", "after"] <= 0.02
 
 
 def test_same_seed_same_factor(sample, current, before):
@@ -130,6 +147,9 @@ def test_saved_yaml_loads_back_equal(sample, current, before, tmp_path):
     assert path.name == "current_plan_within_budget.yaml"
     assert load_plans(tmp_path) == {budget.plan.name: budget.plan}
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temporary left
+    with pytest.raises(PlanError, match="never written"):
+        budget.save(PLANS_DIR)
+    assert not (PLANS_DIR / path.name).exists()
 
 
 def test_scale_plan_per_kind(plans):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from ..data import Dataset, output_dir, write_atomic
+from ..data import SAMPLE_DIR, Dataset, output_dir, write_atomic
 from ..errors import PlanError, SimulationError
 from .plan import Plan, base_salaries, edit_plan
 from .simulation import simulate
@@ -68,14 +68,22 @@ class Budget:
         Parameters
         ----------
         folder : str or pathlib.Path, optional
-            Where to write (default `output_dir()`); input plan files are never written.
+            Where to write (default `output_dir()`); never the sample's input folder.
 
         Returns
         -------
         pathlib.Path
             The file written; `load_plans` reads it back.
+
+        Raises
+        ------
+        PlanError
+            When `folder` is inside the sample's input folder (`data/sample/`).
         """
         path = Path(output_dir() if folder is None else folder) / self.file_name
+        if path.resolve().is_relative_to(SAMPLE_DIR.resolve()):
+            raise PlanError(f"{path}: the sample's input files are never written; save the "
+                            "scaled plan to the output folder (folder=None)")
         return write_atomic(path, lambda tmp: self.plan.to_yaml(tmp))
 
 
@@ -183,9 +191,10 @@ def fit_budget(plan: Plan, ds: Dataset, targets: pd.DataFrame | None = None, *,
     Raises
     ------
     SimulationError
-        When no limit is given, `basis`, `bounds` or `tol` is bad, total cost of sales is
-        asked of a plan without base salaries, or even the lower bound cannot meet the
-        budget (the message says what is over, and by how much).
+        When no limit is given, `basis`, `bounds`, `tol` or `name` is bad, total cost of
+        sales is asked of a plan without base salaries, the factor does not change the cost
+        (target incentives of a plan paying on rates alone), or even the lower bound cannot
+        meet the budget (the message says what is over, and by how much).
     PlanError
         When `scale` is not understood or the component cannot be scaled.
     """
@@ -205,6 +214,9 @@ def fit_budget(plan: Plan, ds: Dataset, targets: pd.DataFrame | None = None, *,
     if not 0 < tol < hi - lo:
         raise SimulationError(f"tol: must be > 0 and below high - low, got {tol!r}")
     new_name = name or f"{plan.name} within budget"
+    if new_name == plan.name:
+        raise SimulationError(f"name: the scaled plan needs a name other than {plan.name!r}, "
+                              "so it never replaces the plan it comes from")
     scale_plan(plan, hi, scale, new_name)  # a bad `scale` fails here, before simulating
     what = _what(scale)
     column = f"{basis}_cost_of_sales"
@@ -232,6 +244,10 @@ def fit_budget(plan: Plan, ds: Dataset, targets: pd.DataFrame | None = None, *,
     if basis == "total" and "cost of sales" in limits and np.isnan(cache[lo][column]):
         raise SimulationError(f"basis: {plan.name!r} gives a level with reps no base salary, "
                               "so its total cost of sales is unknown; use basis='variable'")
+    if all(_got(k, cache[lo], basis) == _got(k, cache[hi], basis) for k in limits):
+        raise SimulationError(f"scale: {what} do not change what {plan.name!r} pays "
+                              f"(the same cost at × {lo:g} and × {hi:g}); scale what it "
+                              "pays on instead, e.g. scale=('rate', component name)")
     failing = [k for k in limits if over(lo, k) > 0]
     if failing:
         raise SimulationError(_impossible(plan, what, lo, cache[lo], limits, failing, basis))
