@@ -123,6 +123,11 @@ def test_a_kind_registered_outside_helpers_is_read_written_and_described(pool, t
         plan_of(BONUS, POOL | {"min": -1})
     with pytest.raises(TypeError, match="already"):
         register(type("Other", (TeamPool,), {}))
+    # the budget solver asks a kind to scale its pay: without a table or its own `scaled`
+    # it says so; the bonus beside it scales through its table (curve payouts)
+    with pytest.raises(PlanError, match="pool: a pool has no rates to scale"):
+        plan.components[1].scaled(2.0)
+    assert plan.components[0].scaled(2.0)["curve"]["target"]["payout"] == 2.0
 
 
 def test_a_registered_kind_pays_through_payout_curves_and_simulate(pool, sample):
