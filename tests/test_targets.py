@@ -977,3 +977,18 @@ def test_a_target_below_last_year_is_a_soft_target():
     cut = _cut(ds, "2026-07-01")
     notes = audit_notes(smart_audit(targets, cut.history, 2027), cut.history, 2027)
     assert "'soft target'" in notes[0]
+
+
+def test_on_the_sample_the_capped_months_are_last_years_flagged_outliers(sample):
+    from helpers.data import quality_report
+    from helpers.targets import outlier_caps
+
+    year = sample.plan_year
+    flagged = quality_report(sample).query("check == 'outlier'")
+    when = flagged["detail"].str.extract(r" in (\d{4}-\d{2}) ")[0]
+    last = flagged[when.str.startswith(str(year - 1))]
+    caps = outlier_caps(sample, year)
+    assert len(caps) > 0
+    assert (set(zip(last["rep_id"], when[last.index], strict=True))
+            == set(zip(caps["rep_id"], caps["month"].dt.strftime("%Y-%m"), strict=True)))
+    assert (caps["removed"] > 0).all() and (caps["cap"] < caps["actual"]).all()
