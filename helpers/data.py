@@ -684,6 +684,49 @@ def _empty(table: Table) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- data quality
 
+OUTLIER_Z = 3.5
+"""A month is an outlier when the modified z-score of its log measure within the rep is
+above this (Iglewicz and Hoaglin's cut-off); `outlier_months` applies it."""
+
+
+def outlier_months(history: pd.DataFrame, measure: str = "revenue", *,
+                   z: float = OUTLIER_Z) -> pd.DataFrame:
+    """The one rule for "outlier month": the quality report flags it, the targets cap it.
+
+    Within each rep, over the months with a positive measure: the modified z-score of the
+    log measure, 0.6745 × (log x − median) / MAD, above `z`. Only spikes count (low months
+    are mostly ramp-up); a rep whose months barely vary (MAD 0) has none. The same rule
+    reads as a cap: a month is an outlier exactly when it is above
+    `cap` = median month × exp(z × MAD / 0.6745), a robust multiple of the rep's median
+    month, so capping the flagged months at `cap` treats what the report flags, no more.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Monthly history with rep_id, month and the measure.
+    measure : str, default "revenue"
+        The history column.
+    z : float, default OUTLIER_Z
+        The modified z-score above which a month is an outlier.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like `history`: score (NaN for months that are not positive or a rep with
+        MAD 0), cap (the rep's highest usual month; NaN likewise) and outlier (bool).
+    """
+    values = history[measure].astype("float64")
+    positive = values > 0
+    logs = np.log(values.where(positive))
+    reps = history["rep_id"]
+    med = logs.groupby(reps).transform("median")
+    mad = (logs - med).abs().groupby(reps).transform("median")
+    mad = mad.where(mad > 0)
+    score = 0.6745 * (logs - med) / mad
+    cap = np.exp(med + z * mad / 0.6745)
+    return pd.DataFrame({"score": score, "cap": cap, "outlier": (score > z).to_numpy()},
+                        index=history.index)
+
 
 def quality_report(ds: Dataset) -> pd.DataFrame:
     """Warnings that don't stop the workbook but change how to read it, one row per finding.
@@ -745,15 +788,11 @@ def quality_report(ds: Dataset) -> pd.DataFrame:
     add("leaver", "info", roster.loc[left, "rep_id"],
         "left " + leave[left].dt.strftime("%Y-%m-%d"))
 
-    positive = history[history["revenue"] > 0]
-    logs = np.log(positive["revenue"])
-    med = logs.groupby(positive["rep_id"]).transform("median")
-    mad = (logs - med).abs().groupby(positive["rep_id"]).transform("median")
-    z = 0.6745 * (logs - med) / mad.replace(0, np.nan)
-    out = positive[z > 3.5]  # low months are mostly ramp-up; spikes distort baselines
+    out = history[outlier_months(history)["outlier"].to_numpy()]
     add("outlier", "warning", out["rep_id"],
-        "revenue " + out["revenue"].map("{:,.0f}".format) + " in "
-        + out["month"].dt.strftime("%Y-%m") + " is far above the rep's usual month")
+        "revenue " + out["revenue"].map("{:,.0f}".format).astype("string") + " in "
+        + out["month"].dt.strftime("%Y-%m") + " is far above the rep's usual month "
+        "(the targets cap it unless outliers='keep')")
 
     report = pd.concat(found, ignore_index=True)
     order = {"warning": 0, "info": 1}

@@ -487,7 +487,7 @@ def test_smart_audit_flags():
     assert audit.loc["A", "required_growth"] == pytest.approx(150 / 121 - 1, rel=1e-4)
     assert audit.loc["A", "best_growth"] == pytest.approx(0.1, rel=1e-4)
     assert audit.loc["A", "flags"] == "not achievable"
-    assert audit.loc["B", "flags"] == "sandbagging"
+    assert audit.loc["B", "flags"] == "soft target"
     assert audit.loc["C", "flags"] == "missing history"
     assert audit.loc["TBH001", "flags"] == "ramp; missing history"
     assert list(audit.columns[-5:]) == [*FLAGS, "flags"]
@@ -812,3 +812,183 @@ def test_smart_audit_on_a_partial_last_year_compares_the_same_months_when_given_
     assert "same months" in notes[0] and "Jan–Jul" in notes[0]
     full = smart_audit(plan.targets, ds.history, 2027, monthly=plan.monthly)
     assert "target_same_months" not in full  # a full last year: the annual target as before
+
+
+# ------------------------------------------------- issue 13: what the field would expect
+
+
+def _spiked(factor: float = 8.0):
+    """Four reps over 2024–2026; A closes one mega deal in June 2026 (× factor)."""
+    ds = company({"A": 100_000, "B": 300_000, "C": 200_000, "D": 400_000})
+    history = ds.history.copy()
+    spike = (history["rep_id"] == "A") & (history["month"] == "2026-06-01")
+    history.loc[spike, "revenue"] *= factor
+    return from_frames(ds.roster, history)
+
+
+def test_one_mega_month_is_capped_in_the_basis_and_keep_gives_the_old_number():
+    from scipy.stats import median_abs_deviation
+
+    from helpers.data import OUTLIER_Z, quality_report
+    from helpers.targets import outlier_caps
+
+    ds = _spiked()
+    a = ds.history[ds.history["rep_id"] == "A"].set_index("month")["revenue"]
+    others = ds.history[(ds.history["rep_id"] != "A")
+                        & (ds.history["month"].dt.year == 2026)].groupby("rep_id")["revenue"]
+    # oracle: scipy's MAD scaled to a normal sigma is MAD / 0.67449 (the rule's 0.6745)
+    logs = np.log(a)
+    cap = np.exp(np.median(logs) + OUTLIER_Z * median_abs_deviation(logs, scale="normal"))
+    kept_basis = a["2026"].sum()
+    capped_basis = a["2026"].clip(upper=cap).sum()
+    assert capped_basis < kept_basis
+
+    def share(basis):
+        return 1_000_000 * basis / (basis + others.sum().sum())
+
+    keep = allocate_targets(ds, 1_000_000, precision=1, outliers="keep").set_index("rep_id")
+    capped = allocate_targets(ds, 1_000_000, precision=1).set_index("rep_id")  # cap: default
+    assert keep.loc["A", "target"] == pytest.approx(share(kept_basis), abs=1)
+    assert capped.loc["A", "target"] == pytest.approx(share(capped_basis), abs=1, rel=1e-4)
+    assert capped["target"].sum() == keep["target"].sum() == 1_000_000
+    assert capped.loc["A", "last_year"] == keep.loc["A", "last_year"]  # the actual, uncapped
+    assert keep.loc["A", "last_year"] == pytest.approx(kept_basis, rel=1e-12)
+
+    # the flag and the treatment are the same months: one rule
+    flagged = quality_report(ds).query("check == 'outlier'")
+    table = outlier_caps(ds, 2027)
+    assert list(flagged["rep_id"]) == list(table["rep_id"]) == ["A"]
+    assert "2026-06" in flagged["detail"].iloc[0]
+    assert table["month"].iloc[0] == pd.Timestamp("2026-06-01")
+    assert table["cap"].iloc[0] == pytest.approx(cap, rel=1e-4)
+    assert table["removed"].iloc[0] == pytest.approx(a["2026-06-01"] - cap, rel=1e-4)
+
+    plan = plan_targets(ds, 2027, growth=0.0, measures=("revenue",))
+    assert list(plan.capped["rep_id"]) == ["A"]
+    said = [n for n in plan.notes if "capped" in n]
+    assert len(said) == 1 and "A 2026-06" in said[0]
+    old = plan_targets(ds, 2027, growth=0.0, measures=("revenue",), outliers="keep")
+    assert old.capped.empty and not any("capped" in n for n in old.notes)
+    assert (old.targets.set_index("rep_id").loc["A", "target"]
+            > plan.targets.set_index("rep_id").loc["A", "target"])
+
+
+def test_a_month_below_the_outlier_rule_is_left_alone():
+    from helpers.data import quality_report
+    from helpers.targets import outlier_caps
+
+    ds = _spiked(1.3)  # a good month, not an outlier
+    assert outlier_caps(ds, 2027).empty
+    assert "outlier" not in set(quality_report(ds)["check"])
+    keep = allocate_targets(ds, 1_000_000, precision=1, outliers="keep")
+    assert allocate_targets(ds, 1_000_000, precision=1).equals(keep)
+
+
+@settings(max_examples=20, deadline=None)
+@given(factor=st.floats(1, 50), total=st.floats(0, 1e8, allow_nan=False),
+       outliers=st.sampled_from(["cap", "keep"]),
+       method=st.sampled_from([*METHODS, "blend"]))
+def test_allocations_with_outlier_treatment_still_add_up_exactly(factor, total, outliers,
+                                                                 method):
+    ds = _spiked(factor)
+    out = allocate_targets(ds, total, method=method, blend={"history": 1, "equal": 1},
+                           outliers=outliers)
+    assert units(out["target"], 0.01).sum() == int(np.rint(total / 0.01))
+    assert (out["target"] >= 0).all()
+
+
+def _two_regimes():
+    """2015–2023 a big shrinking business, then from 2024 a straight line (one spike)."""
+    months = pd.date_range("2015-01-01", "2026-12-01", freq="MS")
+    k = np.arange(len(months), dtype="float64")
+    revenue = np.where(months.year < 2024, 9000 - 40 * k, 1000 + 10 * (k - 108))
+    revenue[months == "2025-03-01"] *= 6  # a mega deal inside the window
+    return pd.DataFrame({"rep_id": "A", "month": months, "revenue": revenue})
+
+
+def test_trend_fits_only_the_window_and_damps_the_slope():
+    from scipy.stats import theilslopes
+
+    history = _two_regimes()
+    window = history[history["month"] >= "2024-01-01"]
+    t = (window["month"].dt.year * 12 + window["month"].dt.month).to_numpy(dtype="float64")
+    slope, intercept, *_ = theilslopes(window["revenue"].to_numpy(), t)  # oracle
+    assert slope == pytest.approx(10)
+    end, future = t.max(), 2027 * 12 + np.arange(1, 13)
+    straight = (intercept + slope * future).sum()
+    # the season index is fitted with the line in a few rounds: equal to the oracle's line
+    # up to that fit (a flat season here, so any index other than 1 is the fit's residue)
+    got = company_target(history, 2027, method="trend", damping=1.0)
+    assert got == pytest.approx(straight, rel=1e-3)
+    assert company_target(window, 2027, method="trend") == pytest.approx(
+        company_target(history, 2027, method="trend"), rel=1e-12)  # the old regime is unseen
+    # all history (the old behaviour, now opt-in): the old, bigger regime holds the line up
+    assert company_target(history, 2027, method="trend", trend_years=12) > 1.5 * straight
+    phi = 0.9
+    h = future - end
+    damped = (intercept + slope * end + slope * phi * (1 - phi ** h) / (1 - phi)).sum()
+    assert company_target(history, 2027, method="trend", damping=phi) == pytest.approx(
+        damped, rel=1e-3)
+    assert damped < straight
+    note = company_baselines(history, 2027).loc["trend", "note"]
+    assert "last 3 year(s)" in note and "2024-01 to 2026-12" in note and "damped" in note
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    ({"method": "trend", "trend_years": 0}, "trend_years"),
+    ({"method": "trend", "trend_years": 1.5}, "trend_years"),
+    ({"method": "trend", "damping": 0}, "damping"),
+    ({"method": "trend", "damping": 1.2}, "damping"),
+])
+def test_trend_bad_parameters(kwargs, word):
+    with pytest.raises(TargetError, match=word):
+        company_target(_two_regimes(), 2027, **kwargs)
+
+
+def test_outliers_bad_parameter_names_itself(sample):
+    with pytest.raises(TargetError, match="outliers"):
+        allocate_targets(sample, 1e6, outliers="trim")
+    with pytest.raises(TargetError, match="outliers"):
+        plan_targets(sample, outliers="trim")
+
+
+def test_partial_last_year_run_rate_is_the_seasonally_adjusted_annual_figure():
+    from helpers.targets import run_rate
+
+    ds = _cut(company({"A": 120_000}, years=(2025, 2026)), "2026-07-01")
+    hired = ds.roster.set_index("rep_id")["hire_date"]
+    rate = run_rate(ds.history, hired, 2027, ramp=())
+    annual = year_totals(ds.history).loc[2026, "annualised"]
+    assert rate["A"] == pytest.approx(annual, rel=1e-12)
+    assert rate["A"] == pytest.approx(120_000, rel=1e-4)
+    jan_jul = ds.history.loc[ds.history["month"].dt.year == 2026, "revenue"]
+    assert jan_jul.mean() * 12 < 0.95 * 120_000  # the old run-rate: a weak half read as a year
+
+
+def test_a_target_below_last_year_is_a_soft_target():
+    from helpers.targets import audit_notes
+
+    assert "soft_target" in FLAGS and "sandbagging" not in FLAGS
+    ds = company({"A": 100_000, "B": 100_000})
+    targets = pd.DataFrame({"rep_id": ["A", "B"], "target": [90_000.0, 110_000.0]})
+    audit = smart_audit(targets, ds.history, 2027).set_index("rep_id")
+    assert audit.loc["A", "soft_target"] and audit.loc["A", "flags"] == "soft target"
+    assert not audit.loc["B", "soft_target"]
+    cut = _cut(ds, "2026-07-01")
+    notes = audit_notes(smart_audit(targets, cut.history, 2027), cut.history, 2027)
+    assert "'soft target'" in notes[0]
+
+
+def test_on_the_sample_the_capped_months_are_last_years_flagged_outliers(sample):
+    from helpers.data import quality_report
+    from helpers.targets import outlier_caps
+
+    year = sample.plan_year
+    flagged = quality_report(sample).query("check == 'outlier'")
+    when = flagged["detail"].str.extract(r" in (\d{4}-\d{2}) ")[0]
+    last = flagged[when.str.startswith(str(year - 1))]
+    caps = outlier_caps(sample, year)
+    assert len(caps) > 0
+    assert (set(zip(last["rep_id"], when[last.index], strict=True))
+            == set(zip(caps["rep_id"], caps["month"].dt.strftime("%Y-%m"), strict=True)))
+    assert (caps["removed"] > 0).all() and (caps["cap"] < caps["actual"]).all()

@@ -5,7 +5,8 @@ Pure functions on DataFrames. Every split that must add up is done in integer un
 chosen precision (cents as int64) with largest-remainder rounding, so the parts sum to the
 whole exactly, at every level (company, region, team, rep, quarter, month, week).
 
-- `history`: season index, calendar-year totals (partial years annualised and labelled);
+- `history`: season index, calendar-year totals (partial years annualised and labelled),
+  outlier months capped in a rep's basis (the quality report's rule);
 - `company`: the company number (last year, weighted years or trend) × growth;
 - `allocation`: exact splits (`allocate`), ramps and run-rates, the rep split by a basis;
 - `phasing`: annual targets over quarters, months or working weeks;
@@ -37,10 +38,21 @@ from .audit import (
     full_years,
     smart_audit,
 )
-from .company import COMPANY_METHODS, CompanyMethod, company_baselines, company_target
+from .company import (
+    COMPANY_METHODS,
+    TREND_DAMPING,
+    TREND_YEARS,
+    CompanyMethod,
+    company_baselines,
+    company_target,
+)
 from .history import (
     MONTH_NAMES,
+    OUTLIER_TREATMENTS,
+    Outliers,
     annual_totals,
+    cap_sentence,
+    outlier_caps,
     seasonality,
     year_sentence,
     year_totals,
@@ -54,8 +66,10 @@ __all__ = [
     "linear_ramp", "missing_for", "ramp_factors", "run_rate",
     "FLAGS", "audit_notes", "backtest", "backtest_methods", "backtest_year",
     "expected_attainment", "full_years", "smart_audit",
-    "COMPANY_METHODS", "CompanyMethod", "company_baselines", "company_target",
-    "MONTH_NAMES", "annual_totals", "seasonality", "year_sentence", "year_totals",
+    "COMPANY_METHODS", "TREND_DAMPING", "TREND_YEARS", "CompanyMethod", "company_baselines",
+    "company_target",
+    "MONTH_NAMES", "OUTLIER_TREATMENTS", "Outliers", "annual_totals", "cap_sentence",
+    "outlier_caps", "seasonality", "year_sentence", "year_totals",
     "GRAINS", "Grain", "phase", "working_weeks",
     "MEASURES", "TargetPlan", "plan_targets",
 ]

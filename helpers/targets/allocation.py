@@ -14,7 +14,7 @@ from .. import streams
 from ..data import Dataset
 from ..errors import TargetError
 from ..numbers import divide_or_nan
-from .history import _history
+from .history import Outliers, _capped, _history, seasonality
 
 Method = Literal["history", "potential", "capacity", "equal"]
 """A basis to split on; `allocate_targets` also takes "blend" (a mix of these)."""
@@ -201,12 +201,15 @@ def ramp_factors(hire_date: pd.Series, year: int, ramp: Sequence[float] = DEFAUL
 
 
 def run_rate(history: pd.DataFrame, hire_date: pd.Series, year: int, *,
-             ramp: Sequence[float] = DEFAULT_RAMP, measure: str = "revenue") -> pd.Series:
+             ramp: Sequence[float] = DEFAULT_RAMP, measure: str = "revenue",
+             season: pd.Series | None = None) -> pd.Series:
     """Annual run-rate at full productivity over the 12 months before `year`, per rep.
 
     Each month's actual is divided by that month's ramp share, so a rep hired last summer
-    is judged on what they would make fully ramped. NaN when a rep has no such month.
-    `hire_date` is indexed by rep_id.
+    is judged on what they would make fully ramped. A rep with fewer than 12 such months
+    (history ends mid-year, or a hire) is annualised by the season index as `annual_totals`
+    does: their sum × 12 / (the index of those months), so a strong Q4 is not read as a
+    strong year. NaN when a rep has no such month. `hire_date` is indexed by rep_id.
 
     Parameters
     ----------
@@ -220,6 +223,9 @@ def run_rate(history: pd.DataFrame, hire_date: pd.Series, year: int, *,
         Share of full productivity in tenure months 1, 2, ... (each 0..1); 1 after.
     measure : str, default "revenue"
         The history column.
+    season : pandas.Series or None, default None
+        Season index by month 1..12 (mean 1); None for `seasonality` of the history
+        before `year`, computed only when some rep has fewer than 12 months.
 
     Returns
     -------
@@ -237,7 +243,18 @@ def run_rate(history: pd.DataFrame, hire_date: pd.Series, year: int, *,
     share = ramp_factors(pd.Series(hired), year - 1, ramp)
     share = share[np.arange(len(last)), last["month"].dt.month.to_numpy() - 1]
     full = pd.Series(divide_or_nan(last[measure].to_numpy(), share), index=last.index)
-    return (full.groupby(last["rep_id"]).mean() * 12).reindex(hire_date.index).rename("run_rate")
+    by = full.groupby(last["rep_id"])
+    rate, months = by.mean() * 12, by.count()
+    if (months < 12).any():  # part of a year: annualise by the season, as annual_totals does
+        if season is None:
+            season = seasonality(history[history["month"].dt.year < year], measure)
+        index = np.asarray(season.reindex(range(1, 13)), dtype="float64")
+        weight = pd.Series(index[last["month"].dt.month.to_numpy() - 1], index=last.index)
+        covered = weight.where(full.notna(), 0.0).groupby(last["rep_id"]).sum()
+        seasonal = pd.Series(divide_or_nan(by.sum().to_numpy() * 12, covered.to_numpy()),
+                             index=rate.index)
+        rate = rate.where(months >= 12, seasonal)
+    return rate.reindex(hire_date.index).rename("run_rate")
 
 
 def allocate_targets(ds: Dataset, total: float, *,
@@ -246,7 +263,7 @@ def allocate_targets(ds: Dataset, total: float, *,
                      ramp: Sequence[float] = DEFAULT_RAMP,
                      planned_hires: int | Mapping[str, int] = 0, measure: str = "revenue",
                      year: int | None = None, precision: float | None = None,
-                     hire_month: int = 1) -> pd.DataFrame:
+                     hire_month: int = 1, outliers: Outliers = "cap") -> pd.DataFrame:
     """One row per rep (region → team → rep) whose targets sum to total × (1 + over_assign).
 
     The basis per rep, by `method`:
@@ -260,6 +277,10 @@ def allocate_targets(ds: Dataset, total: float, *,
     `planned_hires` (a count spread over the smallest teams, or {team: count}) add
     placeholder rows starting in `hire_month`. Over-assignment is applied at the top, and
     region, team and rep splits are each exact at `precision` (default: PRECISION[measure]).
+    With outliers="cap" (default) last year's outlier months (the quality report's rule,
+    `helpers.data.outlier_months`) are capped at the rep's highest usual month before the
+    run-rate is taken, so one mega deal does not set a rep's whole next year
+    (`outlier_caps` lists them); "keep" uses them as they are. `last_year` stays actual.
 
     Parameters
     ----------
@@ -285,6 +306,8 @@ def allocate_targets(ds: Dataset, total: float, *,
         Rounding step; None for PRECISION[measure] (else 1).
     hire_month : int, default 1
         Month (1..12) the planned hires start.
+    outliers : {"cap", "keep"}, default "cap"
+        Last year's outlier months in the run-rate: capped, or kept as they are.
 
     Returns
     -------
@@ -297,7 +320,7 @@ def allocate_targets(ds: Dataset, total: float, *,
     ------
     TargetError
         If a parameter is out of range or unknown (method, blend, over_assign, ramp,
-        planned_hires team or count, hire_month, precision, total), the roster has no
+        planned_hires team or count, hire_month, precision, total, outliers), the roster has no
         active rep, the method needs data the roster lacks, or every rep weighs zero.
     """
     year = ds.plan_year if year is None else int(year)
@@ -312,7 +335,8 @@ def allocate_targets(ds: Dataset, total: float, *,
     reps = reps.iloc[np.argsort(keys, kind="stable")].reset_index(drop=True)
     capacity = ramp_factors(reps["hire_date"], year, ramp).mean(1)
     hist = _history(ds.history, measure)
-    rate = run_rate(hist, reps.set_index("rep_id")["hire_date"], year, ramp=ramp,
+    basis_history, _ = _capped(hist, year, measure, outliers)
+    rate = run_rate(basis_history, reps.set_index("rep_id")["hire_date"], year, ramp=ramp,
                     measure=measure)
     last = hist[hist["month"].dt.year == year - 1].groupby("rep_id")[measure].sum()
     reps["last_year"] = last.reindex(reps["rep_id"]).to_numpy()

@@ -18,7 +18,7 @@ from .allocation import _fill_by_team, allocate_targets, missing_for, run_rate
 from .company import CompanyMethod, company_target
 from .history import _history, year_totals
 
-FLAGS = ("not_achievable", "sandbagging", "ramp", "missing_history")
+FLAGS = ("not_achievable", "soft_target", "ramp", "missing_history")
 
 
 # ------------------------------------------------------------------------------ auditing
@@ -56,7 +56,9 @@ def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None =
 
     - not_achievable: the growth the target asks for is above the best year-on-year growth
       the rep ever made (+ margin), i.e. outside their own track record;
-    - sandbagging: below what the rep did last year;
+    - soft_target: below what the rep did last year (a target the rep already beat; in the
+      field "sandbagging" means a rep holding back deals or low-balling a forecast, which
+      a target set from history cannot see);
     - ramp: a new or planned hire whose target is ramped (capacity < 1);
     - missing_history: no full last year, so the target rests on peers, not the rep.
 
@@ -111,7 +113,7 @@ def smart_audit(targets: pd.DataFrame, history: pd.DataFrame, year: int | None =
     out["required_growth"] = divide_or_nan(compare.to_numpy(), out["last_year"].to_numpy()) - 1
     capacity = targets.get("capacity", pd.Series(1.0, index=targets.index))
     out["not_achievable"] = out["required_growth"] > out["best_growth"] + margin
-    out["sandbagging"] = compare < out["last_year"]
+    out["soft_target"] = compare < out["last_year"]
     out["ramp"] = (capacity < 1).to_numpy()
     out["missing_history"] = out["last_year"].isna().to_numpy()
     named = np.array([f.replace("_", " ") for f in FLAGS], dtype=object)
@@ -156,15 +158,15 @@ def audit_notes(audit: pd.DataFrame, history: pd.DataFrame, year: int, *,
     last = year_totals(history, measure)
     notes = []
     if year - 1 not in last.index:
-        notes.append(f"no history in {year - 1}: 'sandbagging' and 'not achievable' cannot be "
+        notes.append(f"no history in {year - 1}: 'soft target' and 'not achievable' cannot be "
                      f"judged and every rep shows 'missing history'")
     elif last.loc[year - 1, "partial"] and "target_same_months" in rows:
-        notes.append(f"{last.loc[year - 1, 'label']} is not a full year: 'sandbagging' and "
+        notes.append(f"{last.loc[year - 1, 'label']} is not a full year: 'soft target' and "
                      f"the growth a target asks for compare the targets of the same months "
                      f"with those months' actuals; a rep without all of them shows 'missing "
                      f"history'")
     elif last.loc[year - 1, "partial"]:
-        notes.append(f"{last.loc[year - 1, 'label']} is not a full year: 'sandbagging' and "
+        notes.append(f"{last.loc[year - 1, 'label']} is not a full year: 'soft target' and "
                      f"'not achievable' need a full last year, so they cannot be judged and "
                      f"every rep shows 'missing history'")
     if len(rows) and rows["best_growth"].isna().all():

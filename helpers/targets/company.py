@@ -18,6 +18,11 @@ from .history import _history, annual_totals, seasonality, year_totals
 
 CompanyMethod = Literal["growth", "weighted", "trend"]
 COMPANY_METHODS: tuple[str, ...] = get_args(CompanyMethod)
+TREND_YEARS = 3
+"""Years of history (the latest 12 × this months before the plan year) the trend fits."""
+TREND_DAMPING = 0.98
+"""Monthly damping of the trend's slope past the last month of history (1: a straight
+line): month h ahead adds slope × (φ + φ² + … + φʰ), as in Gardner's damped trend."""
 
 
 def _weighted_years(totals: pd.Series, year: int, weights, renormalise: bool):
@@ -44,16 +49,20 @@ def _weighted_years(totals: pd.Series, year: int, weights, renormalise: bool):
 def company_target(history, year: int, *, growth: float | None = None,
                    amount: float | None = None, method: CompanyMethod = "growth",
                    weights: Sequence[float] = (0.5, 0.3, 0.2), measure: str = "revenue",
-                   renormalise: bool = False) -> float:
+                   renormalise: bool = False, trend_years: int = TREND_YEARS,
+                   damping: float = TREND_DAMPING) -> float:
     """The company's total for `year` (one measure): a baseline × (1 + growth).
 
     The baseline, by `method`:
     - "growth": last year's total;
     - "weighted": blend of the last years' totals, most recent first (`weights`, e.g. 0.5,
       0.3, 0.2): steadier than one year, but lags a growing business;
-    - "trend": a Theil–Sen line through the de-seasonalised monthly totals (robust to a
-      mega-deal month), projected over `year` and re-seasonalised. The line already carries
-      the growth, so `growth` here is an adjustment on top (leave it at 0 for the pure trend).
+    - "trend": a Theil–Sen line through the de-seasonalised monthly totals of the last
+      `trend_years` years (the latest 12 × trend_years months; robust to a mega-deal
+      month, and blind to an older regime), projected over `year` from the last month of
+      history with its slope damped by `damping` a month, and re-seasonalised. The line
+      already carries the growth, so `growth` here is an adjustment on top (leave it at 0
+      for the pure trend).
     `amount` sets the total directly (a board number) and ignores the rest. Partial years
     are annualised with the season index (see `annual_totals`). With `renormalise=True` a
     weighted baseline over more years than history has uses the years there are, their
@@ -77,6 +86,11 @@ def company_target(history, year: int, *, growth: float | None = None,
         The history column to plan.
     renormalise : bool, default False
         Let "weighted" use fewer years than `weights` asks for.
+    trend_years : int, default TREND_YEARS
+        Years of history the trend fits, >= 1 ("trend" only).
+    damping : float, default TREND_DAMPING
+        Monthly damping of the trend's slope, in (0, 1]; 1 for a straight line ("trend"
+        only).
 
     Returns
     -------
@@ -86,7 +100,8 @@ def company_target(history, year: int, *, growth: float | None = None,
     Raises
     ------
     TargetError
-        If `amount` or `growth` is out of range, `method` unknown, the weights are not
+        If `amount`, `growth`, `trend_years` or `damping` is out of range, `method`
+        unknown, the weights are not
         valid, or the history lacks the months the method needs (any before `year`; the
         base year for "growth"; every weighted year unless `renormalise`; two months
         for "trend").
@@ -100,12 +115,13 @@ def company_target(history, year: int, *, growth: float | None = None,
         raise TargetError(f"growth: must be >= -1 (-100%), got {growth!r}")
     if method not in COMPANY_METHODS:
         raise TargetError(f"method: expected one of {COMPANY_METHODS}, got {method!r}")
+    _check_trend(trend_years, damping)
     frame = _history(history, measure)
     frame = frame[frame["month"].dt.year < year]
     if frame.empty:
         raise TargetError(f"history: no months before {year} (year={year})")
     if method == "trend":
-        return _trend_total(frame, year, measure) * (1 + g)
+        return _trend_total(frame, year, measure, trend_years, damping) * (1 + g)
     totals = annual_totals(frame, measure)
     if method == "growth":
         if year - 1 not in totals.index:
@@ -116,12 +132,33 @@ def company_target(history, year: int, *, growth: float | None = None,
     return float(np.dot(w, totals[wanted].to_numpy()) / w.sum()) * (1 + g)
 
 
-def _base_note(history, year: int, method: str, weights, measure: str) -> str:
+def _check_trend(trend_years, damping) -> None:
+    if not (isinstance(trend_years, (int, np.integer)) and trend_years >= 1):
+        raise TargetError(f"trend_years: must be a whole number of years >= 1, "
+                          f"got {trend_years!r}")
+    if not (np.isfinite(damping) and 0 < damping <= 1):
+        raise TargetError(f"damping: must be in (0, 1] (1: no damping), got {damping!r}")
+
+
+def _trend_window(months: pd.Series, trend_years: int) -> pd.Series:
+    """The latest 12 × trend_years months of company totals."""
+    start = months.index.max() - pd.DateOffset(months=12 * trend_years - 1)
+    return months[months.index >= start]
+
+
+def _base_note(history, year: int, method: str, weights, measure: str,
+               trend_years: int = TREND_YEARS, damping: float = TREND_DAMPING) -> str:
     """What a baseline rests on when history is short or partial ("" when nothing to say)."""
     frame = _history(history, measure)
-    table = year_totals(frame[frame["month"].dt.year < year], measure)
+    frame = frame[frame["month"].dt.year < year]
     if method == "trend":
-        return ""
+        window = _trend_window(frame.groupby("month")[measure].sum(), trend_years)
+        span = f"{window.index.min():%Y-%m} to {window.index.max():%Y-%m}"
+        damped = (f", its slope damped by {damping:g} a month past the last month"
+                  if damping < 1 else ", undamped")
+        return (f"trend fits the last {trend_years} year(s) of history ({span}, "
+                f"{len(window)} months){damped}")
+    table = year_totals(frame, measure)
     if method == "growth":
         used, note = [year - 1], ""
     else:
@@ -134,7 +171,8 @@ def _base_note(history, year: int, method: str, weights, measure: str) -> str:
 
 
 def company_baselines(history, year: int, *, weights: Sequence[float] = (0.5, 0.3, 0.2),
-                      measure: str = "revenue") -> pd.DataFrame:
+                      measure: str = "revenue", trend_years: int = TREND_YEARS,
+                      damping: float = TREND_DAMPING) -> pd.DataFrame:
     """Each company method's baseline for `year` (no growth) with a note: which years a
     shortened weighted blend rests on, or why a method could not be computed (NaN).
 
@@ -148,6 +186,10 @@ def company_baselines(history, year: int, *, weights: Sequence[float] = (0.5, 0.
         Weights of the "weighted" method, most recent year first.
     measure : str, default "revenue"
         The history column to plan.
+    trend_years : int, default TREND_YEARS
+        Years of history the "trend" method fits.
+    damping : float, default TREND_DAMPING
+        Monthly damping of the trend's slope, in (0, 1].
 
     Returns
     -------
@@ -158,27 +200,37 @@ def company_baselines(history, year: int, *, weights: Sequence[float] = (0.5, 0.
     for method in COMPANY_METHODS:  # three methods
         try:
             value = company_target(history, year, method=method, weights=weights,
-                                   measure=measure, renormalise=True)
+                                   measure=measure, renormalise=True,
+                                   trend_years=trend_years, damping=damping)
         except TargetError as error:
             rows[method] = (np.nan, f"{method} not computed: {error}")
             continue
-        rows[method] = (value, _base_note(history, year, method, weights, measure))
+        rows[method] = (value, _base_note(history, year, method, weights, measure,
+                                          trend_years, damping))
     return pd.DataFrame.from_dict(rows, orient="index", columns=["baseline", "note"])
 
 
-def _trend_total(frame: pd.DataFrame, year: int, measure: str) -> float:
-    """Line and season fitted together, so growth inside a year is not read as season."""
-    months = frame.groupby("month")[measure].sum()
+def _trend_total(frame: pd.DataFrame, year: int, measure: str, trend_years: int,
+                 damping: float) -> float:
+    """Line and season fitted together on the window, so growth inside a year is not read
+    as season; then projected with a damped slope from the last month of the window.
+    """
+    months = _trend_window(frame.groupby("month")[measure].sum(), trend_years)
     if len(months) < 2:
         raise TargetError("history: method='trend' needs at least two months of history")
+    window = frame[frame["month"].isin(months.index)]
     t = (months.index.year * 12 + months.index.month).to_numpy(dtype="float64")
     m = months.index.month.to_numpy() - 1
     y = months.to_numpy()
-    index = seasonality(frame, measure).to_numpy()
+    index = seasonality(window, measure).to_numpy()
     for _ in range(5):  # a few rounds settle it
         slope, intercept, *_ = theilslopes(y / index[m], t)
         ratio = pd.Series(divide_or_nan(y, intercept + slope * t)).groupby(m).median()
         index = ratio.reindex(range(12)).fillna(ratio.mean()).to_numpy()
         index = index / index.mean()
-    future = year * 12 + np.arange(1, 13)
-    return float(np.clip((intercept + slope * future) * index, 0, None).sum())
+    end = t.max()
+    ahead = year * 12 + np.arange(1, 13) - end  # months past the last one of history
+    steps = (ahead if damping == 1
+             else damping * (1 - damping ** ahead) / (1 - damping))  # φ + φ² + … + φʰ
+    level = intercept + slope * end + slope * steps
+    return float(np.clip(level * index, 0, None).sum())

@@ -5,16 +5,20 @@
 from __future__ import annotations
 
 import warnings
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from ..data import Dataset
+from ..data import Dataset, outlier_months
 from ..errors import TargetError
 from ..numbers import divide_or_nan
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                "Dec")
+Outliers = Literal["cap", "keep"]
+"""Outlier months in a rep's basis: "cap" them at the rep's highest usual month, or "keep"."""
+OUTLIER_TREATMENTS: tuple[str, ...] = get_args(Outliers)
 
 
 # ----------------------------------------------------------------------- history basics
@@ -213,3 +217,86 @@ def year_sentence(history, year: int, measure: str = "revenue") -> str:
         return f"{year}: {row['actual']:,.0f} actual"
     return (f"{row['label']}: {row['actual']:,.0f} actual; "
             f"annualised {row['annualised']:,.0f}")
+
+
+# ----------------------------------------------------------------------- outlier months
+
+
+def outlier_caps(history, year: int, measure: str = "revenue") -> pd.DataFrame:
+    """The months of `year - 1` (a rep's basis) that outliers="cap" caps, and by how much.
+
+    The rule is `helpers.data.outlier_months` (the quality report's "outlier"), judged on
+    the history before `year`: a month whose modified z-score of log measure within the rep
+    is above `helpers.data.OUTLIER_Z` is capped at the rep's highest usual month, the
+    median month × exp(z × MAD / 0.6745). Flag and treatment are the same months.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame or Dataset
+        Monthly history with rep_id, month and the measure, or a Dataset.
+    year : int
+        The plan year; months of `year - 1` are capped, the rule reads all months before.
+    measure : str, default "revenue"
+        The history column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A row per capped month, by rep_id and month: actual, cap and removed (actual − cap).
+
+    Raises
+    ------
+    TargetError
+        If the history has no rows, or no `month` or `measure` column.
+    """
+    frame = _history(history, measure)
+    capped, _ = _capped(frame, year, measure, "cap")
+    hit = capped.index[capped[measure].to_numpy() < frame.loc[capped.index, measure].to_numpy()]
+    table = pd.DataFrame({"rep_id": frame.loc[hit, "rep_id"].to_numpy(),
+                          "month": frame.loc[hit, "month"].to_numpy(),
+                          "actual": frame.loc[hit, measure].to_numpy(dtype="float64"),
+                          "cap": capped.loc[hit, measure].to_numpy(dtype="float64")})
+    table["removed"] = table["actual"] - table["cap"]
+    return table.sort_values(["rep_id", "month"], ignore_index=True)
+
+
+def _capped(frame: pd.DataFrame, year: int, measure: str, outliers: str):
+    """(the history before `year` with last year's outlier months capped, True if any was)."""
+    if outliers not in OUTLIER_TREATMENTS:
+        raise TargetError(f"outliers: expected one of {OUTLIER_TREATMENTS}, got {outliers!r}")
+    before = frame[frame["month"].dt.year < year]
+    if outliers == "keep" or before.empty:
+        return before, False
+    rule = outlier_months(before, measure)
+    touch = rule["outlier"].to_numpy() & (before["month"].dt.year == year - 1).to_numpy()
+    if not touch.any():
+        return before, False
+    values = before[measure].astype("float64").to_numpy()
+    values = np.where(touch, np.minimum(values, rule["cap"].to_numpy()), values)
+    return before.assign(**{measure: values}), True
+
+
+def cap_sentence(caps: pd.DataFrame, measure: str = "revenue") -> str:
+    """Which reps the outlier cap touched and by how much, in one sentence ("" for none).
+
+    Parameters
+    ----------
+    caps : pandas.DataFrame
+        An `outlier_caps` table.
+    measure : str, default "revenue"
+        The measure, named in the sentence.
+
+    Returns
+    -------
+    str
+        E.g. "outlier months capped in the revenue basis (as the quality report flags
+        them): R007 2025-06 437,000 → 61,200 (−375,800)"; "" when nothing was capped.
+    """
+    if caps.empty:
+        return ""
+    parts = [f"{r} {m:%Y-%m} {a:,.0f} → {c:,.0f} (−{x:,.0f})"
+             for r, m, a, c, x in caps[["rep_id", "month", "actual", "cap",
+                                        "removed"]].itertuples(index=False)]
+    return (f"outlier months capped in the {measure} basis at the rep's highest usual month "
+            f"(the months the quality report flags; outliers='keep' uses them as they are): "
+            + "; ".join(parts))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -11,8 +11,8 @@ import pandas as pd
 
 from ..data import Dataset
 from .allocation import DEFAULT_RAMP, NEEDS, Method, allocate_targets, missing_for
-from .company import CompanyMethod, _base_note, company_target
-from .history import MONTH_NAMES, seasonality
+from .company import TREND_DAMPING, TREND_YEARS, CompanyMethod, _base_note, company_target
+from .history import MONTH_NAMES, Outliers, cap_sentence, outlier_caps, seasonality
 from .phasing import Grain, phase
 
 MEASURES = ("revenue", "new_customers")
@@ -43,6 +43,9 @@ class TargetPlan:
         Months of `year - 1` with history.
     notes : tuple of str, default ()
         What was adapted to the data, one sentence each.
+    capped : pandas.DataFrame, default empty
+        The outlier months capped in the rep basis (`outlier_caps` rows with a measure
+        column); empty with outliers="keep" or when nothing was capped.
     """
 
     year: int
@@ -53,6 +56,8 @@ class TargetPlan:
     season: pd.DataFrame  # index by region, columns 1..12
     last_months: tuple[int, ...] = tuple(range(1, 13))  # months of year - 1 with history
     notes: tuple[str, ...] = ()  # what was adapted to the data, one sentence each
+    capped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["measure", "rep_id", "month", "actual", "cap", "removed"]))
 
     def summary(self, measure: str = "revenue") -> pd.DataFrame:
         """Per region: reps, last year's actual, target and the growth it asks for.
@@ -111,7 +116,9 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
                  planned_hires: int | Mapping[str, int] = 0, grain: Grain = "month",
                  measures: Sequence[str] = MEASURES, seasonal: bool = True,
                  season: pd.DataFrame | None = None, holidays: Sequence = (),
-                 weights: Sequence[float] = (0.5, 0.3, 0.2)) -> TargetPlan:
+                 weights: Sequence[float] = (0.5, 0.3, 0.2), outliers: Outliers = "cap",
+                 trend_years: int = TREND_YEARS,
+                 damping: float = TREND_DAMPING) -> TargetPlan:
     """Company target → reps → periods for each measure: the notebook's (and widgets') call.
 
     `amount` sets a measure's company total directly ({"revenue": 120e6}); `seasonal=False`
@@ -119,7 +126,10 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
     when it is already computed (the widget panel caches it); `holidays` are taken out of
     the working days that split months into weeks; `weights` are those of
     company_method="weighted" (fewer years of history: the years there are, rescaled).
-    `notes` on the plan say, one sentence each, what was adapted to the data.
+    `outliers="cap"` caps last year's outlier months (the quality report's) in the rep
+    basis; the company number is left on actuals, since the deal did happen. `trend_years`
+    and `damping` shape company_method="trend". `notes` on the plan say, one sentence each,
+    what was adapted to the data and which reps the cap touched (`capped` lists them).
 
     Parameters
     ----------
@@ -156,6 +166,12 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
         Days taken out of the working days (grain="week").
     weights : Sequence of float, default (0.5, 0.3, 0.2)
         Weights of company_method="weighted", most recent year first.
+    outliers : {"cap", "keep"}, default "cap"
+        Last year's outlier months in the rep basis (`allocate_targets`).
+    trend_years : int, default TREND_YEARS
+        Years of history company_method="trend" fits.
+    damping : float, default TREND_DAMPING
+        Monthly damping of the trend's slope, in (0, 1]; 1 for a straight line.
 
     Returns
     -------
@@ -171,27 +187,46 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
     year = ds.plan_year if year is None else int(year)
     season = seasonality(ds, "revenue", by="region") if season is None else season
     method, blend, notes = _usable(ds, method, blend)
-    totals, frames = {}, []
+    totals, frames, caps = {}, [], []
     for measure in measures:  # two measures, not reps
         given = (amount or {}).get(measure)
         totals[measure] = company_target(ds.history, year, growth=growth, method=company_method,
                                          amount=given, measure=measure, weights=weights,
-                                         renormalise=True)
+                                         renormalise=True, trend_years=trend_years,
+                                         damping=damping)
         if given is None:
-            note = _base_note(ds.history, year, company_method, weights, measure)
+            note = _base_note(ds.history, year, company_method, weights, measure,
+                              trend_years, damping)
             if note and note not in notes:
                 notes.append(note)
         frames.append(allocate_targets(ds, totals[measure], method=method, blend=blend,
                                        over_assign=over_assign, ramp=ramp, year=year,
-                                       planned_hires=planned_hires, measure=measure))
+                                       planned_hires=planned_hires, measure=measure,
+                                       outliers=outliers))
+        if outliers == "cap" and _splits_on_run_rate(method, blend):
+            cap = outlier_caps(ds.history, year, measure)
+            if len(cap):
+                notes.append(cap_sentence(cap, measure))
+                caps.append(cap.assign(measure=measure))
     targets = pd.concat(frames, ignore_index=True)
+    capped = (pd.concat(caps, ignore_index=True)[["measure", "rep_id", "month", "actual",
+                                                  "cap", "removed"]]
+              if caps else TargetPlan.__dataclass_fields__["capped"].default_factory())
     shape = season if seasonal else None
     monthly = phase(targets, shape, year, "month", ramp=ramp)
     phased = (monthly if grain == "month"
               else phase(targets, shape, year, grain, ramp=ramp, holidays=holidays))
     last = ds.history.loc[ds.history["month"].dt.year == year - 1, "month"].dt.month
     return TargetPlan(year, pd.Series(totals, name="company_target"), targets, monthly,
-                      phased, season, tuple(sorted(set(last.tolist()))), tuple(notes))
+                      phased, season, tuple(sorted(set(last.tolist()))), tuple(notes),
+                      capped)
+
+
+def _splits_on_run_rate(method: str, blend) -> bool:
+    """Whether the rep split reads run-rates (so a cap on last year's months can move it)."""
+    if method == "blend":
+        return any(w > 0 and m in ("history", "capacity") for m, w in (blend or {}).items())
+    return method in ("history", "capacity")
 
 
 def _usable(ds: Dataset, method: str, blend):
