@@ -22,6 +22,7 @@ Importing this module builds no widget.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from html import escape
@@ -29,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import matplotlib.pyplot as plt
-from IPython.display import display
+import mistune
+from IPython.display import Image, Markdown
 
 from ..errors import WorkbookError
 
@@ -37,6 +39,49 @@ if TYPE_CHECKING:
     from .scenarios import ScenarioBar
 
 ERROR = "<span class='panel-error' style='color:#c33'>{}</span>"
+
+
+def area() -> w.VBox:
+    """An area a panel shows results in (`Panel.show` replaces its children).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        An empty box.
+    """
+    return w.VBox()
+
+
+def as_widget(thing: Any) -> w.Widget:
+    """`thing` as a widget: a figure as a PNG image (closed once drawn), an image as itself,
+    a Styler, DataFrame or Markdown as HTML, text as HTML, a widget unchanged.
+
+    Parameters
+    ----------
+    thing : object
+        What to show.
+
+    Returns
+    -------
+    ipywidgets.Widget
+        The widget that shows it.
+    """
+    if isinstance(thing, w.Widget):
+        return thing
+    if isinstance(thing, plt.Figure):
+        buffer = io.BytesIO()
+        thing.savefig(buffer, format="png", bbox_inches="tight")
+        plt.close(thing)
+        return w.Image(value=buffer.getvalue(), format="png")
+    if isinstance(thing, Image):
+        return w.Image(value=thing.data, format=thing.format or "png")
+    if isinstance(thing, Markdown):
+        return w.HTML(mistune.html(thing.data))
+    if hasattr(thing, "to_html"):  # a pandas Styler or DataFrame
+        return w.HTML(thing.to_html())
+    if isinstance(thing, str):
+        return w.HTML(thing)
+    return w.HTML(f"<pre>{escape(repr(thing))}</pre>")
 
 
 def columns(controls: Iterable[w.Widget], results: Iterable[w.Widget]) -> w.HBox:
@@ -91,11 +136,11 @@ class Panel(w.VBox):
         self.error: str | None = None
         self.status = w.HTML()
         self.status.add_class("panel-status")
-        self.out = w.Output()
+        self.out = area()
         self.scenarios: ScenarioBar | None = None
         self._quiet = False
         self._live = True
-        self._outputs: list[w.Output] = []  # every area `show` has drawn into
+        self._outputs: list[w.Box] = []  # every area `show` has drawn into
 
     # ---------------------------------------------------------------- the subclass's part
 
@@ -196,7 +241,7 @@ class Panel(w.VBox):
         self.result, self.error = None, str(message)
         self.status.value = error_html(message)
         for out in self._outputs:
-            out.clear_output()
+            out.children = ()
 
     def say(self, html: str) -> None:
         """Put the panel's own summary (HTML the panel wrote) in the status line.
@@ -208,27 +253,25 @@ class Panel(w.VBox):
         """
         self.status.value = html
 
-    def show(self, out: w.Output | None, *things: Any) -> None:
-        """Replace what `out` (default `self.out`) shows with `things`; figures are closed
-        once displayed, so redraws leave no figure open.
+    def show(self, out: w.Box | None, *things: Any) -> None:
+        """Replace what `out` (default `self.out`) shows with `things`, as widgets.
+
+        Figures become PNG images (and are closed), tables and Markdown become HTML. No
+        `Output` widget is written to: a front end that runs the notebook (Voila, nbclient)
+        captures an Output widget's messages while it waits for the cell's reply, and that
+        exchange could leave the reply unread and freeze the page (issue 10).
 
         Parameters
         ----------
-        out : ipywidgets.Output or None
-            The output area; None means `self.out`.
+        out : ipywidgets.Box or None
+            The area (from `area()`); None means `self.out`.
         *things : object
-            What to display, in order (figures, tables, Markdown, images).
+            What to show, in order (figures, tables, Markdown, images, HTML, widgets).
         """
         out = self.out if out is None else out
         if out not in self._outputs:
             self._outputs.append(out)
-        with out:
-            out.clear_output(wait=True)
-            for thing in things:
-                display(thing)
-        for thing in things:
-            if isinstance(thing, plt.Figure):
-                plt.close(thing)
+        out.children = tuple(as_widget(thing) for thing in things)
 
     @contextmanager
     def quiet(self) -> Iterator[None]:

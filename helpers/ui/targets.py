@@ -10,7 +10,7 @@ from IPython.display import Image
 
 from ..data import Dataset
 from ..targets import METHODS, linear_ramp, missing_for, plan_targets, seasonality
-from .base import Panel, columns
+from .base import Panel, area, columns
 from .overview import PlanOverview
 
 SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
@@ -68,7 +68,7 @@ class TargetsPanel(Panel):
                                 description="ramp (months)", **SLIDER)
         self.grain = w.ToggleButtons(options=["quarter", "month", "week"], value=grain,
                                      description="phase to")
-        self.table, self.chart = w.Output(), w.Output()
+        self.table, self.chart = area(), area()
         self.overview = PlanOverview()  # one figure, updated in place on each change
         self.method.add_class("key-control")  # what the browser tests turn
         self.table.add_class("key-result")
