@@ -8,7 +8,9 @@ demo app, and not built at all in a headless run (`python -m helpers run` passes
 `interactive=False`). A headless run has no front end, only nbclient's stand-in for the
 Output widget: it sends the kernel widget updates on the shell socket while it waits on
 that same socket for the cell's reply, and under CPU contention the reply sometimes arrived
-and was never read, which froze `make run` (issue 10).
+and was never read, which froze `make run` (issue 10). Voila executes a page with the same
+nbclient, so panels never write into an Output widget at all: `base.Panel.show` puts
+figures, tables and text into plain widgets (PNG images, HTML).
 """
 
 from __future__ import annotations
