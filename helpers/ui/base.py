@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 ERROR = "<span class='panel-error' style='color:#c33'>{}</span>"
 
 
+PICTURE = {"max_width": "100%", "height": "auto"}  # its own size, smaller on a narrow screen
+
+
 def area() -> w.VBox:
     """An area a panel shows results in (`Panel.show` replaces its children).
 
@@ -49,7 +52,7 @@ def area() -> w.VBox:
     ipywidgets.VBox
         An empty box.
     """
-    return w.VBox()
+    return w.VBox(layout=w.Layout(align_items="flex-start"))  # children keep their size
 
 
 def as_widget(thing: Any) -> w.Widget:
@@ -72,9 +75,9 @@ def as_widget(thing: Any) -> w.Widget:
         buffer = io.BytesIO()
         thing.savefig(buffer, format="png", bbox_inches="tight")
         plt.close(thing)
-        return w.Image(value=buffer.getvalue(), format="png")
+        return w.Image(value=buffer.getvalue(), format="png", layout=PICTURE)
     if isinstance(thing, Image):
-        return w.Image(value=thing.data, format=thing.format or "png")
+        return w.Image(value=thing.data, format=thing.format or "png", layout=PICTURE)
     if isinstance(thing, Markdown):
         return w.HTML(mistune.html(thing.data))
     if hasattr(thing, "to_html"):  # a pandas Styler or DataFrame
