@@ -76,6 +76,7 @@ from .data import (
     write_atomic,
 )
 from .errors import DealsError
+from .numbers import divide_or_nan
 from .schema import LEVELS, Column, Table
 
 FIELDS = ("deal_id", "owner", "account", "stage", "created", "close", "amount")
@@ -918,8 +919,7 @@ def _history(frame: pd.DataFrame, credit: pd.DataFrame, source: str
         return np.floor(x + 0.5 + 1e-9).astype("int64")
 
     up = count(got["up"].to_numpy())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cycle = np.where(got["cycle_n"] > 0, got["cycle_sum"] / got["cycle_n"], np.nan)
+    cycle = divide_or_nan(got["cycle_sum"].to_numpy(), got["cycle_n"].to_numpy())
     history = pd.DataFrame({
         "rep_id": pd.array(reps, dtype="string"),
         "month": _month_start(months),

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..data import Dataset
 from ..errors import GradingError
+from ..numbers import divide_or_nan
 
 DIRECTIONS: dict[str, int] = {
     "revenue": 1, "attainment": 1, "new_customers": 1, "retention": 1, "csat": 1,
@@ -249,21 +250,17 @@ def kpi_arrays(sums: Mapping[str, np.ndarray], months: np.ndarray, data: Monthly
     dict of str to numpy.ndarray
         KPI name -> values, the shape of `months`.
     """
-    def ratio(a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
-
     per_year = 12 / months  # pro-rate part-year reps to a full year
     quota = sums["quota"]
-    attainment = (ratio(sums["revenue"], quota) if not np.isnan(quota).any()
-                  else ratio(sums["revenue"] / months, data.baseline))
+    attainment = (divide_or_nan(sums["revenue"], quota) if not np.isnan(quota).any()
+                  else divide_or_nan(sums["revenue"] / months, data.baseline))
     out = {
         "revenue": sums["revenue"] * per_year,
         "attainment": attainment,
         "new_customers": sums["new_customers"] * per_year,
-        "retention": ratio(sums["retained"], sums["up"]),
-        "csat": ratio(sums["csat"], sums["csat_n"]),
-        "sales_cycle": ratio(sums["cycle_days"], sums["deals"]),
+        "retention": divide_or_nan(sums["retained"], sums["up"]),
+        "csat": divide_or_nan(sums["csat"], sums["csat_n"]),
+        "sales_cycle": divide_or_nan(sums["cycle_days"], sums["deals"]),
     }
     shape = np.shape(sums["revenue"])  # reviews are half-yearly: held fixed in resamples
     out.update({c: np.broadcast_to(v, shape) for c, v in data.reviews.items()})
