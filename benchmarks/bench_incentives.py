@@ -19,11 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers import streams
 from helpers.incentives import Plan, default_levels, default_targets, simulate
 from helpers.incentives.engine import Inputs
 from helpers.incentives.plan import MEASURES
-from helpers.incentives.simulation import draw_scenarios, fit_market, period_targets
+from helpers.incentives.simulation import ResultDraws, draw_scenarios, fit_market
 from helpers.schema import LEVELS
 
 from .harness import Case, company
@@ -85,22 +84,12 @@ def draws(inp: SimInputs, k: int, seed: int = 0) -> Inputs:
                        name="rep_id")
     level = pd.Categorical(inp.levels.reindex(rep_ids), categories=LEVELS).codes
     model = fit_market(ds, p.n_periods)
-    target = period_targets(inp.targets, rep_ids, measures, p.n_periods)
-    skill = model.skill.reindex(rep_ids, fill_value=0.0).to_numpy(np.float32)
-    keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed)
-    z, eps = draw_scenarios(keys, seed, 0, k, p.n_periods, measures)
-    shock = (model.sigma_market * z - model.sigma_market ** 2 / 2).astype(np.float32)
-    actual = {}
-    for i, m in enumerate(measures):  # as simulate does it, in the same float32 steps
-        s = np.float32(model.sigma_noise[m])
-        x = eps[i] * s
-        if MEASURES[m] == "sum":
-            x += (skill + shock[:, None]) - s * s / 2
-            x = np.exp(x) * target[m] * np.float32(1.0)
-        else:
-            x -= s * s / 2
-            x = np.minimum(np.exp(x) * target[m], np.float32(100))
-        actual[m] = x
+    results = ResultDraws.build(ds, inp.targets, rep_ids, measures, p.n_periods, model=model,
+                                seed=seed)
+    _, eps = draw_scenarios(results.keys, seed, 0, k, p.n_periods, measures,
+                            results.to_actual)  # as simulate does it, in the same float32 steps
+    actual = dict(zip(measures, eps, strict=True))
+    target = results.target
     return Inputs(actual, target, level.astype(np.int64))
 
 

@@ -531,9 +531,8 @@ def test_expected_attainment_bad_inputs(sample):
     both = pd.concat([targets, targets.assign(measure="new_customers")])
     with pytest.raises(TargetError, match="measure"):
         expected_attainment(both, sample.history)
-    one_year = sample.history[sample.history["month"].dt.year == 2026]
-    with pytest.raises(TargetError, match="history"):
-        expected_attainment(targets, one_year)
+    with pytest.raises(TargetError, match="spreads"):
+        expected_attainment(targets, sample.history, spreads={"own": -0.1})
 
 
 def test_plan_targets_totals_and_default_ramp(sample):
@@ -731,15 +730,17 @@ def test_plan_targets_weighted_on_short_history_says_so():
 def test_expected_attainment_assumes_a_stated_spread_without_two_full_years(sample):
     targets = allocate_targets(sample, 1e6)
     one_year = sample.history[sample.history["month"].dt.year == 2026]
-    out = expected_attainment(targets, one_year, own_sd=0.15, seed=3)
+    out = expected_attainment(targets, one_year, seed=3)  # the stated default, never 0%
     assert 0 <= out["expected_share"].iloc[0] <= 1
-    assert "assum" in out.attrs["note"] and "15%" in out.attrs["note"]
-    again = expected_attainment(targets, one_year, own_sd=0.15, seed=3)
-    assert again.equals(out)
-    wide = expected_attainment(targets.assign(target=targets["run_rate"].fillna(0) + 1),
-                               one_year, own_sd=0.5, seed=3)
-    assert wide["p90"].iloc[0] >= wide["p10"].iloc[0]
-    learned = expected_attainment(targets, sample.history, own_sd=0.15)
+    assert "own variation 15%" in out.attrs["note"] and "market swing 5%" in out.attrs["note"]
+    again = expected_attainment(targets, one_year, spreads={"own": 0.15}, seed=3)
+    assert again.drop(columns=[]).equals(out)
+    above = targets.assign(target=targets["run_rate"].fillna(0) * targets["capacity"] * 1.2)
+    narrow = expected_attainment(above, one_year, spreads={"own": 0.01}, seed=3)
+    wide = expected_attainment(above, one_year, spreads={"own": 0.5}, seed=3)
+    assert "own variation 50%" in wide.attrs["note"]  # 20% above run-rate: luck decides
+    assert narrow["expected_share"].iloc[0] < 0.05 < 0.25 < wide["expected_share"].iloc[0]
+    learned = expected_attainment(targets, sample.history, spreads={"own": 0.5})
     assert "note" not in learned.attrs  # two full years: learned, nothing assumed
 
 
@@ -758,8 +759,8 @@ def test_plan_backtest_and_attainment_run_on_the_shape_matrix(tmp_path, combo):
                                     blend={"history": 0.6, "potential": 0.4})
     assert notes  # neither shape has a full year before a full last year
     reps = plan.targets[plan.targets["measure"] == "revenue"]
-    out = expected_attainment(reps, ds.history, own_sd=0.15)
-    assert "assum" in out.attrs["note"]
+    out = expected_attainment(reps, ds.history)
+    assert "assumed" in out.attrs["note"]
 
 
 def test_audit_notes_say_which_flags_cannot_be_judged():

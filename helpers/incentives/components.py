@@ -1517,7 +1517,7 @@ class Contest(Component):
         return {self.measure} if self.basis == "attainment" else set()
 
     def earn(self, ctx: Context, eligible: np.ndarray, why: dict) -> np.ndarray:
-        """Ties go to the rep listed first (a stable sort), so a replay is reproducible.
+        """Ties go to the rep first in the inputs' keyed `order` (else the one listed first).
 
         Parameters
         ----------
@@ -1542,11 +1542,20 @@ class Contest(Component):
             score = ratio(score, t.mean(axis=0) if mean else t.sum(axis=0))
         score = np.where(eligible, score, -np.inf)
         n = min(len(self.prizes), r)
+        keyed = (np.arange(r) if ctx.data.order is None
+                 else np.argsort(ctx.data.order, kind="stable"))
+        score = score[:, keyed]  # in the keyed order: a stable sort then breaks ties by it
         if s * r <= 1_000_000:
             top = np.argsort(-score, axis=1, kind="stable")[:, :n]
         else:  # large simulations: partition, then order the few winners
             top = np.argpartition(-score, n - 1, axis=1)[:, :n]
-            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(score, top, 1), 1), 1)
+            top = np.take_along_axis(top, np.lexsort((top, -np.take_along_axis(score, top, 1)),
+                                                     axis=1), 1)
+            last = np.take_along_axis(score, top[:, -1:], 1)  # a tie at the last prize:
+            tied = (score >= last).sum(axis=1) > n  # which of the tied wins is the keyed
+            if tied.any():  # order's call, so those scenarios get the full stable sort
+                top[tied] = np.argsort(-score[tied], axis=1, kind="stable")[:, :n]
+        top = keyed[top]
         rank = np.zeros((s, r), dtype=np.int16)
         np.put_along_axis(rank, top, np.arange(1, n + 1, dtype=np.int16)[None, :], axis=1)
         rank = np.where(eligible, rank, 0)

@@ -50,6 +50,9 @@ class Inputs:
         (R,) team index, for components paid on team results.
     tx_raw : dict of str to numpy.ndarray, default {}
         Component -> row-by-row earnings summed to periods.
+    order : numpy.ndarray, optional
+        (R,) who wins a tie (a contest's equal scores): the lower first; keyed by who the
+        rep is (`helpers.streams.rep_keys`) so a tie never goes by row order. None: position.
     """
 
     actual: dict[str, np.ndarray]
@@ -57,6 +60,7 @@ class Inputs:
     level: np.ndarray
     team: np.ndarray | None = None
     tx_raw: dict[str, np.ndarray] = field(default_factory=dict)  # see `row_earnings`
+    order: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import streams
 from ..data import DataError
 from ..schema import LEVELS
 from .components import join, money, when
@@ -167,7 +168,8 @@ def inputs_from_results(plan: Plan, results: pd.DataFrame) -> tuple[pd.DataFrame
               for name, each in row_earnings(plan, column).items()}
     level = pd.Categorical(reps["level"], categories=LEVELS).codes.astype(np.int64)
     team = (pd.factorize(reps["team"])[0] if "team" in reps else None)
-    return reps, Inputs(actual, target, level, team, tx_raw)
+    order = streams.rep_keys(rep_index)  # a contest tie follows the id, never the row
+    return reps, Inputs(actual, target, level, team, tx_raw, order)
 
 
 def _fill_forward(x: np.ndarray) -> np.ndarray:

@@ -1,7 +1,12 @@
 """Monte Carlo of next year: what each plan costs, how risky it is, how well it pays for results.
 
-A rep's result for a measure is target × persistent skill × common market shock × noise, all
-lognormal and fitted from history (see `fit_market`). Every plan compared sees the very same
+A rep's year of a volume measure (revenue, new customers) is drawn from the model the targets'
+expected attainment uses (`helpers.targets.outlook`): run-rate × capacity × exp(growth +
+market swing + own variation), then spread over the plan's periods by the rep's target
+phasing with the rep's period-to-period noise (the year's total is kept). Attainment is
+results / targets, so harder targets lower the share at target and the pay, and notebook 01
+and 03 report the same share at target for the same targets and seed. Scores (CSAT) vary
+around their target with the fitted noise. Every plan compared sees the very same
 draws, so differences between plans are the plans', not luck. Each rep's noise is its own
 stream keyed by the seed and who the rep is (`helpers.streams`), so the numbers depend on the
 seed only — not on row order, id spelling, chunk size or threads — and scenarios are
@@ -10,7 +15,7 @@ simulated in chunks of blocks of BLOCK, so memory stays bounded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -22,6 +27,15 @@ from ..data import Dataset
 from ..errors import SimulationError
 from ..ranking import rank_rows
 from ..schema import LEVELS
+from ..targets.allocation import DEFAULT_RAMP
+from ..targets.outlook import (
+    DEFAULT_MARKET_SD,
+    DEFAULT_OWN_SD,
+    Outlook,
+    baseline_results,
+    fit_outlook,
+    market_normals,
+)
 from .engine import Inputs, row_earnings, run
 from .inputs import ENTRY_LEVEL, default_levels, default_targets, fill_levels
 from .payouts import level_targets, payout_curve
@@ -40,53 +54,41 @@ float32 array: small enough that the engine's many passes over a chunk stay in t
 cache, which is faster than bigger chunks), so memory stays flat however many reps or
 scenarios are simulated (at least one BLOCK of scenarios, and at most a 1 / (2 × workers)
 share, so every thread works)."""
-SKILL_SALT = 0x5EED_5C111
-"""Keys a rep's skill draws apart from the rep's noise (used only when skill is assumed)."""
 RANKED = 256
 """Pay distribution metrics (Gini, top decile / median, Spearman pay-for-performance) are
 averaged over the first RANKED scenarios: plenty for a mean, and sorting every scenario's
 reps would cost more than the rest of the simulation."""
 
 
-DEFAULT_SPREADS = {"market": 0.05, "noise": 0.10, "skill": 0.05}
+DEFAULT_SPREADS = {"market": DEFAULT_MARKET_SD, "own": DEFAULT_OWN_SD, "noise": 0.10}
 """Spreads (log standard deviations) used when history is too short to fit them, so the
-Monte Carlo does not price risk at 0%: the market shock of a year, a rep's noise over a
-year (per period it is × sqrt(periods a year), periods being independent) and the spread
-of skill between reps. Close to what the sample company's full history fits; pass
-`spreads=` to `simulate` / `fit_market` to change them."""
+Monte Carlo does not price risk at 0%: the market swing of a year, a rep's own year-to-year
+variation (`helpers.targets.outlook`) and a rep's noise over a year (per period it is ×
+sqrt(periods a year), periods being independent). Pass `spreads=` to `simulate` /
+`fit_market` to change them."""
 MIN_DOF = 2
 """Degrees of freedom below which a spread is not fitted (the default is used instead)."""
 
 
 @dataclass(frozen=True)
 class MarketModel:
-    """log(actual / target) = skill[rep] + market shock + noise[measure], fitted from history.
-
-    `assumed` names each spread taken from DEFAULT_SPREADS (or `spreads=`) instead of fitted,
-    with why; `sigma_skill` > 0 when skill could not be fitted: each simulated year then draws
-    every rep's skill afresh with that spread (who is good is unknown, that reps differ is not).
+    """Next year's results: an Outlook per volume measure, and period noise per measure.
 
     Parameters
     ----------
-    skill : pandas.Series
-        Rep_id -> persistent log-attainment, shrunk toward 0 and centred.
-    sigma_market : float
-        Log standard deviation of the common market shock of a year.
+    outlooks : dict of str to Outlook
+        Volume measure -> its fitted Outlook (run-rate × growth × market × own variation).
     sigma_noise : dict of str to float
         Measure -> log standard deviation of a rep's noise per period.
     periods : int
-        Periods a year the model was fitted on (12, 4 or 1).
-    sigma_skill : float, default 0.0
-        Spread of skill drawn afresh each simulated year when skill was not fitted.
+        Periods a year the noise was fitted on (12, 4 or 1).
     assumed : dict of str to str, default {}
-        Spread name -> why it was assumed rather than fitted.
+        Spread name -> why it was assumed rather than fitted (the outlooks' included).
     """
 
-    skill: pd.Series  # rep_id -> persistent log-attainment, shrunk to 0 and centred
-    sigma_market: float
+    outlooks: dict[str, Outlook]
     sigma_noise: dict[str, float]
     periods: int
-    sigma_skill: float = 0.0
     assumed: dict[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -97,11 +99,15 @@ class MarketModel:
         str
             The sentence.
         """
-        period = {12: "month", 4: "quarter", 1: "year"}[self.periods]
-        skill = self.sigma_skill if self.sigma_skill > 0 else self.skill.std()
-        text = (f"market shock {self.sigma_market:.1%}, revenue noise "
-                f"{self.sigma_noise.get('revenue', 0):.1%} a {period}, persistent skill "
-                f"spread {skill:.1%} (log-attainment standard deviations)")
+        period = _PERIOD[self.periods]
+        main = self.outlooks.get("revenue") or next(iter(self.outlooks.values()), None)
+        text = "" if main is None else (
+            f"results = run-rate × usual growth {np.expm1(main.drift):+.1%} × a market "
+            f"swing of {main.market_sd:.1%} × each rep's own year-to-year variation of "
+            f"{main.own_sd:.1%}, ")
+        text += (f"spread over the {period}s with noise of "
+                 f"{self.sigma_noise.get('revenue', 0):.1%} a {period} (log standard "
+                 "deviations)")
         if self.assumed:
             text += "; assumed, not fitted: " + "; ".join(
                 f"{k} ({why})" for k, why in self.assumed.items())
@@ -110,28 +116,26 @@ class MarketModel:
 
 def fit_market(ds: Dataset, periods: int = 4,
                spreads: dict[str, float] | None = None) -> MarketModel:
-    """Fit the attainment model on every full rep-period of history.
+    """Fit the results model: an Outlook per volume measure and each measure's period noise.
 
-    Revenue against quota gives skill (the rep's mean log attainment, shrunk toward 0 by
-    how noisy it is, then centred so the average rep attains 100% on plan), the market
-    shock (spread of the period means across reps, once each period's seasonal mean over
-    the years is taken out) and revenue noise. Other measures have
-    no history target: their noise is the spread around the rep's own mean and the period
-    mean. Without a quota column skill is 0 and revenue is treated like the others.
+    Volume measures get `helpers.targets.fit_outlook` (growth, market swing, own variation).
+    Period noise is the spread of a rep's full periods around the rep's own mean once each
+    period's mean across reps is taken out (revenue against quota when the history has one,
+    so a rep's season is not read as noise; counts +0.5 so a period with none stays finite).
 
-    History too short to fit a spread: the market shock needs full periods over at least two
-    years, noise at least two full periods per rep, skill a quota over at least two years;
-    what cannot be fitted takes `spreads` (default DEFAULT_SPREADS) and is named in
-    `MarketModel.assumed`.
+    History too short to fit a spread: the market swing needs full quarters over two
+    calendar years, the own variation two full years for some rep, the noise two full
+    periods per rep; what cannot be fitted takes `spreads` (default DEFAULT_SPREADS) and is
+    named in `MarketModel.assumed`.
 
     Parameters
     ----------
     ds : Dataset
         The loaded data.
     periods : int, default 4
-        Periods a year (12, 4 or 1) to fit on.
+        Periods a year (12, 4 or 1) to fit the noise on.
     spreads : dict of str to float, optional
-        Spreads (`market`, `noise`, `skill`, each >= 0) replacing DEFAULT_SPREADS.
+        Spreads (`market`, `own`, `noise`, each >= 0) replacing DEFAULT_SPREADS.
 
     Returns
     -------
@@ -148,77 +152,46 @@ def fit_market(ds: Dataset, periods: int = 4,
     if bad:
         raise SimulationError(f"spreads: {bad} (known: {', '.join(DEFAULT_SPREADS)}, each >= 0)")
     h = ds.history
-    rep, names = pd.factorize(h["rep_id"])  # integer keys: text groupbys are slow
+    rep, _ = pd.factorize(h["rep_id"])  # integer keys: text groupbys are slow
     key = [rep, h["month"].dt.year * periods + (h["month"].dt.month - 1) // (12 // periods)]
     size = h.groupby(key).size()
     full = size[size == 12 // periods].index
-    sums = h.groupby(key)[[m for m in MEASURES if MEASURES[m] == "sum"] + ["quota"]
-                         if "quota" in h else [m for m in MEASURES if MEASURES[m] == "sum"]].sum()
-    means = h.groupby(key)[[m for m in MEASURES if MEASURES[m] == "mean"]].mean()
+    volumes = [m for m in MEASURES if MEASURES[m] == "sum" and m in h]
+    sums = h.groupby(key)[volumes + (["quota"] if "quota" in h else [])].sum()
+    means = h.groupby(key)[[m for m in MEASURES if MEASURES[m] == "mean" and m in h]].mean()
     agg = sums.join(means).loc[full]
     agg.index.names = ["rep_id", "t"]
-    noise = {}
-    skill = pd.Series(0.0, index=pd.Index(ds.roster["rep_id"], name="rep_id"))
-    sigma_market = 0.0
     assumed: dict[str, str] = {}
-    years = agg.index.get_level_values("t") // periods
-    n_full = agg.index.get_level_values("t").nunique()
-    span = (f"{n_full} full {_PERIOD[periods]}(s) of history in {years.nunique()} calendar "
-            f"year(s)") if len(agg) else f"no full {_PERIOD[periods]} in the history"
-    sigma_skill = 0.0
+    outlooks = {}
+    for m in volumes:
+        outlooks[m] = fit_outlook(h, m, defaults={k: spreads[k] for k in ("market", "own")})
+        if m == "revenue":
+            assumed.update(outlooks[m].assumed)
+    noise = {}
     for m in MEASURES:
+        if m not in agg:
+            noise[m] = spreads["noise"] * float(np.sqrt(periods))
+            continue
         if m == "revenue" and "quota" in agg:
             ok = (agg["revenue"] > 0) & (agg["quota"] > 0)
             y = np.log(agg.loc[ok, "revenue"] / agg.loc[ok, "quota"])
-        elif m == "revenue":  # no quota: spread around the rep's own mean (months with sales)
-            x = agg[m][agg[m] > 0]
-            y = np.log(x / x.groupby(level="rep_id").transform("mean"))
-        elif MEASURES[m] == "sum":  # counts: +0.5 keeps a month with none finite
+        elif MEASURES[m] == "sum" and m != "revenue":  # counts: +0.5 keeps none finite
             x = agg[m] + 0.5
             y = np.log(x / x.groupby(level="rep_id").transform("mean"))
         else:
             x = agg[m].dropna()
             x = x[x > 0]
             y = np.log(x / x.groupby(level="rep_id").transform("mean"))
-        market = y.groupby(level="t").transform("mean")
-        resid = y - market
-        rep_mean = resid.groupby(level="rep_id").mean()
+        resid = y - y.groupby(level="t").transform("mean")
         within = resid - resid.groupby(level="rep_id").transform("mean")
-        n = resid.groupby(level="rep_id").size()
-        dof = len(within) - len(n)
-        sigma2 = float((within ** 2).sum() / max(dof, 1))
-        noise[m] = float(np.sqrt(sigma2))
-        if dof < MIN_DOF and (m == "revenue" or len(y)):
+        dof = len(within) - resid.index.get_level_values("rep_id").nunique()
+        noise[m] = float(np.sqrt((within ** 2).sum() / max(dof, 1)))
+        if dof < MIN_DOF:
             noise[m] = spreads["noise"] * float(np.sqrt(periods))
-            sigma2 = noise[m] ** 2
             if m == "revenue":
                 assumed["noise"] = (f"{noise[m]:.1%} a {_PERIOD[periods]}: too few full "
                                     f"{_PERIOD[periods]}s per rep to fit it")
-        if m == "revenue":
-            means = y.groupby(level="t").mean()  # the same period of each year is the
-            season = means.index % periods     # season, and growth is in the targets:
-            shocks = means - means.groupby(season).transform("mean")  # neither is a shock
-            t = means.index.to_numpy(dtype=float)
-            if len(t) > 2:
-                shocks = shocks - np.polyval(np.polyfit(t, shocks.to_numpy(), 1), t)
-            dof = len(means) - season.nunique() - 1
-            sigma_market = float(np.sqrt((shocks ** 2).sum() / max(dof, 1)))
-            if dof < MIN_DOF or years.nunique() < 2:
-                sigma_market = spreads["market"]
-                assumed["market shock"] = (f"{sigma_market:.1%}: {span}, too few to tell "
-                                           "a shock from the season")
-            if "quota" not in agg or years.nunique() < 2:
-                sigma_skill = spreads["skill"]
-                assumed["skill"] = (f"{sigma_skill:.1%}, drawn afresh each simulated year: "
-                                    + ("no quota to measure attainment against"
-                                       if "quota" not in agg else
-                                       f"{span}, too few to tell skill from a good year"))
-            elif "quota" in agg:
-                tau2 = max(float(rep_mean.var(ddof=1) - (sigma2 / n).mean()), 0.0)
-                shrunk = rep_mean * tau2 / (tau2 + sigma2 / n)
-                shrunk.index = pd.Index(np.asarray(names)[shrunk.index], name="rep_id")
-                skill = (shrunk - shrunk.mean()).reindex(skill.index, fill_value=0.0)
-    return MarketModel(skill, sigma_market, noise, periods, sigma_skill, assumed)
+    return MarketModel(outlooks, noise, periods, assumed)
 
 
 _PERIOD = {12: "month", 4: "quarter", 1: "year"}
@@ -300,7 +273,8 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
              chunk: int | None = None, workers: int = 2,
              progress: bool | Callable[[int], None] = False,
              default_level: str = ENTRY_LEVEL,
-             spreads: dict[str, float] | None = None) -> Simulation:
+             spreads: dict[str, float] | None = None,
+             ramp: Sequence[float] = DEFAULT_RAMP) -> Simulation:
     """Simulate next year `n` times and evaluate every plan on the same draws.
 
     `targets` (rep_id, month, measure, target) default to `default_targets(ds)`; `scenario`
@@ -338,6 +312,8 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
         The level of a rep without one.
     spreads : dict of str to float, optional
         Spreads used where history is too short to fit them.
+    ramp : Sequence of float, default DEFAULT_RAMP
+        A new hire's share of full productivity by tenure month (their expected results).
 
     Returns
     -------
@@ -373,10 +349,9 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     team = _team_codes(ds, targets, rep_ids)
     g = max(p.n_periods for p in plans.values())
     model = fit_market(ds, g) if spreads is None else fit_market(ds, g, spreads)
-    target = period_targets(targets, rep_ids, measures, g)
-    skill = model.skill.reindex(rep_ids, fill_value=0.0).to_numpy(np.float32)
-    keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed)
-    skill_keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed ^ SKILL_SALT)
+    draws = ResultDraws.build(ds, targets, rep_ids, measures, g, model=model, seed=seed,
+                              factor=factor, ramp=ramp)
+    target, keys = draws.target, draws.keys
     sim = Simulation(plans, n, factor, seed, pd.DataFrame({"rep_id": rep_ids,
                                                            "level": levels.reindex(rep_ids)}),
                      level_targets(targets[_codes(targets["rep_id"], rep_ids) >= 0], levels), model,
@@ -393,34 +368,13 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     per_chunk = -(-n_blocks // -(-n_blocks // max(1, per_chunk)))  # chunks of even size
     chunks = [range(b, min(b + per_chunk, n_blocks)) for b in range(0, n_blocks, per_chunk)]
 
-    scale = {m: target[m] * np.float32(factor) if MEASURES[m] == "sum" else target[m]
-             for m in measures}
-
-    def to_actual(i: int, z: np.ndarray, x: np.ndarray, at: np.ndarray) -> None:
-        """Noise of measure i -> results, in place on one block (while it is in cache)."""
-        m = measures[i]
-        s = np.float32(model.sigma_noise[m])
-        x *= s
-        if MEASURES[m] == "sum":
-            shock = (model.sigma_market * z - model.sigma_market ** 2 / 2).astype(np.float32)
-            if model.sigma_skill > 0:  # skill unknown: each year draws it afresh, per rep
-                k = np.float32(model.sigma_skill)
-                x += streams.normals(skill_keys, at) * k - k * k / 2
-            x += (skill + shock[:, None]) - s * s / 2
-            np.exp(x, out=x)
-            x *= scale[m]
-        else:
-            x -= s * s / 2
-            np.exp(x, out=x)
-            x *= scale[m]
-            np.minimum(x, np.float32(100), out=x)
-
     def one(blocks: range) -> dict:
         k = min(n, blocks[-1] * BLOCK + BLOCK) - blocks[0] * BLOCK
-        _, x = draw_scenarios(keys, seed, blocks[0], k, g, measures, to_actual)
+        _, x = draw_scenarios(keys, seed, blocks[0], k, g, measures, draws.to_actual)
         actual = dict(zip(measures, x, strict=True))
         ranked = min(max(RANKED - blocks[0] * BLOCK, 0), k)  # of the first RANKED
-        return {name: _evaluate(plan, actual, target, level, team, g, ranked, sim.caps[name])
+        return {name: _evaluate(plan, actual, target, level, team, g, ranked, sim.caps[name],
+                               keys)
                 for name, plan in plans.items()}
 
     bar = None
@@ -448,6 +402,135 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
         sim.rep_pay[name] = sum(p[name]["rep_pay"] for p in parts) / n
         sim.rep_attainment = sum(p[name]["rep_att"] for p in parts) / n
     return sim
+
+
+@dataclass
+class ResultDraws:
+    """How `simulate` turns a block's keyed normals into results, in place (see the module doc).
+
+    Public so a check (the benchmark's per-rep loop) can rebuild `simulate`'s scenarios
+    exactly: `draw_scenarios(draws.keys, seed, 0, k, g, measures, draws.to_actual)`.
+
+    Parameters
+    ----------
+    model : MarketModel
+        The fitted model.
+    measures : list of str
+        The measures drawn, in draw order.
+    target : dict of str to numpy.ndarray
+        Measure -> period targets (g, 1, reps) float32 (`period_targets`).
+    baseline : dict of str to numpy.ndarray
+        Volume measure -> each rep's year at last year's rate (`baseline_results`), float64.
+    keys : numpy.ndarray
+        One stream key per rep.
+    seed : int
+        The seed.
+    factor : float
+        The market scenario's factor on volumes.
+    """
+
+    model: MarketModel
+    measures: list[str]
+    target: dict[str, np.ndarray]
+    baseline: dict[str, np.ndarray]
+    keys: np.ndarray
+    seed: int
+    factor: float
+
+    @classmethod
+    def build(cls, ds: Dataset, targets: pd.DataFrame, rep_ids: pd.Index, measures: list[str],
+              g: int, *, model: MarketModel, seed: int, factor: float = 1.0,
+              ramp: Sequence[float] = DEFAULT_RAMP) -> ResultDraws:
+        """Everything a block needs, from the data, the targets and the fitted model.
+
+        A rep the roster lacks (a planned hire) is taken as hired in the first month the
+        targets give it a revenue target, in its targets' team (else a team of its own).
+
+        Parameters
+        ----------
+        ds : Dataset
+            History and roster.
+        targets : pandas.DataFrame
+            Monthly targets (rep_id, month, measure, target; team when known).
+        rep_ids : pandas.Index
+            The reps simulated, in order.
+        measures : list of str
+            The measures drawn.
+        g : int
+            Periods a year.
+        model : MarketModel
+            The fitted model.
+        seed : int
+            The seed.
+        factor : float, default 1.0
+            The market scenario's factor on volumes.
+        ramp : Sequence of float, default DEFAULT_RAMP
+            A new hire's share of full productivity by tenure month.
+
+        Returns
+        -------
+        ResultDraws
+            Ready for `draw_scenarios`.
+        """
+        target = period_targets(targets, rep_ids, measures, g)
+        keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed)
+        reps = _plan_reps(ds, targets, rep_ids)
+        baseline = {m: baseline_results(ds, reps, ds.plan_year, measure=m, ramp=ramp)
+                    .reindex(rep_ids).to_numpy(np.float64)
+                    for m in measures if m in model.outlooks}
+        return cls(model, measures, target, baseline, keys, seed, factor)
+
+    def to_actual(self, i: int, z: np.ndarray, x: np.ndarray, at: np.ndarray) -> None:
+        """Noise of measure i -> results, in place on one block (while it is in cache).
+
+        Parameters
+        ----------
+        i : int
+            The measure's place in `measures`.
+        z : numpy.ndarray
+            The block's market normals.
+        x : numpy.ndarray
+            The block's noise (periods, scenarios, reps), float32; overwritten.
+        at : numpy.ndarray
+            The block's scenario numbers.
+        """
+        m = self.measures[i]
+        s = np.float32(self.model.sigma_noise[m])
+        x *= s
+        outlook = self.model.outlooks.get(m)
+        if outlook is not None:  # the year from the outlook, spread by the target phasing
+            np.exp(x, out=x)
+            phasing = self.target[m]
+            total = phasing.sum(axis=0, keepdims=True)
+            x *= np.where(total > 0, phasing / np.where(total > 0, total, 1),
+                          np.float32(1 / len(phasing)))
+            x /= x.sum(axis=0, keepdims=True)
+            log_year = (outlook.drift + outlook.market_sd * z.astype(np.float64))[:, None] \
+                + outlook.own_draws(self.keys, at)
+            x *= (self.baseline[m] * self.factor * np.exp(log_year)).astype(np.float32)
+        elif MEASURES[m] == "sum":  # a volume the history lacks: around its target
+            x -= s * s / 2
+            np.exp(x, out=x)
+            x *= self.target[m] * np.float32(self.factor)
+        else:
+            x -= s * s / 2
+            np.exp(x, out=x)
+            x *= self.target[m]
+            np.minimum(x, np.float32(100), out=x)
+
+
+def _plan_reps(ds: Dataset, targets: pd.DataFrame, rep_ids: pd.Index) -> pd.DataFrame:
+    """rep_id, hire_date and team of the reps simulated; a planned hire's from its targets."""
+    reps = ds.roster.set_index("rep_id").reindex(rep_ids)[["hire_date", "team"]]
+    lacking = reps["hire_date"].isna()
+    if lacking.any():
+        rows = targets[targets["rep_id"].isin(rep_ids[lacking]) & (targets["target"] > 0)]
+        first = pd.to_datetime(rows["month"]).groupby(rows["rep_id"]).min()
+        reps.loc[lacking, "hire_date"] = first.reindex(rep_ids[lacking]).to_numpy()
+        if "team" in targets:
+            team = targets.drop_duplicates("rep_id").set_index("rep_id")["team"]
+            reps["team"] = reps["team"].fillna(team.reindex(rep_ids))
+    return reps.reset_index()
 
 
 def _team_codes(ds: Dataset, targets: pd.DataFrame, rep_ids: pd.Index) -> np.ndarray:
@@ -505,7 +588,7 @@ def draw_scenarios(keys: np.ndarray, seed: int, block: int, k: int, g: int,
     blocks = -(-k // BLOCK)
     first = block * BLOCK
     scenarios = np.arange(first, first + blocks * BLOCK, dtype=np.uint64)
-    z = streams.normals(streams.rep_keys(["market"], seed=seed), scenarios)[:, 0]
+    z = market_normals(seed, scenarios)
     eps = np.empty((len(measures), g, blocks * BLOCK, len(keys)), dtype=np.float32)
     pairs = np.arange(-(-g // 2), dtype=np.uint64)
     for b in range(blocks):
@@ -601,7 +684,8 @@ def cap_pay(plan: Plan, targets: dict[str, dict[str, float]]) -> np.ndarray:
 
 
 def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: np.ndarray,
-              g: int, ranked: int, caps: np.ndarray) -> dict[str, np.ndarray]:
+              g: int, ranked: int, caps: np.ndarray,
+              order: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Run one plan on a chunk and reduce it to per-scenario statistics (the pay
     distribution ones on its first `ranked` scenarios only).
     """
@@ -616,7 +700,8 @@ def _evaluate(plan: Plan, actual: dict, target: dict, level: np.ndarray, team: n
 
     a = {m: fold(actual[m], m) for m in plan.measures}
     t = {m: fold(target[m], m) for m in plan.measures}
-    out = run(plan, Inputs(a, t, level, team, row_earnings(plan, a.__getitem__)))
+    out = run(plan, Inputs(a, t, level, team, row_earnings(plan, a.__getitem__),
+                          order))
     # the year per rep: periods summed in float32 (a few terms, so float32 is exact enough
     # and the big arrays are read once, without casts), then float64 from here on
     paid = [x.sum(axis=0) for x in out.paid.values()] + (

@@ -10,6 +10,8 @@ whole exactly, at every level (company, region, team, rep, quarter, month, week)
 - `company`: the company number (last year, weighted years or trend) × growth;
 - `allocation`: exact splits (`allocate`), ramps and run-rates, the rep split by a basis;
 - `phasing`: annual targets over quarters, months or working weeks;
+- `outlook`: what each rep may sell next year (run-rate × market × own variation), the one
+  model behind expected attainment here and the incentives' Monte Carlo;
 - `audit`: SMART flags, what could not be judged, backtests, expected attainment;
 - `plan`: `plan_targets`, the whole plan in one call (`TargetPlan`).
 """
@@ -36,6 +38,7 @@ from .audit import (
     backtest_year,
     expected_attainment,
     full_years,
+    monte_carlo_error,
     smart_audit,
 )
 from .company import (
@@ -57,6 +60,14 @@ from .history import (
     year_sentence,
     year_totals,
 )
+from .outlook import (
+    DEFAULT_MARKET_SD,
+    DEFAULT_OWN_SD,
+    Outlook,
+    baseline_results,
+    fit_outlook,
+    market_normals,
+)
 from .phasing import GRAINS, Grain, phase, working_weeks
 from .plan import MEASURES, TargetPlan, plan_targets
 
@@ -65,7 +76,9 @@ __all__ = [
     "DEFAULT_RAMP", "METHODS", "NEEDS", "PRECISION", "Method", "allocate", "allocate_targets",
     "linear_ramp", "missing_for", "ramp_factors", "run_rate",
     "FLAGS", "audit_notes", "backtest", "backtest_methods", "backtest_year",
-    "expected_attainment", "full_years", "smart_audit",
+    "expected_attainment", "full_years", "monte_carlo_error", "smart_audit",
+    "DEFAULT_MARKET_SD", "DEFAULT_OWN_SD", "Outlook", "baseline_results", "fit_outlook",
+    "market_normals",
     "COMPANY_METHODS", "TREND_DAMPING", "TREND_YEARS", "CompanyMethod", "company_baselines",
     "company_target",
     "MONTH_NAMES", "OUTLIER_TREATMENTS", "Outliers", "annual_totals", "cap_sentence",

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from .. import streams
 from ..data import Dataset
@@ -17,6 +16,7 @@ from ..numbers import divide_or_nan
 from .allocation import _fill_by_team, allocate_targets, missing_for, run_rate
 from .company import CompanyMethod, company_target
 from .history import _history, year_totals
+from .outlook import Outlook, fit_outlook
 
 FLAGS = ("not_achievable", "soft_target", "ramp", "missing_history")
 
@@ -328,21 +328,21 @@ def backtest_methods(ds: Dataset, methods: Sequence[str], *, blend: Mapping | No
 
 
 def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int = 1000,
-                        seed: int = 0, market_sd: float = 0.05, tolerance: float = 0.10,
+                        seed: int = 0, tolerance: float = 0.10,
                         band: tuple[float, float] = (0.6, 0.7),
-                        own_sd: float | None = None) -> pd.DataFrame:
+                        spreads: Mapping[str, float] | None = None,
+                        outlook: Outlook | None = None) -> pd.DataFrame:
     """Simulated share of reps hitting target, overall and by region and team (one measure).
 
-    Each rep's plan-year result is their run-rate (targets['run_rate'] × capacity; peers'
-    median when missing) × exp(market + own), where `market` ~ Normal(median historical
-    growth, market_sd) is shared by everyone in a scenario and `own` is bootstrapped from
-    the reps' historical year-on-year log growth around that year's median. Rows: company,
-    each region and each team; `flag` says 'harder' or 'easier' when a group's expected
-    share is more than `tolerance` away from the company's. Practitioners aim for 60–70%.
-
-    History without two full years for any rep has no year-to-year variation to learn: then
-    `own` ~ Normal(0, `own_sd`) (an assumption, stated in `result.attrs["note"]`) and the
-    market is centred on no growth; with `own_sd=None` that stops with a TargetError.
+    Each rep's plan-year result comes from the shared model of `helpers.targets.outlook`:
+    run-rate (targets['run_rate'] × capacity; peers' median when missing) × exp(market +
+    own), the market swing shared by everyone in a scenario and the own variation drawn
+    from the rep's keyed stream. `helpers.incentives.simulate` draws the same results, so
+    notebook 03 reports the same share at target for the same targets and seed. Rows:
+    company, each region and each team; `flag` says 'harder' or 'easier' when a group's
+    expected share is more than `tolerance` away from the company's. Practitioners aim for
+    60–70%. A spread the history is too short to fit takes `spreads` (else the defaults)
+    and is stated in `result.attrs["note"]`.
 
     Parameters
     ----------
@@ -355,27 +355,26 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int 
         Scenarios to simulate, >= 1.
     seed : int, default 0
         Seed of the market draws and the reps' keyed streams.
-    market_sd : float, default 0.05
-        Spread of the shared market swing (log growth).
     tolerance : float, default 0.10
         Gap from the company's share beyond which a group is flagged.
     band : tuple of float, default (0.6, 0.7)
         The share of reps hitting that practitioners aim for (`in_band`).
-    own_sd : float or None, default None
-        Assumed spread of a rep's own log growth when history cannot show it.
+    spreads : Mapping of str to float, optional
+        `market` and `own` spreads used where history is too short to fit them.
+    outlook : Outlook, optional
+        A model already fitted (default: `fit_outlook(history, measure, defaults=spreads)`).
 
     Returns
     -------
     pandas.DataFrame
         Rows for the company, each region and each team: level, group, reps,
         expected_share, p10, p90, vs_company, flag and in_band; attrs["note"] states an
-        assumed spread.
+        assumed spread, attrs["outlook"] is the model.
 
     Raises
     ------
     TargetError
-        If `n` < 1, targets hold several measures or none above zero, or history cannot
-        show year-to-year variation and `own_sd` is None (or not a finite spread >= 0).
+        If `n` < 1, targets hold several measures or none above zero, or a spread is bad.
     """
     if n < 1:
         raise TargetError(f"n: need at least one scenario, got {n!r}")
@@ -385,41 +384,19 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int 
     targets = targets[targets["target"] > 0].reset_index(drop=True)
     if targets.empty:
         raise TargetError("targets: no rep has a target above zero")
-    growth = full_years(history, measure)
-    logs = np.log(growth / growth.shift(axis=1)).replace([np.inf, -np.inf], np.nan)
-    yearly = logs.median()
-    own = (logs - yearly).stack().dropna().to_numpy()
-    note = ""
-    if own.size == 0:
-        if own_sd is None:
-            raise TargetError("history: needs two full years for some reps to learn how much "
-                              "results vary from year to year (or pass own_sd= to assume a "
-                              "spread)")
-        if not np.isfinite(own_sd) or own_sd < 0:
-            raise TargetError(f"own_sd: must be a finite spread >= 0, got {own_sd!r}")
-        note = (f"no rep has two full years of history, so each rep's year-to-year variation "
-                f"is an assumption: a spread of {own_sd:.0%} (standard deviation of log "
-                f"growth, adjustable), and the market swing ({market_sd:.0%}) is centred on "
-                f"no growth")
+    if outlook is None:
+        outlook = fit_outlook(history, measure, defaults=spreads)
     capacity = targets.get("capacity", pd.Series(1.0, index=targets.index))
     rate = targets["run_rate"] if "run_rate" in targets else run_rate(
         history, targets.set_index("rep_id")["hire_date"], int(history["month"].dt.year.max())
         + 1, measure=measure).reset_index(drop=True)
     base = _fill_by_team(targets, rate, "a run-rate") * capacity.to_numpy()
-    rng = np.random.default_rng(seed)
-    drift = float(yearly.dropna().mean()) if yearly.notna().any() else 0.0
-    market = rng.normal(drift, market_sd, n)
-    # each rep draws from the pool (in value order) with its own keyed stream: the draws
-    # follow the rep, not its row or id (helpers.streams)
+    scenarios = np.arange(n)
     people = targets.set_index("rep_id") if "rep_id" in targets else None
     keys = streams.rep_keys(targets["rep_id"] if people is not None else targets.index,
                             people, seed)
-    uniform = streams.uniforms(keys, np.arange(n))
-    if own.size:
-        draws = np.sort(own)[(uniform * own.size).astype(np.int64)]
-    else:
-        draws = own_sd * norm.ppf(uniform)
-    hit = base[None, :] * np.exp(market[:, None] + draws) >= targets["target"].to_numpy()
+    draws = outlook.market(seed, scenarios)[:, None] + outlook.own_draws(keys, scenarios)
+    hit = base[None, :] * np.exp(draws) >= targets["target"].to_numpy()
     rows = [_shares(hit, np.zeros(len(targets), int), ["company"], "company")]
     for level in ("region", "team"):
         if level in targets:
@@ -431,9 +408,31 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int 
     out["flag"] = np.select([out["vs_company"] < -tolerance, out["vs_company"] > tolerance],
                             ["harder", "easier"], "")
     out["in_band"] = out["expected_share"].between(*band)
-    if note:
-        out.attrs["note"] = note
+    if outlook.assumed:
+        out.attrs["note"] = "assumed, not fitted from history: " + "; ".join(
+            f"{k} {why}" for k, why in outlook.assumed.items())
+    out.attrs["outlook"] = outlook
+    out.attrs["error"] = monte_carlo_error(float(company), n)
     return out
+
+
+def monte_carlo_error(share: float, n: int) -> float:
+    """Two standard errors of a simulated share over `n` scenarios (a bound: reps in one
+    scenario are not independent, so it uses scenarios, not rep-scenarios).
+
+    Parameters
+    ----------
+    share : float
+        The simulated share (0..1).
+    n : int
+        Scenarios.
+
+    Returns
+    -------
+    float
+        2 × sqrt(share × (1 − share) / n).
+    """
+    return 2 * float(np.sqrt(share * (1 - share) / max(n, 1)))
 
 
 def _shares(hit: np.ndarray, codes: np.ndarray, names: list, level: str) -> pd.DataFrame:
