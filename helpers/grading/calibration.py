@@ -445,7 +445,6 @@ def calibration_agenda(assigned: pd.DataFrame, posterior: pd.DataFrame, cutoffs,
     limit = int(np.floor(max_share * len(assigned) + 1e-9))
     kept = order[:limit]
     reps = assigned.index[kept]
-    line = _line(cuts, prop[kept], cur[kept], post["shrunk"].to_numpy()[kept])
     score = assigned["score"]  # the score the proposal was cut on
     agenda = pd.DataFrame({
         "current": (assigned["current"].iloc[kept].astype(str).where(cur[kept] >= 0, "")
@@ -457,7 +456,8 @@ def calibration_agenda(assigned: pd.DataFrame, posterior: pd.DataFrame, cutoffs,
         "posterior_sd": post["posterior_sd"].iloc[kept].round(1),
         "probability": chance["probability"].iloc[kept].round(3),
         "stake": np.round(stake[kept], 3),
-        "evidence": _evidence(reps, line, cuts, levels, post.assign(score=score),
+        "evidence": _evidence(reps, prop[kept], cur[kept], cuts, levels,
+                              post.assign(score=score),
                               posterior.attrs.get("monthly"), kpis, normalized, weights),
     }, index=reps)
     for column in DECISION_COLUMNS:
@@ -484,44 +484,58 @@ def calibration_agenda(assigned: pd.DataFrame, posterior: pd.DataFrame, cutoffs,
     return agenda
 
 
-def _line(cuts: np.ndarray, prop: np.ndarray, cur: np.ndarray, shrunk: np.ndarray
-          ) -> np.ndarray:
-    """The cut line each agenda item turns on (index into `cuts`).
-
-    A promotion turns on the proposed level's lower line, a demotion on its upper line
-    (the one the true score must be below); a stay or first placement on whichever of
-    its level's lines is nearer.
+def _evidence(reps: pd.Index, prop: np.ndarray, cur: np.ndarray, cuts: np.ndarray,
+              levels: list[str], post: pd.DataFrame, monthly: pd.DataFrame | None, kpis,
+              normalized, weights) -> list[str]:
+    """One plain-words sentence per agenda item: the score against the line it turns on
+    (a promotion: the proposed level's floor; a demotion: the line the true score must be
+    below; a stay or first placement: the level's range), the pooled estimate, the months
+    on the right side, and the weakest KPI.
     """
-    lower = np.clip(prop - 1, 0, len(cuts) - 1)
-    upper = np.clip(prop, 0, len(cuts) - 1)
-    nearer = np.where(np.abs(shrunk - cuts[lower]) <= np.abs(shrunk - cuts[upper]),
-                      lower, upper)
-    nearer = np.where(prop == 0, 0, np.where(prop == len(cuts), len(cuts) - 1, nearer))
-    return np.select([(cur >= 0) & (prop > cur), (cur >= 0) & (prop < cur)],
-                     [prop - 1, prop], nearer)
-
-
-def _evidence(reps: pd.Index, line: np.ndarray, cuts: np.ndarray, levels: list[str],
-              post: pd.DataFrame, monthly: pd.DataFrame | None, kpis, normalized,
-              weights) -> list[str]:
-    """One plain-words sentence per agenda item: score against the line, months, weakest KPI."""
     out = []
-    for rep, j in zip(reps, line, strict=True):
-        cut = float(cuts[j])
+    inf = np.inf
+    lower = np.concatenate([[-inf], cuts])
+    upper = np.concatenate([cuts, [inf]])
+    for rep, p, c in zip(reps, prop, cur, strict=True):
         score = float(post.loc[rep, "score"])
-        side = "above" if score >= cut else "below"
-        parts = [f"score {score:.1f} vs {levels[j + 1]} line {cut:.1f} "
-                 f"({abs(score - cut):.1f} {side})",
-                 f"pooled estimate {post.loc[rep, 'shrunk']:.1f} ± "
-                 f"{post.loc[rep, 'posterior_sd']:.1f}"]
+        if c >= 0 and p != c:
+            cut = float(lower[p] if p > c else upper[p])
+            side = "above" if score >= cut else "below"
+            parts = [f"score {score:.1f} vs {levels[p if p > c else p + 1]} line {cut:.1f} "
+                     f"({abs(score - cut):.1f} {side})"]
+            lo, hi, where = (cut, inf, "above") if p > c else (-inf, cut, "below")
+        else:
+            lo, hi, where = float(lower[p]), float(upper[p]), f"in the {levels[p]} range"
+            gaps = [f"{score - lo:.1f} above its floor" if lo > -inf else "",
+                    f"{hi - score:.1f} below the {levels[p + 1]} line" if hi < inf else ""]
+            parts = [f"score {score:.1f} in the {levels[p]} range "
+                     f"{_span(lo, hi)} ({', '.join(g for g in gaps if g)})"]
+        parts.append(f"pooled toward {_group(post, rep)}: {post.loc[rep, 'shrunk']:.1f} ± "
+                     f"{post.loc[rep, 'posterior_sd']:.1f}")
         if monthly is not None and rep in monthly.index:
             months = monthly.loc[rep].dropna()
-            parts.append(f"{int((months >= cut).sum())} of {len(months)} months above the line")
+            right = int(((months >= lo) & (months < hi)).sum())
+            parts.append(f"{right} of {len(months)} months {where}"
+                         + (" the line" if where != f"in the {levels[p]} range" else ""))
         weakest = _weakest(rep, kpis, normalized, weights)
         if weakest:
             parts.append(weakest)
         out.append("; ".join(parts))
     return out
+
+
+def _span(lo: float, hi: float) -> str:
+    if lo == -np.inf:
+        return f"below {hi:.1f}"
+    if hi == np.inf:
+        return f"from {lo:.1f}"
+    return f"{lo:.1f}–{hi:.1f}"
+
+
+def _group(post: pd.DataFrame, rep) -> str:
+    group = post.loc[rep, "group"] if "group" in post else POOL
+    return "the average of all reps" if pd.isna(group) or group == POOL \
+        else f"the {group} average"
 
 
 def _weakest(rep, kpis, normalized, weights) -> str:
