@@ -88,12 +88,14 @@ def test_empirical_bayes_by_hand():
     assert list(out["prior_mean"]) == pytest.approx([6, 6, 6, 2, 2, 2])
 
 
-def test_empirical_bayes_reps_without_a_level_go_to_the_pool():
-    monthly = pd.DataFrame([[1, 3], [5, 7], [9, 11], [20, 22]], index=list("abcd"),
-                           dtype=float)
-    out = empirical_bayes(monthly, pd.Series(["g", "g", "g", np.nan], index=list("abcd")))
-    assert out.loc["d", "group"] == POOL
-    assert out.loc["d", "prior_mean"] == pytest.approx(np.mean([2, 6, 10, 21]))
+def test_empirical_bayes_reps_without_a_level_or_in_a_tiny_one_go_to_the_pool():
+    monthly = pd.DataFrame([[1, 3], [5, 7], [9, 11], [20, 22], [30, 32]],
+                           index=list("abcde"), dtype=float)
+    out = empirical_bayes(monthly, pd.Series(["g", "g", "g", np.nan, "k"],
+                                             index=list("abcde")))
+    assert list(out["group"]) == ["g", "g", "g", POOL, POOL]
+    assert out.loc["d", "prior_mean"] == pytest.approx(np.mean([2, 6, 10, 21, 31]))
+    assert out.loc["e", "shrunk"] < 31  # pulled toward everyone, not its own mean
 
 
 def test_empirical_bayes_beats_raw_means_and_matches_the_closed_form_blup():

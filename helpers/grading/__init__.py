@@ -23,6 +23,7 @@ from .bootstrap import Stability, stability
 from .breaks import fit_gaussian_mixture, gvf, levels_of, most_likely_intervals, natural_breaks
 from .calibration import (
     DECISION_COLUMNS,
+    MIN_GROUP,
     POOL,
     STAY_STAKE,
     apply_decisions,
@@ -88,7 +89,7 @@ __all__ = [
     "current_levels", "grade", "thresholds", "transition_matrix",
     "Stability", "stability", "adjust_raters",
     "TRAINING", "calibration_sheet", "compare_methods", "explain_score", "levels_table",
-    "DECISION_COLUMNS", "POOL", "STAY_STAKE", "monthly_scores", "empirical_bayes",
+    "DECISION_COLUMNS", "MIN_GROUP", "POOL", "STAY_STAKE", "monthly_scores", "empirical_bayes",
     "shrunk_scores", "level_probabilities", "change_probabilities", "calibration_agenda",
     "read_decisions", "apply_decisions", "decision_changes", "fairness_on_final",
 ]

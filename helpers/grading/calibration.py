@@ -34,6 +34,8 @@ POOL = "(all reps)"
 """The group a rep with no current level is shrunk toward: every graded rep."""
 DECISION_COLUMNS = ("final_level", "reason", "decided_by")
 """The columns the meeting fills in on the agenda (blank where the proposal stands)."""
+MIN_GROUP = 3
+"""Fewest reps in a level for its own mean and spread to be the prior; fewer use `POOL`."""
 STAY_STAKE = 0.5
 """Stake size of a proposal to stay: the move in question is one level, but nothing moves."""
 
@@ -118,12 +120,13 @@ def empirical_bayes(monthly: pd.DataFrame, group: pd.Series | None = None, *,
     varies around the group mean mu by tau^2 (method of moments: the variance of the reps'
     means in the group less the noise in them, sigma^2 / n on average). The posterior mean is
     mu + B (mean_i - mu) with B = tau^2 / (tau^2 + sigma^2 / n_i), its sd
-    sqrt(1 / (1 / tau^2 + n_i / sigma^2)). A group with fewer than 3 reps, or whose reps
-    differ no more than noise would make them (tau^2 <= 0), borrows tau^2 pooled over the
-    groups, so no one is pinned to a mean by a tiny group. Reps without a group (NaN) are
-    shrunk toward all reps (`POOL`). `centre` replaces the mean of a rep's months as their
-    observed score (the annual score, of which the months are jackknife pseudo-values);
-    the noise is still measured around each rep's own months.
+    sqrt(1 / (1 / tau^2 + n_i / sigma^2)). A group whose reps differ no more than noise
+    would make them (tau^2 <= 0) borrows tau^2 pooled over the groups. Reps without a
+    group (NaN), or in a group of fewer than `MIN_GROUP`, are shrunk toward all reps
+    (`POOL`): a mean of one or two reps is their own score, and would pull no one.
+    `centre` replaces the mean of a rep's months as their observed score (the annual
+    score, of which the months are jackknife pseudo-values); the noise is still measured
+    around each rep's own months.
 
     Parameters
     ----------
@@ -165,6 +168,8 @@ def empirical_bayes(monthly: pd.DataFrame, group: pd.Series | None = None, *,
         given = pd.Series(_align_rep(group, monthly.index, "group"), index=monthly.index,
                           dtype=object)
         label = given.where(given.notna(), POOL)
+        size = label.map(label.value_counts())
+        label = label.where(size >= MIN_GROUP, POOL)  # two reps are no level mean to trust
     noise = sigma2 / n
     frame = pd.DataFrame({"mean": mean, "noise": noise, "g": label.to_numpy()},
                          index=monthly.index)
@@ -175,12 +180,12 @@ def empirical_bayes(monthly: pd.DataFrame, group: pd.Series | None = None, *,
                                                         if len(mean) > 1 else np.nan,
                                                         noise.mean(), len(mean)]
     tau2 = stats["var"] - stats["noise"]
-    ok = (stats["k"] >= 3) & (tau2 > 0)
+    ok = (stats["k"] >= MIN_GROUP) & (tau2 > 0)
     if ok.any():
         pooled = float(np.average(tau2[ok], weights=stats.loc[ok, "k"] - 1))
     else:  # no group separates from its noise: the spread of all reps' means
         pooled = max(float(mean.var(ddof=1) - noise.mean()) if len(mean) > 1 else 0.0,
-                     sigma2 / max(n.max(), 1) * 1e-3)
+                     sigma2 / n.max() * 1e-3, 1e-12)  # a floor: never 0 / 0
     tau2 = tau2.where(ok, pooled)
     t2 = frame["g"].map(tau2).to_numpy(dtype=float)
     mu = frame["g"].map(stats["mu"]).to_numpy(dtype=float)
