@@ -235,7 +235,7 @@ def test_agenda_is_short_ranked_by_stake_and_says_who_was_left_off(sample_run, d
     candidates = chance.between(0.2, 0.8)
     assert agenda.attrs["candidates"] == candidates.sum()
     left = agenda.attrs["candidates"] - len(agenda)
-    assert f"{left} more proposal(s)" in agenda.attrs["note"]
+    assert f"{left} more uncertain proposal(s) were left off" in agenda.attrs["note"]
     # stake = levels moved (0.5 for a stay) x (1 - |2p - 1|), and nothing left off had more
     cur = res.assigned["current"].cat.codes
     prop = res.assigned["proposed"].cat.codes

@@ -479,9 +479,9 @@ def calibration_agenda(assigned: pd.DataFrame, posterior: pd.DataFrame, cutoffs,
             f"the proposals most at stake whose chance of being right is "
             f"{lo:.0%}–{hi:.0%}.")
     if left:
-        note += (f" {left} more proposal(s) are as uncertain but matter less (stays before "
-                 f"moves, surer ones before coin-flips) and were left off; they stand unless "
-                 f"someone raises them.")
+        note += (f" {left} more uncertain proposal(s) were left off by that cap, as less is "
+                 f"at stake (a stay before a move, a surer one before a coin-flip); they "
+                 f"stand unless someone raises them.")
     note += (f" {settled} proposal(s) are settled by the evidence (chance outside "
              f"{lo:.0%}–{hi:.0%}) and are not discussed.")
     agenda.attrs["note"] = note
