@@ -444,7 +444,7 @@ def calibration_agenda(assigned: pd.DataFrame, posterior: pd.DataFrame, cutoffs,
     inside = (p >= lo) & (p <= hi)
     people = roster.set_index("rep_id") if roster is not None else None
     keys = streams.rep_keys(assigned.index, people)
-    gap = (post["raw_mean"] - post["shrunk"]).abs().to_numpy()
+    gap = (post.get("raw_mean", post["shrunk"]) - post["shrunk"]).abs().to_numpy()
     order = np.lexsort((keys, -gap, -stake))  # last key sorts first
     order = order[inside[order]]
     limit = int(np.floor(max_share * len(assigned) + 1e-9))
