@@ -12,13 +12,31 @@ why a rep got their score. Bad parameters raise `GradingError` naming the key.
 - `levels`: thresholds by a named rule, assignment with margin and gates, `grade`;
 - `bootstrap`: stability of each rep's level, weight sensitivity;
 - `raters`: rater leniency taken out of review scores;
-- `sheets`: `explain_score`, `compare_methods`, the levels table and calibration sheet.
+- `sheets`: `explain_score`, `compare_methods`, the levels table and calibration sheet;
+- `calibration`: empirical-Bayes scores, level probabilities, the meeting's agenda and
+  its decisions (read, applied, counted by manager and group, fairness re-run).
 """
 
 from ..errors import GradingError
 from ..schema import LEVELS
 from .bootstrap import Stability, stability
 from .breaks import fit_gaussian_mixture, gvf, levels_of, most_likely_intervals, natural_breaks
+from .calibration import (
+    DECISION_COLUMNS,
+    MIN_GROUP,
+    POOL,
+    STAY_STAKE,
+    apply_decisions,
+    calibration_agenda,
+    change_probabilities,
+    decision_changes,
+    empirical_bayes,
+    fairness_on_final,
+    level_probabilities,
+    monthly_scores,
+    read_decisions,
+    shrunk_scores,
+)
 from .kpi import (
     DIRECTIONS,
     GATE_MISSING,
@@ -71,4 +89,7 @@ __all__ = [
     "current_levels", "grade", "thresholds", "transition_matrix",
     "Stability", "stability", "adjust_raters",
     "TRAINING", "calibration_sheet", "compare_methods", "explain_score", "levels_table",
+    "DECISION_COLUMNS", "MIN_GROUP", "POOL", "STAY_STAKE", "monthly_scores", "empirical_bayes",
+    "shrunk_scores", "level_probabilities", "change_probabilities", "calibration_agenda",
+    "read_decisions", "apply_decisions", "decision_changes", "fairness_on_final",
 ]

@@ -157,7 +157,10 @@ def levels_table(assigned: pd.DataFrame, roster: pd.DataFrame, year: int) -> pd.
 
 def calibration_sheet(assigned: pd.DataFrame, stab: Stability,
                       roster: pd.DataFrame) -> pd.DataFrame:
-    """The reps the calibration meeting should discuss, with why each is on the list.
+    """Every rep with a finding (move, borderline, hold), with why each is on the list.
+
+    The long list, for reference: on the sample most reps are on it. The meeting's short
+    agenda, ranked by what is at stake, is `calibration_agenda`.
 
     A rep is listed when promoted, demoted, borderline (no level is 80 % likely under
     resampling) or held back by a margin or gate; one plain-words reason per finding.
