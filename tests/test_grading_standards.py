@@ -28,9 +28,11 @@ from helpers.grading import (
     levels_of,
     load_standards,
     normalize,
+    standard_levels,
     suggest_standards,
     territory_potential,
     thresholds,
+    usable_standards,
     usable_weights,
 )
 from helpers.schema import LEVELS
@@ -244,6 +246,18 @@ def test_shuffled_and_relabelled_reps_keep_their_levels(rows, rnd):
     pd.testing.assert_frame_equal(back, out)
 
 
+@settings(max_examples=40, deadline=None)
+@given(rep_kpis)
+def test_the_array_core_places_reps_as_assign_by_standards_does(rows):
+    small = LevelStandards.from_dict(SMALL)
+    reps, scores = _frame(rows)
+    reps.iloc[::3, 0] = np.nan  # a missing CSAT fails its requirement in both
+    by_frame = assign_by_standards(reps, scores, small)["proposed"].cat.codes.to_numpy()
+    values = {c: reps[c].to_numpy() for c in reps.columns}
+    checked, _ = usable_standards(small, reps)  # all CSAT missing: dropped in both
+    assert (standard_levels(values, scores.to_numpy(), checked) == by_frame).all()
+
+
 # -------------------------------------------------------------------- on the sample
 
 
@@ -363,3 +377,29 @@ def test_territory_potential_fills_gaps_and_says_when_there_is_none(sample_run):
     none, why = territory_potential(replace(ds, roster=roster.drop(
         columns="territory_potential")))
     assert none is None and "not adjusted" in why
+
+
+# ---------------------------------------------------------------------- stability
+
+
+def test_stability_by_standards_matches_the_cut_lines_and_fixed_facts(sample_run):
+    from helpers.grading import stability
+
+    ds, k, _, weights, territory, _ = sample_run
+    # only minimum scores: the same as the cut-line path with those lines
+    scores_only = LevelStandards.from_dict({lvl: {"min_score": cut} for lvl, cut in zip(
+        LEVELS[1:], (20, 40, 60, 80), strict=True)})
+    by_std = stability(ds, weights, scores_only.min_scores, n_boot=30, seed=3,
+                       territory=territory, standards=scores_only)
+    by_cut = stability(ds, weights, scores_only.min_scores, n_boot=30, seed=3,
+                       territory=territory)
+    pd.testing.assert_frame_equal(by_std.probabilities, by_cut.probabilities)
+    pd.testing.assert_frame_equal(by_std.sensitivity, by_cut.sensitivity)
+    # only tenure, which no resample changes: every rep sure of the plain standard's level
+    tenure = LevelStandards.from_dict({lvl: {"kpis": {"tenure_years": y}} for lvl, y in zip(
+        LEVELS[1:], (1, 3, 6, 9), strict=True)})
+    sure = stability(ds, weights, tenure.min_scores, n_boot=20, seed=3, standards=tenure)
+    plain = assign_by_standards(k, None, tenure)["proposed"].astype(str)
+    assert (sure.probabilities.max(axis=1) == 1).all() and sure.borderline.empty
+    assert (sure.probabilities.idxmax(axis=1) == plain.reindex(sure.probabilities.index)).all()
+    assert (sure.sensitivity.to_numpy() == 0).all()  # weights do not move tenure

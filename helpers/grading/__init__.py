@@ -70,6 +70,7 @@ from .standards import (
     assign_by_standards,
     calibration_aids,
     load_standards,
+    standard_levels,
     standards_thresholds,
     suggest_standards,
     territory_potential,
@@ -89,7 +90,8 @@ __all__ = [
     "Stability", "stability", "adjust_raters",
     "AIDS", "FACTS", "RULE_LABELS", "SAMPLE_STANDARDS",
     "LevelStandards", "Standard", "assign_by_standards",
-    "calibration_aids", "load_standards", "standards_thresholds", "suggest_standards",
+    "calibration_aids", "load_standards", "standard_levels",
+    "standards_thresholds", "suggest_standards",
     "territory_potential", "usable_standards",
     "TRAINING", "calibration_sheet", "compare_methods", "explain_score", "levels_table",
 ]

@@ -550,6 +550,58 @@ def assign_by_standards(kpis: pd.DataFrame, scores: pd.Series | None,
     return out
 
 
+def standard_levels(values: Mapping[str, np.ndarray], scores: np.ndarray | None,
+                    standards: LevelStandards) -> np.ndarray:
+    """Level index by the standards as written (no margin), on arrays of any shape.
+
+    The array core that `stability` regrades every resample with; a missing value fails
+    its requirement. Pass standards already checked against the data (`usable_standards`).
+
+    Parameters
+    ----------
+    values : mapping of str to numpy.ndarray
+        KPI (or fact) name -> values, all one shape, e.g. (n_boot, n_reps).
+    scores : numpy.ndarray or None
+        Composite scores, the same shape (or broadcastable); None when no standard asks
+        a score.
+    standards : LevelStandards
+        The standards.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer level index (0 = the first level), the broadcast shape.
+
+    Raises
+    ------
+    GradingError
+        When a standard asks a KPI `values` does not have, or a score and `scores` is None.
+    """
+    arrays = [np.asarray(v, dtype=float) for v in values.values()]
+    if scores is not None:
+        arrays.append(np.asarray(scores, dtype=float))
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    reach = np.ones(shape, dtype=bool)
+    level = np.zeros(shape, dtype=int)
+    for level_name in standards.levels[1:]:
+        score, bounds = standards.requirements(level_name)
+        if score is not None:
+            if scores is None:
+                raise GradingError(f"scores: the standard for {level_name} asks a min_score;"
+                                   " pass the composite scores")
+            reach = reach & (np.asarray(scores, dtype=float) >= score - 1e-9 * max(1, score))
+        for kpi, bound in bounds.items():
+            if kpi not in values:
+                raise GradingError(f"values: no {kpi!r} for the {level_name} standard "
+                                   "(call usable_standards first to drop or block it)")
+            x = np.asarray(values[kpi], dtype=float)
+            with np.errstate(invalid="ignore"):
+                reach = reach & (_directions()[kpi] * (x - bound)
+                                 >= -1e-9 * max(1.0, abs(bound)))
+        level = level + reach
+    return level
+
+
 def standards_thresholds(scores: pd.Series, assigned: pd.DataFrame,
                          standards: LevelStandards) -> Thresholds:
     """The standards seen as cut lines on the score, for charts and the stability check:
