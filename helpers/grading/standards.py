@@ -385,7 +385,10 @@ def usable_standards(standards: LevelStandards, kpis: pd.DataFrame,
             why = ("the data has no CSAT" if kpi == "csat" and "csat" in lacks
                    else "the data has no manager reviews" if kpi in ("product_knowledge",
                                                                      "collaboration")
-                   and "reviews" in lacks else f"no graded rep has a {_label(kpi)} value")
+                   and "reviews" in lacks
+                   else "the data has no quota, nor a previous year to measure attainment "
+                   "against" if kpi == "attainment" and "quota" in lacks
+                   else f"no graded rep has a value for {_label(kpi)}")
             if missing == "drop":
                 notes.append(f"The {_label(kpi)} requirement (for {', '.join(where)}) cannot "
                              f"apply, because {why}: it is dropped and the other "
@@ -639,8 +642,9 @@ def calibration_aids(scores: pd.Series, levels_by_standards: pd.Series, *,
     would move compared with the standards' levels and with the current ones.
 
     The aids are for setting a standard's `min_score`, not for levelling: a rule's lines
-    are where the scores bunch (jenks, kmeans, gmm) or a forced share (quantile). Reps are
-    joined on rep_id.
+    are where the scores bunch (jenks, kmeans, gmm) or a forced share (quantile). Moves
+    are counted on the plain cut lines (no margin), and reps are joined on rep_id; a rule
+    that cannot cut these scores gets a row with its reason in `note`.
 
     Parameters
     ----------
