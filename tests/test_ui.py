@@ -46,6 +46,24 @@ def test_grading_panel_places_reps_whose_level_was_assumed(sample):
     assert "Reps per level" in panel.status.value
 
 
+def test_grading_panel_defaults_to_level_standards_and_offers_the_aids(sample):
+    k = grading.kpis(sample, sample.last_year).assign(csat=float("nan"))
+    current, _ = grading.current_levels(sample)
+    std = grading.load_standards(grading.SAMPLE_STANDARDS)
+    panel = _quietly(lambda: GradingPanel(k, current, standards=std))
+    labels = dict(panel.rule.options)
+    assert panel.rule.value == "standards"
+    assert labels["Level standards (criteria)"] == "standards"
+    assert {labels[grading.RULE_LABELS[a]] for a in grading.AIDS} == set(grading.AIDS)
+    _recovered(panel)
+    assert panel.result.thresholds.method == "standards"
+    assert "Minimum scores" in panel.status.value and "Change level" in panel.status.value
+    assert "CSAT requirement" in panel.status.value  # the data has no CSAT: said, dropped
+    _quietly(lambda: setattr(panel.rule, "value", "jenks"))
+    _recovered(panel)
+    assert panel.result.thresholds.method == "jenks" and "Cut lines" in panel.status.value
+
+
 # ---------------------------------------------------------------- one base: errors, redraw
 
 

@@ -10,6 +10,8 @@ why a rep got their score. Bad parameters raise `GradingError` naming the key.
 - `scale`: normalisation onto 0..1 and the composite score;
 - `breaks`: natural breaks, exact 1-D k-means, Gaussian mixture, forced shares, GVF;
 - `levels`: thresholds by a named rule, assignment with margin and gates, `grade`;
+- `standards`: criteria-based levels from a YAML of level standards (the default rule),
+  the data-driven rules as calibration aids, territory potential for the volume KPIs;
 - `bootstrap`: stability of each rep's level, weight sensitivity;
 - `raters`: rater leniency taken out of review scores;
 - `sheets`: `explain_score`, `compare_methods`, the levels table and calibration sheet;
@@ -76,6 +78,22 @@ from .scale import (
     normalize_arrays,
 )
 from .sheets import TRAINING, calibration_sheet, compare_methods, explain_score, levels_table
+from .standards import (
+    AIDS,
+    FACTS,
+    RULE_LABELS,
+    SAMPLE_STANDARDS,
+    LevelStandards,
+    Standard,
+    assign_by_standards,
+    calibration_aids,
+    load_standards,
+    standard_levels,
+    standards_thresholds,
+    suggest_standards,
+    territory_potential,
+    usable_standards,
+)
 
 __all__ = [
     "GradingError", "LEVELS",
@@ -88,6 +106,11 @@ __all__ = [
     "FIRST_LEVEL", "THRESHOLD_METHODS", "ThresholdMethod", "Grading", "Thresholds", "assign",
     "current_levels", "grade", "thresholds", "transition_matrix",
     "Stability", "stability", "adjust_raters",
+    "AIDS", "FACTS", "RULE_LABELS", "SAMPLE_STANDARDS",
+    "LevelStandards", "Standard", "assign_by_standards",
+    "calibration_aids", "load_standards", "standard_levels",
+    "standards_thresholds", "suggest_standards",
+    "territory_potential", "usable_standards",
     "TRAINING", "calibration_sheet", "compare_methods", "explain_score", "levels_table",
     "DECISION_COLUMNS", "MIN_GROUP", "POOL", "STAY_STAKE", "monthly_scores", "empirical_bayes",
     "shrunk_scores", "level_probabilities", "change_probabilities", "calibration_agenda",

@@ -18,6 +18,7 @@ from .breaks import levels_of
 from .kpi import DIRECTIONS, MAX_MONTHS, kpi_arrays, monthly_parts
 from .levels import _levels_cuts
 from .scale import Scale, _context, check_weights, composite_arrays, normalize_arrays
+from .standards import standard_levels, usable_standards
 
 # ---------------------------------------------------------------------------- stability
 
@@ -46,7 +47,8 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
               method: Scale = "percentile", n_boot: int = 1000, seed: int = 0,
               by: pd.Series | None = None, territory: pd.Series | None = None,
               reviews: pd.DataFrame | None = None, delta: float = 0.05,
-              borderline_below: float = 0.8, levels: Sequence[str] = LEVELS) -> Stability:
+              borderline_below: float = 0.8, levels: Sequence[str] = LEVELS,
+              standards=None, missing: str = "drop") -> Stability:
     """How sure each rep's level is: resample each rep's months, regrade, count levels.
 
     Each bootstrap draws every rep's worked months with replacement (a multinomial count
@@ -55,6 +57,9 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
     are those whose most likely level has probability < `borderline_below`. Weight
     sensitivity moves each KPI's weight by +/- `delta` (others rescaled to sum 1) and
     reports the share of reps whose level changes. Vectorised over reps and resamples.
+    With `standards` each resample is placed by the level standards instead of the cut
+    lines (as written, no margin; requirements the data lacks dropped or blocking as
+    `missing` says), so the probabilities are those of the criteria-based levels.
 
     Parameters
     ----------
@@ -84,6 +89,10 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
         A rep is borderline when no level reaches this probability.
     levels : Sequence[str], default LEVELS
         Level names (ignored when `cutoffs` is a `Thresholds`).
+    standards : LevelStandards, optional
+        Place each resample by these level standards instead of `cutoffs`.
+    missing : {"drop", "block"}, default "drop"
+        A standard's requirement on a KPI no rep has (see `usable_standards`).
 
     Returns
     -------
@@ -97,6 +106,8 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
         history, or a rep with no `by` or `territory` value.
     """
     levels, cuts = _levels_cuts(cutoffs, levels)
+    if standards is not None:
+        levels = standards.levels
     k = len(levels)
     if n_boot < 1:
         raise GradingError(f"n_boot={n_boot!r}: must be >= 1")
@@ -107,6 +118,8 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
     n, m = data.parts["revenue"].shape
     stacked = np.stack([data.parts[k] for k in data.parts])  # (c, n, m)
     keys = streams.rep_keys(data.reps, ds.roster.set_index("rep_id"), seed)
+    point = kpi_arrays({k: v.sum(axis=1) for k, v in data.parts.items()}, data.months, data)
+    place = _placer(standards, cuts, point, data, missing)
     counts = np.zeros((n, k))
     chunk = max(1, 4_000_000 // (n * m))
     for start in range(0, n_boot, chunk):
@@ -116,7 +129,7 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
         values = kpi_arrays(dict(zip(data.parts, sums, strict=True)), data.months, data)
         scaled = normalize_arrays(values, method, DIRECTIONS, groups, potential)
         score = composite_arrays(np.stack([scaled[k] for k in names]), w)
-        level = levels_of(score, cuts)  # (b, n)
+        level = place(score, values)  # (b, n)
         counts += (level[..., None] == np.arange(k)).sum(axis=0)
     probs = pd.DataFrame(counts / n_boot, index=data.reps, columns=list(levels))
     top = probs.to_numpy().argsort(axis=1, kind="stable")[:, ::-1]
@@ -128,10 +141,23 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
         "runner_up_probability": p[:, 1],
     }, index=data.reps)
     border = border[border["probability"] < borderline_below].sort_values("probability")
-    point = kpi_arrays({k: v.sum(axis=1) for k, v in data.parts.items()}, data.months, data)
     scaled = np.stack([normalize_arrays(point, method, DIRECTIONS, groups, potential)[k]
                        for k in names])
-    return Stability(probs, border, _sensitivity(scaled, w, cuts, names, delta))
+    return Stability(probs, border,
+                     _sensitivity(scaled, w, lambda x: place(x, point), names, delta))
+
+
+def _placer(standards, cuts: np.ndarray, point: Mapping[str, np.ndarray], data, missing: str):
+    """score, KPI values -> level index: by the cut lines, or by the level standards
+    (checked once against the point KPIs, so a KPI no rep has is dropped or blocks).
+    """
+    if standards is None:
+        return lambda score, values: levels_of(score, cuts)
+    frame = pd.DataFrame({**point, "tenure_years": data.tenure_years}, index=data.reps)
+    checked, _ = usable_standards(standards, frame, missing=missing)
+    blank = {k: np.full(len(data.reps), np.nan) for k in checked.kpis if k not in frame}
+    return lambda score, values: standard_levels(
+        {**values, "tenure_years": data.tenure_years, **blank}, score, checked)
 
 
 def _resample(keys: np.ndarray, months: np.ndarray, start: int, b: int, m: int) -> np.ndarray:
@@ -149,13 +175,13 @@ def _resample(keys: np.ndarray, months: np.ndarray, start: int, b: int, m: int) 
     return np.bincount(cells, minlength=b * n * m).reshape(b, n, m).astype(float)
 
 
-def _sensitivity(scaled: np.ndarray, w: np.ndarray, cuts: np.ndarray, names: list[str],
+def _sensitivity(scaled: np.ndarray, w: np.ndarray, place, names: list[str],
                  delta: float) -> pd.DataFrame:
-    base = levels_of(composite_arrays(scaled, w), cuts)
+    base = place(composite_arrays(scaled, w))
     bump = np.eye(len(w)) * delta
     moved = np.concatenate([np.clip(w + bump, 0, None), np.clip(w - bump, 0, None)])
     moved = moved / moved.sum(axis=1, keepdims=True)
-    changed = levels_of(composite_arrays(scaled, moved), cuts) != base  # (2k, n)
+    changed = place(composite_arrays(scaled, moved)) != base  # (2k, n)
     share = changed.mean(axis=1)
     return pd.DataFrame({"weight_up": share[: len(w)], "weight_down": share[len(w):]},
                         index=pd.Index(names, name="kpi"))

@@ -39,6 +39,8 @@ _EMPTY_WHY = {
     "kmeans": "the scores do not form that many groups; use fewer levels or another rule",
     "gmm": "no component of the fitted mixture is the most likely one for a range of "
            "scores there; use fewer levels or another rule",
+    "standards": "no rep meets that level's standard (or keeps it by the margin); the "
+                 "calibration aids suggest where its minimum score could sit",
 }
 
 
@@ -369,21 +371,29 @@ class Grading:
     thresholds : Thresholds
         The cut lines.
     assigned : pandas.DataFrame
-        The frame from `assign`.
+        The frame from `assign` (or `assign_by_standards`).
+    notes : tuple of str, default ()
+        Sentences on requirements the data could not check (level standards).
     """
 
     normalized: pd.DataFrame
     scores: pd.Series
     thresholds: Thresholds
     assigned: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
 
 def grade(kpis: pd.DataFrame, weights: Mapping[str, float], *, method: Scale = "percentile",
-          threshold_method: ThresholdMethod = "quantile", shares: Sequence[float] | None = None,
+          threshold_method: str | None = None, shares: Sequence[float] | None = None,
           cutoffs: Sequence[float] | None = None, current: pd.Series | None = None,
           hysteresis: float = 0.0, rules: Mapping | None = None, by: pd.Series | None = None,
-          territory: pd.Series | None = None, seed: int = 0) -> Grading:
-    """`normalize` -> `composite` -> `thresholds` -> `assign` in one call (what a widget redraws).
+          territory: pd.Series | None = None, seed: int = 0, standards=None,
+          missing: str = "drop", lacks: Mapping[str, str] | None = None) -> Grading:
+    """`normalize` -> `composite` -> levels in one call (what a widget redraws).
+
+    With `standards` the levels are criteria-based (`assign_by_standards`, the default
+    rule then); otherwise, or with another `threshold_method`, score cut lines by
+    `thresholds` and `assign`.
 
     Parameters
     ----------
@@ -393,8 +403,9 @@ def grade(kpis: pd.DataFrame, weights: Mapping[str, float], *, method: Scale = "
         KPI name -> weight, summing to 1.
     method : {"percentile", "zscore", "minmax", "robust"}, default "percentile"
         The scale of `normalize`.
-    threshold_method : {"fixed", "quantile", "jenks", "kmeans", "gmm"}, default "quantile"
-        The rule of `thresholds`.
+    threshold_method : {"standards", "fixed", "quantile", "jenks", "kmeans", "gmm"}, optional
+        "standards" (the default when `standards` are given) or a rule of `thresholds`
+        ("quantile" by default without standards).
     shares : Sequence[float], optional
         For "quantile": the share of reps per level.
     cutoffs : Sequence[float], optional
@@ -411,20 +422,44 @@ def grade(kpis: pd.DataFrame, weights: Mapping[str, float], *, method: Scale = "
         Rep -> territory potential for `normalize`.
     seed : int, default 0
         Seed of the "gmm" rule.
+    standards : LevelStandards, optional
+        The written level standards (`load_standards`).
+    missing : {"drop", "block"}, default "drop"
+        A standard's requirement on a KPI no rep has: drop it or let it block.
+    lacks : Mapping[str, str], optional
+        What the data lacks (`Dataset.lacks()`), to word the notes.
 
     Returns
     -------
     Grading
-        The normalised KPIs, scores, thresholds and assignment.
+        The normalised KPIs, scores, thresholds (for standards: their minimum scores),
+        assignment and notes.
 
     Raises
     ------
     GradingError
         When any step refuses its parameters (see `normalize`, `composite`, `thresholds`,
-        `assign`).
+        `assign`, `assign_by_standards`), on "standards" without standards, or on gates
+        (`rules`) together with standards (put them in the standards instead).
     """
     normalized = normalize(kpis, method, by=by, territory=territory)
     scores = composite(normalized, weights)
+    if threshold_method is None:
+        threshold_method = "quantile" if standards is None else "standards"
+    if threshold_method == "standards":
+        from .standards import assign_by_standards, standards_thresholds
+
+        if standards is None:
+            raise GradingError("threshold_method='standards': pass standards= "
+                               "(load_standards('levels.yaml'))")
+        if rules:
+            raise GradingError(f"rules={dict(rules)!r}: gates are requirements of the level "
+                               "standards; write them in the standards file instead")
+        assigned = assign_by_standards(kpis, scores, standards, current=current,
+                                       hysteresis=hysteresis, missing=missing, lacks=lacks)
+        notes = tuple(assigned.attrs.pop("notes", ()))
+        return Grading(normalized, scores, standards_thresholds(scores, assigned, standards),
+                       assigned, notes)
     cuts = thresholds(scores, threshold_method, shares=shares, cutoffs=cutoffs, seed=seed)
     assigned = assign(scores, cuts, current=current, hysteresis=hysteresis, rules=rules,
                       facts=kpis)  # levels come with the Thresholds

@@ -1,8 +1,10 @@
 """Panel for notebook 02 (levels): weight sliders with presets, method choices, live levels.
 
 Thin on purpose: read the widgets, call `helpers.grading.grade`, redraw the counts and
-the score strip. The numbers the notebook records come from its parameters cell, not
-from here, so a run is reproducible; the panel is for trying things out.
+the score strip. Given level standards, the rule defaults to them and the data-driven
+rules are listed as calibration aids ("Aid: natural breaks", ...). The numbers the
+notebook records come from its parameters cell, not from here, so a run is reproducible;
+the panel is for trying things out.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from html import escape
 import ipywidgets as w
 import pandas as pd
 
-from ..grading import DIRECTIONS, METHODS, PRESETS, grade
+from ..grading import AIDS, DIRECTIONS, METHODS, PRESETS, RULE_LABELS, grade
 from ..plots import grading as charts
 from .base import Panel, columns
 
@@ -32,12 +34,20 @@ class GradingPanel(Panel):
         Shares per level for the quantile rule.
     preset : str, default "balanced"
         The starting weights, a key of `PRESETS`.
+    standards : LevelStandards, optional
+        Written level standards: the default rule, the others offered as aids.
+    territory : pandas.Series, optional
+        Rep -> territory potential, dividing the volume KPIs.
+    lacks : dict, optional
+        What the data lacks (`Dataset.lacks()`), to word the standards' notes.
     """
 
     def __init__(self, kpis: pd.DataFrame, current: pd.Series | None = None,
-                 shares=(0.1, 0.2, 0.4, 0.2, 0.1), preset: str = "balanced"):
+                 shares=(0.1, 0.2, 0.4, 0.2, 0.1), preset: str = "balanced",
+                 standards=None, territory: pd.Series | None = None, lacks=None):
         super().__init__()
         self.kpis, self.current, self.shares = kpis, current, tuple(shares)
+        self.standards, self.territory, self.lacks = standards, territory, lacks
         names = [k for k in DIRECTIONS if k in kpis.columns]
         self.preset = w.Dropdown(options=[*PRESETS, CUSTOM], value=preset,
                                  description="Preset")
@@ -47,8 +57,10 @@ class GradingPanel(Panel):
                                          style={"description_width": "120px"})
                         for k in names}
         self.method = w.Dropdown(options=METHODS, value="percentile", description="Scale")
-        self.rule = w.Dropdown(options=["quantile", "jenks", "kmeans", "gmm"],
-                               value="quantile", description="Cut lines")
+        rules = (["standards"] if standards is not None else []) + sorted(
+            AIDS, key=lambda r: r != "quantile")  # without standards: forced shares, as before
+        self.rule = w.Dropdown(options=[(RULE_LABELS[r], r) for r in rules],
+                               value=rules[0], description="Levels by")
         self.margin = w.FloatSlider(value=0.0, min=0, max=10, step=0.5, description="Margin",
                                     continuous_update=False)
         self.rule.add_class("key-control")  # what the browser tests turn
@@ -104,7 +116,8 @@ class GradingPanel(Panel):
         """
         return grade(self.kpis, self.weights(), method=self.method.value,
                      threshold_method=self.rule.value, shares=self.shares,
-                     current=self.current, hysteresis=self.margin.value)
+                     current=self.current, hysteresis=self.margin.value,
+                     standards=self.standards, territory=self.territory, lacks=self.lacks)
 
     def draw(self, result) -> None:
         """Say the reps per level, cut lines and fit; draw the score strip.
@@ -116,8 +129,15 @@ class GradingPanel(Panel):
         """
         t = result.thresholds
         counts = ", ".join(f"{lvl} {n}" for lvl, n in t.counts.items())
-        note = f"<br><span style='color:#b35900'>{escape(t.note)}</span>" if t.note else ""
+        notes = [t.note, *result.notes] if t.note else list(result.notes)
+        note = "".join(f"<br><span style='color:#b35900'>{escape(n)}</span>" for n in notes)
+        lines = "Minimum scores" if t.method == "standards" else "Cut lines"
+        moved = ""
+        if "change" in result.assigned:
+            change = result.assigned["change"]
+            n = int(change.isin(["promotion", "demotion"]).sum())
+            moved = f"<br><b>Change level:</b> {n} of {len(change)} reps"
         self.say(f"<b>Reps per level:</b> {counts}<br>"
-                 f"<b>Cut lines:</b> {', '.join(f'{c:.1f}' for c in t.cutoffs)}"
-                 f"<br><b>Fit (GVF):</b> {t.gvf:.2f}{note}")
+                 f"<b>{lines}:</b> {', '.join(f'{c:.1f}' for c in t.cutoffs)}"
+                 f"<br><b>Fit (GVF):</b> {t.gvf:.2f}{moved}{note}")
         self.show(self.out, charts.score_strip(result.scores, t, result.assigned["proposed"]))
