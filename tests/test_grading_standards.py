@@ -130,9 +130,10 @@ def test_a_score_just_under_the_minimum_misses_it_and_the_margin_keeps_a_current
     reps = _reps(csat=[75, 75, 75, 75])
     scores = pd.Series([49.0, 49.0, 47.0, 49.0], index=reps.index)
     current = pd.Series(["senior", "senior", "senior", np.nan], index=reps.index)
-    plain = assign_by_standards(reps, scores, small, current=current)
+    plain = assign_by_standards(reps, scores, small, current=current, demote=True)
     assert list(plain["proposed"]) == ["intermediate"] * 4
-    held = assign_by_standards(reps, scores, small, current=current, hysteresis=MARGIN)
+    held = assign_by_standards(reps, scores, small, current=current, hysteresis=MARGIN,
+                               demote=True)
     # 49 is within 2 points of senior's 50: kept; 47 is not; no current level: no margin
     assert list(held["proposed"]) == ["senior", "senior", "intermediate", "intermediate"]
     assert list(held["change"]) == ["same", "same", "demotion", "first level"]
@@ -141,8 +142,26 @@ def test_a_score_just_under_the_minimum_misses_it_and_the_margin_keeps_a_current
     # the margin on a KPI is a share of its bound: csat 69 is within 2 % of senior's 70
     kpi = assign_by_standards(_reps(csat=[69.0, 68.0]), pd.Series([60.0, 60.0],
                               index=["R000", "R001"]), small, hysteresis=MARGIN,
-                              current=pd.Series(["senior", "senior"], index=["R000", "R001"]))
+                              current=pd.Series(["senior", "senior"], index=["R000", "R001"]),
+                              demote=True)
     assert list(kpi["proposed"]) == ["senior", "intermediate"]
+
+
+def test_below_the_standard_keeps_the_level_on_a_development_plan_unless_demote(small):
+    """A job level is not taken away on one year's numbers by default: a rep below their
+    level's standard (beyond the margin) keeps it, noted for a development plan."""
+    reps = _reps(csat=[75, 75, 75])
+    scores = pd.Series([47.0, 47.0, 49.0], index=reps.index)
+    current = pd.Series(["senior", np.nan, "senior"], index=reps.index)
+    kept = assign_by_standards(reps, scores, small, current=current, hysteresis=MARGIN)
+    assert list(kept["proposed"]) == ["senior", "intermediate", "senior"]
+    assert list(kept["change"]) == ["same", "first level", "same"]
+    assert kept.loc["R000", "note"].startswith("below the senior standard: kept on a "
+                                               "development plan")
+    assert "margin kept senior" in kept.loc["R002", "note"]  # within the margin: as before
+    now = assign_by_standards(reps, scores, small, current=current, hysteresis=MARGIN,
+                              demote=True)
+    assert list(now["change"]) == ["demotion", "first level", "same"]
 
 
 def test_the_margin_never_promotes(small):

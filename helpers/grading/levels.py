@@ -388,7 +388,8 @@ def grade(kpis: pd.DataFrame, weights: Mapping[str, float], *, method: Scale = "
           cutoffs: Sequence[float] | None = None, current: pd.Series | None = None,
           hysteresis: float = 0.0, rules: Mapping | None = None, by: pd.Series | None = None,
           territory: pd.Series | None = None, seed: int = 0, standards=None,
-          missing: str = "drop", lacks: Mapping[str, str] | None = None) -> Grading:
+          missing: str = "drop", lacks: Mapping[str, str] | None = None,
+          demote: bool = False) -> Grading:
     """`normalize` -> `composite` -> levels in one call (what a widget redraws).
 
     With `standards` the levels are criteria-based (`assign_by_standards`, the default
@@ -428,6 +429,9 @@ def grade(kpis: pd.DataFrame, weights: Mapping[str, float], *, method: Scale = "
         A standard's requirement on a KPI no rep has: drop it or let it block.
     lacks : Mapping[str, str], optional
         What the data lacks (`Dataset.lacks()`), to word the notes.
+    demote : bool, default False
+        With standards: whether a rep below their level's standard moves down now or keeps
+        the level on a development plan (see `assign_by_standards`).
 
     Returns
     -------
@@ -456,7 +460,8 @@ def grade(kpis: pd.DataFrame, weights: Mapping[str, float], *, method: Scale = "
             raise GradingError(f"rules={dict(rules)!r}: gates are requirements of the level "
                                "standards; write them in the standards file instead")
         assigned = assign_by_standards(kpis, scores, standards, current=current,
-                                       hysteresis=hysteresis, missing=missing, lacks=lacks)
+                                       hysteresis=hysteresis, missing=missing, lacks=lacks,
+                                       demote=demote)
         notes = tuple(assigned.attrs.pop("notes", ()))
         return Grading(normalized, scores, standards_thresholds(scores, assigned, standards),
                        assigned, notes)

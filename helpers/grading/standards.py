@@ -461,13 +461,17 @@ def _meets(kpis: pd.DataFrame, scores: np.ndarray | None, standards: LevelStanda
 def assign_by_standards(kpis: pd.DataFrame, scores: pd.Series | None,
                         standards: LevelStandards, *, current: pd.Series | None = None,
                         hysteresis: float = 0.0, missing: GateMissing = "drop",
-                        lacks: Mapping[str, str] | None = None) -> pd.DataFrame:
+                        lacks: Mapping[str, str] | None = None,
+                        demote: bool = False) -> pd.DataFrame:
     """Level per rep by the written standards: the highest level whose every requirement
     (its own and every lower level's) the rep meets.
 
     With `current`, a rep keeps their current level while missing its requirements by
     less than `hysteresis` (score points off the minimum score, percent off each KPI
-    bound); a promotion needs the standard as written. A missing current level is a first
+    bound); a promotion needs the standard as written. A rep further below their level's
+    standard keeps the level for this cycle, noted "below the ... standard" for a
+    development plan (a job level is not taken away on one year's numbers); `demote=True`
+    moves them down at once. A missing current level is a first
     placement. Requirements on a KPI the data lacks are dropped or block (`missing`, see
     `usable_standards`); the sentences are in `attrs["notes"]` of the result.
 
@@ -487,6 +491,9 @@ def assign_by_standards(kpis: pd.DataFrame, scores: pd.Series | None,
         A requirement on a KPI no rep has: drop it, or let no rep pass it.
     lacks : Mapping[str, str], optional
         What the data lacks (`Dataset.lacks()`), to say why a requirement is dropped.
+    demote : bool, default False
+        Whether a rep below their current level's standard (beyond the margin) moves down
+        now, or keeps the level on a development plan.
 
     Returns
     -------
@@ -540,6 +547,13 @@ def assign_by_standards(kpis: pd.DataFrame, scores: pd.Series | None,
                       f"{levels[p]} ({first[p, i]})"
                       for p, q, i in zip(plain[held], proposed[held], np.flatnonzero(held),
                                          strict=True)]
+        below = ~unknown & (proposed < cur)
+        if not demote and below.any():
+            note[below] = [f"below the {levels[c]} standard: kept on a development plan "
+                           f"({first[p, i]}; the standards alone say {levels[p]})"
+                           for p, c, i in zip(proposed[below], cur[below],
+                                              np.flatnonzero(below), strict=True)]
+            proposed = np.where(below, cur, proposed)
     out = pd.DataFrame({"score": np.full(n, np.nan) if x is None else x}, index=kpis.index)
     if cur is not None:
         out["current"] = pd.Categorical.from_codes(cur, levels, ordered=True)
