@@ -542,7 +542,8 @@ def test_scenarios_move_cost_and_metrics_are_sane(sample, plans):
 def test_without_noise_every_rep_hits_target_and_cost_is_the_target_incentive(
         sample, plans, monkeypatch):
     """Zero skill, market and noise: everyone attains 100%, so the current plan costs exactly
-    the sum of its reps' target incentives, in every scenario."""
+    the sum of its reps' target incentives, in every scenario; a component whose measure has
+    a zero target (a hire with no new customer yet) has no attainment and pays nothing."""
     import sys
 
     module = sys.modules["helpers.incentives.simulation"]
@@ -551,7 +552,12 @@ def test_without_noise_every_rep_hits_target_and_cost_is_the_target_incentive(
     monkeypatch.setattr(module, "fit_market", lambda ds, periods: still)
     plan = plans["Current plan"]
     sim = simulate(plan, sample, n=300)
-    expected = sum(plan.target_incentive(lv) for lv in sim.reps["level"])
+    annual = default_targets(sample, measures=plan.measures).groupby(
+        ["rep_id", "measure"])["target"].sum().unstack()
+    level = sim.reps.set_index("rep_id")["level"]
+    expected = sum(plan.target_incentive(level[rep]) * c.weight[level[rep]]
+                   for rep in level.index for c in plan.components
+                   if annual.loc[rep, c.measure] > 0)
     np.testing.assert_allclose(sim.stats[plan.name]["cost"], expected, rtol=1e-5)
     np.testing.assert_allclose(sim.stats[plan.name]["shares"][:, 1], 1.0)
 
