@@ -190,8 +190,12 @@ def _history(roster: pd.DataFrame, skill: np.ndarray, months: pd.DatetimeIndex,
         "customers_up_for_renewal": up, "csat": np.round(csat, 1),
         "sales_cycle_days": np.round(cycle, 1), "quota": quota,
     })[employed].reset_index(drop=True)
-    big = history.index[history["revenue"] > 0][len(history) // 3]
-    history.loc[big, "revenue"] = round(history.loc[big, "revenue"] * 6, 2)  # one mega deal
+    tenured = roster["leave_date"].isna() & (roster["hire_date"] < months[0])
+    stays = history["rep_id"].isin(roster.loc[tenured, "rep_id"])
+    closed = history.index[(history["revenue"] > 0) & stays]  # a rep there all along
+    big = closed[len(closed) // 3]
+    mega = 5 * history["revenue"].quantile(0.99)  # one mega deal on top of the month
+    history.loc[big, "revenue"] = round(history.loc[big, "revenue"] + mega, 2)
     history.loc[big, "deals_won"] += 1
     return history.drop(index=len(history) // 2).reset_index(drop=True)  # one missing month
 
