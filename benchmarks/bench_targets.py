@@ -27,6 +27,7 @@ from helpers.targets import (
     phase,
     plan_targets,
     ramp_factors,
+    resolve_ramp,
     seasonality,
     working_weeks,
 )
@@ -42,21 +43,23 @@ class Inputs:
     year: int
     totals: dict[str, float]
     season: pd.DataFrame
+    ramp: tuple[float, ...]  # the new-hire ramp fitted from the history, as plan_targets does
 
 
 def setup(n_reps: int) -> Inputs:
     ds = company(n_reps)
     year = ds.plan_year
     totals = {m: company_target(ds.history, year, growth=0.05, measure=m) for m in MEASURES}
-    return Inputs(ds, year, totals, seasonality(ds, "revenue", by="region"))
+    ramp = tuple(resolve_ramp("fitted", ds, year))
+    return Inputs(ds, year, totals, seasonality(ds, "revenue", by="region"), ramp)
 
 
 def engine(inp: Inputs) -> pd.DataFrame:
     """allocate_targets per measure, then one `phase` to (week, month) pieces."""
-    frames = [allocate_targets(inp.ds, total, measure=m, year=inp.year)
+    frames = [allocate_targets(inp.ds, total, measure=m, year=inp.year, ramp=inp.ramp)
               for m, total in inp.totals.items()]
     annual = pd.concat(frames, ignore_index=True)
-    return phase(annual, inp.season, inp.year, "week")
+    return phase(annual, inp.season, inp.year, "week", ramp=inp.ramp)
 
 
 def end_to_end(inp: Inputs):
@@ -89,7 +92,7 @@ def loop_setup(n_reps: int) -> LoopInputs:
     units, step, weight = {}, {}, {}
     first = None
     for m, total in inp.totals.items():
-        annual = allocate_targets(ds, total, measure=m, year=year)
+        annual = allocate_targets(ds, total, measure=m, year=year, ramp=inp.ramp)
         first = annual if first is None else first
         weight[m] = (annual["basis"].to_numpy() * annual["capacity"].to_numpy()).tolist()
         step[m] = PRECISION[m]
@@ -105,8 +108,8 @@ def loop_setup(n_reps: int) -> LoopInputs:
         units, step, first["rep_id"].tolist(), first["region"].tolist(),
         first["team"].tolist(), weight,
         {r: [float(v) for v in row] for r, row in inp.season.iterrows()},
-        ramp_factors(first["hire_date"], year).tolist(), list(zip(month, slot, strict=True)),
-        slots)
+        ramp_factors(first["hire_date"], year, inp.ramp).tolist(),
+        list(zip(month, slot, strict=True)), slots)
 
 
 def pairwise_sum(a: list[float]) -> float:

@@ -56,7 +56,8 @@ def rebuild(p: Panel) -> bytes:
     plan = plan_targets(panel.ds, panel.year, growth=next(p.values), method=panel.method.value,
                         company_method=panel.company_method.value,
                         over_assign=panel.over_assign.value,
-                        ramp=linear_ramp(panel.ramp.value), grain=panel.grain.value,
+                        ramp=panel.fitted if panel.ramp.value == "fitted"
+                        else linear_ramp(panel.ramp.value), grain=panel.grain.value,
                         measures=("revenue",), season=panel.season)
     summary = plan.summary()
     summary.style.format({"last_year": "{:,.0f}", "target": "{:,.0f}",

@@ -4,6 +4,11 @@ What it builds in, so the later notebooks have something true to find:
 - 4 regions whose territory potential differs (North richest, West poorest), 3 teams each;
 - persistent rep skill, levels that follow skill and tenure, a Q4 peak and a February dip;
 - hires and leavers mid-history with a 9-month ramp, one big-deal outlier, one missing month;
+- quotas set the way a company sets them, imperfectly: from a shrunk, misjudged read of each
+  rep's skill, phased by season and ramped over the 4 months the company assumed. Results add
+  the rep's true skill, a good or bad year and monthly noise, so yearly attainment spreads
+  like a real sales force (10th-90th percentile about 55%-145%, a little over half at quota);
+- CSAT that rises with skill, reachable by a typical rep of each level (the plans' gates);
 - manager reviews where one manager is lenient (+0.8 points) and one severe (-0.8).
 The same seed always gives the same company (`python -m helpers sample` writes data/sample/).
 """
@@ -25,6 +30,13 @@ SEASON = SEASON * 12 / SEASON.sum()
 LEVEL_SHARES = (0.15, 0.25, 0.30, 0.20, 0.10)
 LEVEL_BOOK = np.array([0.85, 0.95, 1.05, 1.15, 1.25])  # senior reps own bigger accounts
 RAMP_MONTHS = 9
+QUOTA_RAMP_MONTHS = 4  # what the company assumed when it set hires' quotas (too short)
+QUOTA_READ = 0.55  # quota follows skill**QUOTA_READ: a shrunk read of who is good
+QUOTA_MISREAD = 0.08  # log-sd of misjudging a rep when setting the year's quota
+STRETCH = 0.85  # quota under the full-potential read: bad years and ramps happen
+FORM = 0.1  # log-sd of a rep's good or bad year
+SETBACK = (0.12, 0.4, 0.8)  # chance of a bad year (lost account) and its multiplier range
+OVERREACH = (0.2, 1.5, 2.2)  # chance the quota assumes accounts the rep does not have, and how much
 BASE_REVENUE = 900_000.0  # a fully ramped, average rep in an average region, per year
 GROWTH = 0.06
 LENIENT, SEVERE = "M03", "M08"
@@ -142,12 +154,24 @@ def _history(roster: pd.DataFrame, skill: np.ndarray, months: pd.DatetimeIndex,
     employed = np.asarray((month >= hire) & ~(month > leave))
     tenure_m = np.asarray((month.year - hire.year) * 12 + month.month - hire.month)
     ramp = np.clip((tenure_m + 1) / RAMP_MONTHS, 0, 1)
+    quota_ramp = np.clip((tenure_m + 1) / QUOTA_RAMP_MONTHS, 0, 1)
     level_idx = pd.Categorical(roster["level"], categories=LEVELS).codes[rep]
     region_mult = roster["region"].map(REGIONS).to_numpy()[rep]
     year_idx = np.asarray(month.year - months[0].year)
-    market = np.exp(rng.normal(0, 0.03, len(set(months.year))))[year_idx]
-    expected = (BASE_REVENUE / 12 * skill[rep] * region_mult * LEVEL_BOOK[level_idx]
-                * (1 + GROWTH) ** year_idx * market * SEASON[np.asarray(month.month) - 1] * ramp)
+    n_years = len(set(months.year))
+    market = np.exp(rng.normal(0, 0.03, n_years))[year_idx]
+    seat = (BASE_REVENUE / 12 * region_mult * LEVEL_BOOK[level_idx] * (1 + GROWTH) ** year_idx
+            * SEASON[np.asarray(month.month) - 1])
+    # the year's quota: the company's shrunk and misjudged read of the rep, on a 4-month ramp
+    read = skill[:, None] ** QUOTA_READ * rng.lognormal(0, QUOTA_MISREAD, (n, n_years))
+    chance, low, high = OVERREACH
+    read *= np.where(rng.random((n, n_years)) < chance, rng.uniform(low, high, (n, n_years)), 1)
+    quota = np.round(seat * read[rep, year_idx] * STRETCH * quota_ramp, -2)
+    # results: true skill, the real 9-month ramp, the market, a good or bad year, the month
+    form = rng.lognormal(0, FORM, (n, n_years))
+    chance, low, high = SETBACK
+    form *= np.where(rng.random((n, n_years)) < chance, rng.uniform(low, high, (n, n_years)), 1)
+    expected = seat * skill[rep] * market * ramp * form[rep, year_idx]
     revenue = expected * rng.lognormal(-0.045, 0.3, n * m)
     revenue[rng.random(n * m) < 0.02] = 0.0  # a month with nothing closed
     z = _z(np.log(skill))[rep]
@@ -156,11 +180,9 @@ def _history(roster: pd.DataFrame, skill: np.ndarray, months: pd.DatetimeIndex,
     new_customers = rng.binomial(deals, np.clip(0.35 + 0.08 * z, 0.05, 0.9))
     up = rng.poisson(2.5 + level_idx)
     retained = rng.binomial(up, np.clip(0.84 + 0.05 * z, 0.4, 0.99))
-    csat = np.clip(rng.normal(78 + 5 * z, 7), 0, 100)
+    csat = np.clip(rng.normal(81 + 4 * z, 7), 0, 100)
     csat[rng.random(n * m) < 0.05] = np.nan  # no survey returned that month
     cycle = np.where(deals > 0, np.clip(rng.normal(58 - 8 * z, 10), 10, None), np.nan)
-    yearly_bias = rng.uniform(0.97, 1.15, (n, len(set(months.year))))[rep, year_idx]
-    quota = np.round(expected / market * yearly_bias, -2)
     history = pd.DataFrame({
         "rep_id": roster["rep_id"].to_numpy()[rep], "month": month,
         "revenue": np.round(revenue, 2), "deals_won": deals,
@@ -168,8 +190,12 @@ def _history(roster: pd.DataFrame, skill: np.ndarray, months: pd.DatetimeIndex,
         "customers_up_for_renewal": up, "csat": np.round(csat, 1),
         "sales_cycle_days": np.round(cycle, 1), "quota": quota,
     })[employed].reset_index(drop=True)
-    big = history.index[history["revenue"] > 0][len(history) // 3]
-    history.loc[big, "revenue"] = round(history.loc[big, "revenue"] * 6, 2)  # one mega deal
+    tenured = roster["leave_date"].isna() & (roster["hire_date"] < months[0])
+    stays = history["rep_id"].isin(roster.loc[tenured, "rep_id"])
+    closed = history.index[(history["revenue"] > 0) & stays]  # a rep there all along
+    big = closed[len(closed) // 3]
+    mega = 5 * history["revenue"].quantile(0.99)  # one mega deal on top of the month
+    history.loc[big, "revenue"] = round(history.loc[big, "revenue"] + mega, 2)
     history.loc[big, "deals_won"] += 1
     return history.drop(index=len(history) // 2).reset_index(drop=True)  # one missing month
 

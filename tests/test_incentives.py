@@ -543,7 +543,8 @@ def test_without_noise_every_rep_hits_target_and_cost_is_the_target_incentive(
         sample, plans, monkeypatch):
     """No growth, market, own variation or noise, and targets equal to each rep's run-rate
     results: everyone attains 100%, so the current plan costs exactly the sum of its reps'
-    target incentives, in every scenario."""
+    target incentives, in every scenario; a component whose measure has a zero target (a
+    hire with no new customer yet) has no attainment and pays nothing."""
     import sys
 
     from helpers.targets import Outlook, baseline_results
@@ -562,7 +563,11 @@ def test_without_noise_every_rep_hits_target_and_cost_is_the_target_incentive(
         rows = targets["measure"] == m
         targets.loc[rows, "target"] = targets.loc[rows, "rep_id"].map(year / 12).to_numpy()
     sim = simulate(plan, sample, targets, n=300)
-    expected = sum(plan.target_incentive(lv) for lv in sim.reps["level"])
+    annual = targets.groupby(["rep_id", "measure"])["target"].sum().unstack()
+    level = sim.reps.set_index("rep_id")["level"]
+    expected = sum(plan.target_incentive(level[rep]) * c.weight[level[rep]]
+                   for rep in level.index for c in plan.components
+                   if annual.loc[rep, c.measure] > 0)
     np.testing.assert_allclose(sim.stats[plan.name]["cost"], expected, rtol=1e-5)
     np.testing.assert_allclose(sim.stats[plan.name]["shares"][:, 1], 1.0)
 

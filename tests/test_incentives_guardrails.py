@@ -120,13 +120,18 @@ def sample_inputs(sample):
 
 
 def test_the_sample_junior_csat_gate_is_reported(sample_inputs):
-    """The tiered plan gates its commission at csat 70; a typical junior sits at about 70:
-    just above on the sample (a gate margin), below at 68 (the gate stops it)."""
+    """The tiered plan gates its commission at csat 70. The sample's typical junior passes
+    it with room (about 76: no gate check); just above 70 it is a gate margin, and at 68
+    the gate stops the commission."""
     plans, typical = sample_inputs
+    assert typical["junior"]["csat"] >= 70 * 1.02
     table = guardrails(plans, typical)
     junior = table[(table["plan"] == "Tiered commission") & (table["level"] == "junior")]
-    assert "gate margin" in set(junior["check"])
-    assert junior["detail"].str.contains("csat >= 70 of 'revenue commission'").any()
+    assert not {"gate", "gate margin"} & set(junior["check"])
+    near = {lv: dict(t) for lv, t in typical.items()}
+    near["junior"]["csat"] = 70.5
+    found = checks(guardrails(plans["Tiered commission"], near), "junior")
+    assert "csat >= 70 of 'revenue commission'" in found["gate margin"]
     low = {lv: dict(t) for lv, t in typical.items()}
     low["junior"]["csat"] = 68.0
     found = checks(guardrails(plans["Tiered commission"], low), "junior")
@@ -139,8 +144,8 @@ def test_quota_to_ote_against_the_usual_range(sample_inputs):
     current = table.loc["Current plan"]
     assert current.loc["junior", "quota_to_ote"] == pytest.approx(
         typical["junior"]["revenue"] / (52_000 + 18_000))
-    assert current.loc["junior", "quota_to_ote"] == pytest.approx(6.7, abs=0.05)
-    assert current.loc["top", "quota_to_ote"] == pytest.approx(12.7, abs=0.05)
+    assert current.loc["junior", "quota_to_ote"] == pytest.approx(6.34, abs=0.05)
+    assert current.loc["top", "quota_to_ote"] == pytest.approx(12.57, abs=0.05)
     assert QUOTA_TO_OTE == (4.0, 6.0)
     assert current["note"].str.contains("above the usual 4–6×").all()
     within = quota_to_ote(plan_of(bonus(), base=190_000), TYPICAL)  # 1M / 200k = 5×

@@ -13,6 +13,7 @@ from helpers.targets import (
     COMPANY_METHODS,
     DEFAULT_RAMP,
     FLAGS,
+    FULL,
     METHODS,
     TargetError,
     allocate,
@@ -24,10 +25,12 @@ from helpers.targets import (
     company_baselines,
     company_target,
     expected_attainment,
+    fit_ramp,
     linear_ramp,
     phase,
     plan_targets,
     ramp_factors,
+    resolve_ramp,
     seasonality,
     smart_audit,
     working_weeks,
@@ -535,7 +538,7 @@ def test_expected_attainment_bad_inputs(sample):
         expected_attainment(targets, sample.history, spreads={"own": -0.1})
 
 
-def test_plan_targets_totals_and_default_ramp(sample):
+def test_plan_targets_totals_and_fitted_ramp(sample):
     plan = plan_targets(sample, growth=0.04, over_assign=0.1, planned_hires=2)
     assert plan.year == 2027
     for measure, total in plan.totals.items():
@@ -544,6 +547,15 @@ def test_plan_targets_totals_and_default_ramp(sample):
         assert units(got, step).sum() == round(total * 1.1 / step)
     hires = plan.targets[plan.targets["status"] == "planned hire"]
     assert len(hires) == 4  # 2 per measure
+    # the default ramp is the one fitted from the sample's hires, and the plan says so
+    ramp = fit_ramp(sample.history, sample.roster.set_index("rep_id")["hire_date"])
+    assert ramp.fitted and plan.ramp == ramp.factors
+    assert hires["capacity"].iloc[0] == pytest.approx((sum(ramp) + 12 - len(ramp)) / 12)
+    assert ramp.describe() in plan.notes
+    given = plan_targets(sample, growth=0.04, over_assign=0.1, planned_hires=2,
+                         ramp=DEFAULT_RAMP)
+    assert given.ramp == DEFAULT_RAMP and ramp.describe() not in given.notes
+    hires = given.targets[given.targets["status"] == "planned hire"]
     assert hires["capacity"].iloc[0] == pytest.approx((sum(DEFAULT_RAMP) + 12
                                                        - len(DEFAULT_RAMP)) / 12)
 
@@ -993,3 +1005,133 @@ def test_on_the_sample_the_capped_months_are_last_years_flagged_outliers(sample)
     assert (set(zip(last["rep_id"], when[last.index], strict=True))
             == set(zip(caps["rep_id"], caps["month"].dt.strftime("%Y-%m"), strict=True)))
     assert (caps["removed"] > 0).all() and (caps["cap"] < caps["actual"]).all()
+
+
+# ------------------------------------------------------------------ fitted new-hire ramp
+
+
+def hires_history(ramp, *, hires=12, ramped=30, years=3, noise=0.15, seed=0):
+    """Monthly revenue of `ramped` tenured reps and `hires` spread over the history, whose
+    revenue in tenure month t is `ramp[t-1]` of their own full productivity (1 after)."""
+    rng = np.random.default_rng(seed)
+    months = pd.date_range(f"{2027 - years}-01-01", periods=12 * years, freq="MS")
+    n = ramped + hires
+    hire = pd.Series(pd.Timestamp("2010-03-15"), index=[f"R{i:03d}" for i in range(n)])
+    starts = np.linspace(0, len(months) - 9, hires).astype(int)
+    hire.iloc[ramped:] = months[starts] + pd.Timedelta(days=9)
+    skill = rng.lognormal(0, 0.3, n)
+    t = (np.arange(len(months))[None, :]
+         - ((hire.dt.year.to_numpy() - months[0].year) * 12
+            + hire.dt.month.to_numpy() - 1)[:, None] + 1)
+    share = np.concatenate([[0.0], ramp, [1.0]])[np.clip(t, 0, len(ramp) + 1)]
+    season = SEASON[months.month.to_numpy() - 1] * 1.05 ** (months.year.to_numpy() - 2024)
+    revenue = 50_000 * skill[:, None] * season[None, :] * share * rng.lognormal(
+        0, noise, (n, len(months)))
+    rep, month = np.nonzero(t >= 1)
+    history = pd.DataFrame({"rep_id": hire.index[rep], "month": months[month],
+                            "revenue": revenue[rep, month]})
+    return history, hire
+
+
+@pytest.mark.parametrize("months,seed", [(6, 0), (6, 1), (3, 2), (9, 3)])
+def test_fit_ramp_recovers_a_known_ramp(months, seed):
+    truth = linear_ramp(months)
+    history, hire = hires_history(truth, hires=15, seed=seed)
+    ramp = fit_ramp(history, hire)
+    assert ramp.fitted and ramp.hires == 15 and ramp.reason == ""
+    assert abs(ramp.months - months) <= 1
+    got = np.array(ramp.factors[:months])
+    np.testing.assert_allclose(got, truth[:len(got)], atol=0.12)
+    assert np.all(np.diff(ramp.factors) >= 0) and all(0 <= f < FULL for f in ramp)
+    assert f"{ramp.months + 1}th month" in ramp.describe()
+
+
+def test_fit_ramp_sees_no_ramp_when_hires_start_at_full_speed():
+    history, hire = hires_history((), hires=10, seed=4)
+    ramp = fit_ramp(history, hire)
+    assert ramp.fitted and ramp.months <= 1
+    assert ramp_factors(pd.Series([pd.Timestamp("2027-01-01")]), 2027, ramp)[0, 2] == 1.0
+
+
+def test_fit_ramp_follows_reps_not_rows_or_labels():
+    history, hire = hires_history(linear_ramp(6), seed=5)
+    ramp = fit_ramp(history, hire)
+    relabel = {rid: f"X{(i * 37) % 101:04d}" for i, rid in enumerate(hire.index)}
+    shuffled = history.sample(frac=1, random_state=1).assign(
+        rep_id=lambda h: h["rep_id"].map(relabel))
+    other = fit_ramp(shuffled, hire.rename(relabel).sample(frac=1, random_state=2))
+    assert other == ramp
+    scaled = fit_ramp(history.assign(revenue=history["revenue"] * 100), hire)  # a ratio
+    np.testing.assert_allclose(scaled.factors, ramp.factors, atol=1e-9)
+
+
+def test_fit_ramp_is_robust_to_one_mega_deal():
+    history, hire = hires_history(linear_ramp(6), seed=6)
+    ramp = fit_ramp(history, hire)
+    first_month = history.index[history["rep_id"] == hire.index[-3]][0]
+    history.loc[first_month, "revenue"] *= 40
+    assert abs(fit_ramp(history, hire).months - ramp.months) <= 1
+
+
+def test_fit_ramp_keeps_the_default_with_a_reason_when_hires_are_too_few():
+    history, hire = hires_history(linear_ramp(6), hires=2, seed=7)
+    ramp = fit_ramp(history, hire)
+    assert not ramp.fitted and ramp.factors == DEFAULT_RAMP and ramp.hires == 2
+    assert "only 2 hire(s)" in ramp.reason and ramp.reason in ramp.describe()
+    # hires with too little tenure in the history do not count
+    short = history[~(history["rep_id"].isin(hire.index[-4:])
+                      & (history["month"] > hire.iloc[-4:].min()))]
+    assert fit_ramp(short, hire.iloc[:-2], min_hires=9).hires < 9
+    lone, hire = hires_history(linear_ramp(6), hires=6, ramped=0, years=1, seed=7)
+    assert "fully ramped" in fit_ramp(lone, hire).reason  # hires, nobody to compare with
+    assert fit_ramp(history, hire, default=(0.5,)).factors == (0.5,)
+
+
+def test_fit_ramp_rejects_what_cannot_work():
+    history, hire = hires_history(linear_ramp(6), seed=8)
+    with pytest.raises(TargetError, match="rep_id"):
+        fit_ramp(history.drop(columns="rep_id"), hire)
+    with pytest.raises(TargetError, match="deals"):
+        fit_ramp(history, hire, measure="deals")
+    with pytest.raises(TargetError, match="min_hires"):
+        fit_ramp(history, hire, min_hires=0)
+    with pytest.raises(TargetError, match="full"):
+        fit_ramp(history, hire, full=1.5)
+    with pytest.raises(TargetError, match="fitted"):
+        allocate_targets(company({"A": 1000, "B": 1000}), 100, ramp="linear")
+    # a company without hires plans with the default ramp, and says why
+    ramp = resolve_ramp("fitted", company({"A": 1000, "B": 1000}))
+    assert not ramp.fitted and ramp.factors == DEFAULT_RAMP and "only 0 hire(s)" in ramp.reason
+
+
+@settings(max_examples=15, deadline=None)
+@given(months=st.integers(0, 10), hires=st.integers(3, 12), seed=st.integers(0, 10_000),
+       noise=st.floats(0.0, 0.4))
+def test_fit_ramp_is_a_ramp_whatever_the_history(months, hires, seed, noise):
+    history, hire = hires_history(linear_ramp(months), hires=hires, noise=noise, seed=seed)
+    ramp = fit_ramp(history, hire)
+    assert ramp.fitted and ramp.hires == hires
+    assert ramp.months <= 12 and len(ramp) == ramp.months
+    assert all(0 <= f < FULL for f in ramp)
+    assert list(ramp.factors) == sorted(ramp.factors)
+
+
+def test_the_sample_s_hires_ramp_over_about_nine_months(sample):
+    ramp = fit_ramp(sample.history, sample.roster.set_index("rep_id")["hire_date"])
+    assert ramp.fitted and ramp.hires >= 10
+    assert 7 <= ramp.months <= 10  # the sample builds in a 9-month ramp
+    assert ramp.factors[0] < 0.25 and ramp.factors[ramp.months // 2] < 0.75
+
+
+def test_allocate_targets_fits_the_ramp_by_default(sample):
+    fitted = resolve_ramp("fitted", sample)
+    assert fitted == fit_ramp(sample.history, sample.roster.set_index("rep_id")["hire_date"])
+    default = allocate_targets(sample, 50_000_000, planned_hires=2)
+    given = allocate_targets(sample, 50_000_000, planned_hires=2, ramp=fitted.factors)
+    pd.testing.assert_frame_equal(default, given)
+    old = allocate_targets(sample, 50_000_000, planned_hires=2, ramp=DEFAULT_RAMP)
+    planned = old["status"] == "planned hire"
+    assert (default.loc[planned, "capacity"] < old.loc[planned, "capacity"]).all()
+    # the backtest's past plan fits only on the history before its year
+    before = resolve_ramp("fitted", sample, 2026)
+    assert before.hires < fitted.hires

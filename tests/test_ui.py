@@ -36,6 +36,19 @@ def test_targets_panel_offers_no_method_the_data_cannot_run(sample):
     assert full.method.value == "potential" and not full.left_out
 
 
+def test_targets_panel_starts_on_the_fitted_ramp_and_offers_straight_lines(sample):
+    from helpers.targets import fit_ramp, linear_ramp
+
+    panel = _quietly(lambda: TargetsPanel(sample))
+    fitted = fit_ramp(sample.history, sample.roster.set_index("rep_id")["hire_date"])
+    assert panel.ramp.value == "fitted" and panel.plan.ramp == fitted.factors
+    assert f"fitted ({fitted.months} months)" in panel.ramp.options[0][0]
+    _quietly(lambda: setattr(panel.ramp, "value", 4))
+    assert panel.plan.ramp == linear_ramp(4)
+    old = _quietly(lambda: TargetsPanel(sample, ramp_months=2))  # a number still works
+    assert old.plan.ramp == linear_ramp(2)
+
+
 def test_grading_panel_places_reps_whose_level_was_assumed(sample):
     roster = sample.roster.assign(assumed="level")
     ds = replace(sample, roster=roster)

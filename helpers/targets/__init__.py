@@ -8,7 +8,8 @@ whole exactly, at every level (company, region, team, rep, quarter, month, week)
 - `history`: season index, calendar-year totals (partial years annualised and labelled),
   outlier months capped in a rep's basis (the quality report's rule);
 - `company`: the company number (last year, weighted years or trend) × growth;
-- `allocation`: exact splits (`allocate`), ramps and run-rates, the rep split by a basis;
+- `allocation`: exact splits (`allocate`), ramps (fitted from the hires: `fit_ramp`) and
+  run-rates, the rep split by a basis;
 - `phasing`: annual targets over quarters, months or working weeks;
 - `outlook`: what each rep may sell next year (run-rate × market × own variation), the one
   model behind expected attainment here and the incentives' Monte Carlo;
@@ -19,15 +20,22 @@ whole exactly, at every level (company, region, team, rep, quarter, month, week)
 from ..errors import TargetError
 from .allocation import (
     DEFAULT_RAMP,
+    FULL,
     METHODS,
+    MIN_HIRES,
+    MIN_TENURE,
     NEEDS,
     PRECISION,
+    RAMP_HORIZON,
     Method,
+    Ramp,
     allocate,
     allocate_targets,
+    fit_ramp,
     linear_ramp,
     missing_for,
     ramp_factors,
+    resolve_ramp,
     run_rate,
 )
 from .audit import (
@@ -73,8 +81,9 @@ from .plan import MEASURES, TargetPlan, plan_targets
 
 __all__ = [
     "TargetError",
-    "DEFAULT_RAMP", "METHODS", "NEEDS", "PRECISION", "Method", "allocate", "allocate_targets",
-    "linear_ramp", "missing_for", "ramp_factors", "run_rate",
+    "DEFAULT_RAMP", "FULL", "METHODS", "MIN_HIRES", "MIN_TENURE", "NEEDS", "PRECISION",
+    "RAMP_HORIZON", "Method", "Ramp", "allocate", "allocate_targets", "fit_ramp",
+    "linear_ramp", "missing_for", "ramp_factors", "resolve_ramp", "run_rate",
     "FLAGS", "audit_notes", "backtest", "backtest_methods", "backtest_year",
     "expected_attainment", "full_years", "monte_carlo_error", "smart_audit",
     "DEFAULT_MARKET_SD", "DEFAULT_OWN_SD", "Outlook", "baseline_results", "fit_outlook",

@@ -5,10 +5,12 @@ teams → reps split by a named basis (history, potential, capacity, equal or a 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import isotonic_regression
 
 from .. import streams
 from ..data import Dataset
@@ -23,6 +25,17 @@ PRECISION = {"revenue": 0.01, "new_customers": 1.0}
 DEFAULT_RAMP = (0.2, 0.4, 0.6, 0.8)
 """Share of full productivity in a new hire's tenure months 1, 2, ...; 1.0 after that."""
 METHODS: tuple[str, ...] = get_args(Method)
+MIN_HIRES = 3
+"""Fewest hires with MIN_TENURE months in the history that `fit_ramp` fits a ramp from."""
+MIN_TENURE = 6
+"""Months of tenure a hire needs in the history to count for `fit_ramp`."""
+RAMP_HORIZON = 12
+"""Longest ramp `fit_ramp` looks for; a rep past it counts as fully ramped."""
+FULL = 0.9
+"""`fit_ramp` ends the ramp in the first tenure month at or above this share of full
+(the pooled months of ten-odd hires are rarely closer to their plateau than that)."""
+MIN_PEERS = 3
+"""Fully ramped reps a calendar month needs to be a yardstick for the hires in it."""
 NEEDS = {"potential": "territory_potential"}
 """Allocation methods that need an optional roster column (a key of Dataset.lacks())."""
 
@@ -257,10 +270,245 @@ def run_rate(history: pd.DataFrame, hire_date: pd.Series, year: int, *,
     return rate.reindex(hire_date.index).rename("run_rate")
 
 
+@dataclass(frozen=True)
+class Ramp(Sequence):
+    """A new hire's ramp: fitted from the hires in history, or the default with the reason.
+
+    It is a sequence of its factors, so it goes wherever a ramp tuple goes (`ramp=`).
+
+    Parameters
+    ----------
+    factors : tuple of float
+        Share of full productivity in tenure months 1, 2, ... (1.0 after the last).
+    fitted : bool, default False
+        True when fitted from history; False when it is the default.
+    hires : int, default 0
+        Hires the fit used (or found, when there were too few).
+    reason : str, default ""
+        Why the default was kept, when not fitted.
+    """
+
+    factors: tuple[float, ...]
+    fitted: bool = False
+    hires: int = 0
+    reason: str = ""
+
+    @property
+    def months(self) -> int:
+        """Tenure months below full productivity (the length of the ramp)."""
+        return len(self.factors)
+
+    def __getitem__(self, index):
+        """The share of full productivity in tenure month `index + 1`."""
+        return self.factors[index]
+
+    def __len__(self) -> int:
+        """The ramp's months."""
+        return len(self.factors)
+
+    def describe(self) -> str:
+        """One plain sentence: how long the ramp is and where it comes from.
+
+        Returns
+        -------
+        str
+            E.g. "New hires reach full productivity in their 10th month, fitted from 12
+            hires in the history (12% of full productivity in month 1, 53% in month 5)."
+        """
+        shares = ", ".join(f"{f:.0%}" for f in self.factors) or "none"
+        if not self.fitted:
+            return (f"New hires ramp over {self.months} months by the default ({shares}) "
+                    f"because {self.reason}.")
+        if self.months == 0:
+            return (f"New hires are fully productive from their first month, fitted from "
+                    f"{self.hires} hires in the history.")
+        mid = min(self.months, max(1, (self.months + 1) // 2))
+        return (f"New hires reach full productivity in their {_ordinal(self.months + 1)} "
+                f"month, fitted from {self.hires} hires in the history "
+                f"({self.factors[0]:.0%} of full productivity in month 1, "
+                f"{self.factors[mid - 1]:.0%} in month {mid}).")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def fit_ramp(history: pd.DataFrame, hire_date: pd.Series, *, measure: str = "revenue",
+             min_hires: int = MIN_HIRES, min_tenure: int = MIN_TENURE,
+             horizon: int = RAMP_HORIZON, full: float = FULL,
+             default: Sequence[float] = DEFAULT_RAMP) -> Ramp:
+    """Fit the new-hire ramp from the hires in `history`, or keep `default` and say why.
+
+    A hire is a rep hired inside the history (hire month on or after its first month) with
+    `min_tenure` months there. Each of a hire's months in tenure 1..`horizon` is divided by
+    the median of the fully ramped reps (tenure > `horizon`) in the same calendar month, so
+    the season and the company's growth cancel. A hire is rarely a median rep once ramped
+    (hires start on smaller books, and some are better than others), so the ratios are
+    split by alternating medians into the hire's own level × a share per tenure month, the
+    months past `horizon` being 1 (full productivity) when some hire has them; medians, so
+    one big deal or one slow hire does not move it. The shares are scaled by their median
+    over the second half of the window and the months past it (the plateau: a ramp
+    shorter than half the window ends there, and one noisy late month does not hold the
+    curve under 1 for good), made non-decreasing by isotonic regression (scipy, weighted by
+    the hires in each month) and cut at the first month at or above `full`. Fewer than
+    `min_hires` hires, or no month with MIN_PEERS ramped reps to compare with, keep
+    `default` with the reason. Rows are matched on rep_id, so row order and id spelling do
+    not matter.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Monthly history with rep_id, month and the measure.
+    hire_date : pandas.Series
+        Hire date indexed by rep_id; a rep missing here (or NaT) is left out.
+    measure : str, default "revenue"
+        The history column productivity is read from.
+    min_hires : int, default MIN_HIRES
+        Fewest hires to fit from (>= 1).
+    min_tenure : int, default MIN_TENURE
+        Months a hire needs in the history to count (>= 1).
+    horizon : int, default RAMP_HORIZON
+        Longest ramp considered, in months (>= 1); reps past it are ramped.
+    full : float, default FULL
+        Share of full productivity that ends the ramp, in (0, 1].
+    default : Sequence of float, default DEFAULT_RAMP
+        The ramp kept when the history cannot support a fit.
+
+    Returns
+    -------
+    Ramp
+        The fitted ramp (`fitted=True`, `hires` used), or `default` with `reason`.
+
+    Raises
+    ------
+    TargetError
+        If the history lacks rep_id, month or the measure, or a parameter is out of range.
+    """
+    frame = _history(history, measure)
+    if "rep_id" not in frame.columns:
+        raise TargetError(f"history: no column 'rep_id'; columns are {list(frame.columns)}")
+    for name, value in (("min_hires", min_hires), ("min_tenure", min_tenure),
+                        ("horizon", horizon)):
+        if int(value) != value or value < 1:
+            raise TargetError(f"fit_ramp: {name} must be a whole number >= 1, got {value!r}")
+    if not 0 < full <= 1:
+        raise TargetError(f"fit_ramp: full must be in (0, 1], got {full!r}")
+    default = tuple(float(f) for f in default)
+
+    def keep(hires: int, reason: str) -> Ramp:
+        return Ramp(default, fitted=False, hires=hires, reason=reason)
+
+    rows = frame.loc[frame[measure].notna(), ["rep_id", "month", measure]]
+    month = pd.DatetimeIndex(rows["month"])
+    at = month.year.to_numpy() * 12 + month.month.to_numpy()
+    hired = pd.DatetimeIndex(pd.to_datetime(hire_date).reindex(rows["rep_id"].to_numpy()))
+    start = hired.year.to_numpy(dtype="float64") * 12 + hired.month.to_numpy(dtype="float64")
+    tenure = at - start + 1  # NaN where the hire date is unknown
+    value = rows[measure].to_numpy(dtype="float64")
+    ramped = tenure > horizon
+    by_month = pd.Series(value[ramped]).groupby(at[ramped])
+    scale = by_month.median().where(by_month.count() >= MIN_PEERS).reindex(at).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(scale > 0, value / scale, np.nan)
+    is_hire = (start >= at.min()) & (tenure >= 1)
+    usable = is_hire & np.isfinite(ratio)
+    ids = rows["rep_id"].to_numpy()
+    months_had = pd.Series(tenure[is_hire]).groupby(ids[is_hire]).nunique()
+    counted = months_had.index[months_had >= min_tenure]
+    found = len(counted)
+    if found < min_hires:
+        return keep(found, f"only {found} hire(s) in the history have {min_tenure} or more "
+                           f"months of tenure (a fit needs {min_hires})")
+    use = usable & (pd.Index(counted).get_indexer(ids) >= 0)
+    if not use.any():
+        return keep(found, f"no month has {MIN_PEERS} fully ramped reps (tenure over "
+                           f"{horizon} months) to compare the hires with")
+    column = np.minimum(tenure[use], horizon + 1).astype(np.int64)  # horizon + 1: ramped
+    cells = pd.Series(ratio[use]).groupby([ids[use], column]).median().unstack()
+    if not (cells.columns <= horizon).any():
+        return keep(found, "the hires have no month in their first "
+                           f"{horizon} to compare with fully ramped reps")
+    shares = _hire_shares(cells, horizon)
+    if shares.empty:  # every hire's months were zero
+        return keep(found, "the hires made nothing to compare in their first "
+                           f"{horizon} months")
+    late = shares[shares.index > horizon // 2]
+    if horizon + 1 in cells.columns:
+        late = pd.concat([late, pd.Series([1.0])])
+    plateau = late.median() if len(late) and late.median() > 0 else 1.0
+    count = cells.notna().sum().reindex(shares.index).to_numpy(dtype="float64")
+    fit = isotonic_regression(shares.to_numpy() / plateau, weights=count).x
+    months = np.arange(1, horizon + 1)
+    shares = np.clip(np.interp(months, shares.index.to_numpy(), fit), 0.0, 1.0)
+    done = np.flatnonzero(shares >= full)
+    length = int(done[0]) if len(done) else horizon
+    return Ramp(tuple(float(round(f, 4)) for f in shares[:length]), fitted=True, hires=found)
+
+
+def _hire_shares(cells: pd.DataFrame, horizon: int, rounds: int = 30) -> pd.Series:
+    """Share per tenure month 1..horizon from hires × tenure ratios: ratio ≈ level × share.
+
+    Alternating medians (median polish on the ratio scale); the column horizon + 1 (months
+    past the ramp) is the hire's full productivity, 1, when present; without it the
+    pooled median of the hires against the ramped reps is the share.
+    """
+    if horizon + 1 not in cells.columns:
+        shares = cells.median()
+        return shares[shares.index <= horizon]
+    shares = cells.median() / cells[horizon + 1].median()
+    for _ in range(rounds):
+        level = cells.div(shares, axis=1).median(axis=1)
+        level = level.where(level > 0)
+        shares = cells.div(level, axis=0).median()
+        shares = shares / shares[horizon + 1]
+    return shares[shares.index <= horizon].dropna()
+
+
+def resolve_ramp(ramp: Sequence[float] | Literal["fitted"], ds: Dataset,
+                 year: int | None = None) -> Sequence[float]:
+    """The ramp a `ramp=` argument means: "fitted" fits it from `ds` before `year`.
+
+    The fit reads revenue (productivity in money) when the history has it, else the first
+    plan measure it has; reps whose hire date the loader assumed are left out of it.
+
+    Parameters
+    ----------
+    ramp : Sequence of float or "fitted"
+        Shares by tenure month (returned as they are) or "fitted".
+    ds : Dataset
+        Roster (hire dates) and history.
+    year : int or None, default None
+        The plan year: only history before it is read; None for `ds.plan_year`.
+
+    Returns
+    -------
+    Sequence of float
+        A `Ramp` for "fitted", else `ramp` itself.
+
+    Raises
+    ------
+    TargetError
+        If `ramp` is a string other than "fitted".
+    """
+    if not isinstance(ramp, str):
+        return ramp
+    if ramp != "fitted":
+        raise TargetError(f"ramp: must be shares by tenure month or 'fitted', got {ramp!r}")
+    year = ds.plan_year if year is None else int(year)
+    history = ds.history[ds.history["month"].dt.year < year]
+    measure = next((m for m in ("revenue", *PRECISION) if m in history.columns), None)
+    if measure is None or history.empty:
+        return Ramp(DEFAULT_RAMP, reason=f"there is no history before {year} to fit from")
+    hire = ds.roster.set_index("rep_id")["hire_date"]
+    hire = hire.drop(ds.assumed("hire_date"), errors="ignore")
+    return fit_ramp(history, hire, measure=measure)
+
+
 def allocate_targets(ds: Dataset, total: float, *,
                      method: Method | Literal["blend"] = "history",
                      blend: Mapping[str, float] | None = None, over_assign: float = 0.0,
-                     ramp: Sequence[float] = DEFAULT_RAMP,
+                     ramp: Sequence[float] | Literal["fitted"] = "fitted",
                      planned_hires: int | Mapping[str, int] = 0, measure: str = "revenue",
                      year: int | None = None, precision: float | None = None,
                      hire_month: int = 1, outliers: Outliers = "cap") -> pd.DataFrame:
@@ -294,8 +542,10 @@ def allocate_targets(ds: Dataset, total: float, *,
         Method -> weight, for method="blend".
     over_assign : float, default 0.0
         Extra assigned on top of `total` (0.05 for 5%), >= 0.
-    ramp : Sequence of float, default DEFAULT_RAMP
+    ramp : Sequence of float or "fitted", default "fitted"
         Share of full productivity in tenure months 1, 2, ... (each 0..1); 1 after.
+        "fitted": `fit_ramp` on the history before `year` (`resolve_ramp`), DEFAULT_RAMP
+        when it has too few hires.
     planned_hires : int or Mapping of str to int, default 0
         Placeholder reps: a count, or team -> count.
     measure : str, default "revenue"
@@ -324,6 +574,7 @@ def allocate_targets(ds: Dataset, total: float, *,
         active rep, the method needs data the roster lacks, or every rep weighs zero.
     """
     year = ds.plan_year if year is None else int(year)
+    ramp = resolve_ramp(ramp, ds, year)
     precision = PRECISION.get(measure, 1.0) if precision is None else precision
     if not np.isfinite(over_assign) or over_assign < 0:
         raise TargetError(f"over_assign: must be >= 0 (e.g. 0.05 for 5%), got {over_assign!r}")

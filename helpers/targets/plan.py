@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Dataset
-from .allocation import DEFAULT_RAMP, NEEDS, Method, allocate_targets, missing_for
+from .allocation import NEEDS, Method, Ramp, allocate_targets, missing_for, resolve_ramp
 from .company import TREND_DAMPING, TREND_YEARS, CompanyMethod, _base_note, company_target
 from .history import MONTH_NAMES, Outliers, cap_sentence, outlier_caps, seasonality
 from .phasing import Grain, phase
@@ -46,6 +46,8 @@ class TargetPlan:
     capped : pandas.DataFrame, default empty
         The outlier months capped in the rep basis (`outlier_caps` rows with a measure
         column); empty with outliers="keep" or when nothing was capped.
+    ramp : tuple of float, default ()
+        The new-hire ramp the plan used (fitted or given).
     """
 
     year: int
@@ -58,6 +60,7 @@ class TargetPlan:
     notes: tuple[str, ...] = ()  # what was adapted to the data, one sentence each
     capped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["measure", "rep_id", "month", "actual", "cap", "removed"]))
+    ramp: tuple[float, ...] = ()  # the new-hire ramp the plan used
 
     def summary(self, measure: str = "revenue") -> pd.DataFrame:
         """Per region: reps, last year's actual, target and the growth it asks for.
@@ -112,7 +115,7 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
                  company_method: CompanyMethod = "growth",
                  method: Method | Literal["blend"] = "history",
                  blend: Mapping[str, float] | None = None, over_assign: float = 0.0,
-                 ramp: Sequence[float] = DEFAULT_RAMP,
+                 ramp: Sequence[float] | Literal["fitted"] = "fitted",
                  planned_hires: int | Mapping[str, int] = 0, grain: Grain = "month",
                  measures: Sequence[str] = MEASURES, seasonal: bool = True,
                  season: pd.DataFrame | None = None, holidays: Sequence = (),
@@ -150,8 +153,10 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
         Method -> weight, for method="blend".
     over_assign : float, default 0.0
         Extra assigned on top of the company total.
-    ramp : Sequence of float, default DEFAULT_RAMP
-        New hires' share of full productivity in tenure months 1, 2, ...
+    ramp : Sequence of float or "fitted", default "fitted"
+        New hires' share of full productivity in tenure months 1, 2, ...; "fitted" fits
+        it from the hires in history (`fit_ramp`), saying how in the notes when some rep
+        of the plan ramps.
     planned_hires : int or Mapping of str to int, default 0
         Placeholder reps: a count, or team -> count.
     grain : {"quarter", "month", "week"}, default "month"
@@ -187,6 +192,7 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
     year = ds.plan_year if year is None else int(year)
     season = seasonality(ds, "revenue", by="region") if season is None else season
     method, blend, notes = _usable(ds, method, blend)
+    ramp = resolve_ramp(ramp, ds, year)
     totals, frames, caps = {}, [], []
     for measure in measures:  # two measures, not reps
         given = (amount or {}).get(measure)
@@ -209,6 +215,8 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
                 notes.append(cap_sentence(cap, measure))
                 caps.append(cap.assign(measure=measure))
     targets = pd.concat(frames, ignore_index=True)
+    if isinstance(ramp, Ramp) and (targets["capacity"] < 1).any():  # someone ramps: say how
+        notes.append(ramp.describe())
     capped = (pd.concat(caps, ignore_index=True)[["measure", "rep_id", "month", "actual",
                                                   "cap", "removed"]]
               if caps else TargetPlan.__dataclass_fields__["capped"].default_factory())
@@ -219,7 +227,7 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
     last = ds.history.loc[ds.history["month"].dt.year == year - 1, "month"].dt.month
     return TargetPlan(year, pd.Series(totals, name="company_target"), targets, monthly,
                       phased, season, tuple(sorted(set(last.tolist()))), tuple(notes),
-                      capped)
+                      capped, tuple(ramp))
 
 
 def _splits_on_run_rate(method: str, blend) -> bool:

@@ -9,7 +9,14 @@ import ipywidgets as w
 from IPython.display import Image
 
 from ..data import Dataset
-from ..targets import METHODS, linear_ramp, missing_for, plan_targets, seasonality
+from ..targets import (
+    METHODS,
+    linear_ramp,
+    missing_for,
+    plan_targets,
+    resolve_ramp,
+    seasonality,
+)
 from .base import Panel, area, columns
 from .overview import PlanOverview
 
@@ -35,15 +42,17 @@ class TargetsPanel(Panel):
         Starting rule for the company number.
     over_assign : float, default 0.0
         Starting over-assignment of the reps' targets.
-    ramp_months : int, default 4
-        Starting ramp length for new reps, in months.
+    ramp_months : int or "fitted", default "fitted"
+        Starting ramp for new reps: "fitted" from the hires in history (`fit_ramp`; the
+        default ramp when there are too few), or a straight line over this many months.
     grain : {"quarter", "month", "week"}, default "month"
         Starting phasing grain.
     """
 
     def __init__(self, ds: Dataset, year: int | None = None, growth: float = 0.05,
                  method: str = "history", company_method: str = "growth",
-                 over_assign: float = 0.0, ramp_months: int = 4, grain: str = "month"):
+                 over_assign: float = 0.0, ramp_months: int | str = "fitted",
+                 grain: str = "month"):
         super().__init__()
         self.ds, self.year, self.caption = ds, year, ""
         self.season = seasonality(ds, "revenue", by="region")  # the same for every setting
@@ -64,8 +73,12 @@ class TargetsPanel(Panel):
         self.over_assign = w.FloatSlider(value=over_assign, min=0, max=0.3, step=0.01,
                                          readout_format=".0%", description="over-assign",
                                          **SLIDER)
-        self.ramp = w.IntSlider(value=ramp_months, min=0, max=12,
-                                description="ramp (months)", **SLIDER)
+        self.fitted = resolve_ramp("fitted", ds, year)  # once: the history does not change
+        label = "fitted" if self.fitted.fitted else "default"
+        self.ramp = w.Dropdown(  # the fitted ramp, or a straight line over 0..12 months
+            options=[(f"{label} ({self.fitted.months} months)", "fitted"),
+                     *((f"{n} months, straight", n) for n in range(13))],
+            value=ramp_months, description="ramp", **_plain(SLIDER))
         self.grain = w.ToggleButtons(options=["quarter", "month", "week"], value=grain,
                                      description="phase to")
         self.table, self.chart = area(), area()
@@ -104,8 +117,12 @@ class TargetsPanel(Panel):
         return plan_targets(
             self.ds, self.year, growth=self.growth.value, method=self.method.value,
             company_method=self.company_method.value, blend=blend,
-            over_assign=self.over_assign.value, ramp=linear_ramp(self.ramp.value),
+            over_assign=self.over_assign.value, ramp=self._ramp(),
             grain=self.grain.value, measures=("revenue",), season=self.season)
+
+    def _ramp(self):
+        value = self.ramp.value
+        return self.fitted if value == "fitted" else linear_ramp(int(value))
 
     def draw(self, plan) -> None:
         """Show the region table with its caption and update the two charts.
