@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from ..data import Dataset
 from ..errors import SimulationError
 from ..ranking import rank_rows
 from ..schema import LEVELS
-from ..targets.allocation import DEFAULT_RAMP
+from ..targets.allocation import resolve_ramp
 from ..targets.outlook import (
     DEFAULT_MARKET_SD,
     DEFAULT_OWN_SD,
@@ -274,7 +275,7 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
              progress: bool | Callable[[int], None] = False,
              default_level: str = ENTRY_LEVEL,
              spreads: dict[str, float] | None = None,
-             ramp: Sequence[float] = DEFAULT_RAMP) -> Simulation:
+             ramp: Sequence[float] | Literal["fitted"] = "fitted") -> Simulation:
     """Simulate next year `n` times and evaluate every plan on the same draws.
 
     `targets` (rep_id, month, measure, target) default to `default_targets(ds)`; `scenario`
@@ -312,8 +313,9 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
         The level of a rep without one.
     spreads : dict of str to float, optional
         Spreads used where history is too short to fit them.
-    ramp : Sequence of float, default DEFAULT_RAMP
-        A new hire's share of full productivity by tenure month (their expected results).
+    ramp : Sequence of float or "fitted", default "fitted"
+        A new hire's share of full productivity by tenure month (their expected results;
+        "fitted": from the hires in history, as the targets use).
 
     Returns
     -------
@@ -440,7 +442,7 @@ class ResultDraws:
     @classmethod
     def build(cls, ds: Dataset, targets: pd.DataFrame, rep_ids: pd.Index, measures: list[str],
               g: int, *, model: MarketModel, seed: int, factor: float = 1.0,
-              ramp: Sequence[float] = DEFAULT_RAMP) -> ResultDraws:
+              ramp: Sequence[float] | Literal["fitted"] = "fitted") -> ResultDraws:
         """Everything a block needs, from the data, the targets and the fitted model.
 
         A rep the roster lacks (a planned hire) is taken as hired in the first month the
@@ -464,7 +466,7 @@ class ResultDraws:
             The seed.
         factor : float, default 1.0
             The market scenario's factor on volumes.
-        ramp : Sequence of float, default DEFAULT_RAMP
+        ramp : Sequence of float or "fitted", default "fitted"
             A new hire's share of full productivity by tenure month.
 
         Returns
@@ -475,6 +477,7 @@ class ResultDraws:
         target = period_targets(targets, rep_ids, measures, g)
         keys = streams.rep_keys(rep_ids, ds.roster.set_index("rep_id"), seed)
         reps = _plan_reps(ds, targets, rep_ids)
+        ramp = resolve_ramp(ramp, ds)  # fitted once for every measure
         baseline = {m: baseline_results(ds, reps, ds.plan_year, measure=m, ramp=ramp)
                     .reindex(rep_ids).to_numpy(np.float64)
                     for m in measures if m in model.outlooks}

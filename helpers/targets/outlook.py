@@ -16,6 +16,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from scipy.stats import norm
 from .. import streams
 from ..data import Dataset
 from ..errors import TargetError
-from .allocation import DEFAULT_RAMP, _fill_by_team, ramp_factors, run_rate
+from .allocation import _fill_by_team, ramp_factors, resolve_ramp, run_rate
 from .history import Outliers, _capped, _history
 
 DEFAULT_MARKET_SD = 0.05
@@ -236,7 +237,7 @@ def _market_spread(frame: pd.DataFrame, measure: str) -> tuple[float, str]:
 
 
 def baseline_results(ds: Dataset, reps: pd.DataFrame, year: int, *, measure: str = "revenue",
-                     ramp: Sequence[float] = DEFAULT_RAMP,
+                     ramp: Sequence[float] | Literal["fitted"] = "fitted",
                      outliers: Outliers = "cap") -> pd.Series:
     """What each rep makes in `year` at last year's rate: run-rate × capacity (no growth).
 
@@ -256,8 +257,9 @@ def baseline_results(ds: Dataset, reps: pd.DataFrame, year: int, *, measure: str
         The plan year.
     measure : str, default "revenue"
         The history column.
-    ramp : Sequence of float, default DEFAULT_RAMP
-        Share of full productivity in tenure months 1, 2, ...
+    ramp : Sequence of float or "fitted", default "fitted"
+        Share of full productivity in tenure months 1, 2, ... ("fitted": from the hires in
+        history, `resolve_ramp`, as the targets use).
     outliers : {"cap", "keep"}, default "cap"
         Last year's outlier months in the run-rate.
 
@@ -279,6 +281,7 @@ def baseline_results(ds: Dataset, reps: pd.DataFrame, year: int, *, measure: str
             continue
         frame[column] = frame[column].fillna(known) if column in frame else known
     hire = pd.to_datetime(frame["hire_date"]).fillna(pd.Timestamp(year, 1, 1))
+    ramp = resolve_ramp(ramp, ds, year)
     basis, _ = _capped(_history(ds.history, measure), year, measure, outliers)
     rate = run_rate(basis, hire, year, ramp=ramp, measure=measure)
     filled = _fill_by_team(frame.reset_index(), rate.reset_index(drop=True), "a run-rate")
