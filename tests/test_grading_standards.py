@@ -304,11 +304,13 @@ def test_a_typical_rep_of_each_level_meets_their_own_standard(sample_run):
                 (level, kpi)
 
 
-# Measured (issue 13): 114 graded reps, balanced weights, percentile scale, territory
-# potential, margin 2. Standards (data/sample/levels.yaml): 39 change level (15 up, 24
-# down); forced shares 10/20/40/20/10 with the same margin: 56; no margin: 42 vs 68.
-# The bar: the standards move at most 40 reps, and at least 15 fewer than forced shares.
-STANDARDS_BAR = 40
+# Measured (issue 13) on the regenerated sample: 114 graded reps, balanced weights,
+# percentile scale, territory potential, margin 2. Standards (data/sample/levels.yaml): 15
+# promoted, none demoted (44 below their level's standard keep it on a development plan;
+# demote=True would move them down); forced shares 10/20/40/20/10 with the same margin: 48
+# move (32 up, 16 down). The bar: the standards move at most 20 % of reps, and at least 25
+# fewer than forced shares.
+STANDARDS_BAR = 0.20
 
 
 def test_standards_move_fewer_reps_than_forced_shares_on_the_sample(sample_run):
@@ -319,8 +321,10 @@ def test_standards_move_fewer_reps_than_forced_shares_on_the_sample(sample_run):
                    hysteresis=MARGIN, territory=territory)
     moved = {name: int(g.assigned["change"].isin(["promotion", "demotion"]).sum())
              for name, g in (("standards", by_std), ("quantile", forced))}
-    assert moved["standards"] <= STANDARDS_BAR
-    assert moved["standards"] <= moved["quantile"] - 15
+    assert moved["standards"] <= STANDARDS_BAR * len(k)
+    assert moved["standards"] <= moved["quantile"] - 25
+    kept = by_std.assigned["note"].str.startswith("below the")
+    assert kept.sum() > 0 and (by_std.assigned.loc[kept, "change"] == "same").all()
     # the standards' grading still feeds everything built for cut lines
     assert by_std.thresholds.method == "standards" and by_std.thresholds.levels == LEVELS
     assert by_std.thresholds.cutoffs == std.min_scores
