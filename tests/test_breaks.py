@@ -50,6 +50,22 @@ def brute_least_ss(x, k) -> float:
     return float(best[-1])
 
 
+def brute_least_ss_wide(x, k) -> float:
+    """The same programme for a few hundred scores: each class's SS summed about its own
+    first score (no cancellation), every start of every class still tried."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = len(x)
+    ss = np.full((n, n), np.inf)
+    for i in range(n):
+        y = x[i:] - x[i]
+        w = np.arange(1, n - i + 1)
+        ss[i, i:] = np.maximum(np.cumsum(y * y) - np.cumsum(y) ** 2 / w, 0)
+    best = ss[0].copy()
+    for _ in range(1, k):
+        best = (best[:-1, None] + ss[1:, :]).min(axis=0)  # start i >= 1 after best[i - 1]
+    return float(best[-1])
+
+
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
@@ -117,6 +133,22 @@ def test_least_ss_equals_brute_force(values, k, scale):
     assert class_ss(x, labels) == pytest.approx(best, abs=tol)
     assert breaks_ss(x, natural_breaks(x, k)) == pytest.approx(best, abs=tol)
     np.testing.assert_allclose(means, [x[labels == c].mean() for c in range(k)], rtol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(300, 600), st.integers(3, 7), st.integers(0, 2**32 - 1),
+       st.sampled_from(["bumps", "whole points", "gamma"]))
+def test_hundreds_of_scores_least_ss_and_jenkspy(n, k, seed, shape):
+    # past a few hundred scores each layer is solved by divide and conquer, not one pass
+    rng = np.random.default_rng(seed)
+    x = {"bumps": lambda: np.concatenate([rng.normal(30, 5, n // 2),
+                                          rng.normal(70, 8, n - n // 2)]),
+         "whole points": lambda: np.round(rng.normal(50, 20, n)),
+         "gamma": lambda: rng.gamma(1.5, 10.0, n)}[shape]()
+    assume(len(set(x)) >= k)
+    assert natural_breaks(x, k) == jenks(x, k)
+    best = brute_least_ss_wide(x, k)
+    assert exact_kmeans(x, k)[2] == pytest.approx(best, rel=1e-9)
 
 
 @settings(max_examples=40, deadline=None)
