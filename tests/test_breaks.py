@@ -112,6 +112,11 @@ def test_breaks_equal_jenkspy_on_thousands_of_scores(seed):
             assert natural_breaks(x, k) == jenks(x, k), (name, k)
 
 
+def test_breaks_equal_jenkspy_on_tens_of_thousands_of_scores():
+    x = np.round(np.random.default_rng(9).normal(50, 20, 16_000), 1)  # halving ranges here
+    assert natural_breaks(x, 4) == jenks(x, 4)
+
+
 def test_breaks_do_not_depend_on_the_order_given():
     x = np.random.default_rng(4).gamma(2.0, 10.0, 500)
     assert natural_breaks(x[::-1], 5) == natural_breaks(x, 5) == jenks(x, 5)
