@@ -52,7 +52,7 @@ def brute_least_ss(x, k) -> float:
 
 def brute_least_ss_wide(x, k) -> float:
     """The same programme for a few hundred scores: each class's SS summed about its own
-    first score (no cancellation), every start of every class still tried."""
+    first score (little cancellation), every start of every class still tried."""
     x = np.sort(np.asarray(x, dtype=float))
     n = len(x)
     ss = np.full((n, n), np.inf)
