@@ -11,10 +11,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from .harness import Result, fmt_s, measure, table
+from .harness import Result, fmt_s, fmt_x, measure, table
 
 HERE = Path(__file__).parent
-SUITES = ("bench_data", "bench_targets", "bench_widgets", "bench_grading", "bench_incentives")
+SUITES = ("bench_data", "bench_targets", "bench_widgets", "bench_grading", "bench_breaks",
+          "bench_incentives")
 NOTEBOOK_GOAL_S = 30.0
 
 
@@ -52,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
             result = measure(case)
             results.append(result)
             print(f"{fmt_s(result.median_s)}, {result.peak_mb:,.0f} MB"
-                  + (f", {result.speedup:,.0f}x baseline" if result.speedup else "")
+                  + (f", {fmt_x(result.speedup)} baseline" if result.speedup else "")
                   + ("" if result.passed else "  MISSED"))
+            for check in result.checks:
+                print(f"  {check}")
     nb_rows, nb_missed = [], []
     if not args.only or "notebook" in args.only:
         for name, seconds in notebook_times():
@@ -62,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"notebook {name}: {seconds:.1f} s")
             nb_rows.append(f"| {name}.ipynb | {seconds:.1f} s | <= {NOTEBOOK_GOAL_S:.0f} s | "
                            f"{'yes' if seconds <= NOTEBOOK_GOAL_S else '**no**'} |")
-    notes = [f"- {r.case.goal} · {r.case.size}: {r.case.notes}" for r in results if r.case.notes]
+    notes = [f"- {r.case.goal} · {r.case.size}: " + "; ".join(filter(None, [r.case.notes,
+                                                                           *r.checks]))
+             for r in results if r.case.notes or r.checks]
     missed = [f"- {r.case.goal} · {r.case.size}" for r in results if not r.passed] + nb_missed
     load_after = os.getloadavg()
     text = "\n".join([

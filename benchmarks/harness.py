@@ -33,6 +33,9 @@ class Case:
     repeat: int = 5
     warmup: bool = True            # one untimed run first (off for the slowest sizes)
     notes: str = ""
+    # how good the answers are, in words, from (input, engine output, baseline output or
+    # None when the baseline ran on a slice): the last timed runs' outputs, nothing rerun
+    quality: Callable[[Any, Any, Any], str] | None = None
 
 
 @dataclass
@@ -88,13 +91,17 @@ def peak_memory_mb(fn: Callable[[], Any]) -> float:
 
 def measure(case: Case) -> Result:
     data = case.setup()
-    runs = timed(lambda: case.run(data), case.repeat, case.warmup)
+    out: dict[str, Any] = {}
+    runs = timed(lambda: out.update(run=case.run(data)), case.repeat, case.warmup)
     result = Result(case, statistics.median(runs), runs, peak_memory_mb(lambda: case.run(data)))
     if case.baseline is not None:
         base_data = case.baseline_setup() if case.baseline_setup else data
-        base_runs = timed(lambda: case.baseline(base_data), max(1, min(3, case.repeat)),
-                          case.warmup)
+        base_runs = timed(lambda: out.update(baseline=case.baseline(base_data)),
+                          max(1, min(3, case.repeat)), case.warmup)
         result.baseline_s = statistics.median(base_runs) * case.baseline_scale
+    if case.quality is not None:
+        result.checks.append(case.quality(
+            data, out["run"], None if case.baseline_setup else out.get("baseline")))
     return result
 
 
@@ -102,6 +109,13 @@ def fmt_s(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def fmt_x(speedup: float | None) -> str:
+    """A speed-up: whole numbers from 10x, two digits below (a slower engine shows 0.25x)."""
+    if not speedup:
+        return "–"
+    return f"{speedup:,.0f}x" if speedup >= 10 else f"{speedup:.2g}x"
 
 
 def table(results: list[Result]) -> str:
@@ -117,6 +131,6 @@ def table(results: list[Result]) -> str:
         rows.append(
             f"| {c.goal} | {c.size} | {fmt_s(r.median_s)} | {len(r.runs_s)} | "
             f"{r.peak_mb:,.0f} MB | {base} | "
-            f"{f'{r.speedup:,.0f}x' if r.speedup else '–'} | {target} | "
+            f"{fmt_x(r.speedup)} | {target} | "
             f"{'yes' if r.passed else '**no**'} |")
     return "\n".join(rows)

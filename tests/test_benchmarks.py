@@ -7,8 +7,15 @@ import numpy as np
 import pytest
 
 from benchmarks import __main__ as bench
-from benchmarks import bench_grading, bench_incentives, bench_targets, bench_widgets
-from benchmarks.harness import Case, Result, measure, table
+from benchmarks import (
+    bench_breaks,
+    bench_grading,
+    bench_incentives,
+    bench_targets,
+    bench_widgets,
+)
+from benchmarks.harness import Case, Result, fmt_x, measure, table
+from helpers.grading import exact_kmeans, fit_gaussian_mixture, natural_breaks
 
 
 def test_targets_loop_gives_the_engines_cents():
@@ -62,8 +69,41 @@ def test_panel_change_runs_and_shows_a_png():
     assert bench_widgets.rebuild(panel).startswith(b"\x89PNG")
 
 
+def test_break_peers_are_measured_on_the_same_terms():
+    x, k = bench_breaks.scores(300), bench_breaks.K
+    ours = natural_breaks(x, k)
+    assert bench_breaks.breaks_quality(x, ours, bench_breaks.jenks(x)).startswith(
+        "breaks identical to jenkspy's")
+    labels, _, ss = exact_kmeans(x, k)
+    assert bench_breaks.class_ss(x, labels) == pytest.approx(ss, rel=1e-12)
+    assert bench_breaks.breaks_ss(x, ours) == pytest.approx(ss, rel=1e-12)
+    assert ss <= bench_breaks.sk_kmeans(x).inertia_ * (1 + 1e-12)
+    w, m, v, loglik = fit_gaussian_mixture(x, k, seed=0)
+    assert bench_breaks.mixture_loglik(x, w, m, v) == pytest.approx(loglik, rel=1e-9)
+    gm = bench_breaks.sk_mixture(x)  # the one formula gives scikit-learn's own score
+    assert bench_breaks.mixture_loglik(x, gm.weights_, gm.means_, gm.covariances_) == (
+        pytest.approx(gm.score(x[:, None]) * len(x), rel=1e-9))
+
+
+def test_quality_reads_the_last_outputs_of_engine_and_baseline():
+    calls = []
+
+    def run(xs):
+        calls.append("run")
+        return sum(xs) + len(calls)
+
+    case = Case(goal="sum", size="3 numbers", setup=lambda: [1, 2, 3], run=run,
+                baseline=lambda xs: -sum(xs), repeat=2, warmup=False,
+                quality=lambda data, ours, theirs: f"{data} {ours} {theirs}")
+    assert measure(case).checks == ["[1, 2, 3] 8 -6"]  # the second timed run, not the traced
+    case.baseline_setup = lambda: [1]
+    assert measure(case).checks[0].endswith(" None")  # a baseline on a slice is not compared
+    assert [fmt_x(None), fmt_x(0.2468), fmt_x(3.14), fmt_x(1234.5)] == ["–", "0.25x", "3.1x",
+                                                                        "1,234x"]
+
+
 @pytest.mark.parametrize("suite", ["bench_data", "bench_targets", "bench_grading",
-                                   "bench_incentives", "bench_widgets"])
+                                   "bench_breaks", "bench_incentives", "bench_widgets"])
 def test_quick_cases_are_well_formed(suite):
     import importlib
 

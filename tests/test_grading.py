@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import jenkspy
 import numpy as np
 import pandas as pd
 import pytest
@@ -243,28 +242,6 @@ def test_bad_shares_and_methods_name_the_key():
         thresholds(scores, "jenks")
     with pytest.raises(GradingError, match="scores: need a score for every rep"):
         thresholds(pd.Series([1.0, np.nan]), "quantile", levels=("a", "b"))
-
-
-def test_natural_breaks_simple_and_k_too_large():
-    assert natural_breaks([1, 2, 3, 10, 11, 12, 30, 31], 3) == [1, 3, 12, 31]
-    with pytest.raises(GradingError, match="k=4: need 1 <= k <= the number of distinct"):
-        natural_breaks([1, 1, 2, 2, 3], 4)
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.integers(0, 10_000), min_size=3, max_size=80), st.integers(2, 6),
-       st.sampled_from([7, 100, 10_000]))
-def test_natural_breaks_equal_jenkspy(values, k, spread):
-    x = np.array(values, dtype=float) % spread / 100  # small spreads give many ties
-    assume(len(set(x)) >= k)
-    assert natural_breaks(x, k) == [float(b) for b in jenkspy.jenks_breaks(x, n_classes=k)]
-
-
-def test_natural_breaks_equal_jenkspy_on_random_scores():
-    rng = np.random.default_rng(7)
-    x = np.concatenate([rng.normal(30, 5, 200), rng.normal(60, 4, 150), rng.normal(85, 3, 50)])
-    for k in (2, 3, 5, 7):
-        assert natural_breaks(x, k) == [float(b) for b in jenkspy.jenks_breaks(x, n_classes=k)]
 
 
 def test_data_driven_methods_find_separated_clusters():

@@ -22,7 +22,14 @@ why a rep got their score. Bad parameters raise `GradingError` naming the key.
 from ..errors import GradingError
 from ..schema import LEVELS
 from .bootstrap import Stability, stability
-from .breaks import fit_gaussian_mixture, gvf, levels_of, most_likely_intervals, natural_breaks
+from .breaks import (
+    exact_kmeans,
+    fit_gaussian_mixture,
+    gvf,
+    levels_of,
+    most_likely_intervals,
+    natural_breaks,
+)
 from .calibration import (
     DECISION_COLUMNS,
     MIN_GROUP,
@@ -102,7 +109,8 @@ __all__ = [
     "MonthlyParts", "monthly_parts", "kpi_arrays",
     "METHODS", "Scale", "check_weights", "composite", "normalize",
     "normalize_arrays", "composite_arrays",
-    "fit_gaussian_mixture", "gvf", "levels_of", "most_likely_intervals", "natural_breaks",
+    "exact_kmeans", "fit_gaussian_mixture", "gvf", "levels_of", "most_likely_intervals",
+    "natural_breaks",
     "FIRST_LEVEL", "THRESHOLD_METHODS", "ThresholdMethod", "Grading", "Thresholds", "assign",
     "current_levels", "grade", "thresholds", "transition_matrix",
     "Stability", "stability", "adjust_raters",
