@@ -33,6 +33,7 @@ from ..targets.outlook import (
     DEFAULT_MARKET_SD,
     DEFAULT_OWN_SD,
     Outlook,
+    assumed_clause,
     baseline_results,
     fit_outlook,
     market_normals,
@@ -109,10 +110,7 @@ class MarketModel:
         text += (f"spread over the {period}s with noise of "
                  f"{self.sigma_noise.get('revenue', 0):.1%} a {period} (log standard "
                  "deviations)")
-        if self.assumed:
-            text += "; assumed, not fitted: " + "; ".join(
-                f"{k} ({why})" for k, why in self.assumed.items())
-        return text
+        return text + assumed_clause(self.assumed)
 
 
 def fit_market(ds: Dataset, periods: int = 4,

@@ -16,7 +16,7 @@ from ..numbers import divide_or_nan
 from .allocation import _fill_by_team, allocate_targets, missing_for, run_rate
 from .company import CompanyMethod, company_target
 from .history import _history, year_totals
-from .outlook import Outlook, fit_outlook
+from .outlook import Outlook, assumed_clause, fit_outlook
 
 FLAGS = ("not_achievable", "soft_target", "ramp", "missing_history")
 
@@ -409,8 +409,7 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int 
                             ["harder", "easier"], "")
     out["in_band"] = out["expected_share"].between(*band)
     if outlook.assumed:
-        out.attrs["note"] = "assumed, not fitted from history: " + "; ".join(
-            f"{k} {why}" for k, why in outlook.assumed.items())
+        out.attrs["note"] = assumed_clause(outlook.assumed).removeprefix("; ")
     out.attrs["outlook"] = outlook
     out.attrs["error"] = monte_carlo_error(float(company), n)
     return out

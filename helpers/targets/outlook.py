@@ -77,10 +77,7 @@ class Outlook:
         text = (f"{self.measure}: run-rate × usual growth {np.expm1(self.drift):+.1%} × a "
                 f"market swing of {self.market_sd:.1%} × each rep's own year-to-year "
                 f"variation of {self.own_sd:.1%} (log standard deviations)")
-        if self.assumed:
-            text += "; assumed, not fitted: " + "; ".join(
-                f"{k} ({why})" for k, why in self.assumed.items())
-        return text
+        return text + assumed_clause(self.assumed)
 
     def market(self, seed: int, scenarios: np.ndarray) -> np.ndarray:
         """The shared log swing of each scenario (drift included), keyed by seed and number.
@@ -128,6 +125,24 @@ class Outlook:
         h = 1.06 * self.own_sd * self.own.size ** -0.2  # Silverman's rule of thumb
         value = self.own[(pick * self.own.size).astype(np.int64)] - centre + h * norm.ppf(jitter)
         return centre + value / np.sqrt(1 + (h / self.own_sd) ** 2 if self.own_sd > 0 else 1)
+
+
+def assumed_clause(assumed: Mapping[str, str]) -> str:
+    """"; assumed, not fitted: <spread> (<why>); ..." for a model sentence, or "".
+
+    Parameters
+    ----------
+    assumed : Mapping of str to str
+        Spread -> why it was assumed rather than fitted.
+
+    Returns
+    -------
+    str
+        The clause to append.
+    """
+    if not assumed:
+        return ""
+    return "; assumed, not fitted: " + "; ".join(f"{k} ({why})" for k, why in assumed.items())
 
 
 def market_normals(seed: int, scenarios: np.ndarray) -> np.ndarray:
