@@ -18,9 +18,9 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)  ## the main job: the three notebooks on data/sample -> outputs/
 	$(BIN)/python -m helpers run
 
-test: $(STAMP)  ## ruff, unit and property tests, notebooks (nbval)
+test: $(STAMP)  ## ruff, unit and property tests, notebooks (nbval); two workers, a file each
 	$(BIN)/ruff check helpers tests $(wildcard benchmarks) notebooks tools
-	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests notebooks $(NBVAL)
 
 matrix: $(STAMP)  ## `helpers run` on every data shape of tests/shapes.py, each alone (~15 min)
 	MATRIX=all $(BIN)/python -m pytest tests/test_data_matrix.py -v
