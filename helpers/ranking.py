@@ -42,18 +42,25 @@ def rank_rows(x: np.ndarray, rtol: float = 0.0) -> np.ndarray:
     starts = np.ones((s, n), dtype=bool)
     if rtol > 0:
         with np.errstate(invalid="ignore"):  # inf - inf is nan: equal infinities tie below
-            gap = np.abs(ordered[:, 1:] - ordered[:, :-1])
-            close = np.isfinite(gap) & (gap <= rtol * np.abs(ordered[:, 1:]))
-        starts[:, 1:] = ~(close | (ordered[:, 1:] == ordered[:, :-1]))
+            gap = ordered[:, 1:] - ordered[:, :-1]  # sorted: >= 0 (or nan)
+            close = np.abs(ordered[:, 1:])
+            close *= rtol
+            close = gap <= close
+            close &= np.isfinite(gap)
+        close |= ordered[:, 1:] == ordered[:, :-1]
+        np.logical_not(close, out=starts[:, 1:])
     else:
-        starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
+    order += (np.arange(s) * n)[:, None]
+    ranks = np.empty(s * n)
+    if starts.all():  # no ties: the rank is the position
+        ranks[order.ravel()] = np.tile(np.arange(1.0, n + 1), s)
+        return ranks.reshape(shape)
     starts = starts.ravel()
     first = np.flatnonzero(starts)  # tie groups, row after row (a row starts a group)
     mid = first % n + (np.diff(first, append=s * n) + 1) / 2  # (first + last) / 2 + 1
     group = np.cumsum(starts)
     group -= 1
-    ranks = np.empty(s * n)
-    order += (np.arange(s) * n)[:, None]
     ranks[order.ravel()] = np.take(mid, group)
     return ranks.reshape(shape)
 
