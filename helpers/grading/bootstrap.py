@@ -125,7 +125,7 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
     groups, potential = _context(by, territory, data.reps)
     n, m = data.parts["revenue"].shape
     keys = streams.rep_keys(data.reps, ds.roster.set_index("rep_id"), seed)
-    point = kpi_arrays({k: v.sum(axis=1) for k, v in data.parts.items()}, data.months, data)
+    point = kpi_arrays({c: v.sum(axis=1) for c, v in data.parts.items()}, data.months, data)
     place = _placer(standards, cuts, point, data, missing)
     # reviews are held fixed: scaled once, not once per resample
     fixed = normalize_arrays({c: point[c] for c in REVIEW_KPIS}, method, DIRECTIONS, groups,
@@ -136,8 +136,8 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
     def regrade(start: int) -> np.ndarray:
         """Level counts (rep x level) of resamples start..start + block."""
         b = min(block, n_boot - start)
-        sums = _resampled_sums(keys, data.months, table, start, b)
-        values = kpi_arrays(dict(zip(data.parts, sums, strict=True)), data.months, data)
+        sums = table.unpack(_resampled_sums(keys, data.months, table.lanes, start, b))
+        values = kpi_arrays(sums, data.months, data)
         scaled = normalize_arrays({c: v for c, v in values.items() if c not in fixed}, method,
                                   DIRECTIONS, groups, potential)
         scaled.update({c: np.broadcast_to(v, (b, n)) for c, v in fixed.items()})
@@ -145,15 +145,19 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
         cells = (np.arange(n) * k + level).ravel()  # (b, n): rep r at level l -> r * k + l
         return np.bincount(cells, minlength=n * k).reshape(n, k)
 
-    starts = range(0, n_boot, block)
-    counts = np.zeros((n, k), dtype=np.int64)
-    if workers > 1 and len(starts) > 1:  # numpy lets go of the GIL in the heavy steps
-        with ThreadPoolExecutor(max_workers=min(workers, MAX_WORKERS)) as pool:
-            for part in pool.map(regrade, starts):
-                counts += part
-    else:
+    def regrade_all(starts: range) -> np.ndarray:
+        counts = np.zeros((n, k), dtype=np.int64)
         for start in starts:
             counts += regrade(start)
+        return counts
+
+    starts = range(0, n_boot, block)
+    threads = max(1, min(workers, MAX_WORKERS, len(starts)))
+    if threads > 1:  # numpy lets go of the GIL in the heavy steps; each thread keeps a total
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            counts = sum(pool.map(regrade_all, [starts[i::threads] for i in range(threads)]))
+    else:
+        counts = regrade_all(starts)
     probs = pd.DataFrame(counts / n_boot, index=data.reps, columns=list(levels))
     top = probs.to_numpy().argsort(axis=1, kind="stable")[:, ::-1]
     p = np.take_along_axis(probs.to_numpy(), top, axis=1)
@@ -183,9 +187,58 @@ def _placer(standards, cuts: np.ndarray, point: Mapping[str, np.ndarray], data, 
         {**values, "tenure_years": data.tenure_years, **blank}, score, checked)
 
 
-def _month_table(data) -> np.ndarray:
-    """The monthly components month-first, (months, components, reps), for `_resampled_sums`."""
-    return np.ascontiguousarray(np.stack([data.parts[c] for c in data.parts]).transpose(2, 0, 1))
+@dataclass(frozen=True)
+class _MonthTable:
+    """The monthly components as lanes, month-first (months, lanes, reps), to be summed.
+
+    Whole-number components (customers, deals, months with CSAT, ...) share a lane: each
+    gets enough bits for the most a rep can sum (months x its largest month) at its own
+    offset, so one float sum adds several of them at once and exactly (whole numbers below
+    2**53 add exactly in any order); money and averages keep a lane each.
+    """
+
+    lanes: np.ndarray  # (months, lanes, reps)
+    fields: dict[str, tuple[int, int, int]]  # name -> (lane, bit offset, bits); bits 0: a lane
+
+    def unpack(self, sums: np.ndarray) -> dict[str, np.ndarray]:
+        """Component sums from lane sums (lanes, ...): a whole-number field is cut out by
+        exact power-of-two scaling and floor.
+        """
+        out = {}
+        for name, (lane, offset, bits) in self.fields.items():
+            total = sums[lane]
+            if bits == 0:
+                out[name] = total
+                continue
+            low = np.floor(total * 2.0 ** -offset)
+            out[name] = low - np.floor(total * 2.0 ** -(offset + bits)) * 2.0 ** bits
+        return out
+
+
+def _month_table(data) -> _MonthTable:
+    """Pack the monthly components into lanes for `_resampled_sums` (see `_MonthTable`)."""
+    n, m = data.parts["revenue"].shape
+    lanes: list[np.ndarray] = []
+    used: dict[int, int] = {}  # packed lane -> bits taken
+    fields = {}
+    for name, part in data.parts.items():
+        whole = bool(np.isfinite(part).all() and (part >= 0).all()
+                     and (part == np.floor(part)).all())
+        bits = int(m * part.max()).bit_length() if whole and part.size else 0
+        room = [lane for lane, taken in used.items() if taken + bits <= 53]
+        if whole and 0 < bits <= 53 and room:
+            lane = room[0]
+            lanes[lane] = lanes[lane] + part * 2.0 ** used[lane]
+            fields[name] = (lane, used[lane], bits)
+            used[lane] += bits
+        elif whole and 0 < bits <= 53:
+            fields[name] = (len(lanes), 0, bits)
+            used[len(lanes)] = bits
+            lanes.append(part.astype(float))
+        else:  # money, averages, or nothing to add: a lane of its own
+            fields[name] = (len(lanes), 0, 0)
+            lanes.append(part.astype(float))
+    return _MonthTable(np.ascontiguousarray(np.stack(lanes).transpose(2, 0, 1)), fields)
 
 
 def _resampled_sums(keys: np.ndarray, months: np.ndarray, table: np.ndarray, start: int,
