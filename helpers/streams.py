@@ -55,8 +55,10 @@ def rep_keys(rep_ids, people: pd.DataFrame | None = None, seed: int = 0) -> np.n
         cols = [c for c in IDENTITY if c in people.columns]
         if cols:
             found = people.reindex(ids)[cols].astype("string").fillna("")
-            who = found.agg("\x1f".join, axis=1)
-            known = ids.isin(people.index)
+            who = found[cols[0]]
+            for col in cols[1:]:  # vectorised: a row-wise join took seconds at 10,000 reps
+                who = who + "\x1f" + found[col]
+            known = people.index.get_indexer(ids) >= 0  # (isin on strings is slow)
             text = text.where(~known, "who:" + who)
     dup = pd.Series(text.to_numpy()).groupby(text.to_numpy()).cumcount().to_numpy()
     if dup.any():  # same identity: order by id, so the draw never follows the row

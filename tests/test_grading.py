@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,12 +11,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtr
 
+from helpers import make_company
 from helpers.data import from_frames, load_sample
 from helpers.grading import (
     PRESETS,
     GradingError,
     adjust_raters,
     assign,
+    bootstrap,
     calibration_sheet,
     compare_methods,
     composite,
@@ -585,6 +589,50 @@ def test_stability_certain_when_months_do_not_vary():
     assert s.borderline.empty
     assert grade(k, weights, threshold_method="fixed", cutoffs=cuts).assigned.loc[
         "A", "proposed"] == "top"
+
+
+@cache
+def small_company(seed: int):
+    return make_company(n_reps=40, seed=seed)
+
+
+def relabelled_shuffled(ds, seed: int):
+    """The same people under new ids that sort differently, every table's rows shuffled."""
+    rng = np.random.default_rng(seed)
+    ids = ds.roster["rep_id"]
+    new = dict(zip(ids, [f"Z{k:03d}" for k in rng.permutation(len(ids))], strict=True))
+
+    def moved(frame):
+        frame = frame.assign(rep_id=frame["rep_id"].map(new))
+        return frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+
+    return from_frames(moved(ds.roster), moved(ds.history), moved(ds.reviews)), new
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 1), st.integers(0, 2**32 - 1), st.integers(1, 120),
+       st.sampled_from(["percentile", "zscore"]))
+def test_stability_follows_reps_not_rows_ids_blocks_or_threads(company, seed, n_boot, method):
+    """Each rep's level probabilities sum to 1 and follow who the rep is: shuffled rows,
+    relabelled ids, smaller blocks of resamples and one thread or two change none of them."""
+    ds = small_company(company)
+    cuts = (20, 40, 60, 80)
+    base = stability(ds, PRESETS["balanced"], cuts, n_boot=n_boot, seed=seed, method=method)
+    probs = base.probabilities
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert ((probs * n_boot).round(9) % 1 == 0).all().all()  # whole resamples per level
+    other, new = relabelled_shuffled(ds, seed)
+    moved = stability(other, PRESETS["balanced"], cuts, n_boot=n_boot, seed=seed,
+                      method=method).probabilities
+    moved.index = moved.index.map({v: k for k, v in new.items()})
+    pd.testing.assert_frame_equal(moved.sort_index(), probs.sort_index(), check_names=False,
+                                  check_index_type=False)
+    with pytest.MonkeyPatch.context() as patch:  # blocks of 3 resamples, on one thread
+        patch.setattr(bootstrap, "BLOCK_CELLS", 3 * len(probs))
+        for workers in (1, 2):
+            small = stability(ds, PRESETS["balanced"], cuts, n_boot=n_boot, seed=seed,
+                              method=method, workers=workers)
+            pd.testing.assert_frame_equal(small.probabilities, probs)
 
 
 # -------------------------------------------------------------------------- adjust raters

@@ -207,3 +207,24 @@ def test_row_ranks_match_scipy_with_ties(rows, cols, seed):
     np.testing.assert_array_equal(rank_rows(x[0], rtol=1e-12), rankdata(x[0]))
     padded = np.where(x > 3, np.inf, x)  # infinities tie with each other, never with a number
     np.testing.assert_array_equal(rank_rows(padded, rtol=1e-12), rankdata(padded, axis=1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.integers(2, 300), st.integers(0, 2**32 - 1),
+       st.integers(-1000, 1000))
+def test_row_ranks_exact_for_values_a_few_bits_apart(rows, cols, seed, exponent):
+    """Values that differ only in their last bits (one sort cannot tell them apart by its
+    high bits), zeros of both signs and infinities rank as scipy ranks them, and a
+    tolerance gives each value the same rank wherever it stands in the row."""
+    from scipy.stats import rankdata
+
+    from helpers.ranking import SAME, rank_rows
+    rng = np.random.default_rng(seed)
+    x = rng.choice([-1.0, 1.0]) * 2.0 ** exponent * (
+        1 + rng.integers(-8, 8, (rows, cols)) * 2.0 ** -50 + rng.integers(0, 3, (rows, cols)))
+    for value, share in ((np.inf, 0.1), (-np.inf, 0.05), (0.0, 0.05), (-0.0, 0.05)):
+        x[rng.random(x.shape) < share] = value
+    np.testing.assert_array_equal(rank_rows(x), rankdata(x, axis=1))
+    perm = rng.permutation(cols)
+    for rtol in (0.0, SAME, 1e-6):
+        np.testing.assert_array_equal(rank_rows(x[:, perm], rtol), rank_rows(x, rtol)[:, perm])

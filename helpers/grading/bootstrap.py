@@ -5,6 +5,7 @@ change of each KPI's weight moves levels.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,12 +16,17 @@ from ..data import Dataset
 from ..errors import GradingError
 from ..schema import LEVELS
 from .breaks import levels_of
-from .kpi import DIRECTIONS, MAX_MONTHS, kpi_arrays, monthly_parts
+from .kpi import DIRECTIONS, MAX_MONTHS, REVIEW_KPIS, kpi_arrays, monthly_parts
 from .levels import _levels_cuts
 from .scale import Scale, _context, check_weights, composite_arrays, normalize_arrays
 from .standards import standard_levels, usable_standards
 
 # ---------------------------------------------------------------------------- stability
+
+BLOCK_CELLS = 1 << 15
+"""Resample x rep cells regraded at once: a block's arrays stay in cache, and memory stays
+bounded whatever the number of resamples."""
+MAX_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
               by: pd.Series | None = None, territory: pd.Series | None = None,
               reviews: pd.DataFrame | None = None, delta: float = 0.05,
               borderline_below: float = 0.8, levels: Sequence[str] = LEVELS,
-              standards=None, missing: str = "drop") -> Stability:
+              standards=None, missing: str = "drop", workers: int = 2) -> Stability:
     """How sure each rep's level is: resample each rep's months, regrade, count levels.
 
     Each bootstrap draws every rep's worked months with replacement (a multinomial count
@@ -93,6 +99,8 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
         Place each resample by these level standards instead of `cutoffs`.
     missing : {"drop", "block"}, default "drop"
         A standard's requirement on a KPI no rep has (see `usable_standards`).
+    workers : int, default 2
+        Threads sharing the blocks of resamples (at most 2); the numbers do not depend on it.
 
     Returns
     -------
@@ -116,21 +124,40 @@ def stability(ds: Dataset, weights: Mapping[str, float], cutoffs, *, period=None
     w = check_weights(weights, names).to_numpy()
     groups, potential = _context(by, territory, data.reps)
     n, m = data.parts["revenue"].shape
-    stacked = np.stack([data.parts[k] for k in data.parts])  # (c, n, m)
     keys = streams.rep_keys(data.reps, ds.roster.set_index("rep_id"), seed)
-    point = kpi_arrays({k: v.sum(axis=1) for k, v in data.parts.items()}, data.months, data)
+    point = kpi_arrays({c: v.sum(axis=1) for c, v in data.parts.items()}, data.months, data)
     place = _placer(standards, cuts, point, data, missing)
-    counts = np.zeros((n, k))
-    chunk = max(1, 4_000_000 // (n * m))
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        draws = _resample(keys, data.months, start, b, m)
-        sums = np.einsum("bnm,cnm->cbn", draws, stacked)
-        values = kpi_arrays(dict(zip(data.parts, sums, strict=True)), data.months, data)
-        scaled = normalize_arrays(values, method, DIRECTIONS, groups, potential)
-        score = composite_arrays(np.stack([scaled[k] for k in names]), w)
-        level = place(score, values)  # (b, n)
-        counts += (level[..., None] == np.arange(k)).sum(axis=0)
+    # reviews are held fixed: scaled once, not once per resample
+    fixed = normalize_arrays({c: point[c] for c in REVIEW_KPIS}, method, DIRECTIONS, groups,
+                             potential)
+    table = _month_table(data)
+    block = max(1, min(n_boot, BLOCK_CELLS // n))
+
+    def regrade(start: int) -> np.ndarray:
+        """Level counts (rep x level) of resamples start..start + block."""
+        b = min(block, n_boot - start)
+        sums = table.unpack(_resampled_sums(keys, data.months, table.lanes, start, b))
+        values = kpi_arrays(sums, data.months, data)
+        scaled = normalize_arrays({c: v for c, v in values.items() if c not in fixed}, method,
+                                  DIRECTIONS, groups, potential)
+        scaled.update({c: np.broadcast_to(v, (b, n)) for c, v in fixed.items()})
+        level = place(composite_arrays(np.stack([scaled[c] for c in names]), w), values)
+        cells = (np.arange(n) * k + level).ravel()  # (b, n): rep r at level l -> r * k + l
+        return np.bincount(cells, minlength=n * k).reshape(n, k)
+
+    def regrade_all(starts: range) -> np.ndarray:
+        counts = np.zeros((n, k), dtype=np.int64)
+        for start in starts:
+            counts += regrade(start)
+        return counts
+
+    starts = range(0, n_boot, block)
+    threads = max(1, min(workers, MAX_WORKERS, len(starts)))
+    if threads > 1:  # numpy lets go of the GIL in the heavy steps; each thread keeps a total
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            counts = sum(pool.map(regrade_all, [starts[i::threads] for i in range(threads)]))
+    else:
+        counts = regrade_all(starts)
     probs = pd.DataFrame(counts / n_boot, index=data.reps, columns=list(levels))
     top = probs.to_numpy().argsort(axis=1, kind="stable")[:, ::-1]
     p = np.take_along_axis(probs.to_numpy(), top, axis=1)
@@ -160,19 +187,90 @@ def _placer(standards, cuts: np.ndarray, point: Mapping[str, np.ndarray], data, 
         {**values, "tenure_years": data.tenure_years, **blank}, score, checked)
 
 
-def _resample(keys: np.ndarray, months: np.ndarray, start: int, b: int, m: int) -> np.ndarray:
-    """Bootstrap resamples `start`..`start + b` of each rep's months: (b, reps, m) counts.
+@dataclass(frozen=True)
+class _MonthTable:
+    """The monthly components as lanes, month-first (months, lanes, reps), to be summed.
+
+    Whole-number components (customers, deals, months with CSAT, ...) share a lane: each
+    gets enough bits for the most a rep can sum (months x its largest month) at its own
+    offset, so one float sum adds several of them at once and exactly (whole numbers below
+    2**53 add exactly in any order); money and averages keep a lane each.
+    """
+
+    lanes: np.ndarray  # (months, lanes, reps)
+    fields: dict[str, tuple[int, int, int]]  # name -> (lane, bit offset, bits); bits 0: a lane
+
+    def unpack(self, sums: np.ndarray) -> dict[str, np.ndarray]:
+        """Component sums from lane sums (lanes, ...): a whole-number field is cut out by
+        exact power-of-two scaling and floor.
+        """
+        out = {}
+        for name, (lane, offset, bits) in self.fields.items():
+            total = sums[lane]
+            if bits == 0:
+                out[name] = total
+                continue
+            low = np.floor(total * 2.0 ** -offset)
+            out[name] = low - np.floor(total * 2.0 ** -(offset + bits)) * 2.0 ** bits
+        return out
+
+
+def _month_table(data) -> _MonthTable:
+    """Pack the monthly components into lanes for `_resampled_sums` (see `_MonthTable`)."""
+    n, m = data.parts["revenue"].shape
+    lanes: list[np.ndarray] = []
+    used: dict[int, int] = {}  # packed lane -> bits taken
+    fields = {}
+    for name, part in data.parts.items():
+        whole = bool(np.isfinite(part).all() and (part >= 0).all()
+                     and (part == np.floor(part)).all())
+        bits = int(m * part.max()).bit_length() if whole and part.size else 0
+        room = [lane for lane, taken in used.items() if taken + bits <= 53]
+        if whole and 0 < bits <= 53 and room:
+            lane = room[0]
+            lanes[lane] = lanes[lane] + part * 2.0 ** used[lane]
+            fields[name] = (lane, used[lane], bits)
+            used[lane] += bits
+        elif whole and 0 < bits <= 53:
+            fields[name] = (len(lanes), 0, bits)
+            used[len(lanes)] = bits
+            lanes.append(part.astype(float))
+        else:  # money, averages, or nothing to add: a lane of its own
+            fields[name] = (len(lanes), 0, 0)
+            lanes.append(part.astype(float))
+    return _MonthTable(np.ascontiguousarray(np.stack(lanes).transpose(2, 0, 1)), fields)
+
+
+def _resampled_sums(keys: np.ndarray, months: np.ndarray, table: np.ndarray, start: int,
+                    b: int) -> np.ndarray:
+    """Each component summed over resamples `start`..`start + b` of each rep's months.
 
     Draw j of resample t picks month floor(u * months) with u number t * MAX_MONTHS + j of
-    the rep's keyed stream, so a rep's resamples follow the rep, not its row.
+    the rep's keyed stream, so a rep's resamples follow the rep, not its row. The draws
+    become month counts (4 bits a month, packed in one integer per resample and rep: no
+    scatter), and the sum adds count x component month by month, in month order:
+    components x resamples x reps.
     """
-    n = len(keys)
+    m, c, n = table.shape
     counters = (np.arange(start, start + b)[:, None] * MAX_MONTHS + np.arange(m)).astype(np.uint64)
-    pick = (streams.uniforms(keys, counters) * months).astype(np.int64)  # (b, m, n)
-    drawn = np.arange(m)[None, :, None] < months[None, None, :]
-    cell = (np.arange(b)[:, None, None] * n + np.arange(n)) * m + pick
-    cells = cell[np.broadcast_to(drawn, cell.shape)]
-    return np.bincount(cells, minlength=b * n * m).reshape(b, n, m).astype(float)
+    u = streams.uniforms(keys, counters)  # (b, m, n)
+    u *= months
+    nibble = u.astype(np.uint64)
+    del u
+    if (months < m).any():
+        nibble[:, np.arange(m)[:, None] >= months] = m  # slots a rep does not draw
+    nibble <<= np.uint64(2)  # month j counts in bits 4j..4j+3 (at most 12 < 16)
+    packed = np.left_shift(np.uint64(1), nibble, out=nibble).sum(axis=1, dtype=np.uint64)
+    sums = np.empty((c, b, n))
+    term = np.empty((c, b, n))
+    count = np.empty((b, n))
+    for month in range(m):
+        np.copyto(count, (packed >> np.uint64(4 * month)) & np.uint64(15), casting="unsafe")
+        if month == 0:
+            np.multiply(count, table[0][:, None, :], out=sums)
+        else:
+            sums += np.multiply(count, table[month][:, None, :], out=term)
+    return sums
 
 
 def _sensitivity(scaled: np.ndarray, w: np.ndarray, place, names: list[str],

@@ -27,8 +27,13 @@ def _scale(x: np.ndarray, method: str) -> np.ndarray:
     n = valid.sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "percentile":
-            rank = rank_rows(np.where(valid, x, np.inf), rtol=SAME)  # ties share the mid-rank
-            out = (rank - 0.5) / n
+            whole = bool(valid.all())  # nothing missing: skip the masking (the bootstrap's case)
+            rank = rank_rows(x if whole else np.where(valid, x, np.inf), rtol=SAME)
+            rank -= 0.5  # ties share the mid-rank
+            rank /= n
+            if whole:
+                return rank
+            out = rank
         elif method == "minmax":
             lo = np.where(valid, x, np.inf).min(axis=-1, keepdims=True)
             hi = np.where(valid, x, -np.inf).max(axis=-1, keepdims=True)
@@ -80,7 +85,9 @@ def normalize_arrays(values: Mapping[str, np.ndarray], method: str,
     """
     out = {}
     for name, x in values.items():
-        x = np.asarray(x, dtype=float) * directions[name]
+        x = np.asarray(x, dtype=float)
+        if directions[name] != 1:
+            x = x * directions[name]
         if potential is not None and name in VOLUME_KPIS:
             x = x / potential
         if groups is None:
