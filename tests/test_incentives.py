@@ -985,3 +985,16 @@ def test_assumed_own_variation_follows_the_rep_not_the_row_or_id(shaped):
                               index=sim.reps["rep_id"].map(who)).sort_index())
     assert np.allclose(pays[0].to_numpy(), pays[1].to_numpy(), rtol=1e-5)
     assert pays[0].index.equals(pays[1].index)
+
+
+def test_default_targets_read_a_hires_ramp_months_at_full_productivity(sample, plans):
+    """A hire of last year is set a target on their months at full productivity × their
+    capacity next year, the run-rate the simulated results use: hires and the rest reach
+    their targets alike (they attained 160-275% when set a year of their ramp months)."""
+    sim = simulate(plans["Current plan"], sample, n=256, seed=2)
+    att = pd.Series(sim.rep_attainment, index=sim.reps["rep_id"])
+    hired = sample.roster.set_index("rep_id")["hire_date"].reindex(att.index)
+    recent = hired.dt.year >= sample.last_year - 1
+    assert recent.sum() >= 5
+    assert att[recent].median() == pytest.approx(att[~recent].median(), rel=0.15)
+    assert att.max() < 1.6

@@ -144,7 +144,7 @@ def test_quota_to_ote_against_the_usual_range(sample_inputs):
     current = table.loc["Current plan"]
     assert current.loc["junior", "quota_to_ote"] == pytest.approx(
         typical["junior"]["revenue"] / (52_000 + 18_000))
-    assert current.loc["junior", "quota_to_ote"] == pytest.approx(6.34, abs=0.05)
+    assert current.loc["junior", "quota_to_ote"] == pytest.approx(7.33, abs=0.05)
     assert current.loc["top", "quota_to_ote"] == pytest.approx(12.57, abs=0.05)
     assert QUOTA_TO_OTE == (4.0, 6.0)
     assert current["note"].str.contains("above the usual 4–6×").all()

@@ -5,7 +5,11 @@ check them by hand:
 
 - target = the rep's actual in the year before × (1 + growth), annualised when the rep
   worked part of that year (at least 3 months; otherwise the median of their level), and
-  phased by month with the company's monthly share of that year; scores (csat) are not
+  phased by month with the company's monthly share of that year; a new hire's months are
+  read at full productivity (each divided by the rep's ramp share that month, the ramp
+  fitted from the hires in history) and the year's target is then × the rep's capacity in
+  the target year, so a hire of last autumn is not set a year of ramp months (the same
+  run-rate the targets notebook and the Monte Carlo's results use); scores (csat) are not
   grown: the target is the rep's mean that year;
 - for a year whose history carries `quota` (a replay of last year), revenue's target is it
   in every month that has one;
@@ -23,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from ..data import DataError, Dataset
+from ..numbers import divide_or_nan
 from ..schema import LEVELS
+from ..targets.allocation import ramp_factors, resolve_ramp
 from .payouts import payout
 from .plan import MEASURES, Plan, base_salaries
 
@@ -236,13 +242,16 @@ def default_targets(ds: Dataset, year: int | None = None, *, growth: float = GRO
     level = default_levels(ds).reindex(reps)
     months = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
     n_months = base.groupby("rep_id").size().reindex(reps)
+    full, capacity = _ramp_adjusted(ds, base, reps, year, peers)
     frames = []
     for m in measures:
         by_rep = base.groupby("rep_id")[m] if m in base else None
         if by_rep is None:
             values = np.full((len(reps), 12), np.nan)
         elif MEASURES[m] == "sum":
-            annual = (by_rep.sum().reindex(reps) * 12 / n_months).where(n_months >= MIN_MONTHS)
+            at_full = divide_or_nan(base[m].to_numpy(dtype=float), full)
+            annual = (pd.Series(at_full, index=base.index).groupby(base["rep_id"]).sum()
+                      .reindex(reps) * 12 / n_months).where(n_months >= MIN_MONTHS) * capacity
             if peers:
                 annual = annual.groupby(level.to_numpy()).transform("median")
             annual = annual.fillna(annual.groupby(level.to_numpy()).transform("median"))
@@ -270,6 +279,30 @@ def default_targets(ds: Dataset, year: int | None = None, *, growth: float = GRO
     out["rep_id"] = out["rep_id"].astype("string")
     out["measure"] = out["measure"].astype("string")
     return out
+
+
+def _ramp_adjusted(ds: Dataset, base: pd.DataFrame, reps: pd.Index, year: int,
+                   peers: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(each base row's share of full productivity, each rep's capacity in `year`), by the
+    ramp fitted from the hires in history; all ones when targets are level medians.
+    """
+    if peers:
+        return np.ones(len(base)), np.ones(len(reps))
+    ramp = resolve_ramp("fitted", ds, year)
+    hire = ds.roster.set_index("rep_id")["hire_date"]
+    table = np.concatenate([[0.0], np.asarray(ramp, dtype=float), [1.0]])
+    hired = pd.DatetimeIndex(hire.reindex(base["rep_id"]).to_numpy())
+    month = pd.DatetimeIndex(base["month"])
+    tenure = (month.year - hired.year) * 12 + month.month - hired.month + 1
+    share = np.where(np.isnan(tenure), 1.0,
+                     table[np.clip(np.nan_to_num(tenure, nan=0), 0, len(table) - 1)
+                           .astype(int)])
+    share = np.where(share > 0, share, 1.0)  # a month before the hire date: read as is
+    known = hire.reindex(reps)
+    capacity = np.ones(len(reps))
+    if known.notna().any():
+        capacity[known.notna().to_numpy()] = ramp_factors(known.dropna(), year, ramp).mean(1)
+    return share, capacity
 
 
 def read_targets(path: str | Path) -> pd.DataFrame:
