@@ -212,3 +212,11 @@ def test_bad_scores_or_k_are_named():
         natural_breaks([1.0, np.nan, 2.0, np.inf], 2)
     with pytest.raises(GradingError, match="the number of distinct scores \\(0\\)"):
         exact_kmeans([], 1)
+
+
+def test_a_tie_far_from_the_mean_is_decided_as_jenkspy_decides_it():
+    """Two equally good splits of [0, .1, .2, .3] next to a far class: our centred sums
+    round by more than jenkspy's there, so the tie must still reach jenkspy's own sums
+    (hypothesis found it)."""
+    values = [0.0, 0.1, 0.2, 0.3, 2.5, 2.5]
+    assert natural_breaks(values, 4) == jenks(values, 4)

@@ -242,7 +242,7 @@ class _Partition:
         for j in range(1, k - 1):
             self.cost.append(_dp_layer(self.cost[-1], s1, s2, j, n - k + j))
         # rounding of jenkspy's sums (uncentred) and of ours, over any prefix's classes
-        self.tol = 8 * (ends + k) * _HALF_ULP * np.cumsum(x * x)
+        self.tol = 8 * (ends + k) * _HALF_ULP * (np.cumsum(x * x) + s2[1:])
         self.budget = 8 * k * n + 2**16
         self.starts: dict[tuple[int, int], int] = {}
         self.values: dict[tuple[int, int], float] = {}
