@@ -625,9 +625,11 @@ def _rep_table(ds: Dataset, year: int, ramp: Sequence[float], planned_hires,
 
 
 def _split_targets(reps: _Reps, units: int, method: str, blend, measure: str,
-                   precision: float) -> pd.DataFrame:
-    """Region, team and rep splits of `units` by the basis of `method` (exact each step)."""
-    basis = _basis(reps.frame, method, blend)
+                   precision: float, basis: np.ndarray | None = None) -> pd.DataFrame:
+    """Region, team and rep splits of `units` by the basis of `method` (exact each step);
+    `basis` is `_basis(reps.frame, method, blend)` when the caller kept it.
+    """
+    basis = _basis(reps.frame, method, blend) if basis is None else basis
     weights = basis * reps.capacity
     _check_weights(weights, f"method={method!r}: the rep weights")
     region, team = reps.region, reps.team
@@ -639,8 +641,8 @@ def _split_targets(reps: _Reps, units: int, method: str, blend, measure: str,
     status = np.where(reps.frame["planned"], "planned hire",
                       np.where(capacity < 1, "new hire", "active"))
     out = reps.frame.drop(columns="planned").assign(
-        status=status, measure=measure, basis=basis, capacity=capacity,
-        target=_money(rep_units, precision))
+        status=status, measure=measure, basis=basis.copy(), capacity=capacity.copy(),
+        target=_money(rep_units, precision))  # copies: a PlanCache keeps basis and capacity
     return out.take(reps.order).reset_index(drop=True)
 
 

@@ -16,6 +16,7 @@ from .allocation import (
     PRECISION,
     Method,
     Ramp,
+    _basis,
     _check_over_assign,
     _rep_table,
     _split_targets,
@@ -33,7 +34,7 @@ from .company import (
     company_target,
 )
 from .history import MONTH_NAMES, Outliers, cap_sentence, outlier_caps, seasonality
-from .phasing import Grain, phase
+from .phasing import Grain, _layout, _spread
 
 MEASURES = ("revenue", "new_customers")
 
@@ -225,6 +226,8 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
     if isinstance(ramp, str):  # "fitted": fitted once per cache
         ramp = memo(("ramp", year, ramp), lambda: resolve_ramp(ramp, ds, year))
     shape_of = (tuple(np.ravel(weights).tolist()), trend_years, damping)
+    hires = (tuple(sorted(planned_hires.items())) if isinstance(planned_hires, Mapping)
+             else planned_hires)
     totals, frames, caps = {}, [], []
     for measure in measures:  # two measures, not reps
         given = (amount or {}).get(measure)
@@ -244,12 +247,12 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
         precision = PRECISION.get(measure, 1.0)
         _check_over_assign(over_assign)
         units = _units(totals[measure] * (1 + over_assign), precision, "total")
-        hires = (tuple(sorted(planned_hires.items())) if isinstance(planned_hires, Mapping)
-                 else planned_hires)
-        reps = memo(("reps", year, measure, tuple(ramp), hires, outliers),
-                    lambda m=measure: _rep_table(ds, year, ramp, planned_hires, 1, m,
-                                                 outliers))
-        frames.append(_split_targets(reps, units, method, blend, measure, precision))
+        key = ("reps", year, measure, tuple(ramp), hires, outliers)
+        reps = memo(key, lambda m=measure: _rep_table(ds, year, ramp, planned_hires, 1, m,
+                                                      outliers))
+        basis = memo((*key, method, tuple(sorted((blend or {}).items()))),
+                     lambda r=reps: _basis(r.frame, method, blend))
+        frames.append(_split_targets(reps, units, method, blend, measure, precision, basis))
         if outliers == "cap" and _splits_on_run_rate(method, blend):
             cap, said = memo(("caps", year, measure), lambda m=measure: _caps(ds, year, m))
             if len(cap):
@@ -262,9 +265,16 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
                                                   "cap", "removed"]]
               if caps else TargetPlan.__dataclass_fields__["capped"].default_factory())
     shape = season if seasonal else None
-    monthly = phase(targets, shape, year, "month", ramp=ramp)
-    phased = (monthly if grain == "month"
-              else phase(targets, shape, year, grain, ramp=ramp, holidays=holidays))
+    rows = ("rows", year, tuple(measures), tuple(ramp), hires, outliers,
+            _values(shape), tuple(pd.DatetimeIndex(holidays).tolist()))
+
+    def spread(by: str) -> pd.DataFrame:  # the layout (weights, rows) is the same each time
+        layout = memo((*rows, by), lambda: _layout(targets, shape, year, by, None, ramp,
+                                                    holidays))
+        return _spread(layout, targets["target"])
+
+    monthly = spread("month")
+    phased = monthly if grain == "month" else spread(grain)
     last = memo(("last months", year), lambda: tuple(sorted(set(
         ds.history.loc[ds.history["month"].dt.year == year - 1, "month"].dt.month.tolist()))))
     return TargetPlan(year, pd.Series(totals, name="company_target"), targets, monthly,
@@ -274,7 +284,8 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
 class PlanCache:
     """What `plan_targets` computes from one dataset that its settings do not change: the
     fitted ramp, the season index, the company baselines (before growth) and their notes,
-    the reps' run-rates, capacity and keyed order, the outlier caps. A widget panel keeps
+    the reps' run-rates, capacity and keyed order, each method's basis, the outlier caps and
+    the phasing layouts (season × ramp weights, the rows of the result). A widget panel keeps
     one and passes it on every change, so a change recomputes only the splits and the
     phasing; the numbers are those of `plan_targets` without a cache (each entry is keyed
     by every setting it depends on).
@@ -311,6 +322,14 @@ class PlanCache:
         if key not in self._values:
             self._values[key] = make()
         return self._values[key]
+
+
+def _values(table) -> tuple:
+    """A season index as a key: its labels and values (None for an equal split)."""
+    if table is None:
+        return ()
+    table = pd.DataFrame(table)
+    return (tuple(table.index), tuple(table.columns), tuple(table.to_numpy().ravel()))
 
 
 def _caps(ds: Dataset, year: int, measure: str) -> tuple[pd.DataFrame, str]:
