@@ -92,8 +92,9 @@ def test_targets_panel_picture_is_a_full_draw_of_its_chart(sample, grain, styled
             style()
         panel = _quietly(lambda: TargetsPanel(sample, grain=grain))
         fig = panel.overview.fig
-        for growth in (0.3, -0.1, 0.07):
-            _quietly(lambda g=growth: setattr(panel.growth, "value", g))
+        for control, value in (("growth", 0.3), ("grain", "quarter"), ("growth", -0.1),
+                               ("grain", grain), ("growth", 0.07)):  # a rebuild, then moves
+            _quietly(lambda c=control, v=value: setattr(getattr(panel, c), "value", v))
             shown = pixels(panel.chart.children[0].value)
             whole = io.BytesIO()
             with matplotlib.rc_context({"figure.autolayout": False}):
