@@ -15,6 +15,7 @@ from helpers.targets import (
     FLAGS,
     FULL,
     METHODS,
+    PlanCache,
     TargetError,
     allocate,
     allocate_targets,
@@ -717,6 +718,63 @@ def test_backtest_methods_skip_with_a_sentence():
     assert list(table["method"]) == ["history", "capacity", "equal"]
     assert any("potential" in n and "territory_potential" in n for n in notes)
     assert any("blend" in n for n in notes)
+
+
+@pytest.fixture(scope="module")
+def plan_cache(sample):
+    return PlanCache(sample)  # shared by every example: it holds other settings' results
+
+
+@settings(max_examples=10, deadline=None)
+@given(growth=st.floats(-0.2, 0.5), company_method=st.sampled_from(COMPANY_METHODS),
+       method=st.sampled_from([*METHODS, "blend"]), over_assign=st.floats(0, 0.3),
+       ramp=st.one_of(st.just("fitted"), st.integers(0, 12)),
+       grain=st.sampled_from(["quarter", "month", "week"]), hires=st.integers(0, 2))
+def test_a_plan_cache_gives_the_numbers_of_plan_targets_without_one(
+        sample, plan_cache, growth, company_method, method, over_assign, ramp, grain, hires):
+    settings_ = dict(growth=growth, company_method=company_method, method=method,
+                     blend={"history": 0.5, "equal": 0.5} if method == "blend" else None,
+                     over_assign=over_assign,
+                     ramp=ramp if ramp == "fitted" else linear_ramp(ramp), grain=grain,
+                     planned_hires=hires)
+    cached = plan_targets(sample, cache=plan_cache, **settings_)
+    fresh = plan_targets(sample, **settings_)
+    for name in ("targets", "monthly", "phased", "capped"):
+        pd.testing.assert_frame_equal(getattr(cached, name), getattr(fresh, name),
+                                      check_exact=True)
+    pd.testing.assert_series_equal(cached.totals, fresh.totals, check_exact=True)
+    pd.testing.assert_frame_equal(cached.summary(), fresh.summary(), check_exact=True)
+    assert (cached.notes, cached.ramp, cached.last_months) == (
+        fresh.notes, fresh.ramp, fresh.last_months)
+    # and the engines it is built from, called one by one, give the same rep targets
+    year, ramp_ = sample.plan_year, resolve_ramp(settings_["ramp"], sample)
+    for measure, total in cached.totals.items():
+        assert total == company_target(sample.history, year, growth=growth,
+                                       method=company_method,
+                                       measure=measure, renormalise=True)
+        alone = allocate_targets(sample, total, method=method, blend=settings_["blend"],
+                                 over_assign=over_assign, ramp=ramp_, measure=measure,
+                                 planned_hires=hires)
+        pd.testing.assert_frame_equal(
+            cached.targets[cached.targets["measure"] == measure].reset_index(drop=True),
+            alone, check_exact=True, check_dtype=False)  # concat: new_customers as float
+
+
+def test_a_plan_cache_fits_the_ramp_once_and_serves_one_dataset(sample, monkeypatch):
+    import helpers.targets.allocation as allocation
+
+    calls = []
+    real = allocation.fit_ramp
+    monkeypatch.setattr(allocation, "fit_ramp", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cache = PlanCache(sample)
+    for growth in (0.03, 0.06, 0.09):
+        plan_targets(sample, growth=growth, measures=("revenue",), cache=cache)
+    assert len(calls) == 1 and len(cache) > 0
+    plan_targets(sample, growth=0.03, measures=("revenue",))  # no cache: fitted again
+    assert len(calls) == 2
+    other = from_frames(sample.roster, sample.history)
+    with pytest.raises(TargetError, match="another dataset"):
+        plan_targets(other, cache=cache)
 
 
 def test_plan_targets_falls_back_from_potential_with_a_note():

@@ -49,6 +49,61 @@ def test_targets_panel_starts_on_the_fitted_ramp_and_offers_straight_lines(sampl
     assert old.plan.ramp == linear_ramp(2)
 
 
+def test_targets_panel_shows_the_numbers_of_plan_targets_after_a_change(sample, monkeypatch):
+    import pandas as pd
+
+    import helpers.targets.allocation as allocation
+    from helpers.targets import plan_targets
+
+    panel = _quietly(lambda: TargetsPanel(sample))
+    fits = []
+    real = allocation.fit_ramp
+    monkeypatch.setattr(allocation, "fit_ramp", lambda *a, **k: fits.append(1) or real(*a, **k))
+    for control, value in (("growth", 0.12), ("method", "equal"), ("grain", "week"),
+                           ("over_assign", 0.05), ("ramp", 3), ("ramp", "fitted")):
+        _quietly(lambda c=control, v=value: setattr(getattr(panel, c), "value", v))
+    assert not fits  # the fitted ramp is fitted once, when the panel is built
+    alone = plan_targets(sample, growth=0.12, method="equal", grain="week", over_assign=0.05,
+                         measures=("revenue",))
+    pd.testing.assert_series_equal(panel.plan.totals, alone.totals, check_exact=True)
+    pd.testing.assert_frame_equal(panel.plan.phased, alone.phased, check_exact=True)
+    summary = alone.summary()
+    pd.testing.assert_frame_equal(panel.plan.summary(), summary, check_exact=True)
+    assert f"{summary.loc['total', 'target']:,.0f}" in panel.table.children[0].value
+
+
+@pytest.mark.parametrize("grain, styled", [("month", True), ("week", False)])
+def test_targets_panel_picture_is_a_full_draw_of_its_chart(sample, grain, styled):
+    """The panel copies back what no control moves and draws the rest: the pixels are
+    those of drawing the whole figure, at the same size, after any number of changes
+    (in the notebooks' style, grid below the bars, and matplotlib's, axes above them)."""
+    import matplotlib
+    import numpy as np
+    from PIL import Image
+
+    from helpers.plots import style
+
+    def pixels(png):
+        return np.asarray(Image.open(io.BytesIO(png)))
+
+    matplotlib.use("Agg")
+    with matplotlib.rc_context():  # style() sets rcParams: restored after the test
+        if styled:
+            style()
+        panel = _quietly(lambda: TargetsPanel(sample, grain=grain))
+        fig = panel.overview.fig
+        for control, value in (("growth", 0.3), ("grain", "quarter"), ("growth", -0.1),
+                               ("grain", grain), ("growth", 0.07)):  # a rebuild, then moves
+            _quietly(lambda c=control, v=value: setattr(getattr(panel, c), "value", v))
+            shown = pixels(panel.chart.children[0].value)
+            whole = io.BytesIO()
+            with matplotlib.rc_context({"figure.autolayout": False}):
+                fig.savefig(whole, format="png")  # every artist drawn, nothing copied back
+            np.testing.assert_array_equal(shown, pixels(whole.getvalue()))
+            width, height = fig.get_size_inches() * fig.dpi
+            assert shown.shape[:2] == (round(height), round(width))
+
+
 def test_grading_panel_places_reps_whose_level_was_assumed(sample):
     roster = sample.roster.assign(assumed="level")
     ds = replace(sample, roster=roster)

@@ -14,7 +14,8 @@ whole exactly, at every level (company, region, team, rep, quarter, month, week)
 - `outlook`: what each rep may sell next year (run-rate × market × own variation), the one
   model behind expected attainment here and the incentives' Monte Carlo;
 - `audit`: SMART flags, what could not be judged, backtests, expected attainment;
-- `plan`: `plan_targets`, the whole plan in one call (`TargetPlan`).
+- `plan`: `plan_targets`, the whole plan in one call (`TargetPlan`); `PlanCache` keeps
+  what its settings do not change, for a widget that calls it on every change.
 """
 
 from ..errors import TargetError
@@ -78,7 +79,7 @@ from .outlook import (
     market_normals,
 )
 from .phasing import GRAINS, Grain, phase, working_weeks
-from .plan import MEASURES, TargetPlan, plan_targets
+from .plan import MEASURES, PlanCache, TargetPlan, plan_targets
 
 __all__ = [
     "TargetError",
@@ -94,5 +95,5 @@ __all__ = [
     "MONTH_NAMES", "OUTLIER_TREATMENTS", "Outliers", "annual_totals", "cap_sentence",
     "outlier_caps", "seasonality", "year_sentence", "year_totals",
     "GRAINS", "Grain", "phase", "working_weeks",
-    "MEASURES", "TargetPlan", "plan_targets",
+    "MEASURES", "PlanCache", "TargetPlan", "plan_targets",
 ]

@@ -576,9 +576,33 @@ def allocate_targets(ds: Dataset, total: float, *,
     year = ds.plan_year if year is None else int(year)
     ramp = resolve_ramp(ramp, ds, year)
     precision = PRECISION.get(measure, 1.0) if precision is None else precision
+    _check_over_assign(over_assign)
+    units = _units(total * (1 + over_assign), precision, "total")
+    reps = _rep_table(ds, year, ramp, planned_hires, hire_month, measure, outliers)
+    return _split_targets(reps, units, method, blend, measure, precision)
+
+
+def _check_over_assign(over_assign: float) -> None:
     if not np.isfinite(over_assign) or over_assign < 0:
         raise TargetError(f"over_assign: must be >= 0 (e.g. 0.05 for 5%), got {over_assign!r}")
-    units = _units(total * (1 + over_assign), precision, "total")
+
+
+@dataclass(frozen=True, eq=False)
+class _Reps:
+    """What `allocate_targets` reads before it splits: the same for every total, method
+    and over-assignment, so `plan_targets` with a `PlanCache` builds it once.
+    """
+
+    frame: pd.DataFrame  # the plan roster in keyed order, with last_year and run_rate
+    capacity: np.ndarray  # mean ramp share in the plan year, per row of frame
+    region: np.ndarray  # region code per row
+    team: np.ndarray  # (region, team) code per row
+    team_region: np.ndarray  # region code per team code
+    order: np.ndarray  # rows by region, team and rep_id: the order of the result
+
+
+def _rep_table(ds: Dataset, year: int, ramp: Sequence[float], planned_hires,
+               hire_month: int, measure: str, outliers: Outliers) -> _Reps:
     reps = _plan_roster(ds, year, planned_hires, hire_month)
     # equal shares break ties by a fixed order keyed on who each rep is (helpers.streams),
     # so the spare cent never follows the roster's row order or the spelling of the ids
@@ -592,24 +616,34 @@ def allocate_targets(ds: Dataset, total: float, *,
     last = hist[hist["month"].dt.year == year - 1].groupby("rep_id")[measure].sum()
     reps["last_year"] = last.reindex(reps["rep_id"]).to_numpy()
     reps["run_rate"] = rate.to_numpy()
-    basis = _basis(reps, method, blend)
-    weights = basis * capacity
-    _check_weights(weights, f"method={method!r}: the rep weights")
-
     region = pd.factorize(reps["region"], sort=True)[0]
     team = pd.factorize(reps["region"] + "\x00" + reps["team"], sort=True)[0]
     team_region = np.zeros(team.max() + 1, dtype=np.int64)
     team_region[team] = region
+    order = reps.sort_values(["region", "team", "rep_id"]).index.to_numpy()
+    return _Reps(reps, capacity, region, team, team_region, order)
+
+
+def _split_targets(reps: _Reps, units: int, method: str, blend, measure: str,
+                   precision: float, basis: np.ndarray | None = None) -> pd.DataFrame:
+    """Region, team and rep splits of `units` by the basis of `method` (exact each step);
+    `basis` is `_basis(reps.frame, method, blend)` when the caller kept it.
+    """
+    basis = _basis(reps.frame, method, blend) if basis is None else basis
+    weights = basis * reps.capacity
+    _check_weights(weights, f"method={method!r}: the rep weights")
+    region, team = reps.region, reps.team
     region_units = _allocate_grouped(np.array([units]), np.zeros(region.max() + 1, np.int64),
                                      np.bincount(region, weights))
-    team_units = _allocate_grouped(region_units, team_region, np.bincount(team, weights))
+    team_units = _allocate_grouped(region_units, reps.team_region, np.bincount(team, weights))
     rep_units = _allocate_grouped(team_units, team, weights)
-    status = np.where(reps["planned"], "planned hire", np.where(capacity < 1, "new hire",
-                                                                "active"))
-    out = reps.drop(columns="planned").assign(
-        status=status, measure=measure, basis=basis, capacity=capacity,
-        target=_money(rep_units, precision))
-    return out.sort_values(["region", "team", "rep_id"], ignore_index=True)
+    capacity = reps.capacity
+    status = np.where(reps.frame["planned"], "planned hire",
+                      np.where(capacity < 1, "new hire", "active"))
+    out = reps.frame.drop(columns="planned").assign(
+        status=status, measure=measure, basis=basis.copy(), capacity=capacity.copy(),
+        target=_money(rep_units, precision))  # copies: a PlanCache keeps basis and capacity
+    return out.take(reps.order).reset_index(drop=True)
 
 
 def _plan_roster(ds: Dataset, year: int, planned_hires, hire_month: int) -> pd.DataFrame:

@@ -110,9 +110,21 @@ def company_target(history, year: int, *, growth: float | None = None,
         if not np.isfinite(amount) or amount < 0:
             raise TargetError(f"amount: must be a finite amount >= 0, got {amount!r}")
         return float(amount)
+    g = _check_growth(growth)
+    return _baseline(history, year, method, weights, measure, renormalise, trend_years,
+                     damping) * (1 + g)
+
+
+def _check_growth(growth: float | None) -> float:
     g = 0.0 if growth is None else float(growth)
     if not np.isfinite(g) or g < -1:
         raise TargetError(f"growth: must be >= -1 (-100%), got {growth!r}")
+    return g
+
+
+def _baseline(history, year: int, method: str, weights, measure: str, renormalise: bool,
+              trend_years: int, damping: float) -> float:
+    """`company_target` before growth (the same for every growth, so cached by the panel)."""
     if method not in COMPANY_METHODS:
         raise TargetError(f"method: expected one of {COMPANY_METHODS}, got {method!r}")
     _check_trend(trend_years, damping)
@@ -121,15 +133,15 @@ def company_target(history, year: int, *, growth: float | None = None,
     if frame.empty:
         raise TargetError(f"history: no months before {year} (year={year})")
     if method == "trend":
-        return _trend_total(frame, year, measure, trend_years, damping) * (1 + g)
+        return _trend_total(frame, year, measure, trend_years, damping)
     totals = annual_totals(frame, measure)
     if method == "growth":
         if year - 1 not in totals.index:
             raise TargetError(f"history: no months in {year - 1}, the base year of "
                               f"method='growth' for year={year}")
-        return float(totals[year - 1]) * (1 + g)
+        return float(totals[year - 1])
     wanted, w, _ = _weighted_years(totals, year, weights, renormalise)
-    return float(np.dot(w, totals[wanted].to_numpy()) / w.sum()) * (1 + g)
+    return float(np.dot(w, totals[wanted].to_numpy()) / w.sum())
 
 
 def _check_trend(trend_years, damping) -> None:

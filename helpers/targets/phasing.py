@@ -5,6 +5,7 @@ every step (year = Σ quarters = Σ months = Σ weeks to the unit of precision).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
@@ -92,6 +93,26 @@ def phase(annual: pd.DataFrame, seasonality=None, year: int | None = None,
         region, a precision is missing or not > 0, or holidays leave a month no working
         day.
     """
+    layout = _layout(annual, seasonality, year, grain, precision, ramp, holidays)
+    return _spread(layout, annual["target"])
+
+
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """What `phase` reads before it splits: the same for every target of the same reps, so
+    `plan_targets` with a `PlanCache` builds it once per grain.
+    """
+
+    weights: np.ndarray  # (reps, 12) season × ramp
+    step: np.ndarray  # precision per rep
+    grain: str
+    frame: pd.DataFrame  # the result without its target column
+    rep: np.ndarray  # rep position of each row of frame
+    weeks: tuple | None  # (month, slot, working-days table) for grain="week"
+
+
+def _layout(annual: pd.DataFrame, seasonality, year, grain, precision, ramp,
+            holidays) -> _Layout:
     if grain not in GRAINS:
         raise TargetError(f"grain: expected one of {GRAINS}, got {grain!r}")
     if year is None:
@@ -102,42 +123,54 @@ def phase(annual: pd.DataFrame, seasonality=None, year: int | None = None,
     annual = annual.reset_index(drop=True)
     weights = _month_weights(annual, seasonality, year, ramp)
     step = _precisions(annual, precision)
-    target = annual["target"].to_numpy(dtype="float64")
-    if (~np.isfinite(target) | (target < 0)).any():
-        raise TargetError("annual: column 'target' must be finite and >= 0")
-    units = np.rint(target / step).astype(np.int64)
-    quarters = _largest_remainder(units, weights.reshape(-1, 4, 3).sum(2))
-    months = _largest_remainder(quarters.ravel(), weights.reshape(-1, 3)).reshape(-1, 12)
     keep = [c for c in ("rep_id", "region", "team", "measure") if c in annual]
-    n = len(annual)
+    n, weeks = len(annual), None
     if grain == "quarter":
         rep = np.repeat(np.arange(n), 4)
         periods = {"quarter": np.tile(np.arange(1, 5), n)}
-        parts = quarters.ravel()
     elif grain == "month":
         rep = np.repeat(np.arange(n), 12)
         month = pd.date_range(f"{year}-01-01", periods=12, freq="MS")
         periods = {"quarter": np.tile(np.repeat(np.arange(1, 5), 3), n),
                    "month": np.tile(month.to_numpy(), n)}
-        parts = months.ravel()
     else:
         pieces = working_weeks(year, holidays)
         m = pieces["month"].dt.month.to_numpy() - 1
         slot = pieces.groupby("month").cumcount().to_numpy()
         table = np.zeros((12, slot.max() + 1))
         table[m, slot] = pieces["working_days"].to_numpy()
-        if (table.sum(1) == 0).any():
-            raise TargetError("holidays: a month has no working day left to carry its target")
-        split = _largest_remainder(months.ravel(), np.tile(table, (n, 1))).reshape(n, 12, -1)
+        weeks = (m, slot, table)
         rep = np.repeat(np.arange(n), len(pieces))
         periods = {"quarter": np.tile(m // 3 + 1, n),
                    "month": np.tile(pieces["month"].to_numpy(), n),
                    "week_start": np.tile(pieces["week_start"].to_numpy(), n),
                    "working_days": np.tile(pieces["working_days"].to_numpy(), n)}
+    frame = pd.DataFrame({c: annual[c].take(rep).reset_index(drop=True) for c in keep}
+                         | periods)
+    return _Layout(weights, step, grain, frame, rep, weeks)
+
+
+def _spread(layout: _Layout, target: pd.Series) -> pd.DataFrame:
+    """Year → quarters → months (→ weeks) of each rep's `target` (in the layout's rows)."""
+    weights, step = layout.weights, layout.step
+    target = target.to_numpy(dtype="float64")
+    if (~np.isfinite(target) | (target < 0)).any():
+        raise TargetError("annual: column 'target' must be finite and >= 0")
+    units = np.rint(target / step).astype(np.int64)
+    quarters = _largest_remainder(units, weights.reshape(-1, 4, 3).sum(2))
+    months = _largest_remainder(quarters.ravel(), weights.reshape(-1, 3)).reshape(-1, 12)
+    if layout.grain == "quarter":
+        parts = quarters.ravel()
+    elif layout.grain == "month":
+        parts = months.ravel()
+    else:
+        m, slot, table = layout.weeks
+        if (table.sum(1) == 0).any():
+            raise TargetError("holidays: a month has no working day left to carry its target")
+        n = len(target)
+        split = _largest_remainder(months.ravel(), np.tile(table, (n, 1))).reshape(n, 12, -1)
         parts = split[:, m, slot].ravel()
-    out = pd.DataFrame({c: annual[c].take(rep).reset_index(drop=True) for c in keep} | periods)
-    out["target"] = _money(parts, step[rep])
-    return out
+    return layout.frame.assign(target=_money(parts, step[layout.rep]))
 
 
 def _month_weights(annual, seasonality, year, ramp) -> np.ndarray:

@@ -10,10 +10,31 @@ import numpy as np
 import pandas as pd
 
 from ..data import Dataset
-from .allocation import NEEDS, Method, Ramp, allocate_targets, missing_for, resolve_ramp
-from .company import TREND_DAMPING, TREND_YEARS, CompanyMethod, _base_note, company_target
+from ..errors import TargetError
+from .allocation import (
+    NEEDS,
+    PRECISION,
+    Method,
+    Ramp,
+    _basis,
+    _check_over_assign,
+    _rep_table,
+    _split_targets,
+    _units,
+    missing_for,
+    resolve_ramp,
+)
+from .company import (
+    TREND_DAMPING,
+    TREND_YEARS,
+    CompanyMethod,
+    _base_note,
+    _baseline,
+    _check_growth,
+    company_target,
+)
 from .history import MONTH_NAMES, Outliers, cap_sentence, outlier_caps, seasonality
-from .phasing import Grain, phase
+from .phasing import Grain, _layout, _spread
 
 MEASURES = ("revenue", "new_customers")
 
@@ -81,9 +102,9 @@ class TargetPlan:
             target_same_months (partial last year only) and growth.
         """
         rows = self.targets[self.targets["measure"] == measure]
-        table = rows.groupby("region").agg(reps=("rep_id", "size"),
-                                           last_year=("last_year", "sum"),
-                                           target=("target", "sum"))
+        by = rows.groupby("region")  # size and sums without named agg's bookkeeping
+        table = pd.DataFrame({"reps": by.size(), "last_year": by["last_year"].sum(),
+                              "target": by["target"].sum()})
         months, last = self.last_months, self.year - 1
         partial = 0 < len(months) < 12
         if partial:
@@ -120,8 +141,8 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
                  measures: Sequence[str] = MEASURES, seasonal: bool = True,
                  season: pd.DataFrame | None = None, holidays: Sequence = (),
                  weights: Sequence[float] = (0.5, 0.3, 0.2), outliers: Outliers = "cap",
-                 trend_years: int = TREND_YEARS,
-                 damping: float = TREND_DAMPING) -> TargetPlan:
+                 trend_years: int = TREND_YEARS, damping: float = TREND_DAMPING,
+                 cache: PlanCache | None = None) -> TargetPlan:
     """Company target → reps → periods for each measure: the notebook's (and widgets') call.
 
     `amount` sets a measure's company total directly ({"revenue": 120e6}); `seasonal=False`
@@ -133,6 +154,9 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
     basis; the company number is left on actuals, since the deal did happen. `trend_years`
     and `damping` shape company_method="trend". `notes` on the plan say, one sentence each,
     what was adapted to the data and which reps the cap touched (`capped` lists them).
+    `cache` (a `PlanCache` of `ds`) keeps what a setting does not change between calls
+    (the fitted ramp, the company baselines, the reps' run-rates and order), so a widget
+    redraws in milliseconds; the numbers are the same with or without it.
 
     Parameters
     ----------
@@ -177,6 +201,8 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
         Years of history company_method="trend" fits.
     damping : float, default TREND_DAMPING
         Monthly damping of the trend's slope, in (0, 1]; 1 for a straight line.
+    cache : PlanCache or None, default None
+        What earlier calls on the same `ds` computed; None computes everything.
 
     Returns
     -------
@@ -187,32 +213,50 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
     ------
     TargetError
         If a parameter cannot give a sound number (see `company_target`,
-        `allocate_targets` and `phase`).
+        `allocate_targets` and `phase`), or `cache` was built for another dataset.
     """
+    if cache is not None and cache.ds is not ds:
+        raise TargetError("cache: this PlanCache was built for another dataset; "
+                          "build one per dataset")
+    memo = (PlanCache(ds) if cache is None else cache).get  # (an empty cache is falsy)
     year = ds.plan_year if year is None else int(year)
-    season = seasonality(ds, "revenue", by="region") if season is None else season
+    if season is None:
+        season = memo(("season",), lambda: seasonality(ds, "revenue", by="region"))
     method, blend, notes = _usable(ds, method, blend)
-    ramp = resolve_ramp(ramp, ds, year)
+    if isinstance(ramp, str):  # "fitted": fitted once per cache
+        ramp = memo(("ramp", year, ramp), lambda: resolve_ramp(ramp, ds, year))
+    shape_of = (tuple(np.ravel(weights).tolist()), trend_years, damping)
+    hires = (tuple(sorted(planned_hires.items())) if isinstance(planned_hires, Mapping)
+             else planned_hires)
     totals, frames, caps = {}, [], []
     for measure in measures:  # two measures, not reps
         given = (amount or {}).get(measure)
-        totals[measure] = company_target(ds.history, year, growth=growth, method=company_method,
-                                         amount=given, measure=measure, weights=weights,
-                                         renormalise=True, trend_years=trend_years,
-                                         damping=damping)
-        if given is None:
-            note = _base_note(ds.history, year, company_method, weights, measure,
-                              trend_years, damping)
+        if given is not None:
+            totals[measure] = company_target(ds.history, year, amount=given, measure=measure)
+        else:
+            g = _check_growth(growth)
+            base = memo(("baseline", year, measure, company_method, *shape_of),
+                        lambda m=measure: _baseline(ds.history, year, company_method, weights,
+                                                    m, True, trend_years, damping))
+            totals[measure] = base * (1 + g)  # as company_target: baseline × (1 + growth)
+            note = memo(("note", year, measure, company_method, *shape_of),
+                        lambda m=measure: _base_note(ds.history, year, company_method,
+                                                     weights, m, trend_years, damping))
             if note and note not in notes:
                 notes.append(note)
-        frames.append(allocate_targets(ds, totals[measure], method=method, blend=blend,
-                                       over_assign=over_assign, ramp=ramp, year=year,
-                                       planned_hires=planned_hires, measure=measure,
-                                       outliers=outliers))
+        precision = PRECISION.get(measure, 1.0)
+        _check_over_assign(over_assign)
+        units = _units(totals[measure] * (1 + over_assign), precision, "total")
+        key = ("reps", year, measure, tuple(ramp), hires, outliers)
+        reps = memo(key, lambda m=measure: _rep_table(ds, year, ramp, planned_hires, 1, m,
+                                                      outliers))
+        basis = memo((*key, method, tuple(sorted((blend or {}).items()))),
+                     lambda r=reps: _basis(r.frame, method, blend))
+        frames.append(_split_targets(reps, units, method, blend, measure, precision, basis))
         if outliers == "cap" and _splits_on_run_rate(method, blend):
-            cap = outlier_caps(ds.history, year, measure)
+            cap, said = memo(("caps", year, measure), lambda m=measure: _caps(ds, year, m))
             if len(cap):
-                notes.append(cap_sentence(cap, measure))
+                notes.append(said)
                 caps.append(cap.assign(measure=measure))
     targets = pd.concat(frames, ignore_index=True)
     if isinstance(ramp, Ramp) and (targets["capacity"] < 1).any():  # someone ramps: say how
@@ -221,13 +265,77 @@ def plan_targets(ds: Dataset, year: int | None = None, *, growth: float = 0.05,
                                                   "cap", "removed"]]
               if caps else TargetPlan.__dataclass_fields__["capped"].default_factory())
     shape = season if seasonal else None
-    monthly = phase(targets, shape, year, "month", ramp=ramp)
-    phased = (monthly if grain == "month"
-              else phase(targets, shape, year, grain, ramp=ramp, holidays=holidays))
-    last = ds.history.loc[ds.history["month"].dt.year == year - 1, "month"].dt.month
+    rows = ("rows", year, tuple(measures), tuple(ramp), hires, outliers,
+            _values(shape), tuple(pd.DatetimeIndex(holidays).tolist()))
+
+    def spread(by: str) -> pd.DataFrame:  # the layout (weights, rows) is the same each time
+        layout = memo((*rows, by), lambda: _layout(targets, shape, year, by, None, ramp,
+                                                    holidays))
+        return _spread(layout, targets["target"])
+
+    monthly = spread("month")
+    phased = monthly if grain == "month" else spread(grain)
+    last = memo(("last months", year), lambda: tuple(sorted(set(
+        ds.history.loc[ds.history["month"].dt.year == year - 1, "month"].dt.month.tolist()))))
     return TargetPlan(year, pd.Series(totals, name="company_target"), targets, monthly,
-                      phased, season, tuple(sorted(set(last.tolist()))), tuple(notes),
-                      capped, tuple(ramp))
+                      phased, season, last, tuple(notes), capped, tuple(ramp))
+
+
+class PlanCache:
+    """What `plan_targets` computes from one dataset that its settings do not change: the
+    fitted ramp, the season index, the company baselines (before growth) and their notes,
+    the reps' run-rates, capacity and keyed order, each method's basis, the outlier caps and
+    the phasing layouts (season × ramp weights, the rows of the result). A widget panel keeps
+    one and passes it on every change, so a change recomputes only the splits and the
+    phasing; the numbers are those of `plan_targets` without a cache (each entry is keyed
+    by every setting it depends on).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The dataset every call with this cache plans; its tables are read, never changed.
+    """
+
+    def __init__(self, ds: Dataset):
+        self.ds = ds
+        self._values: dict = {}
+
+    def __len__(self) -> int:
+        """How many results are kept."""
+        return len(self._values)
+
+    def get(self, key: tuple, make):
+        """The value kept under `key`, made by `make()` the first time.
+
+        Parameters
+        ----------
+        key : tuple
+            Hashable: what the value is and every setting it depends on.
+        make : callable
+            Computes the value (an error it raises is raised, and nothing is kept).
+
+        Returns
+        -------
+        object
+            The value.
+        """
+        if key not in self._values:
+            self._values[key] = make()
+        return self._values[key]
+
+
+def _values(table) -> tuple:
+    """A season index as a key: its labels and values (None for an equal split)."""
+    if table is None:
+        return ()
+    table = pd.DataFrame(table)
+    return (tuple(table.index), tuple(table.columns), tuple(table.to_numpy().ravel()))
+
+
+def _caps(ds: Dataset, year: int, measure: str) -> tuple[pd.DataFrame, str]:
+    """The outlier caps of the rep basis and the sentence that lists them."""
+    cap = outlier_caps(ds.history, year, measure)
+    return cap, cap_sentence(cap, measure)
 
 
 def _splits_on_run_rate(method: str, blend) -> bool:

@@ -11,6 +11,7 @@ from IPython.display import Image
 from ..data import Dataset
 from ..targets import (
     METHODS,
+    PlanCache,
     linear_ramp,
     missing_for,
     plan_targets,
@@ -56,6 +57,7 @@ class TargetsPanel(Panel):
         super().__init__()
         self.ds, self.year, self.caption = ds, year, ""
         self.season = seasonality(ds, "revenue", by="region")  # the same for every setting
+        self.cache = PlanCache(ds)  # run-rates, baselines, ...: what a control does not change
         self.company_method = w.Dropdown(options=["growth", "weighted", "trend"],
                                          value=company_method, description="company number",
                                          **_plain(SLIDER))
@@ -118,7 +120,8 @@ class TargetsPanel(Panel):
             self.ds, self.year, growth=self.growth.value, method=self.method.value,
             company_method=self.company_method.value, blend=blend,
             over_assign=self.over_assign.value, ramp=self._ramp(),
-            grain=self.grain.value, measures=("revenue",), season=self.season)
+            grain=self.grain.value, measures=("revenue",), season=self.season,
+            cache=self.cache)
 
     def _ramp(self):
         value = self.ramp.value
