@@ -1193,3 +1193,11 @@ def test_allocate_targets_fits_the_ramp_by_default(sample):
     # the backtest's past plan fits only on the history before its year
     before = resolve_ramp("fitted", sample, 2026)
     assert before.hires < fitted.hires
+
+
+def test_a_fitted_share_that_rounds_to_full_ends_the_ramp():
+    """A 10-month straight ramp fits 0.1 ... 0.9 (the tenth month 0.8999.. rounds to 0.9 =
+    FULL): that month is full productivity, not a ramp month (hypothesis found it)."""
+    history, hire = hires_history(linear_ramp(10), hires=3, noise=0.0, seed=8)
+    ramp = fit_ramp(history, hire)
+    assert all(f < FULL for f in ramp) and ramp.months == 8

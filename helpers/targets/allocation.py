@@ -440,10 +440,10 @@ def fit_ramp(history: pd.DataFrame, hire_date: pd.Series, *, measure: str = "rev
     count = cells.notna().sum().reindex(shares.index).to_numpy(dtype="float64")
     fit = isotonic_regression(shares.to_numpy() / plateau, weights=count).x
     months = np.arange(1, horizon + 1)
-    shares = np.clip(np.interp(months, shares.index.to_numpy(), fit), 0.0, 1.0)
-    done = np.flatnonzero(shares >= full)
+    shares = np.clip(np.interp(months, shares.index.to_numpy(), fit), 0.0, 1.0).round(4)
+    done = np.flatnonzero(shares >= full)  # on the rounded shares, so each kept is < full
     length = int(done[0]) if len(done) else horizon
-    return Ramp(tuple(float(round(f, 4)) for f in shares[:length]), fitted=True, hires=found)
+    return Ramp(tuple(float(f) for f in shares[:length]), fitted=True, hires=found)
 
 
 def _hire_shares(cells: pd.DataFrame, horizon: int, rounds: int = 30) -> pd.Series:
