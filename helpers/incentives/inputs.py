@@ -290,13 +290,13 @@ def _ramp_adjusted(ds: Dataset, base: pd.DataFrame, reps: pd.Index, year: int,
         return np.ones(len(base)), np.ones(len(reps))
     ramp = resolve_ramp("fitted", ds, year)
     hire = ds.roster.set_index("rep_id")["hire_date"]
-    table = np.concatenate([[0.0], np.asarray(ramp, dtype=float), [1.0]])
-    hired = pd.DatetimeIndex(hire.reindex(base["rep_id"]).to_numpy())
+    hired = hire.reindex(base["rep_id"]).reset_index(drop=True)
     month = pd.DatetimeIndex(base["month"])
-    tenure = (month.year - hired.year) * 12 + month.month - hired.month + 1
-    share = np.where(np.isnan(tenure), 1.0,
-                     table[np.clip(np.nan_to_num(tenure, nan=0), 0, len(table) - 1)
-                           .astype(int)])
+    share = np.ones(len(base))
+    for y in np.unique(month.year):  # as `run_rate` reads a month: its ramp share that year
+        rows = np.flatnonzero(month.year == y)
+        share[rows] = ramp_factors(hired.iloc[rows], int(y), ramp)[np.arange(len(rows)),
+                                                                  month.month[rows] - 1]
     share = np.where(share > 0, share, 1.0)  # a month before the hire date: read as is
     known = hire.reindex(reps)
     capacity = np.ones(len(reps))
