@@ -45,7 +45,7 @@ from ..errors import GradingError, PlanError
 from ..incentives.model import Node
 from ..schema import LEVELS
 from .breaks import gvf, levels_of
-from .kpi import _LABEL, DIRECTIONS, GATE_MISSING, GateMissing
+from .kpi import _LABEL, DIRECTIONS, GATE_MISSING, GateMissing, _why_empty
 from .levels import FIRST_LEVEL, Thresholds, thresholds
 from .scale import _align
 
@@ -382,13 +382,7 @@ def usable_standards(standards: LevelStandards, kpis: pd.DataFrame,
         values = kpis[kpi] if kpi in kpis.columns else None
         where = [lvl for lvl in standards.levels[1:] if kpi in standards.standards[lvl].kpis]
         if values is None or values.isna().all():
-            why = ("the data has no CSAT" if kpi == "csat" and "csat" in lacks
-                   else "the data has no manager reviews" if kpi in ("product_knowledge",
-                                                                     "collaboration")
-                   and "reviews" in lacks
-                   else "the data has no quota, nor a previous year to measure attainment "
-                   "against" if kpi == "attainment" and "quota" in lacks
-                   else f"no graded rep has a value for {_label(kpi)}")
+            why = _why_empty(kpi, lacks)  # the sentence usable_weights gives
             if missing == "drop":
                 notes.append(f"The {_label(kpi)} requirement (for {', '.join(where)}) cannot "
                              f"apply, because {why}: it is dropped and the other "
