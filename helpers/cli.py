@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .data import ROOT, SAMPLE_DIR, output_dir, write_atomic
@@ -13,6 +15,7 @@ from .errors import RunError, WorkbookError
 NOTEBOOKS = ("01_targets", "02_grading", "03_incentives")
 NOTEBOOK_DIR = ROOT / "notebooks"
 CELL_TIMEOUT = 300  # seconds a headless cell may take; the slowest takes a few under load
+NEEDS = {"03_incentives": ("01_targets", "02_grading")}  # reads the targets and levels they write
 
 
 
@@ -22,8 +25,9 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     """Execute the three notebooks headless (papermill) and write each as .ipynb and .html,
     then the plan workbook (`plan_<year>.xlsx`) a client can open in Excel.
 
-    The HTML hides code: it is the report a reader without Python opens. Each notebook reads
-    what the previous one wrote to `out`, so they run in order. Notebooks run with
+    The HTML hides code: it is the report a reader without Python opens. Notebook 03 reads
+    what 01 and 02 wrote to `out` (`NEEDS`), so 01 and 02 run side by side (one kernel
+    each, two cores) and 03 after them. Notebooks run with
     `interactive=False`: no widget panel is built (a headless kernel has no front end for it).
     A cell that raises or runs longer than `cell_timeout` seconds (None or 0: no limit) stops
     the run with a `RunError`; the partly executed notebook is kept as
@@ -56,11 +60,7 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     """
     import logging
 
-    import nbformat
-    from nbconvert import HTMLExporter
     from tqdm.auto import tqdm
-
-    from .export import plan_workbook
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # its parameter-cell parsing notes
     out = Path(out) if out else output_dir()
@@ -71,21 +71,57 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     params.update(parameters or {})
     for name in NOTEBOOKS:  # copies kept by an earlier failed run
         (out / f"{name}.failed.ipynb").unlink(missing_ok=True)
-    written = []
-    for name in tqdm(NOTEBOOKS, desc="notebooks", unit="nb"):
+
+    def one(name: str) -> list[Path]:
         target, failed = out / f"{name}.ipynb", out / f"{name}.failed.ipynb"
         try:
-            write_atomic(target, lambda tmp, name=name, failed=failed: _execute(
-                name, tmp, params, cell_timeout, failed))
+            write_atomic(target, lambda tmp: _execute(name, tmp, params, cell_timeout, failed))
         except Exception as exc:
             raise _run_error(name, exc, failed, cell_timeout) from exc
+        import nbformat  # here, not above: the kernels start first
+        from nbconvert import HTMLExporter
+
         html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                                exclude_output_prompt=True).from_notebook_node(
             _without_stderr(nbformat.read(target, as_version=4)))
-        written += [target, write_atomic(out / f"{name}.html",
-                                         lambda tmp, html=html: tmp.write_text(html))]
+        return [target, write_atomic(out / f"{name}.html", lambda tmp: tmp.write_text(html))]
+
+    written = []
+    with tqdm(total=len(NOTEBOOKS), desc="notebooks", unit="nb") as bar:
+        for stage in _stages(NOTEBOOKS):
+            with ThreadPoolExecutor(max_workers=len(stage)) as pool:
+                futures = {name: pool.submit(_closing_loop, one, name) for name in stage}
+                for future in as_completed(futures.values()):
+                    future.exception()  # wait; the first failure in order is raised below
+                    bar.update()
+            for name in stage:
+                written += futures[name].result()
+    from .export import plan_workbook
+
     written.append(plan_workbook(out, year))
     return written
+
+
+def _closing_loop(fn, *args):
+    """`fn(*args)` in a worker thread, closing the event loop nbclient opens for the thread."""
+    import asyncio
+
+    try:
+        return fn(*args)
+    finally:
+        with contextlib.suppress(RuntimeError):  # no loop was set in this thread
+            asyncio.get_event_loop_policy().get_event_loop().close()
+        asyncio.set_event_loop(None)
+
+
+def _stages(names) -> list[list[str]]:
+    """`names` in rounds, each round needing only earlier ones (`NEEDS`), order kept."""
+    left, stages = list(names), []
+    while left:
+        stage = [n for n in left if not set(NEEDS.get(n, ())) & set(left)] or left[:1]
+        stages.append(stage)
+        left = [n for n in left if n not in stage]
+    return stages
 
 
 def _without_stderr(nb):
@@ -127,7 +163,7 @@ def _execute(name: str, tmp: Path, params: dict, cell_timeout: int | None,
 
     try:
         pm.execute_notebook(NOTEBOOK_DIR / f"{name}.ipynb", tmp, parameters=params,
-                            cwd=NOTEBOOK_DIR, progress_bar=True, kernel_name="python3",
+                            cwd=NOTEBOOK_DIR, progress_bar=False, kernel_name="python3",
                             execution_timeout=cell_timeout or None)
     except Exception:
         if tmp.exists() and tmp.stat().st_size:

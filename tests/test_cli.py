@@ -40,6 +40,17 @@ def test_run_writes_executed_notebooks_and_code_free_reports(run_out):
     assert not list(out.glob("*.failed.ipynb")), "a stale .failed.ipynb was kept"
 
 
+def test_targets_and_grading_run_side_by_side_and_incentives_after_both(run_out):
+    """Issue 14 §6: 03 reads what 01 and 02 write, so only 01 and 02 may overlap."""
+    _, out = run_out
+    when = {name: json.loads((out / f"{name}.ipynb").read_text())["metadata"]["papermill"]
+            for name in NOTEBOOKS}
+    first, second, third = NOTEBOOKS
+    assert when[second]["start_time"] < when[first]["end_time"]
+    assert when[first]["start_time"] < when[second]["end_time"]
+    assert when[third]["start_time"] >= max(when[first]["end_time"], when[second]["end_time"])
+
+
 def test_headless_run_builds_no_widgets(run_out):
     """Issue 10: a widget in a headless run could freeze it; panels and bars are off there."""
     _, out = run_out
