@@ -26,6 +26,7 @@ from helpers.targets import (
     company_baselines,
     company_target,
     expected_attainment,
+    fit_outlook,
     fit_ramp,
     linear_ramp,
     phase,
@@ -1201,3 +1202,15 @@ def test_a_fitted_share_that_rounds_to_full_ends_the_ramp():
     history, hire = hires_history(linear_ramp(10), hires=3, noise=0.0, seed=8)
     ramp = fit_ramp(history, hire)
     assert all(f < FULL for f in ramp) and ramp.months == 8
+
+
+def test_a_year_without_new_customers_has_no_growth_and_no_warning():
+    """A rep with a zero year (no new customers) has no log growth that year: that rep-year
+    is left out of the own variation instead of a -inf (and a numpy warning)."""
+    months = pd.date_range("2023-01-01", "2025-12-01", freq="MS")
+    rows = [{"rep_id": rep, "month": m, "new_customers": 0.0 if rep == "Z" and m.year == 2024
+             else 3.0 + (i % 4) + k}
+            for k, rep in enumerate(["A", "B", "C", "Z"]) for i, m in enumerate(months)]
+    outlook = fit_outlook(pd.DataFrame(rows), "new_customers")  # warnings are errors here
+    assert np.isfinite(outlook.own).all()
+    assert len(outlook.own) == 4 * 2 - 2  # Z's two growths touch its zero year

@@ -201,7 +201,8 @@ def fit_outlook(history: pd.DataFrame, measure: str = "revenue", *,
         raise TargetError(f"spreads: {bad} (known: market, own; each a spread >= 0)")
     frame = _history(history, measure)
     years = _full_years(frame, measure)
-    logs = np.log(years / years.shift(axis=1)).replace([np.inf, -np.inf], np.nan)
+    ratio = years / years.shift(axis=1)  # a zero year (no new customers) has no log growth
+    logs = np.log(ratio.where((ratio > 0) & np.isfinite(ratio)))
     yearly = logs.median()
     own = np.sort((logs - yearly).stack().dropna().to_numpy())
     assumed: dict[str, str] = {}
