@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from filelock import FileLock
 
 from helpers import load_sample
 from helpers.data import SAMPLE_DIR
@@ -35,6 +36,36 @@ def copy_sample(folder: Path) -> Path:
 def sample_copy(tmp_path) -> Path:
     """A writable copy of data/sample/ as plain CSV text, for tests that break it."""
     return copy_sample(tmp_path / "data")
+
+
+# fewer resamples and scenarios than a user's run: every whole-run test compares runs made
+# alike, or checks shapes and keys, so the numbers' precision does not matter to them
+FAST = ["-p", "n_boot", "50", "-p", "n_scenarios", "300"]
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory, worker_id) -> tuple[Path, Path]:
+    """One `python -m helpers run` on a copy of the sample, shared by every test file on
+    both xdist workers (the first to ask runs it, the other waits on a file lock): (data, out).
+
+    An earlier failed run's `02_grading.failed.ipynb` is left in `out` first, for the test
+    that checks a run clears it.
+    """
+    from helpers.cli import main
+
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # each worker has its own basetemp; the session's is the parent
+        root = root.parent
+    folder = root / "sample_run"
+    with FileLock(str(root / "sample_run.lock")):
+        data, out = folder / "data", folder / "out"
+        if not (folder / "done").exists():
+            copy_sample(data)
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "02_grading.failed.ipynb").write_text("{}")
+            assert main(["run", "--data", str(data), "--out", str(out), *FAST]) == 0
+            (folder / "done").touch()
+    return data, out
 
 
 def edit_csv(path: Path, change) -> None:

@@ -6,7 +6,6 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import copy_sample
 from openpyxl import load_workbook
 
 from helpers.cli import NOTEBOOKS, main
@@ -14,13 +13,9 @@ from helpers.export import PLAN_FILES, TARGET_KEYS
 
 
 @pytest.fixture(scope="module")
-def run_out(tmp_path_factory):
-    """One headless run on a copy of the sample, shared by the tests below."""
-    data = copy_sample(tmp_path_factory.mktemp("data"))
-    out = tmp_path_factory.mktemp("out")
-    (out / "02_grading.failed.ipynb").write_text("{}")  # left by an earlier failed run
-    assert main(["run", "--data", str(data), "--out", str(out)]) == 0
-    return data, out
+def run_out(sample_run):
+    """The shared headless run on a copy of the sample (conftest.sample_run)."""
+    return sample_run
 
 
 def test_run_writes_executed_notebooks_and_code_free_reports(run_out):

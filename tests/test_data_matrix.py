@@ -12,11 +12,11 @@ import os
 import pandas as pd
 import pytest
 import shapes
+from conftest import FAST
 
 from helpers import load, load_sample
 from helpers.cli import main
 
-FAST = ["-p", "n_boot", "50", "-p", "n_scenarios", "300"]
 RUNS = sorted(shapes.COMBINED) + ["deals"] + (
     sorted(shapes.SHAPES) + ["hubspot"] if os.environ.get("MATRIX") == "all" else [])
 

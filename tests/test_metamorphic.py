@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import copy_sample
+from conftest import FAST, copy_sample
 
 from helpers import fairness, from_frames, grading, load_sample
 from helpers import incentives as inc
@@ -48,21 +48,18 @@ def transformed_copy(folder, mapping: dict[str, str], seed: int = 3):
 
 
 def run(data, out):
-    # fewer resamples and scenarios (as the data matrix runs): both runs alike, so every
-    # comparison below still holds, in half the time
-    assert main(["run", "--data", str(data), "--out", str(out), "-p", "n_boot", "50",
-                 "-p", "n_scenarios", "300"]) == 0
+    # the same fewer resamples and scenarios as the shared plain run (conftest.FAST)
+    assert main(["run", "--data", str(data), "--out", str(out), *FAST]) == 0
     return out
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
+def two_runs(tmp_path_factory, sample_run):
     ids = load_sample().roster["rep_id"]
     mapping = relabel(ids)
     assert sorted(mapping, key=mapping.get) != sorted(mapping)  # another sort order
-    plain = run(copy_sample(tmp_path_factory.mktemp("plain")), tmp_path_factory.mktemp("a"))
     moved = transformed_copy(copy_sample(tmp_path_factory.mktemp("moved")), mapping)
-    return plain, run(moved, tmp_path_factory.mktemp("b")), mapping
+    return sample_run[1], run(moved, tmp_path_factory.mktemp("b")), mapping
 
 
 def keyed(frame: pd.DataFrame, back: dict[str, str] | None = None) -> pd.DataFrame:
