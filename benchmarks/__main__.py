@@ -15,7 +15,7 @@ from .harness import Result, fmt_s, fmt_x, measure, table
 
 HERE = Path(__file__).parent
 SUITES = ("bench_data", "bench_targets", "bench_widgets", "bench_grading", "bench_breaks",
-          "bench_incentives")
+          "bench_incentives", "bench_scale")
 NOTEBOOK_GOAL_S = 30.0
 
 
@@ -44,10 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started, load_before = time.perf_counter(), os.getloadavg()
     results: list[Result] = []
+    sections: list[str] = []  # a suite's own section after the table (`summary(results)`)
+    modules = []
     for suite in SUITES:
         if args.only and args.only not in suite:
             continue
         module = importlib.import_module(f"benchmarks.{suite}")
+        modules.append(module)
         for case in module.cases(quick=args.quick):
             print(f"{case.goal} · {case.size} ...", end=" ", flush=True)
             result = measure(case)
@@ -57,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
                   + ("" if result.passed else "  MISSED"))
             for check in result.checks:
                 print(f"  {check}")
+    for module in modules:
+        if hasattr(module, "summary"):
+            sections += module.summary(results)
     nb_rows, nb_missed = [], []
     if not args.only or "notebook" in args.only:
         for name, seconds in notebook_times():
@@ -86,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *(["Goals missed:", "", *missed, ""] if missed else []),
         *(["Notes:", "", *notes, ""] if notes else []),
+        *sections,
         *(["## Notebooks, headless on the sample (papermill)", "",
            "| notebook | time | goal | ok |", "| --- | --- | --- | --- |", *nb_rows, ""]
           if nb_rows else []),
