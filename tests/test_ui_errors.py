@@ -121,6 +121,25 @@ def test_grading_panel_refuses_all_weights_at_zero_and_recovers(sample):
         "= 100%")
 
 
+def test_targets_panel_shows_the_blend_as_it_mixes(sample):
+    from helpers.targets import plan_targets
+
+    panel = _quietly(lambda: TargetsPanel(sample, method="blend"))
+    first, second, *rest = panel.blend
+    with panel.quiet():
+        for slider in panel.blend.values():
+            slider.value = 0.0
+        panel.blend[first].value = 0.6
+    _quietly(lambda: setattr(panel.blend[second], "value", 0.6))
+    assert panel.acting[first].value == panel.acting[second].value == "= 50%"
+    assert all(panel.acting[m].value == "= 0%" for m in rest)
+    even = plan_targets(sample, method="blend", blend={first: 0.5, second: 0.5},
+                        measures=("revenue",))
+    assert panel.plan.targets["target"].equals(even.targets["target"])
+    _quietly(lambda: setattr(panel.method, "value", "history"))
+    assert all(label.value == "" for label in panel.acting.values())  # no blend in use
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.dictionaries(st.sampled_from(["revenue", "csat", "growth", "deals"]),
                        st.floats(0, 5), min_size=1))

@@ -133,6 +133,44 @@ def error_html(message: object) -> str:
     return ERROR.format(escape(str(message)))
 
 
+def share_labels(keys: Iterable[str]) -> dict[str, w.HTML]:
+    """One small label per weight slider, to show the share the weight acts with
+    (`show_shares`): sliders need not add up, the labels do.
+
+    Parameters
+    ----------
+    keys : Iterable[str]
+        The weights' names.
+
+    Returns
+    -------
+    dict of str to ipywidgets.HTML
+        Name -> an empty label of class `effective-weight`.
+    """
+    labels = {key: w.HTML(layout={"width": "70px"}) for key in keys}
+    for label in labels.values():
+        label.add_class("effective-weight")
+    return labels
+
+
+def show_shares(labels: Mapping[str, w.HTML], acting: Mapping[str, float] | None,
+                blank: str = "= –") -> None:
+    """Write each weight's acting share ("= 50%") in its label; `blank` in every label
+    when there is none (every weight at zero, or the weights not in use).
+
+    Parameters
+    ----------
+    labels : Mapping[str, ipywidgets.HTML]
+        Name -> label, from `share_labels`.
+    acting : Mapping[str, float] or None
+        Name -> the share it acts with (summing to 1); None when no share applies.
+    blank : str, default "= –"
+        What every label says when `acting` is None.
+    """
+    for key, label in labels.items():
+        label.value = blank if acting is None else f"= {acting.get(key, 0.0):.0%}"
+
+
 def messages_html(lines: Iterable[object], lead: str = "Skipped ") -> str:
     """The HTML of `Messages`: one orange line per message, escaped (they quote files).
 

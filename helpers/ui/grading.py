@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import GradingError
 from ..grading import AIDS, DIRECTIONS, METHODS, PRESETS, RULE_LABELS, effective_weights, grade
 from ..plots import grading as charts
-from .base import Panel, columns
+from .base import Panel, columns, share_labels, show_shares
 
 CUSTOM = "custom"
 
@@ -62,9 +62,7 @@ class GradingPanel(Panel):
                                          continuous_update=False, readout_format=".2f",
                                          style={"description_width": "120px"})
                         for k in names}
-        self.acting = {k: w.HTML(layout={"width": "70px"}) for k in names}
-        for label in self.acting.values():
-            label.add_class("effective-weight")
+        self.acting = share_labels(names)
         self.method = w.Dropdown(options=METHODS, value="percentile", description="Scale")
         rules = (["standards"] if standards is not None else []) + sorted(
             AIDS, key=lambda r: r != "quantile")  # without standards: forced shares, as before
@@ -98,11 +96,9 @@ class GradingPanel(Panel):
         try:
             acting = effective_weights({k: s.value for k, s in self.sliders.items()})
         except GradingError:
-            for label in self.acting.values():
-                label.value = "= –"
+            show_shares(self.acting, None)
             raise
-        for k, label in self.acting.items():
-            label.value = f"= {acting[k]:.0%}"
+        show_shares(self.acting, acting)
         return acting.to_dict()
 
     def changed(self, change) -> None:
