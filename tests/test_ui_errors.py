@@ -86,6 +86,41 @@ def test_read_plans_keeps_the_good_files_and_names_each_bad_one(tmp_path):
     assert said[-1].startswith("compare: no valid plan named 'Tiered commission'")
 
 
+def test_read_plans_says_when_a_folder_holds_no_plan(tmp_path):
+    plans, problems = read_plans(tmp_path / "nothing")
+    assert plans == {} and problems == ["nothing: no plan files (*.yaml) in this folder"]
+
+
+def test_notebook_03_goes_on_without_a_bad_plan_and_a_headless_run_stops(sample, tmp_path):
+    """The cell of notebook 03 that reads the plans, run as written on a folder with a
+    typo: in the app the page goes on with the good plans and prints what it skipped."""
+    import nbformat
+    import pandas as pd
+
+    import helpers.incentives as inc
+    from helpers.data import ROOT
+    from helpers.plots import style
+
+    nb = nbformat.read(ROOT / "notebooks" / "03_incentives.ipynb", as_version=4)
+    (cell,) = [c.source for c in nb.cells if "inc.read_plans(" in c.source]
+    folder = _plans_folder(tmp_path)
+    names = {"inc": inc, "pd": pd, "style": style, "ds": sample, "year": None,
+             "out": tmp_path, "plans_path": folder, "compare": None, "on_missing": "drop",
+             "upstream": None, "output_path": None}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(cell, {**names, "interactive": True})
+    lines = printed.getvalue().splitlines()
+    skipped = [line for line in lines if line.startswith("- skipped ")]
+    assert [line.split(":")[0] for line in skipped] == [
+        "- skipped 02_tiered_commission.yaml", "- skipped 04_twin.yaml",
+        "- skipped 05_broken.yaml"]
+    assert "weight: must be a number, got '0.8x'" in skipped[0]
+    assert str(tmp_path) not in printed.getvalue()
+    with pytest.raises(PlanError, match="02_tiered_commission.yaml"):
+        exec(cell, {**names, "interactive": False})
+
+
 # ------------------------------------------------------------------ weights as they act
 
 

@@ -347,12 +347,15 @@ def read_plans(folder: str | Path, names: list[str] | None = None
     problems : list of str
         One line per file skipped, "<file name>: <key path>: <why>" (the file by its name,
         never its folder), e.g. "02_tiered.yaml: components[0].weight: must be a number,
-        got '0.8x'"; then one per name in `names` that no plan has.
+        got '0.8x'"; one naming the folder (by its name) when it holds no plan file;
+        then one per name in `names` that no plan has.
     """
     plans: dict[str, Plan] = {}
     files: dict[str, str] = {}
-    problems = []
-    for path in sorted(Path(folder).glob("*.yaml")):
+    paths = sorted(Path(folder).glob("*.yaml"))
+    problems = [] if paths else [f"{Path(folder).name}: no plan files (*.yaml) in this "
+                                 "folder"]
+    for path in paths:
         try:
             plan = _plan_file(path)
         except PlanError as exc:
