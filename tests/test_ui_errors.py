@@ -288,6 +288,10 @@ def test_save_plan_never_overwrites_and_never_shares_a_name(inputs, tmp_path):
     assert taken.name == "Tiered commission (2)"  # a plan on the page has that name
     with pytest.raises(PlanError, match="sample's input files"):
         save_plan(plan, PLANS_DIR, plans)
+    long = plans["Current plan"].replace(name="Quarterly accelerator " * 5)
+    stems = [save_plan(long, tmp_path / "long")[1].stem for _ in range(3)]
+    assert len(set(stems)) == 3 and all(len(stem) <= 64 for stem in stems)
+    assert stems[1].endswith("_2") and stems[2].endswith("_3")
 
 
 def test_a_saved_plan_can_be_compared_in_the_same_session(sample, inputs, tmp_path):

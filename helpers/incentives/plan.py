@@ -59,6 +59,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -410,8 +411,9 @@ def plan_stem(name: str) -> str:
 
 def save_plan(plan: Plan, folder: str | Path, taken: Iterable[str] = ()) -> tuple[Plan, Path]:
     """Write `plan` as `<plan_stem>.yaml` in `folder` under a name no other plan has: when
-    its name (or its file) is taken, " (2)", " (3)", ... is added to the name, so a save
-    never overwrites a plan and two plans never share a name.
+    its name (or its file) is taken, " (2)", " (3)", ... is added to the name (and `_2`,
+    `_3`, ... to the file), so a save never overwrites a plan and two plans never share
+    a name.
 
     Parameters
     ----------
@@ -440,16 +442,19 @@ def save_plan(plan: Plan, folder: str | Path, taken: Iterable[str] = ()) -> tupl
         raise PlanError("folder: the sample's input files are never written; save to the "
                         "output folder")
     used_names = {str(n).strip().lower() for n in taken}
-    used_stems = {plan_stem(n) for n in taken if any(ch.isalnum() for ch in str(n))}
+    used_stems = set()
+    for other in used_names:
+        with suppress(PlanError):  # a name no file could be named by takes no file name
+            used_stems.add(plan_stem(other))
     if folder.exists():
         used_stems |= {p.stem.lower() for p in folder.glob("*.yaml")}
-    base = plan.name.strip()
-    name, n = base, 1
-    while name.lower() in used_names or plan_stem(name) in used_stems:
-        n += 1
-        name = f"{base} ({n})"
+    base, root = plan.name.strip(), plan_stem(plan.name)
+    name, stem, n = base, root, 1
+    while name.lower() in used_names or stem in used_stems:
+        n += 1  # the number is kept even when a long name's stem is cut to 64 characters
+        name, stem = f"{base} ({n})", f"{root[:63 - len(str(n))].rstrip('_-')}_{n}"
     saved = plan.replace(name=name)
-    path = write_atomic(folder / f"{plan_stem(name)}.yaml", lambda tmp: saved.to_yaml(tmp))
+    path = write_atomic(folder / f"{stem}.yaml", lambda tmp: saved.to_yaml(tmp))
     return saved, path
 
 
