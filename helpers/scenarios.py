@@ -43,7 +43,7 @@ def _path(name: str, folder: Path | None) -> Path:
     if not isinstance(name, str) or not _NAME.match(name.strip()):
         raise ScenarioError(f"scenario name {name!r}: use 1-64 letters, digits, spaces, - _ .")
     slug = re.sub(r"[^\w\-.]+", "-", name.strip().lower())
-    return (folder or scenario_dir()) / f"{slug}.yaml"
+    return (Path(folder) if folder else scenario_dir()) / f"{slug}.yaml"
 
 
 def _plain(value):
@@ -115,8 +115,9 @@ def load_scenario(name: str, section: str, folder: Path | None = None) -> dict:
     Raises
     ------
     ScenarioError
-        If the name is not allowed, there is no such scenario file, the file is not a YAML
-        mapping, or it has no `section`.
+        If the name is not allowed, no saved scenario has that name (the message lists the
+        saved names, never the folder), the file is not a YAML mapping, or its `section`
+        is missing or not a mapping.
     """
     path = _path(name, folder)
     if not path.exists():  # a file named otherwise whose `name:` is this name
@@ -160,7 +161,7 @@ def read_scenarios(section: str | None = None, folder: Path | None = None
         never its folder): not YAML (with line and column), not a mapping,
         a section that is not a mapping, or a name another file already has.
     """
-    folder = folder or scenario_dir()
+    folder = Path(folder) if folder else scenario_dir()
     found: dict[str, dict] = {}
     problems = []
     for path in sorted(folder.glob("*.yaml")) if folder.exists() else []:

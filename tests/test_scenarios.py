@@ -122,6 +122,7 @@ def test_bar_lists_the_good_scenarios_and_names_the_skipped_files(tmp_path):
     growth = w.FloatSlider(value=0.05, min=-0.5, max=0.5)
     bar = ScenarioBar("targets", {"growth": growth}, folder=tmp_path)  # builds: no raise
     assert bar.name.options == ("Good one", "Other")
+    assert ScenarioBar("targets", {}, folder=str(tmp_path)).name.options == bar.name.options
     assert len(bar.messages.lines) == len(expected)
     assert "workbook-message" in bar.messages.value and "Skipped broken.yaml" in (
         bar.messages.value)
