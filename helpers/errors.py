@@ -71,6 +71,28 @@ class RunError(WorkbookError, RuntimeError):
         return self.args[0] + kept
 
 
-__all__ = ["WorkbookError", "DataError", "DealsError", "TargetError", "GradingError",
+def yaml_reason(exc: Exception) -> str:
+    """Why a YAML text could not be read, as "line L, column C: what", without the file's
+    path or PyYAML's "<unicode string>" (the caller names the file, by its name only).
+
+    Parameters
+    ----------
+    exc : Exception
+        The `yaml.YAMLError` (or any error) raised while reading.
+
+    Returns
+    -------
+    str
+        The line and column of the mistake (1-based) and what the parser expected, or the
+        error's own message when it carries no position.
+    """
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
+    if mark is None or problem is None:
+        return str(exc).split("\n")[0]
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+__all__ = ["yaml_reason", "WorkbookError", "DataError", "DealsError", "TargetError", "GradingError",
            "FairnessError", "PlanError", "SimulationError",
            "ScenarioError", "RunError"]

@@ -225,7 +225,7 @@ def test_simulation_panel_says_a_bad_setting_and_recovers(sample, incentive_inpu
     assert panel.sim is None and panel.error is None  # runs on the button only
     panel.choice.value, panel.n.value = (), 256
     _quietly(panel.run_button.click)  # nothing chosen: refused, not raised
-    _shows_error(panel, "plans: nothing to simulate")
+    _shows_error(panel, "plans: no plan selected")
     panel.choice.value = ("Current plan",)
     _quietly(panel.run_button.click)
     _recovered(panel)

@@ -81,6 +81,7 @@ from .scale import (
     check_weights,
     composite,
     composite_arrays,
+    effective_weights,
     normalize,
     normalize_arrays,
 )
@@ -107,7 +108,7 @@ __all__ = [
     "DIRECTIONS", "GATE_MISSING", "MAX_MONTHS", "PRESETS", "REVIEW_KPIS", "VOLUME_KPIS",
     "Period", "graded_period", "kpis", "usable_gates", "usable_weights",
     "MonthlyParts", "monthly_parts", "kpi_arrays",
-    "METHODS", "Scale", "check_weights", "composite", "normalize",
+    "METHODS", "Scale", "check_weights", "composite", "effective_weights", "normalize",
     "normalize_arrays", "composite_arrays",
     "exact_kmeans", "fit_gaussian_mixture", "gvf", "levels_of", "most_likely_intervals",
     "natural_breaks",

@@ -211,6 +211,37 @@ def check_weights(weights: Mapping[str, float], columns: Sequence[str]) -> pd.Se
     return weights.reindex(list(columns), fill_value=0.0)
 
 
+def effective_weights(weights: Mapping[str, float]) -> pd.Series:
+    """The weights as they act: each divided by their sum (0.6 and 0.6 act as 0.5 and
+    0.5), so a panel can show what grading uses next to sliders that need not add up.
+
+    Parameters
+    ----------
+    weights : Mapping[str, float]
+        KPI name -> raw weight (a slider's value), each >= 0.
+
+    Returns
+    -------
+    pandas.Series
+        KPI name -> weight, summing to 1, in the order given.
+
+    Raises
+    ------
+    GradingError
+        When a weight is negative or not a number, or every weight is 0 (there is no
+        share to take: equal weights would be a choice the sliders do not show).
+    """
+    raw = pd.Series(weights, dtype=float)
+    bad = raw[~(raw >= 0)]
+    if len(bad):
+        raise GradingError(f"weights[{bad.index[0]!r}]={bad.iloc[0]:g}: weights must be >= 0")
+    total = raw.sum()
+    if not total > 0:
+        raise GradingError("weights: every weight is 0; give at least one KPI a weight "
+                           "(the levels shown are cleared until then)")
+    return raw / total
+
+
 def composite_arrays(values: np.ndarray, w: np.ndarray) -> np.ndarray:
     """100 * weighted mean over the KPIs a rep has: values (k, ..., n), w (..., k).
 

@@ -36,7 +36,18 @@ from .inputs import (
     year_label,
 )
 from .payouts import curve_table, level_targets, payout, payout_curve, statement
-from .plan import LEVELS, MEASURES, Plan, PlanError, describe_plans, edit_plan, load_plans
+from .plan import (
+    LEVELS,
+    MEASURES,
+    Plan,
+    PlanError,
+    describe_plans,
+    edit_plan,
+    load_plans,
+    plan_stem,
+    read_plans,
+    save_plan,
+)
 from .simulation import (
     DEFAULT_SPREADS,
     SCENARIOS,
@@ -58,7 +69,7 @@ __all__ = [
     "target_basis", "year_label",
     "GROWTH", "LEVELS", "MEASURES", "PLANS_DIR", "SCENARIOS", "Plan", "PlanError", "Simulation",
     "build_results", "curve_table", "default_levels", "default_targets", "describe_plans",
-    "edit_plan",
+    "edit_plan", "plan_stem", "read_plans", "save_plan",
     "distribution", "fit_market", "level_targets", "load_inputs", "load_plans", "metrics",
     "payout", "payout_curve", "plan_reps", "read_levels", "read_targets", "rep_summary",
     "replay", "replay_summary", "scenario_costs", "simulate", "statement",

@@ -19,7 +19,7 @@ from scipy.optimize import brentq
 
 from ..data import SAMPLE_DIR, Dataset, output_dir, write_atomic
 from ..errors import PlanError, SimulationError
-from .plan import Plan, base_salaries, edit_plan
+from .plan import Plan, base_salaries, edit_plan, plan_stem
 from .simulation import simulate
 
 BASES = ("variable", "total")
@@ -60,7 +60,7 @@ class Budget:
     @property
     def file_name(self) -> str:
         """The YAML file name of the scaled plan (as the plan editor names a saved plan)."""
-        return self.plan.name.lower().replace(" ", "_").replace("/", "-") + ".yaml"
+        return plan_stem(self.plan.name) + ".yaml"
 
     def save(self, folder: str | Path | None = None) -> Path:
         """Write the scaled plan as YAML, atomically, to `folder`/`file_name`.

@@ -396,7 +396,7 @@ def statement(plan: Plan, rep_id: str, payouts: pd.DataFrame) -> str:
     """
     rows = payouts[payouts["rep_id"] == rep_id]
     if rows.empty:
-        raise DataError(f"payouts: no rows for rep_id {rep_id!r}")
+        raise DataError(f"payouts: no rep {rep_id!r} (no rows for that rep_id)")
     level = str(rows["level"].iloc[0])
     lv = plan.levels[level]
     mix = f", pay mix {lv.pay_mix}" if lv.pay_mix else ""

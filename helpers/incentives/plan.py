@@ -56,6 +56,10 @@ The YAML format (see data/sample/plans/ for complete examples)::
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -64,7 +68,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import PlanError
+from ..data import SAMPLE_DIR, write_atomic
+from ..errors import PlanError, yaml_reason
 from ..schema import LEVELS
 from .components import COMPONENTS, Component, register  # noqa: F401  (re-exported)
 from .model import (  # noqa: F401  (re-exported: the plan model's parts)
@@ -260,11 +265,7 @@ class Plan:
         """
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise PlanError(f"{path}: cannot read the plan ({exc})") from None
-        try:
-            return cls.from_dict(data)
+            return _plan_file(path)
         except PlanError as exc:
             raise PlanError(f"{path}: {exc}") from None
 
@@ -298,7 +299,8 @@ class Plan:
 
 
 def load_plans(folder: str | Path) -> dict[str, Plan]:
-    """Every *.yaml plan in `folder`, by plan name, in file-name order.
+    """Every *.yaml plan in `folder`, by plan name, in file-name order; strict (a page
+    reads them with `read_plans`, which skips a bad file and says so).
 
     Parameters
     ----------
@@ -313,10 +315,164 @@ def load_plans(folder: str | Path) -> dict[str, Plan]:
     Raises
     ------
     PlanError
-        When a file cannot be read or holds an invalid plan (the message names the file).
+        When a file cannot be read or holds an invalid plan (the message names the file),
+        or two files hold plans of the same name.
     """
-    plans = [Plan.from_yaml(p) for p in sorted(Path(folder).glob("*.yaml"))]
-    return {p.name: p for p in plans}
+    plans: dict[str, Plan] = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        plan = Plan.from_yaml(path)
+        if plan.name in plans:
+            raise PlanError(f"{path}: name: {plan.name!r} is already the name of another "
+                            "plan in the folder")
+        plans[plan.name] = plan
+    return plans
+
+
+def read_plans(folder: str | Path, names: list[str] | None = None
+               ) -> tuple[dict[str, Plan], list[str]]:
+    """The valid plans in `folder` and a line per file skipped, so one typo never stops
+    a page: what `load_plans` reads, without raising.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The folder holding the plan files (*.yaml).
+    names : list of str, optional
+        Keep only these plans, in this order; a name no valid file holds is a problem.
+        None keeps every plan, in file-name order.
+
+    Returns
+    -------
+    plans : dict of str to Plan
+        Plan name -> plan, for the files that read.
+    problems : list of str
+        One line per file skipped, "<file name>: <key path>: <why>" (the file by its name,
+        never its folder), e.g. "02_tiered.yaml: components[0].weight: must be a number,
+        got '0.8x'"; one naming the folder (by its name) when it holds no plan file;
+        then one per name in `names` that no plan has.
+    """
+    plans: dict[str, Plan] = {}
+    files: dict[str, str] = {}
+    paths = sorted(Path(folder).glob("*.yaml"))
+    problems = [] if paths else [f"{Path(folder).name}: no plan files (*.yaml) in this "
+                                 "folder"]
+    for path in paths:
+        try:
+            plan = _plan_file(path)
+        except PlanError as exc:
+            problems.append(f"{path.name}: {exc}")
+            continue
+        if plan.name in plans:
+            problems.append(f"{path.name}: name: {plan.name!r} is already the name of "
+                            f"{files[plan.name]}")
+            continue
+        plans[plan.name], files[plan.name] = plan, path.name
+    if names is not None:
+        missing = [n for n in names if n not in plans]
+        problems += [f"compare: no valid plan named {n!r} (valid: {', '.join(plans) or 'none'})"
+                     for n in missing]
+        plans = {n: plans[n] for n in names if n in plans}
+    return plans, problems
+
+
+def plan_stem(name: str) -> str:
+    """A safe file stem for a plan named `name`: lower-case letters (any script), digits,
+    `-` and `_`, nothing else, so a typed name never leaves the folder (`../../evil` ->
+    `evil`), never hides the file (`.hidden` -> `hidden`) and reads the same on every file
+    system.
+
+    Parameters
+    ----------
+    name : str
+        The plan's name as typed.
+
+    Returns
+    -------
+    str
+        The stem: NFKC-normalised and lower-cased; every run of other characters becomes
+        one `_`; no `_` or `-` at either end; at most 64 characters; a Windows device name
+        (`con`, `nul`, `com1`, ...) gets `_plan` after it.
+
+    Raises
+    ------
+    PlanError
+        When the name has no letter or digit to make a file name of.
+    """
+    text = unicodedata.normalize("NFKC", str(name)).lower()
+    stem = re.sub(r"[^\w-]+", "_", text, flags=re.UNICODE)
+    stem = re.sub(r"_{2,}", "_", stem).strip("_-")[:64].strip("_-")
+    if not any(ch.isalnum() for ch in stem):
+        raise PlanError(f"name: {name!r} has no letter or digit to name its file by; "
+                        "type a name such as 'Tiered 2027'")
+    if stem in _DEVICES:
+        stem += "_plan"
+    return stem
+
+
+def save_plan(plan: Plan, folder: str | Path, taken: Iterable[str] = ()) -> tuple[Plan, Path]:
+    """Write `plan` as `<plan_stem>.yaml` in `folder` under a name no other plan has: when
+    its name (or its file) is taken, " (2)", " (3)", ... is added to the name (and `_2`,
+    `_3`, ... to the file), so a save never overwrites a plan and two plans never share
+    a name.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan to save.
+    folder : str or pathlib.Path
+        Where to write (created if missing); never the sample's input folder.
+    taken : Iterable[str], default ()
+        Names already in use (the plans on the page); the files in `folder` are taken too.
+
+    Returns
+    -------
+    plan : Plan
+        The plan as saved (renamed when its name was taken).
+    path : pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    PlanError
+        When the name has no letter or digit, or `folder` is inside the sample's input
+        folder (`data/sample/`).
+    """
+    folder = Path(folder)
+    if folder.resolve().is_relative_to(SAMPLE_DIR.resolve()):
+        raise PlanError("folder: the sample's input files are never written; save to the "
+                        "output folder")
+    used_names = {str(n).strip().lower() for n in taken}
+    used_stems = set()
+    for other in used_names:
+        with suppress(PlanError):  # a name no file could be named by takes no file name
+            used_stems.add(plan_stem(other))
+    if folder.exists():
+        used_stems |= {p.stem.lower() for p in folder.glob("*.yaml")}
+    base, root = plan.name.strip(), plan_stem(plan.name)
+    name, stem, n = base, root, 1
+    while name.lower() in used_names or stem in used_stems:
+        n += 1  # the number is kept even when a long name's stem is cut to 64 characters
+        name, stem = f"{base} ({n})", f"{root[:63 - len(str(n))].rstrip('_-')}_{n}"
+    saved = plan.replace(name=name)
+    path = write_atomic(folder / f"{stem}.yaml", lambda tmp: saved.to_yaml(tmp))
+    return saved, path
+
+
+def _plan_file(path: Path) -> Plan:
+    """The plan in `path`; errors start with the key path and never name the folder."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise PlanError(f"not valid YAML ({yaml_reason(exc)})") from None
+    except UnicodeDecodeError:
+        raise PlanError("not UTF-8 text") from None
+    except OSError as exc:
+        raise PlanError(f"cannot read the plan ({exc.strerror})") from None
+    return Plan.from_dict(data)
+
+
+_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+            *(f"lpt{i}" for i in range(1, 10))}
 
 
 # ------------------------------------------------------------------------- validation

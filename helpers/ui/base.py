@@ -17,7 +17,12 @@ The base owns the rest of the boilerplate: the error line and the output area (`
 `out`, created before the subclass lays out its rows so it can place them), observers on
 `controls` (each change calls `changed`, which redraws), the `ScenarioBar` for `section`
 (a load sets every control and redraws once), and closing every figure it displays.
-Importing this module builds no widget.
+
+A panel that computes on a button (`assemble(..., live=False, button=...)`) marks what it
+shows out of date as soon as a control changes (`mark_stale`: the areas greyed, class
+`result-stale`, and "Out of date — press Simulate to recompute" in `stale_note`) until
+the button runs it again. `Messages` is the one widget that lists what a page skipped
+(a bad scenario or plan file), by file name and key. Importing this module builds no widget.
 """
 
 from __future__ import annotations
@@ -39,6 +44,10 @@ if TYPE_CHECKING:
     from .scenarios import ScenarioBar
 
 ERROR = "<span class='panel-error' style='color:#c33'>{}</span>"
+STALE = ("<style>.result-stale {{opacity: 0.45; filter: grayscale(1);}}</style>"
+         "<span class='stale-mark' style='color:#b35900'>Out of date — press {action} to "
+         "recompute</span>")
+MESSAGE = "<div class='workbook-message' style='color:#b35900'>{lead}{text}</div>"
 
 
 PICTURE = {"max_width": "100%", "height": "auto"}  # its own size, smaller on a narrow screen
@@ -124,13 +133,104 @@ def error_html(message: object) -> str:
     return ERROR.format(escape(str(message)))
 
 
+def share_labels(keys: Iterable[str]) -> dict[str, w.HTML]:
+    """One small label per weight slider, to show the share the weight acts with
+    (`show_shares`): sliders need not add up, the labels do.
+
+    Parameters
+    ----------
+    keys : Iterable[str]
+        The weights' names.
+
+    Returns
+    -------
+    dict of str to ipywidgets.HTML
+        Name -> an empty label of class `effective-weight`.
+    """
+    labels = {key: w.HTML(layout={"width": "70px"}) for key in keys}
+    for label in labels.values():
+        label.add_class("effective-weight")
+    return labels
+
+
+def show_shares(labels: Mapping[str, w.HTML], acting: Mapping[str, float] | None,
+                blank: str = "= –") -> None:
+    """Write each weight's acting share ("= 50%") in its label; `blank` in every label
+    when there is none (every weight at zero, or the weights not in use).
+
+    Parameters
+    ----------
+    labels : Mapping[str, ipywidgets.HTML]
+        Name -> label, from `share_labels`.
+    acting : Mapping[str, float] or None
+        Name -> the share it acts with (summing to 1); None when no share applies.
+    blank : str, default "= –"
+        What every label says when `acting` is None.
+    """
+    for key, label in labels.items():
+        label.value = blank if acting is None else f"= {acting.get(key, 0.0):.0%}"
+
+
+def messages_html(lines: Iterable[object], lead: str = "Skipped ") -> str:
+    """The HTML of `Messages`: one orange line per message, escaped (they quote files).
+
+    Parameters
+    ----------
+    lines : Iterable[object]
+        The messages; the `str` of each is escaped.
+    lead : str, default "Skipped "
+        Words put before each line.
+
+    Returns
+    -------
+    str
+        One `<div class='workbook-message'>` per line; "" when there is none.
+    """
+    return "".join(MESSAGE.format(lead=escape(lead), text=escape(str(line)))
+                   for line in lines)
+
+
+class Messages(w.HTML):
+    """The page's message area: what was skipped or refused, one plain line each (a file by
+    its name and the key that is wrong, never a server path or a traceback), so the page
+    goes on with the good files and the user still sees what is missing.
+
+    Parameters
+    ----------
+    lines : Iterable[object], default ()
+        The first messages.
+    lead : str, default "Skipped "
+        Words put before each line.
+    """
+
+    def __init__(self, lines: Iterable[object] = (), lead: str = "Skipped "):
+        super().__init__()
+        self.lead = lead
+        self.lines: list[str] = []
+        self.add_class("workbook-messages")
+        self.say(lines)
+
+    def say(self, lines: Iterable[object]) -> None:
+        """Show `lines` instead of what was shown (none clears the area).
+
+        Parameters
+        ----------
+        lines : Iterable[object]
+            The messages.
+        """
+        self.lines = [str(line) for line in lines]
+        self.value = messages_html(self.lines, self.lead)
+
+
 class Panel(w.VBox):
     """Base of the notebooks' panels; see the module docstring for the contract.
 
     `result` is what `compute` last returned (None after an error), `error` the message
     of the error shown (None when the last change worked), `status` the line that shows
-    either the panel's own summary or the error, `out` the default output area and
-    `scenarios` the ScenarioBar (None when the panel saves no scenario).
+    either the panel's own summary or the error, `out` the default output area,
+    `scenarios` the ScenarioBar (None when the panel saves no scenario), `stale` whether
+    what is shown is out of date (a panel run on a button) and `stale_note` the line that
+    says so.
     """
 
     def __init__(self) -> None:
@@ -141,6 +241,10 @@ class Panel(w.VBox):
         self.status.add_class("panel-status")
         self.out = area()
         self.scenarios: ScenarioBar | None = None
+        self.stale = False
+        self.stale_note = w.HTML()
+        self.stale_note.add_class("stale-note")
+        self.action = "Recompute"  # the button's words, in the out-of-date line
         self._quiet = False
         self._live = True
         self._outputs: list[w.Box] = []  # every area `show` has drawn into
@@ -186,11 +290,12 @@ class Panel(w.VBox):
 
     def assemble(self, rows: Iterable[w.Widget],
                  controls: Mapping[str, w.ValueWidget] | None = None,
-                 section: str | None = None, live: bool = True, folder=None) -> None:
+                 section: str | None = None, live: bool = True, folder=None,
+                 button: w.Button | None = None) -> None:
         """Lay out `rows` (under the ScenarioBar for `section`, if any), watch `controls`
         and draw once. `controls` are saved and loaded by name in the scenario; `live=False`
-        watches none of them and draws nothing (a panel that runs on a button calls `redraw`
-        itself, and loading a scenario only sets its controls).
+        draws nothing and a change of a control (or a scenario load) only marks what is
+        shown out of date, until `button` (or the panel's own call to `redraw`) runs it.
 
         Parameters
         ----------
@@ -204,6 +309,9 @@ class Panel(w.VBox):
             Watch the controls and draw once now; False leaves redrawing to the panel.
         folder : str or pathlib.Path, optional
             Where scenarios are kept (default: the scenarios folder of `helpers.scenarios`).
+        button : ipywidgets.Button, optional
+            The button that computes (a panel that is not live): a click redraws, and its
+            description names it in the out-of-date line.
         """
         from .scenarios import ScenarioBar  # it shows its errors with `error_html`
 
@@ -213,10 +321,16 @@ class Panel(w.VBox):
             self.scenarios = ScenarioBar(section, controls, folder, batch=self.batch)
             rows = [self.scenarios, *rows]
         self.children = tuple(rows)
+        if button is not None:
+            self.action = button.description or self.action
+            button.on_click(lambda _: self.redraw())
         if live:
             for control in controls.values():
                 control.observe(self._changed, "value")
             self.redraw()
+        else:  # a change, even one a scenario load makes quietly, outdates the result
+            for control in controls.values():
+                control.observe(lambda _: self.mark_stale(), "value")
 
     def redraw(self) -> None:
         """`compute`, then `draw`; a WorkbookError is shown in the error line, not raised."""
@@ -232,6 +346,7 @@ class Panel(w.VBox):
         self.result, self.error = result, None
         self.status.value = ""
         self.draw(result)
+        self.mark_fresh()
 
     def fail(self, message: object) -> None:
         """Show `message` in the error line; clear the outputs and forget the result.
@@ -245,6 +360,27 @@ class Panel(w.VBox):
         self.status.value = error_html(message)
         for out in self._outputs:
             out.children = ()
+        self.mark_fresh()  # nothing shown is left to be out of date
+
+    def mark_stale(self) -> None:
+        """Mark what is shown out of date (areas greyed, `stale_note` names the button).
+
+        The output areas get the class `result-stale`; nothing happens while no result is
+        shown.
+        """
+        if self.result is None:
+            return
+        self.stale = True
+        for out in self._outputs:
+            out.add_class("result-stale")
+        self.stale_note.value = STALE.format(action=escape(self.action))
+
+    def mark_fresh(self) -> None:
+        """What is shown is up to date: remove the out-of-date marks."""
+        self.stale = False
+        for out in self._outputs:
+            out.remove_class("result-stale")
+        self.stale_note.value = ""
 
     def say(self, html: str) -> None:
         """Put the panel's own summary (HTML the panel wrote) in the status line.

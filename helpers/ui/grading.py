@@ -14,15 +14,21 @@ from html import escape
 import ipywidgets as w
 import pandas as pd
 
-from ..grading import AIDS, DIRECTIONS, METHODS, PRESETS, RULE_LABELS, grade
+from ..errors import GradingError
+from ..grading import AIDS, DIRECTIONS, METHODS, PRESETS, RULE_LABELS, effective_weights, grade
 from ..plots import grading as charts
-from .base import Panel, columns
+from .base import Panel, columns, share_labels, show_shares
 
 CUSTOM = "custom"
 
 
 class GradingPanel(Panel):
-    """Sliders for the weights (rescaled to sum to 1), scale and cut-line rule, live result.
+    """Sliders for the weights, scale and cut-line rule, live result.
+
+    The sliders need not add up: beside each, `acting` shows the weight as it acts (the
+    slider over the sum: 0.6 and 0.6 act as 50% and 50%). All at zero is refused in the
+    error line, with the levels cleared, as the targets panel refuses a blend of zeros:
+    equal weights would be a choice the sliders do not show.
 
     Parameters
     ----------
@@ -56,6 +62,7 @@ class GradingPanel(Panel):
                                          continuous_update=False, readout_format=".2f",
                                          style={"description_width": "120px"})
                         for k in names}
+        self.acting = share_labels(names)
         self.method = w.Dropdown(options=METHODS, value="percentile", description="Scale")
         rules = (["standards"] if standards is not None else []) + sorted(
             AIDS, key=lambda r: r != "quantile")  # without standards: forced shares, as before
@@ -65,22 +72,34 @@ class GradingPanel(Panel):
                                     continuous_update=False)
         self.rule.add_class("key-control")  # what the browser tests turn
         self.status.add_class("key-result")
-        self.assemble([columns([self.preset, *self.sliders.values()],
+        sliders = [w.HBox([s, self.acting[k]]) for k, s in self.sliders.items()]
+        self.assemble([columns([self.preset, w.HTML("<i>weight → share it acts with</i>"),
+                                *sliders],
                                [self.method, self.rule, self.margin, self.status]), self.out], {
             "preset": self.preset, **{f"weight_{k}": s for k, s in self.sliders.items()},
             "method": self.method, "rule": self.rule, "margin": self.margin}, "grading")
 
     def weights(self) -> dict[str, float]:
-        """Slider values rescaled to sum to 1 (all zero means equal weights).
+        """The weights as they act (`effective_weights` of the sliders), also shown beside
+        each slider ("–" while every slider is at zero).
 
         Returns
         -------
         dict of str to float
             KPI name -> weight, summing to 1.
+
+        Raises
+        ------
+        GradingError
+            When every slider is at zero (shown in the error line).
         """
-        raw = {k: s.value for k, s in self.sliders.items()}
-        total = sum(raw.values())
-        return {k: (v / total if total else 1 / len(raw)) for k, v in raw.items()}
+        try:
+            acting = effective_weights({k: s.value for k, s in self.sliders.items()})
+        except GradingError:
+            show_shares(self.acting, None)
+            raise
+        show_shares(self.acting, acting)
+        return acting.to_dict()
 
     def changed(self, change) -> None:
         """A preset sets the weight sliders; moving one makes the preset "custom".

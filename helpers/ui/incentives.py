@@ -1,8 +1,13 @@
 """Panels for notebook 03 (incentives): edit a plan and see its payout curve; read statements.
 
-Thin on purpose: read the widgets, call one helpers function (`edit_plan`, `statement`),
-redraw. The numbers the notebook records come from the plan files and its parameters cell,
-so a run is reproducible; the editor is for trying things out, and can save what it made.
+Thin on purpose: read the widgets, call one helpers function (`edit_plan`, `save_plan`,
+`simulate`, `statement`), redraw. The numbers the notebook records come from the plan files
+and its parameters cell, so a run is reproducible; the editor is for trying things out, and
+can save what it made.
+
+The editor and the simulation panel built on the same plans share one `PlanBook`: a plan
+the editor saves joins the book, and so the simulation panel's list, at once (compare it in
+the same session), under a name no other plan has.
 """
 
 from __future__ import annotations
@@ -14,19 +19,88 @@ import ipywidgets as w
 import pandas as pd
 from IPython.display import Markdown
 
-from ..incentives import LEVELS, Plan, edit_plan, payout_curve, statement
+from ..errors import DataError, SimulationError
+from ..incentives import LEVELS, Plan, PlanError, edit_plan, payout_curve, save_plan, statement
 from ..plots import incentives as charts
 from .base import Panel, error_html
 
 NARROW = {"width": "150px"}  # a dict, not a Layout: importing builds no widget
 
 
+class PlanBook(dict):
+    """The plans a page's panels share, by name: `add` puts a plan in and tells each
+    watcher, so a plan saved in the editor can be compared at once.
+
+    `PlanBook.of(plans)` gives the same book for the same mapping, so the panels a
+    notebook builds on its one `plans` dict share a book without any wiring; the
+    notebook's dict itself is never changed (a batch run reads only its files).
+
+    Parameters
+    ----------
+    plans : Mapping of str to Plan, default ()
+        The first plans, by name.
+    """
+
+    _books: dict[int, PlanBook] = {}  # id(mapping) -> its book (which keeps it alive)
+
+    def __init__(self, plans=()):
+        super().__init__(plans)
+        self.watchers: list = []
+        self.source = plans
+
+    @classmethod
+    def of(cls, plans) -> PlanBook:
+        """The book of `plans`: itself if it is one, else one book per mapping.
+
+        Parameters
+        ----------
+        plans : Mapping of str to Plan
+            The plans the panels were given.
+
+        Returns
+        -------
+        PlanBook
+            The book every panel built on `plans` shares.
+        """
+        if isinstance(plans, PlanBook):
+            return plans
+        book = cls._books.get(id(plans))
+        if book is None or book.source is not plans:
+            book = cls._books[id(plans)] = cls(plans)
+        return book
+
+    def watch(self, callback) -> None:
+        """Call `callback(plan)` after each plan `add` puts in.
+
+        Parameters
+        ----------
+        callback : Callable[[Plan], None]
+            Told of each plan added.
+        """
+        self.watchers.append(callback)
+
+    def add(self, plan: Plan) -> None:
+        """Put `plan` in under its name and tell the watchers.
+
+        Parameters
+        ----------
+        plan : Plan
+            The plan (its name is its key).
+        """
+        self[plan.name] = plan
+        for callback in self.watchers:
+            callback(plan)
+
+
 class PlanEditor(Panel):
     """Pick a plan, a level and a component; edit its rate table or bonus curve; see pay.
 
-    `targets` is `level_targets(...)`; `folder` is where "Save" writes `<name>.yaml`.
-    The edited plan is `self.plan` (None while the edits are invalid: the error line says
-    which key).
+    `targets` is `level_targets(...)`; `folder` is where "Save" writes the plan, as
+    `save_plan` names it: a safe file stem (`../../evil` -> `evil.yaml`), and a name
+    already used (by a plan here or a file there) gets " (2)", " (3)", ... added, said in
+    the status line, so a save never overwrites a plan. The saved plan joins the
+    `PlanBook` (the simulation panel's list and this editor's). The edited plan is
+    `self.plan` (None while the edits are invalid: the error line says which key).
 
     Parameters
     ----------
@@ -41,8 +115,9 @@ class PlanEditor(Panel):
     def __init__(self, plans: dict[str, Plan], targets: dict[str, dict[str, float]],
                  folder: str | Path | None = None):
         super().__init__()
-        self.plans, self.targets, self.folder = plans, targets, folder
-        self.choice = w.Dropdown(options=list(plans), description="Plan")
+        self.plans, self.targets, self.folder = PlanBook.of(plans), targets, folder
+        self.plans.watch(self._listed)
+        self.choice = w.Dropdown(options=list(self.plans), description="Plan")
         self.level = w.Dropdown(options=list(LEVELS), value="senior", description="Level")
         self.component = w.Dropdown(description="Component")
         self.ti_scale = w.FloatSlider(value=1.0, min=0.5, max=1.5, step=0.05,
@@ -53,7 +128,8 @@ class PlanEditor(Panel):
         self.name = w.Text(placeholder="name for the edited plan", layout=w.Layout(width="260px"))
         self.save = w.Button(description="Save YAML", icon="save")
         self.fields: list[tuple[w.FloatText, ...]] = []
-        self.choice.observe(lambda _: self._load_plan(), "value")
+        self._listing = False  # True while the list of plans grows: no reload
+        self.choice.observe(lambda _: self._listing or self._load_plan(), "value")
         self.component.observe(lambda _: self._load_component(), "value")
         self.add.on_click(lambda _: self._resize(+1))
         self.remove.on_click(lambda _: self._resize(-1))
@@ -159,16 +235,31 @@ class PlanEditor(Panel):
         if self.plan is None or self.folder is None:
             self.status.value = error_html("nothing valid to save")
             return
-        name = self.name.value.strip() or f"{self.plan.name} (edited)"
-        plan = self.plan.replace(name=name)
-        path = Path(self.folder) / (name.lower().replace(" ", "_").replace("/", "-") + ".yaml")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        plan.to_yaml(path)
-        self.say(f"saved {escape(path.name)}")
+        wanted = self.name.value.strip() or f"{self.plan.name} (edited)"
+        try:
+            plan, path = save_plan(self.plan.replace(name=wanted), self.folder, self.plans)
+        except PlanError as exc:
+            self.status.value = error_html(exc)
+            return
+        self.plans.add(plan)
+        taken = "" if plan.name == wanted else f"{escape(repr(wanted))} is taken: "
+        self.say(f"{taken}saved as <b>{escape(plan.name)}</b> ({escape(path.name)}); "
+                 "it can be compared now")
+
+    def _listed(self, plan: Plan) -> None:
+        """A plan joined the book: offer it too, keeping the plan being edited."""
+        chosen, self._listing = self.choice.value, True
+        try:
+            self.choice.options = list(self.plans)
+            self.choice.value = chosen
+        finally:
+            self._listing = False
 
 
 class StatementViewer(Panel):
-    """Pick a plan and a rep; show the rep's statement (from each plan's payout table).
+    """Pick a plan and type or pick a rep; show the rep's statement (from each plan's
+    payout table). A rep id the table does not have clears the statement shown and says
+    "no rep <id>", so no other rep's statement stands beside it.
 
     Parameters
     ----------
@@ -184,27 +275,29 @@ class StatementViewer(Panel):
         reps = sorted(next(iter(payouts.values()))["rep_id"].unique())
         self.choice = w.Dropdown(options=list(payouts), description="Plan")
         self.rep = w.Combobox(options=reps, value=reps[0], description="Rep",
-                              ensure_option=True)
+                              ensure_option=False,  # a typed id reaches us, to be judged
+                              continuous_update=False)  # on Enter or leaving the box
         self.assemble([w.HBox([self.choice, self.rep]), self.status, self.out],
                       {"plan": self.choice, "rep": self.rep})
 
-    def compute(self) -> str | None:
+    def compute(self) -> str:
         """The chosen rep's statement under the chosen plan.
 
         Returns
         -------
-        str or None
-            The statement as Markdown; None while the rep name is half typed.
+        str
+            The statement as Markdown.
 
         Raises
         ------
         DataError
-            When the payout table has no rows for the rep (shown in the error line).
+            When no rep id is typed, or the payout table has no rep of that id ("no rep
+            <id>", shown in the error line, the old statement cleared).
         """
-        if self.rep.value not in self.rep.options:  # a name half typed: keep the last one
-            return None
-        return statement(self.plans[self.choice.value], self.rep.value,
-                         self.payouts[self.choice.value])
+        rep = self.rep.value.strip()
+        if not rep:
+            raise DataError("rep: none chosen; type or pick a rep id")
+        return statement(self.plans[self.choice.value], rep, self.payouts[self.choice.value])
 
     def draw(self, text: str) -> None:
         """Show the statement.
@@ -222,7 +315,9 @@ class SimulationPanel(Panel):
 
     Each run calls `simulate` on the same seed (so plans are compared on the same draws) and
     shows `metrics` side by side with the cost distribution. It runs on the button, not on
-    each change; a setting `simulate` refuses is said in the error line.
+    each change: after a change the results shown are marked out of date until the next
+    run; a setting `simulate` refuses (or no plan chosen) is said in the error line. A plan
+    saved in the plan editor joins the list at once (a shared `PlanBook`).
 
     Parameters
     ----------
@@ -247,21 +342,22 @@ class SimulationPanel(Panel):
         self.plans, self.ds, self.targets, self.levels, self.seed = (plans, ds, targets,
                                                                      levels, seed)
         self.spreads = spreads  # used where history is too short to fit a spread
-        self.choice = w.SelectMultiple(options=list(plans), value=tuple(plans),
-                                       description="Plans", rows=min(len(plans), 5))
+        self.plans = PlanBook.of(plans)
+        self.plans.watch(self._listed)
+        self.choice = w.SelectMultiple(options=list(self.plans), value=tuple(self.plans),
+                                       description="Plans", rows=min(len(self.plans), 5))
         self.market = w.IntSlider(value=0, min=-30, max=30, step=5, description="Market %",
                                   continuous_update=False)
         self.n = w.IntSlider(value=2000, min=256, max=20_000, step=256,
                              description="Scenarios", continuous_update=False)
         self.run_button = w.Button(description="Simulate", icon="play")
         self.progress = w.IntProgress(min=0, max=1, description="")
-        self.run_button.on_click(lambda _: self.redraw())
         self.assemble([w.HBox([self.choice, w.VBox([self.market, self.n,
                                                     w.HBox([self.run_button,
                                                             self.progress])])]),
-                       self.status, self.out],
+                       self.status, self.stale_note, self.out],
                       {"plans": self.choice, "market_pct": self.market, "scenarios": self.n},
-                      "incentives", live=False)
+                      "incentives", live=False, button=self.run_button)
 
     @property
     def sim(self):
@@ -279,12 +375,16 @@ class SimulationPanel(Panel):
         Raises
         ------
         SimulationError
-            When `simulate` refuses a setting (shown in the error line).
+            When no plan is chosen, or `simulate` refuses a setting (shown in the error
+            line).
         DataError
             When the data cannot give the default targets or a level (shown there too).
         """
         from ..incentives import simulate
 
+        if not self.choice.value:
+            raise SimulationError("plans: no plan selected; pick one or more plans, then "
+                                  f"press {self.action}")
         chosen = {name: self.plans[name] for name in self.choice.value}
         self.progress.max, self.progress.value = self.n.value, 0
         return simulate(chosen, self.ds, self.targets, n=self.n.value,
@@ -307,3 +407,12 @@ class SimulationPanel(Panel):
                   .format("{:.2%}", subset=pd.IndexSlice[["variable_cost_of_sales",
                                                            "total_cost_of_sales"], :]),
                   charts.cost_distribution(distribution(sim)))
+
+    def _listed(self, plan: Plan) -> None:
+        """A plan joined the book: list it too, keeping the choice (and what is shown)."""
+        chosen, stale = self.choice.value, self.stale
+        self.choice.options = list(self.plans)
+        self.choice.value = chosen
+        self.choice.rows = min(len(self.plans), 5)
+        if not stale:  # the choice is the same: what is shown is as current as before
+            self.mark_fresh()

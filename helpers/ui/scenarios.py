@@ -1,22 +1,86 @@
-"""A bar to save and load a named scenario: the current values of a panel's controls."""
+"""A bar to save and load a named scenario: the current values of a panel's controls.
+
+Loading is all or nothing: every saved value is checked against its control first (a
+choice it offers, a number inside its range, the right type), and only when all pass are
+the controls set, so a scenario with one bad value changes nothing and says which key. A
+scenario file that cannot be read is skipped and named in the bar's `messages`; the other
+scenarios stay listed.
+"""
 
 from __future__ import annotations
 
 from contextlib import nullcontext
 from html import escape
+from numbers import Real
+from typing import Any
 
 import ipywidgets as w
 from traitlets import TraitError
 
-from ..scenarios import ScenarioError, list_scenarios, load_scenario, save_scenario
-from .base import error_html
+from ..scenarios import ScenarioError, load_scenario, read_scenarios, save_scenario
+from .base import Messages, error_html
+
+
+def check_setting(control: w.ValueWidget, value: Any) -> Any:
+    """`value` as `control` would hold it, or ScenarioError saying why it cannot: checked
+    without setting anything, so a whole scenario can be checked before any of it is set.
+
+    Parameters
+    ----------
+    control : ipywidgets.ValueWidget
+        The control the value is for.
+    value : object
+        The saved value (as YAML gives it: lists for tuples).
+
+    Returns
+    -------
+    object
+        The value to set (a tuple where the control holds tuples).
+
+    Raises
+    ------
+    ScenarioError
+        When a choice is not among the control's options, a number is outside its range,
+        not a number or not whole for a whole-number control, or the control's own type
+        check refuses it (the message says the value and what is allowed, without the
+        key: the caller adds it).
+    """
+    if isinstance(control.value, tuple) and isinstance(value, list):
+        value = tuple(value)
+    options = getattr(control, "_options_values", None)  # ipywidgets' selection widgets
+    if options is not None:
+        chosen = value if isinstance(control.value, tuple) else (value,)
+        if not isinstance(chosen, tuple) or any(v not in options for v in chosen):
+            shown = ", ".join(repr(o) for o in options)
+            raise ScenarioError(f"{value!r} is not offered here (choices: {shown})")
+        return value
+    if getattr(control, "ensure_option", False) and value not in control.options:
+        raise ScenarioError(f"{value!r} is not offered here")
+    whole = isinstance(control.value, int) and not isinstance(control.value, bool)
+    if whole and isinstance(value, float) and not value.is_integer():
+        raise ScenarioError(f"{value!r} is not a whole number")
+    try:
+        value = control.traits()["value"].validate(control, value)
+    except TraitError as exc:
+        raise ScenarioError(f"{value!r} does not fit this control "
+                            f"({str(exc).splitlines()[0]})") from None
+    low, high = getattr(control, "min", None), getattr(control, "max", None)
+    if low is not None and high is not None:
+        numbers = value if isinstance(value, tuple) else (value,)
+        if not all(isinstance(v, Real) and not isinstance(v, bool) for v in numbers):
+            raise ScenarioError(f"{value!r} is not a number")
+        if any(not low <= v <= high for v in numbers):
+            raise ScenarioError(f"{value!r} is outside this control's range {low:g} to "
+                                f"{high:g}")
+    return value
 
 
 class ScenarioBar(w.HBox):
     """Save / load `controls` (name -> value widget) as `section` of a named scenario.
 
     `batch`, if given, is a context manager factory held while a load sets the controls
-    (a `Panel` passes one that redraws once, after the last control is set).
+    (a `Panel` passes one that redraws once, after the last control is set). `messages`
+    lists the scenario files skipped because they cannot be read.
 
     Parameters
     ----------
@@ -39,6 +103,8 @@ class ScenarioBar(w.HBox):
         self.save_button = w.Button(description="Save", icon="save")
         self.load_button = w.Button(description="Load", icon="folder-open")
         self.status = w.HTML()
+        self.messages = Messages()
+        self.messages.layout.width = "100%"  # its own line, below the bar
         self.name.add_class("scenario-name")
         self.save_button.add_class("scenario-save")
         self.load_button.add_class("scenario-load")
@@ -47,11 +113,14 @@ class ScenarioBar(w.HBox):
         self.load_button.on_click(lambda _: self._act(self.load))
         self.refresh()
         super().__init__([w.Label("Scenario"), self.name, self.save_button,
-                          self.load_button, self.status])
+                          self.load_button, self.status, self.messages],
+                         layout=w.Layout(flex_flow="row wrap", align_items="center"))
 
     def refresh(self) -> None:
-        """List the saved scenarios that have this section in the name box."""
-        self.name.options = tuple(list_scenarios(self.section, self.folder))
+        """List the readable scenarios that have this section; name the skipped files."""
+        found, problems = read_scenarios(self.section, self.folder)
+        self.name.options = tuple(found)
+        self.messages.say(problems)
 
     def save(self) -> str:
         """Save the controls' values under the typed name, then list the scenarios again.
@@ -72,7 +141,8 @@ class ScenarioBar(w.HBox):
         return f"saved to {path.name}"
 
     def load(self) -> str:
-        """Set the controls from the typed scenario's section, inside `batch`.
+        """Check every saved value against its control, then set them all inside `batch`;
+        one bad value sets none.
 
         Returns
         -------
@@ -82,21 +152,25 @@ class ScenarioBar(w.HBox):
         Raises
         ------
         ScenarioError
-            When the name is invalid, the scenario or its section is missing, or a value
-            cannot be set on its control.
+            When the name is invalid, the scenario or its section is missing, or any value
+            cannot be set on its control (all such keys are named; nothing is set).
         """
-        values = load_scenario(self.name.value, self.section, self.folder)
+        name = self.name.value
+        values = load_scenario(name, self.section, self.folder)
         unknown = sorted(set(values) - set(self.controls))
+        settings, refused = {}, []
+        for key, value in values.items():
+            if key in self.controls:
+                try:
+                    settings[key] = check_setting(self.controls[key], value)
+                except ScenarioError as exc:
+                    refused.append(f"{key}: {exc}")
+        if refused:
+            raise ScenarioError(f"scenario {name!r} not loaded, nothing changed: "
+                                + "; ".join(refused))
         with self.batch():
-            for key, value in values.items():
-                if key in self.controls:
-                    control = self.controls[key]
-                    try:
-                        control.value = (tuple(value) if isinstance(control.value, tuple)
-                                         else value)
-                    except (TraitError, ValueError) as exc:
-                        raise ScenarioError(f"{key}={value!r} cannot be set here: "
-                                            f"{exc}") from None
+            for key, value in settings.items():
+                self.controls[key].value = value
         return "loaded" + (f" (ignored {', '.join(unknown)})" if unknown else "")
 
     def _act(self, action) -> None:

@@ -18,7 +18,7 @@ from ..targets import (
     resolve_ramp,
     seasonality,
 )
-from .base import Panel, area, columns
+from .base import Panel, area, columns, share_labels, show_shares
 from .overview import PlanOverview
 
 SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
@@ -28,6 +28,8 @@ SLIDER = {"continuous_update": False, "style": {"description_width": "120px"},
 class TargetsPanel(Panel):
     """Controls on the left, the region table and two charts on the right; `.plan` is the
     plan currently shown (None while the settings cannot give one: the error line says why).
+    Beside each blend slider, `acting` shows the share it is mixed in with (the sliders
+    need not add up: 0.6 and 0.6 mix 50% and 50%).
 
     Parameters
     ----------
@@ -72,6 +74,7 @@ class TargetsPanel(Panel):
         self.blend = {m: w.FloatSlider(value=1.0 if m == "history" else 0.0, min=0, max=1,
                                        step=0.05, description=f"blend: {m}", **SLIDER)
                       for m in usable}
+        self.acting = share_labels(self.blend)  # the share each blend weight acts with
         self.over_assign = w.FloatSlider(value=over_assign, min=0, max=0.3, step=0.01,
                                          readout_format=".0%", description="over-assign",
                                          **SLIDER)
@@ -91,7 +94,9 @@ class TargetsPanel(Panel):
                     "method": self.method, **{f"blend_{m}": s for m, s in self.blend.items()},
                     "over_assign": self.over_assign, "ramp_months": self.ramp,
                     "grain": self.grain}
-        self.assemble([columns(controls.values(), [self.status, self.table, self.chart])],
+        shown = [w.HBox([c, self.acting[k[6:]]]) if k.startswith("blend_") else c
+                 for k, c in controls.items()]
+        self.assemble([columns(shown, [self.status, self.table, self.chart])],
                       controls, "targets")
 
     @property
@@ -116,6 +121,9 @@ class TargetsPanel(Panel):
         for slider in self.blend.values():
             slider.disabled = not blending
         blend = {m: s.value for m, s in self.blend.items() if s.value > 0} if blending else None
+        total = sum((blend or {}).values())  # plan_targets mixes in proportion: show it
+        show_shares(self.acting, {m: v / total for m, v in blend.items()} if total else None,
+                    "= –" if blending else "")
         return plan_targets(
             self.ds, self.year, growth=self.growth.value, method=self.method.value,
             company_method=self.company_method.value, blend=blend,
