@@ -22,7 +22,10 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     """Execute the three notebooks headless (papermill) and write each as .ipynb and .html,
     then the plan workbook (`plan_<year>.xlsx`) a client can open in Excel.
 
-    The HTML hides code: it is the report a reader without Python opens. Each notebook reads
+    The HTML hides code: it is the report a reader without Python opens, titled by the
+    notebook's first heading, with a dated summary of the key figures the notebook recorded
+    (`helpers.export.record_run`) and a note where the notebook has an interactive panel
+    (`helpers.export.notebook_report`). Each notebook reads
     what the previous one wrote to `out`, so they run in order. Notebooks run with
     `interactive=False`: no widget panel is built (a headless kernel has no front end for it).
     A cell that raises or runs longer than `cell_timeout` seconds (None or 0: no limit) stops
@@ -57,10 +60,9 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     import logging
 
     import nbformat
-    from nbconvert import HTMLExporter
     from tqdm.auto import tqdm
 
-    from .export import plan_workbook
+    from .export import notebook_report, plan_workbook, read_run
 
     logging.getLogger("papermill").setLevel(logging.ERROR)  # its parameter-cell parsing notes
     out = Path(out) if out else output_dir()
@@ -69,8 +71,9 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     if year:
         params["year"] = year
     params.update(parameters or {})
-    for name in NOTEBOOKS:  # copies kept by an earlier failed run
+    for name in NOTEBOOKS:  # copies kept by an earlier failed run, records of an earlier run
         (out / f"{name}.failed.ipynb").unlink(missing_ok=True)
+        (out / f"settings_{name}.json").unlink(missing_ok=True)
     written = []
     for name in tqdm(NOTEBOOKS, desc="notebooks", unit="nb"):
         target, failed = out / f"{name}.ipynb", out / f"{name}.failed.ipynb"
@@ -79,9 +82,8 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
                 name, tmp, params, cell_timeout, failed))
         except Exception as exc:
             raise _run_error(name, exc, failed, cell_timeout) from exc
-        html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                               exclude_output_prompt=True).from_notebook_node(
-            _without_stderr(nbformat.read(target, as_version=4)))
+        html = notebook_report(_without_stderr(nbformat.read(target, as_version=4)),
+                               read_run(out, name))
         written += [target, write_atomic(out / f"{name}.html",
                                          lambda tmp, html=html: tmp.write_text(html))]
     written.append(plan_workbook(out, year))
