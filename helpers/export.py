@@ -373,7 +373,7 @@ def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
                 if all(value is None for value in row):
                     break
                 data.append([_row_sum(row, v) if isinstance(v, str) and v.startswith("=SUM(")
-                             else v for v in row])
+                             else np.nan if v is None else v for v in row])  # empty: NaN
             frame = pd.DataFrame(data, columns=[machine_name(str(h)) for h in header])
             tables[sheet.title] = frame.infer_objects()
     finally:
