@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import column_index_from_string as letter_index
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from .data import write_atomic
@@ -275,6 +276,7 @@ def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame | Sheet],
             for name, spec in specs.items():
                 spec.frame.to_excel(writer, sheet_name=name, index=False)
                 _format(writer.sheets[name], spec)
+            writer.book.calculation.fullCalcOnLoad = True  # totals are computed on opening
 
     return write_atomic(path, write)
 
@@ -309,6 +311,10 @@ def _format(sheet, spec: Sheet) -> None:
         width = max(min(len(plain_header(column)), 14), header,
                     sample + (3 if fmt == MONEY_FORMAT else 1))
         sheet.column_dimensions[letter[column]].width = min(max(width, 8), 40)
+        if fmt is None and sample > 40:  # long text (notes, reasons): wrapped, not cut off
+            for (cell,) in sheet.iter_rows(min_row=2, max_row=last, min_col=letter_index(
+                    letter[column]), max_col=letter_index(letter[column])):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _sum(cells: list[str]) -> str:

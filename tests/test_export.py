@@ -426,6 +426,10 @@ def test_the_assumptions_sheet_states_what_the_numbers_come_from(outputs):
     path = plan_workbook(outputs)
     book = load_workbook(path)
     assert book.sheetnames[0] == "Assumptions"
+    assert book.calculation.fullCalcOnLoad  # Excel computes the totals on opening
+    long_text = [c for c in book["Assumptions"]["C"][1:] if len(str(c.value)) > 40]
+    assert long_text and all(c.alignment.wrap_text for c in long_text)  # not cut off at 40
+    assert not any(c.alignment.wrap_text for c in book["Assumptions"]["A"][1:])  # all short
     table = read_workbook(path)["Assumptions"]
     values = {(s, k): v for s, k, v in table[["section", "setting", "value"]].itertuples(
         index=False)}
