@@ -25,9 +25,12 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     """Execute the three notebooks headless (papermill) and write each as .ipynb and .html,
     then the plan workbook (`plan_<year>.xlsx`) a client can open in Excel.
 
-    The HTML hides code: it is the report a reader without Python opens. Notebook 03 reads
-    what 01 and 02 wrote to `out` (`NEEDS`), so 01 and 02 run side by side (one kernel
-    each, two cores) and 03 after them. Notebooks run with
+    The HTML hides code: it is the report a reader without Python opens, titled by the
+    notebook's first heading, with a dated summary of the key figures the notebook recorded
+    (`helpers.export.record_run`) and a note where the notebook has an interactive panel
+    (`helpers.export.notebook_report`). Notebook 03 reads what 01 and 02 wrote to `out`
+    (`NEEDS`), so 01 and 02 run side by side (one kernel each, two cores) and 03 after
+    them. Notebooks run with
     `interactive=False`: no widget panel is built (a headless kernel has no front end for it).
     A cell that raises or runs longer than `cell_timeout` seconds (None or 0: no limit) stops
     the run with a `RunError`; the partly executed notebook is kept as
@@ -69,8 +72,9 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     if year:
         params["year"] = year
     params.update(parameters or {})
-    for name in NOTEBOOKS:  # copies kept by an earlier failed run
+    for name in NOTEBOOKS:  # copies kept by an earlier failed run, records of an earlier run
         (out / f"{name}.failed.ipynb").unlink(missing_ok=True)
+        (out / f"settings_{name}.json").unlink(missing_ok=True)
 
     def one(name: str) -> list[Path]:
         target, failed = out / f"{name}.ipynb", out / f"{name}.failed.ipynb"
@@ -79,11 +83,11 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
         except Exception as exc:
             raise _run_error(name, exc, failed, cell_timeout) from exc
         import nbformat  # here, not above: the kernels start first
-        from nbconvert import HTMLExporter
 
-        html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                               exclude_output_prompt=True).from_notebook_node(
-            _without_stderr(nbformat.read(target, as_version=4)))
+        from .export import notebook_report, read_run
+
+        html = notebook_report(_without_stderr(nbformat.read(target, as_version=4)),
+                               read_run(out, name))
         return [target, write_atomic(out / f"{name}.html", lambda tmp: tmp.write_text(html))]
 
     written = []

@@ -34,6 +34,10 @@ class FairnessError(WorkbookError, ValueError):
     """Input a fairness check cannot use; the message names the column and the group."""
 
 
+class ExportError(WorkbookError, ValueError):
+    """A hand-over that cannot be written as asked (sheet, column, run record); names which."""
+
+
 class PlanError(WorkbookError, ValueError):
     """A plan that cannot be paid as written; the message starts with the key path."""
 
@@ -94,5 +98,5 @@ def yaml_reason(exc: Exception) -> str:
 
 
 __all__ = ["yaml_reason", "WorkbookError", "DataError", "DealsError", "TargetError", "GradingError",
-           "FairnessError", "PlanError", "SimulationError",
+           "FairnessError", "ExportError", "PlanError", "SimulationError",
            "ScenarioError", "RunError"]

@@ -1,32 +1,136 @@
-"""Excel workbooks a client can open and use: formatted headers, number formats, frozen
-panes and filters, written atomically. The numbers are the frames' numbers, unrounded;
+"""Hand-overs a client can open: the plan workbook and the notebooks' HTML reports.
+
+The workbook: headers in plain words (one mapping, `HEADERS`; CSVs keep their machine
+names), number formats, frozen panes and filters, totals as Excel formulas, an
+Assumptions sheet, written atomically. The numbers are the frames' numbers, unrounded;
 only the display format rounds.
 
 One convention for every sheet and CSV: shares and ratios are stored as fractions (0.0303)
 and shown with a percent format (3.0%); nothing is multiplied by 100. A column named `_pct`
-or `percent` holds percentage numbers and never gets a percent format.
+or `percent` holds percentage numbers and never gets a percent format. A coefficient (Gini,
+a rank correlation) is an index, shown as 0.353; an interval (`ci_low`, `ci_high`) is shown
+in the format of the estimate it bounds.
+
+The notebooks record their settings and key figures with `record_run`
+(`settings_<notebook>.json` in the output folder); the workbook's Assumptions sheet and the
+reports' summary read them back (`read_run`).
 """
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
+import html
+import json
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string as letter_index
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from .data import write_atomic
+from .errors import ExportError
 
 MONEY = re.compile(r"revenue|target|quota|payout|cost|amount|commission|bonus|pay|draw|prize"
                    r"|incentive|earn|potential|salar|p\d\d|expected", re.I)
 WORD = r"(?<![a-z])({})s?(?![a-z])"  # a whole word of a snake_case name: not "generated"
-FRACTION = re.compile(WORD.format("share|rate|probability|gini") + "|cost_of_sales", re.I)
+FRACTION = re.compile(WORD.format("share|rate|probability") + "|cost_of_sales", re.I)
 MULTIPLE = re.compile(WORD.format("attainment|ratio"), re.I)  # may pass 100%: 240% of target
+COEFFICIENT = re.compile(WORD.format("gini|spearman|correlation"), re.I)  # an index, not a share
 PERCENT_NUMBER = re.compile(r"pct|percent", re.I)
 YEAR = re.compile(WORD.format("year"), re.I)
+INTERVAL = re.compile(r"(?:(?P<stem>.+)_)?ci_(?:low|high)")
+BARE_INTERVAL_OF = ("ratio", "estimate", "mean")  # what a bare ci_low / ci_high bounds
 MONEY_FORMAT, COUNT_FORMAT, SHARE_FORMAT, YEAR_FORMAT = "#,##0.00", "#,##0", "0.0%", "0"
+COEFFICIENT_FORMAT = "0.000"
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
+TOTAL_FILL = PatternFill("solid", fgColor="E8EEF5")
+
+HEADERS = {  # machine name -> header in plain words; any other snake_case name: sentence case
+    "rep_id": "Rep ID", "manager_id": "Manager ID", "name": "Name", "region": "Region",
+    "team": "Team", "measure": "Measure", "quarter": "Quarter", "month": "Month",
+    "week_start": "Week starting", "working_days": "Working days", "target": "Target",
+    "year": "Year", "year_total": "Year total", "level": "Level", "score": "Score",
+    "current": "Current level", "proposed": "Proposed level", "change": "Change",
+    "note": "Note", "needs": "Needs to reach the level", "shrunk": "Pooled score",
+    "posterior_sd": "Pooled score ± (sd)", "probability": "Chance the level is right",
+    "stake": "Stake", "evidence": "Evidence", "final_level": "Final level",
+    "reason": "Reason", "decided_by": "Decided by", "outcome": "Outcome",
+    "by": "Grouped by", "group": "Group", "n": "Reps", "selected": "Selected",
+    "rate": "Selection rate", "ratio": "Ratio to reference group",
+    "four_fifths": "Below four-fifths", "fisher_p": "Fisher p-value",
+    "ci_low": "Ratio, low end (95%)", "ci_high": "Ratio, high end (95%)",
+    "ci_method": "Interval method", "reference": "Reference group", "plan": "Plan",
+    "target_incentive": "Target incentive", "expected_attainment": "Expected attainment",
+    "expected_pay": "Expected pay", "replay_pay": "Paid on last year's results",
+    "expected_cost": "Expected cost", "p50_cost": "Median cost", "p90_cost": "P90 cost",
+    "p99_cost": "P99 cost", "base_salaries": "Base salaries",
+    "variable_cost_of_sales": "Variable cost of sales",
+    "total_cost_of_sales": "Total cost of sales",
+    "share_at_threshold": "Reps at threshold", "share_at_target": "Reps at target",
+    "share_at_excellence": "Reps at excellence",
+    "top_decile_to_median": "Top tenth's pay ÷ median pay", "gini": "Gini (pay spread)",
+    "spearman_pay_perf": "Pay-performance rank correlation",
+    "marginal_at_80": "Extra pay per 1% at 80%", "marginal_at_100": "Extra pay per 1% at 100%",
+    "marginal_at_120": "Extra pay per 1% at 120%",
+}
+MACHINE = {header: name for name, header in HEADERS.items()}
+SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+SENTENCE = re.compile(r"[A-Z][a-z0-9]*(?: [a-z0-9]+)*")
+
+
+def _sentence(column: str) -> str:
+    words = column.replace("_", " ")
+    return words[0].upper() + words[1:]
+
+
+def machine_name(header: str) -> str:
+    """The column name a workbook header stands for (the inverse of `plain_header`).
+
+    Parameters
+    ----------
+    header : str
+        A header as written in the workbook.
+
+    Returns
+    -------
+    str
+        The machine (CSV) name: from `HEADERS`, else sentence case back to snake_case,
+        else the header as it is (so a column named in sentence case to begin with,
+        "Value", reads back as "value").
+    """
+    if header in MACHINE:
+        return MACHINE[header]
+    if SENTENCE.fullmatch(header):
+        return header.lower().replace(" ", "_")
+    return header
+
+
+def plain_header(column: str) -> str:
+    """The header a reader sees for a column: `HEADERS`, or snake_case in sentence case.
+
+    A name whose plain header would read back as another column (`machine_name`) keeps its
+    machine name, so every header leads back to exactly one column.
+
+    Parameters
+    ----------
+    column : str
+        The machine (CSV) name.
+
+    Returns
+    -------
+    str
+        The header in plain words ("cost_of_sales" -> "Cost of sales"); a name that is not
+        snake_case as it is ("2027-01").
+    """
+    header = HEADERS.get(column) or (_sentence(column) if SNAKE.fullmatch(column) else column)
+    return header if machine_name(header) == column else column
 
 
 def number_format(column: str, values: pd.Series) -> str | None:
@@ -34,7 +138,8 @@ def number_format(column: str, values: pd.Series) -> str | None:
 
     A share-like name gets a percent format only while its values can be fractions (up to
     1.5, or 10 for attainment and ratios): larger ones are percentage numbers, and shown as
-    they are rather than 100 times too big.
+    they are rather than 100 times too big. Coefficients (Gini, rank correlations) are
+    indices, shown with three decimals.
 
     Parameters
     ----------
@@ -54,6 +159,8 @@ def number_format(column: str, values: pd.Series) -> str | None:
         return None
     if YEAR.search(column) and pd.api.types.is_integer_dtype(values):
         return YEAR_FORMAT  # 2027, not 2,027
+    if COEFFICIENT.search(column):
+        return COEFFICIENT_FORMAT
     largest = values.abs().max(skipna=True)
     limit = 10 if MULTIPLE.search(column) else 1.5 if FRACTION.search(column) else None
     if limit and not PERCENT_NUMBER.search(column) and not largest > limit:  # NaN: all empty
@@ -65,21 +172,81 @@ def number_format(column: str, values: pd.Series) -> str | None:
     return "#,##0.00"
 
 
-def write_workbook(path: str | Path, sheets: dict[str, pd.DataFrame],
-                   freeze_columns: dict[str, int] | None = None) -> Path:
-    """Write `sheets` (name -> frame) to one .xlsx, each formatted for reading.
+def column_formats(frame: pd.DataFrame) -> dict[str, str | None]:
+    """Each column's display format (`number_format`), an interval in its estimate's.
 
-    `freeze_columns` says how many leading columns stay visible when scrolling right
-    (default 1: the rep or key column).
+    `x_ci_low` / `x_ci_high` take the format of `x`; a bare `ci_low` / `ci_high` that of
+    the first of `BARE_INTERVAL_OF` in the frame (a fairness table's `ratio`), so an
+    estimate and its interval always read alike.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to format.
+
+    Returns
+    -------
+    dict of str to str or None
+        Column name -> Excel number format (None for text and booleans).
+    """
+    formats = {str(c): number_format(str(c), frame[c]) for c in frame.columns}
+    for column in formats:
+        match = INTERVAL.fullmatch(column)
+        if not match or formats[column] is None:
+            continue
+        estimate = match["stem"] or next((c for c in BARE_INTERVAL_OF if c in formats), None)
+        if estimate in formats and formats[estimate] is not None:
+            formats[column] = formats[estimate]
+    return formats
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A table and how its sheet is laid out: frozen columns, totals as Excel formulas.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows, written without the index under plain headers (`plain_header`).
+    freeze : int, default 1
+        Leading columns kept visible when scrolling right.
+    totals : tuple of str, default ()
+        Columns summed in totals rows under the data (one blank row between), as
+        `=SUM(...)` over exactly the data rows.
+    by : str or None, default None
+        One totals row per value of this column (`=SUMIF(...)`), for a sheet whose rows
+        mix what must not be added up (measures, plans); None for one "Total" row.
+    row_total : str or None, default None
+        A column written as `=SUM(...)` of the `row_sum` columns on its own row.
+    row_sum : tuple of str, default ()
+        The columns `row_total` adds up.
+    """
+
+    frame: pd.DataFrame
+    freeze: int = 1
+    totals: tuple[str, ...] = ()
+    by: str | None = None
+    row_total: str | None = None
+    row_sum: tuple[str, ...] = ()
+
+
+def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame | Sheet],
+                   freeze_columns: dict[str, int] | None = None) -> Path:
+    """Write `sheets` (name -> frame or `Sheet`) to one .xlsx, each formatted for reading.
+
+    Headers are in plain words (`plain_header`), numbers keep every digit under a display
+    format (`column_formats`), totals are formulas a reader can follow. `read_workbook`
+    reads the tables back under their machine names.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The .xlsx to write (atomically).
-    sheets : dict of str to pandas.DataFrame
-        Sheet name -> table, in sheet order; written without the index.
+    sheets : mapping of str to pandas.DataFrame or Sheet
+        Sheet name -> table, in sheet order; a bare frame is a `Sheet` without totals.
     freeze_columns : dict of str to int or None, default None
-        Sheet name -> leading columns kept visible; 1 for a sheet not named.
+        Sheet name -> leading columns kept visible, for sheets given as bare frames;
+        1 for a sheet not named.
 
     Returns
     -------
@@ -88,43 +255,408 @@ def write_workbook(path: str | Path, sheets: dict[str, pd.DataFrame],
 
     Raises
     ------
-    ValueError
-        If a sheet name is longer than 31 characters or has a character Excel
-        forbids ([ ] : * ? / or a backslash).
+    ExportError
+        If a sheet name is longer than 31 characters or has a character Excel forbids
+        ([ ] : * ? / or a backslash), or a sheet's totals name a column it lacks.
     """
     freeze_columns = freeze_columns or {}
-    for name in sheets:
+    specs = {name: spec if isinstance(spec, Sheet)
+             else Sheet(spec, freeze=freeze_columns.get(name, 1)) for name, spec in sheets.items()}
+    for name, spec in specs.items():
         if len(name) > 31 or re.search(r"[\[\]:*?/\\]", name):
-            raise ValueError(f"sheet name {name!r}: at most 31 characters, none of []:*?/\\")
+            raise ExportError(f"sheet name {name!r}: at most 31 characters, none of []:*?/\\")
+        named = [*spec.totals, *([spec.by] if spec.by else []),
+                 *([spec.row_total] if spec.row_total else []), *spec.row_sum]
+        missing = [c for c in named if c not in spec.frame.columns]
+        if missing:
+            raise ExportError(f"sheet {name!r}: totals name columns it lacks: {missing}")
 
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
-                _format(writer.sheets[name], frame, freeze_columns.get(name, 1))
+            for name, spec in specs.items():
+                spec.frame.to_excel(writer, sheet_name=name, index=False)
+                _format(writer.sheets[name], spec)
+            writer.book.calculation.fullCalcOnLoad = True  # totals are computed on opening
 
     return write_atomic(path, write)
 
 
-def _format(sheet, frame: pd.DataFrame, freeze: int) -> None:
-    n_rows, n_cols = len(frame) + 1, max(len(frame.columns), 1)
-    for cell in sheet[1]:
+def _format(sheet, spec: Sheet) -> None:
+    frame = spec.frame
+    columns = [str(c) for c in frame.columns]
+    last, n_cols = len(frame) + 1, max(len(columns), 1)
+    letter = {c: get_column_letter(i) for i, c in enumerate(columns, start=1)}
+    formats = column_formats(frame)
+    for cell, column in zip(sheet[1], columns, strict=False):
+        cell.value = plain_header(column)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    sheet.freeze_panes = sheet.cell(row=2, column=min(freeze, n_cols) + 1)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{n_rows}"
-    for i, column in enumerate(frame.columns, start=1):
-        values = frame[column]
-        fmt = number_format(str(column), values)
-        letter = get_column_letter(i)
+    sheet.freeze_panes = sheet.cell(row=2, column=min(spec.freeze, n_cols) + 1)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{last}"
+    if spec.row_total:
+        total = columns.index(spec.row_total) + 1
+        for row in range(2, last + 1):
+            sheet.cell(row=row, column=total).value = _sum(
+                [f"{letter[c]}{row}" for c in spec.row_sum])
+    rows = _total_rows(sheet, spec, columns, letter, last)
+    for i, column in enumerate(columns, start=1):
+        fmt = formats[column]
         if fmt:
-            for (cell,) in sheet.iter_rows(min_row=2, max_row=n_rows, min_col=i, max_col=i):
+            for (cell,) in sheet.iter_rows(min_row=2, max_row=rows, min_col=i, max_col=i):
                 cell.number_format = fmt
-        lengths = values.head(200).astype("string").str.len().fillna(0)  # all-empty: 0
+        lengths = frame[column].head(200).astype("string").str.len().fillna(0)  # all-empty: 0
         sample = int(lengths.max()) if len(lengths) else 0
-        width = max(len(str(column)), sample + (3 if fmt == MONEY_FORMAT else 1))
-        sheet.column_dimensions[letter].width = min(max(width, 8), 40)
+        header = max(len(word) for word in plain_header(column).split(" ") or [""])
+        width = max(min(len(plain_header(column)), 14), header,
+                    sample + (3 if fmt == MONEY_FORMAT else 1))
+        sheet.column_dimensions[letter[column]].width = min(max(width, 8), 40)
+        if fmt is None and sample > 40:  # long text (notes, reasons): wrapped, not cut off
+            for (cell,) in sheet.iter_rows(min_row=2, max_row=last, min_col=letter_index(
+                    letter[column]), max_col=letter_index(letter[column])):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _sum(cells: list[str]) -> str:
+    """=SUM(E2:P2) over cells next to each other on a row, =SUM(E2,G2) otherwise."""
+    columns = [range_boundaries(f"{c}:{c}")[0] for c in cells]
+    if columns == list(range(columns[0], columns[0] + len(columns))):
+        return f"=SUM({cells[0]}:{cells[-1]})"
+    return f"=SUM({','.join(cells)})"
+
+
+def _total_rows(sheet, spec: Sheet, columns: list[str], letter: dict[str, str],
+                last: int) -> int:
+    """Totals rows under the data (one blank row between): =SUM over exactly rows 2..last,
+    or =SUMIF on the `by` column, one row per value. Returns the sheet's last row.
+    """
+    if not spec.totals or last < 2:
+        return last
+    groups = (list(pd.unique(spec.frame[spec.by].dropna())) if spec.by else [None])
+    free = [c for c in columns if c not in spec.totals and c != spec.by]
+    label = next((c for c in free if not pd.api.types.is_numeric_dtype(spec.frame[c])),
+                 free[0] if free else None)  # "Total" in a text column, not under a year
+    bold = Font(bold=True)
+    for row, group in enumerate(groups, start=last + 2):
+        if label:
+            sheet[f"{letter[label]}{row}"] = "Total"
+        if spec.by:
+            sheet[f"{letter[spec.by]}{row}"] = group.item() if hasattr(group, "item") else group
+        for column in spec.totals:
+            span = f"{letter[column]}2:{letter[column]}{last}"
+            sheet[f"{letter[column]}{row}"] = (
+                f"=SUMIF(${letter[spec.by]}$2:${letter[spec.by]}${last},"
+                f"{letter[spec.by]}{row},{span})" if spec.by else f"=SUM({span})")
+        for cell in sheet[row]:
+            cell.font, cell.fill = bold, TOTAL_FILL
+    return last + 1 + len(groups)
+
+
+def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
+    """The tables of a workbook `write_workbook` wrote, as the frames they came from.
+
+    Columns under their machine names (`machine_name`), the data rows only (totals rows
+    sit under a blank row), and a row total's `=SUM(...)` read as the sum it stands for.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The .xlsx to read.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Sheet name -> table, in sheet order.
+    """
+    book = load_workbook(path, read_only=True)
+    tables = {}
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, ())
+            data = []
+            for row in rows:
+                if all(value is None for value in row):
+                    break
+                data.append([_row_sum(row, v) if isinstance(v, str) and v.startswith("=SUM(")
+                             else np.nan if v is None else v for v in row])  # empty: NaN
+            frame = pd.DataFrame(data, columns=[machine_name(str(h)) for h in header])
+            tables[sheet.title] = frame.infer_objects()
+    finally:
+        book.close()
+    return tables
+
+
+def _row_sum(row: tuple, formula: str) -> float:
+    """A row total's =SUM(E2:P2) or =SUM(E2,G2) as the sum of those cells of `row`."""
+    total = 0.0
+    for part in formula[len("=SUM("):-1].split(","):
+        first, _, last, _ = range_boundaries(part if ":" in part else f"{part}:{part}")
+        total += sum(v for v in row[first - 1:last] if isinstance(v, int | float))
+    return total
+
+
+# ------------------------------------------------------------------- what a run records
+
+FIGURE_KINDS = ("money", "share", "count", "text")
+SETTING_LABELS = {  # setting -> (plain words, how its value reads)
+    "growth": ("Company growth on last year", "share"),
+    "company_method": ("Company number from", "text"),
+    "year_weights": ("Weights of the last years, most recent first", "text"),
+    "weights": ("KPI weights", "text"),
+    "trend_years": ("Trend fitted on the last years", "text"),
+    "damping": ("Trend damping a month", "text"),
+    "outliers": ("Outlier months in a rep's basis", "text"),
+    "method": ("Split to reps by", "text"),
+    "blend": ("Blend of split methods", "text"),
+    "over_assign": ("Reps' targets above the company number", "share"),
+    "ramp_months": ("New hires' ramp (months)", "text"),
+    "planned_hires": ("Planned hires", "text"),
+    "grain": ("Phased to", "text"),
+    "seed": ("Random seed", "text"),
+    "preset": ("KPI weights preset", "text"),
+    "scale": ("KPIs put on one scale by", "text"),
+    "cut_rule": ("Levels set by", "text"),
+    "standards_file": ("Level standards file", "text"),
+    "margin": ("Margin that keeps a current level", "text"),
+    "demote": ("Demote below the standard", "text"),
+    "gates": ("Gates for senior and above", "text"),
+    "adjust_reviews": ("Manager leniency taken out of reviews", "text"),
+    "adjust_territory": ("Volume KPIs adjusted for territory", "text"),
+    "n_boot": ("Resamples for stability", "text"),
+    "agenda_share": ("Most reps on the calibration agenda", "share"),
+    "plans": ("Plans compared", "text"),
+    "plans_folder": ("Plans folder", "text"),
+    "n_scenarios": ("Simulated years a plan", "text"),
+    "scenario": ("Market scenario", "text"),
+    "on_missing": ("A gate on a measure the data lacks", "text"),
+    "budget": ("Budget limits", "text"),
+    "inputs": ("Targets and levels read from", "text"),
+}
+NOTEBOOK_TITLES = {"01_targets": "Targets", "02_grading": "Levels",
+                   "03_incentives": "Incentives"}
+SAMPLE_SOURCE = "sample company (data/sample)"
+
+
+def data_source(data_path: str | Path | None) -> str:
+    """The data's name a client may read: the folder or file name, never a server path.
+
+    Parameters
+    ----------
+    data_path : str or pathlib.Path or None
+        What the notebook loaded; None for the sample company.
+
+    Returns
+    -------
+    str
+        The last part of the path, or "sample company (data/sample)".
+    """
+    return Path(data_path).name if data_path else SAMPLE_SOURCE
+
+
+def _plain(value):
+    """A setting as JSON holds it: numpy scalars as numbers, tuples as lists, paths as names."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return value.name
+    if isinstance(value, pd.Series):
+        return value.to_dict()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def record_run(out: str | Path, notebook: str, *, year: int,
+               data_path: str | Path | None = None, settings: Mapping | None = None,
+               figures: Sequence[tuple[str, object, str]] = ()) -> Path:
+    """Write what a notebook ran with and found to `<out>/settings_<notebook>.json`.
+
+    The workbook's Assumptions sheet and the HTML report's summary read it (`read_run`), so
+    a hand-over states the settings its numbers come from. Written atomically.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The run's output folder.
+    notebook : str
+        The notebook's name without `.ipynb` ("01_targets").
+    year : int
+        The plan year.
+    data_path : str or pathlib.Path or None, default None
+        What the notebook loaded (only its name is kept, `data_source`); None: the sample.
+    settings : mapping or None, default None
+        Setting name -> value (JSON-able; numpy scalars, tuples and paths are converted).
+    figures : sequence of (str, object, str), default ()
+        Key figures as (label, value, kind); kind one of `FIGURE_KINDS`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    ExportError
+        If a figure's kind is not one of `FIGURE_KINDS`.
+    """
+    bad = [label for label, _, kind in figures if kind not in FIGURE_KINDS]
+    if bad:
+        raise ExportError(f"record_run {notebook}: figure(s) {bad} need a kind from "
+                          f"{FIGURE_KINDS}")
+    now = dt.datetime.now(dt.UTC)
+    record = {"notebook": notebook, "year": int(year), "run_date": now.date().isoformat(),
+              "run_at": now.isoformat(timespec="seconds"), "data_source": data_source(data_path),
+              "settings": dict(settings or {}),
+              "figures": [{"label": label, "value": value, "kind": kind}
+                          for label, value, kind in figures]}
+    text = json.dumps(record, indent=2, default=_plain, allow_nan=True)
+    return write_atomic(Path(out) / f"settings_{notebook}.json", lambda tmp: tmp.write_text(text))
+
+
+def read_run(folder: str | Path, notebook: str) -> dict | None:
+    """What `record_run` wrote for `notebook` in `folder`, or None if it wrote nothing.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        A run's output folder.
+    notebook : str
+        The notebook's name without `.ipynb`.
+
+    Returns
+    -------
+    dict or None
+        The record: notebook, year, run_date, run_at, data_source, settings, figures.
+
+    Raises
+    ------
+    ExportError
+        If the file is not JSON or lacks a key (the message names the file and the key).
+    """
+    file = Path(folder) / f"settings_{notebook}.json"
+    if not file.exists():
+        return None
+    try:
+        record = json.loads(file.read_text())
+    except json.JSONDecodeError as error:
+        raise ExportError(f"{file.name}: not JSON ({error.msg}, line {error.lineno})") from None
+    if not isinstance(record, dict):
+        raise ExportError(f"{file.name}: expected an object with the run's settings")
+    for key in ("run_date", "data_source", "settings", "figures"):
+        if key not in record:
+            raise ExportError(f"{file.name}: key {key!r} missing; re-run "
+                              f"notebooks/{notebook}.ipynb")
+    for i, figure in enumerate(record["figures"]):
+        if not isinstance(figure, dict) or figure.get("kind") not in FIGURE_KINDS \
+                or "label" not in figure or "value" not in figure:
+            raise ExportError(f"{file.name}: figures[{i}] needs label, value and a kind "
+                              f"from {FIGURE_KINDS}")
+    return record
+
+
+def format_figure(value, kind: str) -> str:
+    """A key figure as a reader sees it: money with separators, shares as percents.
+
+    Parameters
+    ----------
+    value : object
+        The number (or text); None or NaN reads "not computed".
+    kind : str
+        One of `FIGURE_KINDS`.
+
+    Returns
+    -------
+    str
+        E.g. "118,896,125", "54.2%", "114", or the text.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "not computed"
+    if kind == "money":
+        return f"{value:,.0f}"
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "count":
+        return f"{int(value):,d}"
+    return str(value)
+
+
+def _setting(name: str, value) -> tuple[str, str]:
+    """A setting in plain words: its label and its value as text."""
+    label, kind = SETTING_LABELS.get(name, (_sentence(name) if SNAKE.fullmatch(name)
+                                            else name, "text"))
+    if value is None:
+        return label, "none (the default)"
+    if isinstance(value, bool):
+        return label, "yes" if value else "no"
+    if kind == "share" and isinstance(value, int | float):
+        return label, f"{value:.1%}"
+    if isinstance(value, dict):  # {"senior": {"csat": 75}} -> "senior: csat 75"
+        return label, "; ".join(
+            f"{str(k).replace('_', ' ')}: {_setting(str(k), v)[1].replace('; ', ', ')}"
+            if isinstance(v, dict)
+            else f"{str(k).replace('_', ' ')} {_setting(str(k), v)[1]}"
+            for k, v in value.items())
+    if isinstance(value, list):
+        return label, ", ".join(str(v) for v in value)
+    return label, str(value)
+
+
+def assumptions(folder: str | Path, year: int | None = None) -> pd.DataFrame:
+    """The Assumptions sheet: the run (date, data, year, version), each notebook's settings
+    and key figures, from the notebooks' `record_run` files.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        A run's output folder.
+    year : int or None, default None
+        Plan year shown; None for the records' year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns Section, Setting, Value (all text); a notebook that recorded nothing gets a
+        row saying so.
+
+    Raises
+    ------
+    ExportError
+        If a record is malformed (`read_run`).
+    """
+    records = {nb: read_run(folder, nb) for nb in NOTEBOOK_TITLES}
+    found = [r for r in records.values() if r]
+    rows = [("Run", "Plan year", str(year or (found[0]["year"] if found else "not recorded"))),
+            ("Run", "Run date", max((r["run_date"] for r in found), default="not recorded")),
+            ("Run", "Data source", ", ".join(dict.fromkeys(r["data_source"] for r in found))
+             or "not recorded"),
+            ("Run", "Workbook version", workbook_version())]
+    for notebook, record in records.items():
+        section = NOTEBOOK_TITLES[notebook]
+        if record is None:
+            rows.append((section, "Settings", f"not recorded: run notebooks/{notebook}.ipynb "
+                                              "(make run) to state them here"))
+            continue
+        rows += [(section, *_setting(name, value)) for name, value in record["settings"].items()]
+        rows += [(f"{section}: key figures", f["label"], format_figure(f["value"], f["kind"]))
+                 for f in record["figures"]]
+    return pd.DataFrame(rows, columns=["Section", "Setting", "Value"])
+
+
+def workbook_version() -> str:
+    """The version of this workbook's code (the `helpers` package), for the Assumptions.
+
+    Returns
+    -------
+    str
+        The installed package version, or "unknown" if it is not installed.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("helpers")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 # ------------------------------------------------------------------- the plan workbook
@@ -178,15 +710,73 @@ def targets_wide(targets: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per rep and measure: the keys, a column per month ("YYYY-MM") and "year".
+        One row per rep and measure, revenue first: the keys, a column per month
+        ("YYYY-MM") and "year_total" (in the workbook, a formula over the months).
     """
     frame = targets.assign(month=pd.to_datetime(targets["month"]).dt.strftime("%Y-%m"))
     wide = frame.pivot_table(index=TARGET_KEYS, columns="month", values="target",
                              aggfunc="sum", sort=True)
     total = frame.groupby(TARGET_KEYS)["target"].sum()
-    wide["year"] = total.round(2)  # money is cent-exact; the sum only drifts in float
+    wide["year_total"] = total.round(2)  # money is cent-exact; the sum only drifts in float
     wide.columns.name = None
-    return wide.reset_index()
+    wide = wide.reset_index()
+    order = {m: i for i, m in enumerate(pd.unique(targets["measure"]))}  # as notebook 01 wrote
+    return wide.sort_values(["measure", "rep_id"], key=lambda c: c.map(order) if c.name ==
+                            "measure" else c, kind="stable", ignore_index=True)
+
+
+PLAN_TOTALS = {  # sheet -> (totals per value of, columns summed); Targets: every month
+    "Targets": ("measure", ()),
+    "Targets by week": ("measure", ("target",)),
+    "Payouts": ("plan", ("target_incentive", "expected_pay", "replay_pay")),
+}
+ASSUMPTIONS = "Assumptions"
+
+
+def plan_sheets(folder: str | Path, year: int) -> dict[str, Sheet]:
+    """The plan workbook's sheets from the notebooks' CSVs: the Assumptions first, then one
+    sheet a file (`PLAN_FILES`), money totals as formulas (`PLAN_TOTALS`).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        A run's output folder with the notebooks' `<stem>_<year>.csv` files.
+    year : int
+        Plan year.
+
+    Returns
+    -------
+    dict of str to Sheet
+        Sheet name -> layout, in sheet order.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a notebook's file for the year is missing (the message names the notebook).
+    ExportError
+        If a notebook's run record is malformed (`read_run`).
+    """
+    folder = Path(folder)
+    sheets = {ASSUMPTIONS: Sheet(assumptions(folder, year), freeze=2)}
+    for sheet, (stem, notebook, frozen) in PLAN_FILES.items():
+        file = folder / f"{stem}_{year}.csv"
+        if not file.exists():
+            raise FileNotFoundError(f"{file.name}: missing in the output folder; run "
+                                    f"notebooks/{notebook}.ipynb first")
+        frame = pd.read_csv(file)
+        for column in ("month", "week_start"):
+            if column in frame:
+                frame[column] = pd.to_datetime(frame[column])
+        by, totals = PLAN_TOTALS.get(sheet, (None, ()))
+        if sheet == "Targets":
+            frame = targets_wide(frame)
+            months = tuple(c for c in frame.columns if re.fullmatch(r"\d{4}-\d\d", str(c)))
+            sheets[sheet] = Sheet(frame, frozen, (*months, "year_total"), by, "year_total",
+                                  months)
+        else:
+            totals = tuple(c for c in totals if c in frame.columns)
+            sheets[sheet] = Sheet(frame, frozen, totals, by if totals else None)
+    return sheets
 
 
 def plan_workbook(folder: str | Path, year: int | None = None,
@@ -211,18 +801,171 @@ def plan_workbook(folder: str | Path, year: int | None = None,
     ------
     FileNotFoundError
         If a notebook's file for the year is missing (the message names the notebook).
+    ExportError
+        If a notebook's run record is malformed (`read_run`).
     """
     folder = Path(folder)
     year = year or plan_year(folder)
-    sheets = {}
-    for sheet, (stem, notebook, _) in PLAN_FILES.items():
-        file = folder / f"{stem}_{year}.csv"
-        if not file.exists():
-            raise FileNotFoundError(f"{file}: missing; run notebooks/{notebook}.ipynb first")
-        frame = pd.read_csv(file)
-        for column in ("month", "week_start"):
-            if column in frame:
-                frame[column] = pd.to_datetime(frame[column])
-        sheets[sheet] = targets_wide(frame) if sheet == "Targets" else frame
-    frozen = {sheet: spec[2] for sheet, spec in PLAN_FILES.items()}
-    return write_workbook(path or folder / f"plan_{year}.xlsx", sheets, freeze_columns=frozen)
+    return write_workbook(path or folder / f"plan_{year}.xlsx", plan_sheets(folder, year))
+
+
+# ------------------------------------------------------------------- the HTML reports
+
+INTERACTIVE_TAG = "interactive"  # cells that show a widget panel: a note in the report
+INTERACTIVE_NOTE = ("*Interactive: open the app or the notebook to try this. The numbers in "
+                    "this report come from the settings under Summary.*")
+REPORT_CSS = """<style>
+/* the report fits a 1366 px laptop: wide tables scroll inside their cell, text wraps */
+.jp-OutputArea-output, .jp-RenderedHTMLCommon, .jp-Cell-outputWrapper,
+.jp-OutputArea-child { min-width: 0; max-width: 100%; }
+.jp-RenderedHTMLCommon table, .jp-OutputArea-output table {
+  display: block; max-width: 100%; overflow-x: auto; }
+.jp-OutputArea-output pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.jp-OutputArea-output img { max-width: 100%; height: auto; }
+.report-summary { border: 1px solid #1f3a5f; border-radius: 6px; padding: 0.6em 1em;
+  margin: 0.5em 0 1em; background: #f4f7fb; }
+.report-summary p { margin: 0 0 0.4em; color: #1f3a5f; }
+</style>
+"""
+
+
+def report_title(nb) -> str:
+    """The report's title: the notebook's first heading, without the '#' marks.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook.
+
+    Returns
+    -------
+    str
+        The first Markdown heading's text, or "Sales plan report" if there is none.
+    """
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return "Sales plan report"
+
+
+def summary_html(record: Mapping) -> str:
+    """The dated summary a report opens with: run date, data, year and the key figures.
+
+    Parameters
+    ----------
+    record : mapping
+        A run record (`read_run`).
+
+    Returns
+    -------
+    str
+        An HTML block (class "report-summary") with a two-column table of key figures.
+    """
+    figures = "".join(f"<tr><td>{html.escape(str(f['label']))}</td>"
+                      f"<td style=\"text-align:right\">"
+                      f"{html.escape(format_figure(f['value'], f['kind']))}</td></tr>"
+                      for f in record["figures"])
+    head = (f"<p><strong>Summary</strong> · run {html.escape(record['run_date'])} · "
+            f"data: {html.escape(record['data_source'])}"
+            + (f" · plan year {int(record['year'])}" if record.get("year") else "") + "</p>")
+    table = (f"<table><thead><tr><th>Key figure</th><th>Value</th></tr></thead>"
+             f"<tbody>{figures}</tbody></table>" if figures else "")
+    return f'<div class="report-summary">{head}{table}</div>'
+
+
+def settings_html(record: Mapping) -> str:
+    """The settings a notebook ran with, in plain words, as an HTML table (`record_run`).
+
+    Parameters
+    ----------
+    record : mapping
+        A run record (`read_run`).
+
+    Returns
+    -------
+    str
+        A two-column table: setting, value.
+    """
+    rows = "".join(f"<tr><td>{html.escape(label)}</td><td>{html.escape(value)}</td></tr>"
+                   for label, value in (_setting(k, v) for k, v in record["settings"].items()))
+    return ("<p>Settings of this run:</p><table><thead><tr><th>Setting</th><th>Value</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def report_cells(nb, record: Mapping | None = None):
+    """The notebook as a client's report shows it: each run of cells tagged `interactive`
+    (a "Try it" heading and its widget panel) becomes one note under the heading, the
+    dated summary (`summary_html`) follows the title cell and the settings in plain words
+    (`settings_html`) follow the hidden parameters cell.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        An executed notebook (not changed).
+    record : mapping or None, default None
+        Its run record (`read_run`); None: no summary.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        A copy with the report's cells and `metadata.title` set (`report_title`).
+    """
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    cells, run = [], []
+
+    def close() -> None:
+        if not run:
+            return
+        heading = next((line for c in run if c.cell_type == "markdown"
+                        for line in c.source.splitlines() if line.startswith("#")), None)
+        note = f"{heading}\n\n{INTERACTIVE_NOTE}" if heading else INTERACTIVE_NOTE
+        cells.append(nbformat.v4.new_markdown_cell(note))
+        run.clear()
+
+    for cell in nb.cells:
+        if INTERACTIVE_TAG in cell.metadata.get("tags", []):
+            run.append(cell)
+        else:
+            close()
+            cells.append(cell)
+    close()
+    if record is not None:
+        tagged = [i for i, c in enumerate(cells)  # papermill's copy follows the parameters
+                  if {"parameters", "injected-parameters"} & set(c.metadata.get("tags", []))]
+        if tagged and record["settings"]:  # the hidden parameters cell, as plain words
+            cells.insert(tagged[-1] + 1, nbformat.v4.new_markdown_cell(settings_html(record)))
+        first = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), -1)
+        cells.insert(first + 1, nbformat.v4.new_markdown_cell(summary_html(record)))
+    nb.cells = cells
+    nb.metadata["title"] = report_title(nb)
+    return nb
+
+
+def notebook_report(nb, record: Mapping | None = None) -> str:
+    """The HTML report of an executed notebook, for a reader without Python.
+
+    Code is hidden; the title is the notebook's first heading; a dated summary of the key
+    figures opens it; interactive sections become a note (`report_cells`); wide tables
+    scroll inside the page and text wraps, so it fits a 1366 px screen (`REPORT_CSS`).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook.
+    record : mapping or None, default None
+        Its run record (`read_run`); None: no summary.
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
+    from nbconvert import HTMLExporter
+
+    page, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                           exclude_output_prompt=True).from_notebook_node(report_cells(nb, record))
+    return page.replace("</head>", REPORT_CSS + "</head>", 1)

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from helpers.cli import NOTEBOOKS, main
-from helpers.export import PLAN_FILES, TARGET_KEYS
+from helpers.export import ASSUMPTIONS, PLAN_FILES, TARGET_KEYS, read_workbook
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,13 @@ def test_run_writes_executed_notebooks_and_code_free_reports(run_out):
         html = (out / f"{name}.html").read_text()
         assert "load_sample" not in html  # code cells are hidden in the report
         assert "120 reps" in html
+        # a client's report: a real title, a dated summary, no empty interactive section
+        assert "<title>Notebook</title>" not in html and f"<title>{name[:2]} · " in html
+        record = json.loads((out / f"settings_{name}.json").read_text())
+        assert f"run {record['run_date']}" in html and 'class="report-summary"' in html
+        assert "not built in this headless run" not in html
+        assert "open the app or the notebook to try this" in html
+        assert str(data) not in html and data.name in html  # the folder's name, no path
     assert not any(p.name.startswith(".") for p in out.iterdir()), "temp files left behind"
     assert not list(out.glob("*.failed.ipynb")), "a stale .failed.ipynb was kept"
 
@@ -61,10 +68,10 @@ def test_headless_run_builds_no_widgets(run_out):
 
 
 def test_plan_workbook_numbers_equal_the_csvs(run_out):
-    _, out = run_out
+    data, out = run_out
     book = out / "plan_2027.xlsx"
-    sheets = pd.read_excel(book, sheet_name=None)
-    assert list(sheets) == list(PLAN_FILES)
+    sheets = read_workbook(book)  # machine names, data rows, row totals summed
+    assert list(sheets) == [ASSUMPTIONS, *PLAN_FILES]
     for sheet, (stem, _, _) in PLAN_FILES.items():
         csv = pd.read_csv(out / f"{stem}_2027.csv")
         if sheet == "Targets":
@@ -76,15 +83,17 @@ def test_plan_workbook_numbers_equal_the_csvs(run_out):
             assert sheets[sheet][column].to_numpy() == pytest.approx(
                 values, rel=0 if exact else 1e-15, abs=0, nan_ok=True), f"{sheet}.{column}"
     long = pd.read_csv(out / "targets_2027.csv")
-    grid = sheets["Targets"].melt(id_vars=TARGET_KEYS + ["year"], var_name="month",
+    grid = sheets["Targets"].melt(id_vars=TARGET_KEYS + ["year_total"], var_name="month",
                                   value_name="target").dropna(subset=["target"])
     long["month"] = long["month"].str[:7]
     merged = long.merge(grid, on=TARGET_KEYS + ["month"], suffixes=("", "_xlsx"))
     assert len(merged) == len(long)
     assert (merged["target"] == merged["target_xlsx"]).all()
-    years = grid.groupby(TARGET_KEYS)["year"].first()
+    years = grid.groupby(TARGET_KEYS)["year_total"].first().round(2)  # =SUM of the months
     sums = long.groupby(TARGET_KEYS)["target"].sum().round(2)
     assert (years.reindex(sums.index) == sums).all()
+    stated = sheets[ASSUMPTIONS].set_index("setting")["value"]
+    assert stated["Data source"] == data.name and stated["Plan year"] == "2027"
 
 
 def test_plan_workbook_is_formatted_for_a_reader(run_out):
