@@ -30,8 +30,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import column_index_from_string as letter_index
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from .data import write_atomic
@@ -49,8 +47,10 @@ INTERVAL = re.compile(r"(?:(?P<stem>.+)_)?ci_(?:low|high)")
 BARE_INTERVAL_OF = ("ratio", "estimate", "mean")  # what a bare ci_low / ci_high bounds
 MONEY_FORMAT, COUNT_FORMAT, SHARE_FORMAT, YEAR_FORMAT = "#,##0.00", "#,##0", "0.0%", "0"
 COEFFICIENT_FORMAT = "0.000"
-HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
-TOTAL_FILL = PatternFill("solid", fgColor="E8EEF5")
+DATE_FORMAT = "yyyy-mm-dd"
+HEADER_STYLE = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3A5F",
+                "text_wrap": True, "valign": "vcenter", "border": 0}
+TOTAL_STYLE = {"bold": True, "bg_color": "#E8EEF5"}
 
 HEADERS = {  # machine name -> header in plain words; any other snake_case name: sentence case
     "rep_id": "Rep ID", "manager_id": "Manager ID", "name": "Name", "region": "Region",
@@ -272,49 +272,104 @@ def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame | Sheet],
             raise ExportError(f"sheet {name!r}: totals name columns it lacks: {missing}")
 
     def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        # xlsxwriter, cell by cell from the columns (openpyxl and pandas' writer build an
+        # object per cell: 2-4x slower on the weekly sheet); Excel computes totals on opening
+        import xlsxwriter
+
+        book = xlsxwriter.Workbook(str(tmp))
+        try:
+            style = _Styles(book)
             for name, spec in specs.items():
-                spec.frame.to_excel(writer, sheet_name=name, index=False)
-                _format(writer.sheets[name], spec)
-            writer.book.calculation.fullCalcOnLoad = True  # totals are computed on opening
+                sheet = book.add_worksheet(name)
+                formats = column_formats(spec.frame)
+                for i, column in enumerate(spec.frame.columns):
+                    _write_column(sheet, i, spec.frame[column], style, formats[str(column)])
+                _format(sheet, spec, style)
+        finally:
+            book.close()
 
     return write_atomic(path, write)
 
 
-def _format(sheet, spec: Sheet) -> None:
+def _write_column(sheet, col: int, values: pd.Series, style: _Styles,
+                  fmt: str | None) -> None:
+    """One column's data rows (from row 2): numbers as numbers, dates as dates, text as text
+    (never read as a formula or a link); empty and non-finite values stay blank, in the
+    column's number format (`fmt`) like the rest of it.
+    """
+    if fmt:
+        blank = style(fmt)
+        for row in np.flatnonzero(values.isna().to_numpy()):
+            sheet.write_blank(int(row) + 1, col, None, blank)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        for row, value in enumerate(values, start=1):
+            if not pd.isna(value):
+                sheet.write_datetime(row, col, value.to_pydatetime(), style(DATE_FORMAT))
+    elif pd.api.types.is_bool_dtype(values):
+        for row, value in enumerate(values.tolist(), start=1):
+            sheet.write_boolean(row, col, bool(value))
+    elif pd.api.types.is_numeric_dtype(values):
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        for row in np.flatnonzero(np.isfinite(numbers)):
+            sheet.write_number(int(row) + 1, col, float(numbers[row]))
+    else:
+        for row, value in enumerate(values.tolist(), start=1):
+            if isinstance(value, str):
+                sheet.write_string(row, col, value)
+            elif isinstance(value, dt.datetime | dt.date):
+                sheet.write_datetime(row, col, value, style(DATE_FORMAT))
+            elif isinstance(value, bool | np.bool_):
+                sheet.write_boolean(row, col, bool(value))
+            elif isinstance(value, int | float | np.number) and np.isfinite(value):
+                sheet.write_number(row, col, float(value))
+            elif value is not None and not pd.isna(value):
+                sheet.write_string(row, col, str(value))
+
+
+class _Styles:
+    """xlsxwriter formats made once per workbook: (number format, role) -> Format."""
+
+    def __init__(self, book):
+        self.book, self.made = book, {}
+
+    def __call__(self, number: str | None = None, role: str = "") -> object:
+        key = (number, role)
+        if key not in self.made:
+            props = dict({"header": HEADER_STYLE, "total": TOTAL_STYLE}.get(role, {}))
+            if role == "wrap":
+                props.update(text_wrap=True, valign="top")
+            if number:
+                props["num_format"] = number
+            self.made[key] = self.book.add_format(props)
+        return self.made[key]
+
+
+def _format(sheet, spec: Sheet, style: _Styles) -> None:
     frame = spec.frame
     columns = [str(c) for c in frame.columns]
-    last, n_cols = len(frame) + 1, max(len(columns), 1)
+    last, n_cols = len(frame) + 1, max(len(columns), 1)  # `last`: the last data row, 1-based
     letter = {c: get_column_letter(i) for i, c in enumerate(columns, start=1)}
     formats = column_formats(frame)
-    for cell, column in zip(sheet[1], columns, strict=False):
-        cell.value = plain_header(column)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    sheet.freeze_panes = sheet.cell(row=2, column=min(spec.freeze, n_cols) + 1)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(n_cols)}{last}"
-    if spec.row_total:
-        total = columns.index(spec.row_total) + 1
-        for row in range(2, last + 1):
-            sheet.cell(row=row, column=total).value = _sum(
-                [f"{letter[c]}{row}" for c in spec.row_sum])
-    rows = _total_rows(sheet, spec, columns, letter, last)
-    for i, column in enumerate(columns, start=1):
+    for i, column in enumerate(columns):
+        sheet.write_string(0, i, plain_header(column), style(role="header"))
+    sheet.freeze_panes(1, min(spec.freeze, n_cols))
+    sheet.autofilter(0, 0, last - 1, n_cols - 1)
+    for i, column in enumerate(columns):
         fmt = formats[column]
-        if fmt:
-            for (cell,) in sheet.iter_rows(min_row=2, max_row=rows, min_col=i, max_col=i):
-                cell.number_format = fmt
         lengths = frame[column].head(200).astype("string").str.len().fillna(0)  # all-empty: 0
         sample = int(lengths.max()) if len(lengths) else 0
         header = max(len(word) for word in plain_header(column).split(" ") or [""])
         width = max(min(len(plain_header(column)), 14), header,
                     sample + (3 if fmt == MONEY_FORMAT else 1))
-        sheet.column_dimensions[letter[column]].width = min(max(width, 8), 40)
-        if fmt is None and sample > 40:  # long text (notes, reasons): wrapped, not cut off
-            for (cell,) in sheet.iter_rows(min_row=2, max_row=last, min_col=letter_index(
-                    letter[column]), max_col=letter_index(letter[column])):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        wrap = fmt is None and sample > 40  # long text (notes, reasons): wrapped, not cut off
+        sheet.set_column(i, i, min(max(width, 8), 40), style(fmt, "wrap" if wrap else ""))
+    if spec.row_total:
+        at = columns.index(spec.row_total)
+        fmt = style(formats[spec.row_total])
+        for row in range(2, last + 1):
+            sheet.write_formula(row - 1, at, _sum([f"{letter[c]}{row}" for c in spec.row_sum]),
+                                fmt)
+    _total_rows(sheet, spec, columns, letter, last, formats, style)
 
 
 def _sum(cells: list[str]) -> str:
@@ -325,31 +380,37 @@ def _sum(cells: list[str]) -> str:
     return f"=SUM({','.join(cells)})"
 
 
-def _total_rows(sheet, spec: Sheet, columns: list[str], letter: dict[str, str],
-                last: int) -> int:
+def _total_rows(sheet, spec: Sheet, columns: list[str], letter: dict[str, str], last: int,
+                formats: dict[str, str | None], style: _Styles) -> None:
     """Totals rows under the data (one blank row between): =SUM over exactly rows 2..last,
-    or =SUMIF on the `by` column, one row per value. Returns the sheet's last row.
+    or =SUMIF on the `by` column, one row per value.
     """
     if not spec.totals or last < 2:
-        return last
+        return
     groups = (list(pd.unique(spec.frame[spec.by].dropna())) if spec.by else [None])
     free = [c for c in columns if c not in spec.totals and c != spec.by]
     label = next((c for c in free if not pd.api.types.is_numeric_dtype(spec.frame[c])),
                  free[0] if free else None)  # "Total" in a text column, not under a year
-    bold = Font(bold=True)
     for row, group in enumerate(groups, start=last + 2):
+        cells = {c: ("", style(formats[c], "total")) for c in columns}
         if label:
-            sheet[f"{letter[label]}{row}"] = "Total"
+            cells[label] = ("Total", cells[label][1])
         if spec.by:
-            sheet[f"{letter[spec.by]}{row}"] = group.item() if hasattr(group, "item") else group
+            cells[spec.by] = (group.item() if hasattr(group, "item") else group,
+                              cells[spec.by][1])
         for column in spec.totals:
             span = f"{letter[column]}2:{letter[column]}{last}"
-            sheet[f"{letter[column]}{row}"] = (
-                f"=SUMIF(${letter[spec.by]}$2:${letter[spec.by]}${last},"
-                f"{letter[spec.by]}{row},{span})" if spec.by else f"=SUM({span})")
-        for cell in sheet[row]:
-            cell.font, cell.fill = bold, TOTAL_FILL
-    return last + 1 + len(groups)
+            cells[column] = ((f"=SUMIF(${letter[spec.by]}$2:${letter[spec.by]}${last},"
+                              f"{letter[spec.by]}{row},{span})" if spec.by
+                              else f"=SUM({span})"), cells[column][1])
+        for i, column in enumerate(columns):
+            value, fmt = cells[column]
+            if isinstance(value, str) and value.startswith("="):
+                sheet.write_formula(row - 1, i, value, fmt)
+            elif value == "":
+                sheet.write_blank(row - 1, i, None, fmt)
+            else:
+                sheet.write(row - 1, i, value, fmt)
 
 
 def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
