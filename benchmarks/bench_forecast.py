@@ -230,8 +230,13 @@ def ets(history: pd.DataFrame, year: int) -> tuple[pd.DataFrame, dict[str, int]]
 
 def scores(actual: pd.DataFrame, target: pd.DataFrame) -> dict[str, float]:
     """WAPE and MAPE of the monthly targets and of their annual sums per city and year,
-    joined on (city, month); a month scored without a target (or twice) is an error.
+    joined on (city, month); a month scored without a target (or twice), or with an actual
+    that is not > 0, is an error.
     """
+    if not (actual["actual"] > 0).all():  # MAPE divides by it; nothing is dropped quietly
+        bad = actual.loc[~(actual["actual"] > 0), KEY]
+        raise ValueError(f"actuals: {len(bad)} months are not > 0 (MAPE is undefined), "
+                         f"first {bad.head(3).to_dict('records')}")
     both = actual.merge(target, on=KEY, how="left", validate="one_to_one")
     missing = both["target"].isna()
     if missing.any():

@@ -3,6 +3,8 @@ computes the same numbers as the engine it is timed against (no timings asserted
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -129,15 +131,22 @@ def test_measure_and_table_on_a_tiny_case():
     assert result.baseline_s is not None and "(scaled)" in table([result])
 
 
-def test_quick_run_of_one_suite_writes_only_where_told(tmp_path):
+def test_quick_run_of_one_suite_writes_only_where_told(tmp_path, monkeypatch):
+    tiny = types.ModuleType("benchmarks.bench_tiny")  # a suite with a case and a section
+    tiny.cases = lambda quick: [Case(goal="sum", size="3 numbers", setup=lambda: [1, 2, 3],
+                                     run=sum, baseline=lambda xs: sum(list(xs)), repeat=1)]
+    tiny.sections = lambda quick: ["## Tiny section\n\nfrom the same run"]
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_tiny", tiny)
+    monkeypatch.setattr(bench, "SUITES", ("bench_tiny",))
     results = Path(bench.__file__).with_name("RESULTS.md")
     before = results.stat().st_mtime_ns
-    assert bench.main(["--quick", "--only", "bench_grading"]) == 0
+    assert bench.main(["--quick", "--only", "bench_tiny"]) == 0
     assert results.stat().st_mtime_ns == before  # --only never overwrites the results file
     out = tmp_path / "one.md"
-    assert bench.main(["--quick", "--only", "bench_grading", "--out", str(out)]) == 0
+    assert bench.main(["--quick", "--only", "bench_tiny", "--out", str(out)]) == 0
     text = out.read_text()
     assert "| compared with |" in text and f"| {NAIVE} |" in text
+    assert text.index("| sum | 3 numbers |") < text.index("## Tiny section")
 
 
 def test_table_names_each_peer_and_its_ratio():
@@ -230,3 +239,6 @@ def test_scores_refuse_a_month_without_a_target():
     actual = _cells([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="no target for 1 scored months"):
         bench_forecast.scores(actual, actual.rename(columns={"actual": "target"}).iloc[1:])
+    with pytest.raises(ValueError, match="1 months are not > 0"):
+        bench_forecast.scores(actual.assign(actual=[1.0, 0.0, 3.0]),
+                              actual.rename(columns={"actual": "target"}))
