@@ -348,8 +348,11 @@ def markdown(report: Report) -> str:
                 if report.left_out else "") + ". The project's rows call `plan_targets` "
              "as notebook 01 does (split by own run-rate `method=\"history\"`, outlier "
              "months capped, season index by region), with no over-assignment or planned "
-             "hires; time is seconds per city and test year (the project plans every "
-             "city in one call: its time is that call over the cities).", "",
+             "hires. ExponentialSmoothing: additive damped trend, multiplicative season of 12, "
+             "smoothing estimated, initial states by statsmodels' heuristic, one fit per "
+             "city and year, its 12 months summed for the year (fallbacks counted below). "
+             "Time is per city and test year (the project plans every city in one call: "
+             "its time is that call over the cities).", "",
              "| method | from | WAPE annual | MAPE annual | WAPE monthly | MAPE monthly "
              "| time per city |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, row in t.iterrows():
