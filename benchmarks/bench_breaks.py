@@ -15,7 +15,7 @@ import numpy as np
 
 from helpers.grading import exact_kmeans, fit_gaussian_mixture, levels_of, natural_breaks
 
-from .harness import Case
+from .harness import Case, version
 
 K = 5  # classes, as in issue 14's timings
 SPEEDUP_GOAL = 3.0  # natural breaks against jenkspy at 50,000 scores (aim 10x)
@@ -95,16 +95,18 @@ def cases(quick: bool = False):
             goal="grading: natural breaks vs jenkspy", size=size,
             setup=lambda n=n: scores(n), run=lambda x: natural_breaks(x, K), baseline=jenks,
             min_speedup=SPEEDUP_GOAL if big else None, repeat=3 if big else 5,
-            warmup=not big, quality=breaks_quality,
+            warmup=not big, quality=breaks_quality, peer=f"jenkspy {version('jenkspy')}",
             notes="baseline jenkspy.jenks_breaks (C, O(k n^2)) at full size")
         yield Case(
             goal="grading: exact 1-D k-means vs scikit-learn KMeans(n_init=10)", size=size,
             setup=lambda n=n: scores(n), run=lambda x: exact_kmeans(x, K),
             baseline=sk_kmeans, repeat=3 if big else 5, quality=kmeans_quality,
+            peer=f"scikit-learn {version('scikit-learn')} KMeans",
             notes="baseline KMeans(n_clusters=5, n_init=10, random_state=0), its own threads")
         yield Case(
             goal="grading: Gaussian mixture (10 starts) vs scikit-learn GaussianMixture",
             size=size, setup=lambda n=n: scores(n),
             run=lambda x: fit_gaussian_mixture(x, K, seed=0), baseline=sk_mixture,
             repeat=1 if big else 3, warmup=not big, quality=mixture_quality,
+            peer=f"scikit-learn {version('scikit-learn')} GaussianMixture",
             notes="baseline GaussianMixture(n_components=5, n_init=10, random_state=0)")

@@ -9,7 +9,7 @@ field team we know of), once each (a warm-up would double a long suite):
 - the incentive Monte Carlo with enough scenarios for a stable P90 of the plan's cost (the
   95% interval of the P90, from the order statistics of the scenarios, is reported).
 
-`summary(results)` turns the measured times and peaks into the ceiling paragraph of
+`sections(results)` turns the measured times and peaks into the ceiling paragraph of
 RESULTS.md: per-rep time and memory at 100,000 reps, and the largest sales force that stays
 inside the machine's memory (the peak grows linearly with reps).
 """
@@ -99,7 +99,7 @@ def machine_memory_mb() -> float:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
 
 
-def summary(results: list[Result]) -> list[str]:
+def sections(results: list[Result], quick: bool = False) -> list[str]:
     """The RESULTS.md paragraph: the ceiling of one machine, with the arithmetic."""
     mine = [r for r in results if r.case.goal.startswith("scale:")]
     if not mine:

@@ -84,6 +84,7 @@ def cases(quick: bool = False):
             size=f"{n:,} reps",
             setup=lambda g=grain: setup(n, g), run=change, baseline=rebuild,
             limit_s=None if quick else GOAL_S, repeat=3 if quick else 9,
+            peer="uncached plan and a new figure (as the inline backend draws)",
             notes="headless, Agg; the run ends when the panel's observer returns, PNG "
                   "rendered (cached plan inputs, unchanged pixels copied back); baseline = "
                   "plan recomputed from scratch and a new figure per change rendered with "
