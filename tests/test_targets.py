@@ -767,15 +767,20 @@ def test_a_plan_cache_fits_the_ramp_once_and_serves_one_dataset(sample, monkeypa
     calls = []
     real = allocation.fit_ramp
     monkeypatch.setattr(allocation, "fit_ramp", lambda *a, **k: calls.append(1) or real(*a, **k))
-    cache = PlanCache(sample)
+    ds = from_frames(sample.roster, sample.history.copy())  # fitted by no other test
+    cache = PlanCache(ds)
     for growth in (0.03, 0.06, 0.09):
-        plan_targets(sample, growth=growth, measures=("revenue",), cache=cache)
+        plan_targets(ds, growth=growth, measures=("revenue",), cache=cache)
     assert len(calls) == 1 and len(cache) > 0
-    plan_targets(sample, growth=0.03, measures=("revenue",))  # no cache: fitted again
-    assert len(calls) == 2
-    other = from_frames(sample.roster, sample.history)
+    plan_targets(ds, growth=0.03, measures=("revenue",))  # no cache: the dataset's own fit
+    assert len(calls) == 1
+    first = resolve_ramp("fitted", ds)
+    hire = ds.roster.loc[ds.roster["hire_date"] >= ds.history["month"].min(), "rep_id"]
+    rows = ds.history["rep_id"].isin(hire.iloc[:5])
+    ds.history.loc[rows, "revenue"] *= 3  # changed in place: fitted again, never served stale
+    assert resolve_ramp("fitted", ds) != first and len(calls) == 2
     with pytest.raises(TargetError, match="another dataset"):
-        plan_targets(other, cache=cache)
+        plan_targets(from_frames(sample.roster, sample.history), cache=cache)
 
 
 def test_plan_targets_falls_back_from_potential_with_a_note():
