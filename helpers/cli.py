@@ -27,8 +27,8 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
 
     The HTML hides code: it is the report a reader without Python opens, titled by the
     notebook's first heading, with a dated summary of the key figures the notebook recorded
-    (`helpers.export.record_run`) and a note where the notebook has an interactive panel
-    (`helpers.export.notebook_report`). Notebook 03 reads what 01 and 02 wrote to `out`
+    (`helpers.records.record_run`) and a note where the notebook has an interactive panel
+    (`helpers.report.notebook_report`). Notebook 03 reads what 01 and 02 wrote to `out`
     (`NEEDS`), so 01 and 02 run side by side (one kernel each, two cores) and 03 after
     them. Notebooks run with
     `interactive=False`: no widget panel is built (a headless kernel has no front end for it).
@@ -84,7 +84,8 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
             raise _run_error(name, exc, failed, cell_timeout) from exc
         import nbformat  # here, not above: the kernels start first
 
-        from .export import notebook_report, read_run
+        from .records import read_run
+        from .report import notebook_report
 
         html = notebook_report(_without_stderr(nbformat.read(target, as_version=4)),
                                read_run(out, name))

@@ -165,7 +165,7 @@ YEAR = 2027
 def outputs(tmp_path):
     """A small run's output folder: the seven CSVs under the names and columns the notebooks
     write, and each notebook's run record."""
-    from helpers.export import record_run
+    from helpers.records import record_run
 
     rng = np.random.default_rng(5)
     reps = ["R003", "R001", "R002"]  # not in sorted order: the workbook must not care
@@ -422,7 +422,8 @@ def test_totals_rows_add_up_the_rows_above(tmp_path_factory, rows, grouped):
 
 
 def test_the_assumptions_sheet_states_what_the_numbers_come_from(outputs):
-    from helpers.export import plan_workbook, workbook_version
+    from helpers.export import plan_workbook
+    from helpers.records import workbook_version
 
     path = plan_workbook(outputs)
     book = load_workbook(path)
@@ -452,7 +453,8 @@ def test_the_assumptions_sheet_states_what_the_numbers_come_from(outputs):
 
 
 def test_a_broken_run_record_is_named(outputs):
-    from helpers.export import plan_workbook, read_run, record_run
+    from helpers.export import plan_workbook
+    from helpers.records import read_run, record_run
 
     (outputs / "settings_02_grading.json").write_text("{not json")
     with pytest.raises(ExportError, match="settings_02_grading.json: not JSON"):
@@ -488,7 +490,8 @@ def _tiny_notebook():
 
 
 def test_the_report_has_a_title_a_dated_summary_and_no_empty_interactive_section(tmp_path):
-    from helpers.export import notebook_report, read_run, record_run
+    from helpers.records import read_run, record_run
+    from helpers.report import notebook_report
 
     record_run(tmp_path, "01_targets", year=YEAR, data_path=tmp_path / "acme",
                settings={"growth": 0.05, "method": "history"},
@@ -516,7 +519,7 @@ def test_the_report_has_a_title_a_dated_summary_and_no_empty_interactive_section
 
 
 def test_a_report_without_a_record_has_no_summary():
-    from helpers.export import notebook_report
+    from helpers.report import notebook_report
 
     page = notebook_report(_tiny_notebook())
     assert 'class="report-summary"' not in page
