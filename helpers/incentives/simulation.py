@@ -26,6 +26,7 @@ import pandas as pd
 from .. import streams
 from ..data import Dataset
 from ..errors import SimulationError
+from ..memo import remembered
 from ..ranking import rank_rows
 from ..schema import LEVELS
 from ..targets.allocation import resolve_ramp
@@ -150,6 +151,12 @@ def fit_market(ds: Dataset, periods: int = 4,
     bad = {k: v for k, v in spreads.items() if k not in DEFAULT_SPREADS or not v >= 0}
     if bad:
         raise SimulationError(f"spreads: {bad} (known: {', '.join(DEFAULT_SPREADS)}, each >= 0)")
+    # every simulation (each scenario, each price the budget solver tries) fits it: once
+    return remembered(ds, ("market", periods, tuple(sorted(spreads.items()))),
+                      lambda: _fit_market(ds, periods, spreads))
+
+
+def _fit_market(ds: Dataset, periods: int, spreads: dict[str, float]) -> MarketModel:
     h = ds.history
     rep, _ = pd.factorize(h["rep_id"])  # integer keys: text groupbys are slow
     key = [rep, h["month"].dt.year * periods + (h["month"].dt.month - 1) // (12 // periods)]

@@ -4,7 +4,6 @@ teams → reps split by a named basis (history, potential, capacity, equal or a 
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -16,6 +15,7 @@ from scipy.optimize import isotonic_regression
 from .. import streams
 from ..data import Dataset
 from ..errors import TargetError
+from ..memo import remembered
 from ..numbers import divide_or_nan
 from .history import Outliers, _capped, _history, seasonality
 
@@ -503,20 +503,8 @@ def resolve_ramp(ramp: Sequence[float] | Literal["fitted"], ds: Dataset,
         return Ramp(DEFAULT_RAMP, reason=f"there is no history before {year} to fit from")
     hire = ds.roster.set_index("rep_id")["hire_date"]
     hire = hire.drop(ds.assumed("hire_date"), errors="ignore")
-    # A notebook asks for the same fit many times (targets, outlook, each simulation): it is
-    # kept per dataset, under a fingerprint of what it reads, so a table changed in place
-    # is fitted again rather than served stale.
-    used = history[["rep_id", "month", measure]]
-    key = (year, measure, len(used), len(hire),
-           int(pd.util.hash_pandas_object(used, index=False).sum()),
-           int(pd.util.hash_pandas_object(hire).sum()))
-    fits = _FITTED.setdefault(ds, {})
-    if key not in fits:
-        fits[key] = fit_ramp(history, hire, measure=measure)
-    return fits[key]
-
-
-_FITTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Dataset -> {key: Ramp}
+    # asked for many times a notebook (targets, outlook, each simulation): fitted once
+    return remembered(ds, ("fitted ramp", year), lambda: fit_ramp(history, hire, measure=measure))
 
 
 def allocate_targets(ds: Dataset, total: float, *,

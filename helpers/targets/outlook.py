@@ -25,6 +25,7 @@ from scipy.stats import norm
 from .. import streams
 from ..data import Dataset
 from ..errors import TargetError
+from ..memo import fingerprint, remembered
 from .allocation import _fill_by_team, ramp_factors, resolve_ramp, run_rate
 from .history import Outliers, _capped, _history
 
@@ -289,6 +290,13 @@ def baseline_results(ds: Dataset, reps: pd.DataFrame, year: int, *, measure: str
     TargetError
         If no rep has a run-rate.
     """
+    key = ("baseline", fingerprint(reps), year, measure,
+           ramp if isinstance(ramp, str) else tuple(ramp), outliers)
+    return remembered(ds, key, lambda: _baseline(ds, reps, year, measure, ramp, outliers))
+
+
+def _baseline(ds: Dataset, reps: pd.DataFrame, year: int, measure: str,
+              ramp: Sequence[float] | Literal["fitted"], outliers: Outliers) -> pd.Series:
     roster = ds.roster.set_index("rep_id")
     frame = reps.set_index("rep_id")[[c for c in ("hire_date", "team") if c in reps]].copy()
     for column in ("hire_date", "team"):
