@@ -11,7 +11,6 @@ sum (3 - x + 3 - x against 6 - 2x) must never decide who ranks first."""
 _PACK_MAX = 1 << 24  # rows up to this long sort as packed floats (see _order_rows)
 _BIG = np.finfo(np.float64).max
 _DENSE = 0.25  # above this share of links that may tie, check every link at once
-_NOISY = 0.01  # above this share of links out of order, sort the block again exactly
 
 
 def rank_rows(x: np.ndarray, rtol: float = 0.0) -> np.ndarray:
@@ -116,6 +115,16 @@ def _order_rows(x: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarray, np.
     order = (bits & low).view(np.intp)
     order += rows
     bits &= ~low  # key: the cleared values, ascending
+    src = order.ravel()
+    flat = x.ravel()
+    if _DENSE * s * n < np.count_nonzero(key[:, 1:] == key[:, :-1]):
+        # many repeated values (whole numbers, float noise): gather every value once, sort
+        # the runs that came out of order, check every link
+        ordered = flat[src].reshape(s, n)
+        wrong = ordered[:, 1:] < ordered[:, :-1]  # only within runs of equal cleared values
+        if wrong.any():
+            _sort_row_runs(order, ordered, key[:, 1:] == key[:, :-1], wrong)
+        return src, np.empty(0, dtype=np.intp), ordered
     # a cleared value is within 2**(width - 52) (relative) of its value, so neighbours
     # that tie (or share their high bits) have cleared values within this bound
     bound = np.abs(key[:, 1:])
@@ -125,21 +134,6 @@ def _order_rows(x: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarray, np.
         may = key[:, 1:] - key[:, :-1] <= bound
     near = np.flatnonzero(may)
     near += near // (n - 1) if n > 1 else 0  # (s, n - 1) links -> flat slots
-    src = order.ravel()
-    flat = x.ravel()
-    if _DENSE * s * n < near.size:  # gather every value once and check every link
-        ordered = flat[src].reshape(s, n)
-        wrong = may & (ordered[:, 1:] < ordered[:, :-1])
-        count = np.count_nonzero(wrong)
-        if _NOISY * s * n < count:  # float noise everywhere: an exact argsort is cheaper
-            order = np.argsort(x, axis=1)
-            order += rows
-            src = order.ravel()
-            return src, near, flat[src].reshape(s, n)
-        if count:
-            _sort_runs(src, flat, n, near, wrong.ravel()[np.flatnonzero(may)])
-            ordered = flat[src].reshape(s, n)
-        return src, near, ordered
     if near.size:
         wrong = flat[src[near + 1]] < flat[src[near]]
         if wrong.any():
@@ -174,3 +168,18 @@ def _sort_runs(src: np.ndarray, flat: np.ndarray, n: int, near: np.ndarray,
     by = np.argsort(values, axis=1)
     by += at[:, None]
     src[slots] = moved[by[which, col]]
+
+
+def _sort_row_runs(order: np.ndarray, ordered: np.ndarray, same: np.ndarray,
+                   wrong: np.ndarray) -> None:
+    """Sort (in place) the runs of slots sharing high bits whose values came out of order,
+    row by row (only rows with such a run; a dense block has few rows, many runs).
+    """
+    for row in np.flatnonzero(wrong.any(axis=1)):
+        run = np.cumsum(np.concatenate(([True], ~same[row])))  # run number of each slot
+        bad = np.zeros(run[-1] + 1, dtype=bool)
+        bad[run[1:][wrong[row]]] = True
+        slots = np.flatnonzero(bad[run])  # runs are in order: sorting their slots sorts each
+        resort = slots[np.argsort(ordered[row, slots], kind="stable")]
+        order[row, slots] = order[row, resort]
+        ordered[row, slots] = ordered[row, resort]
