@@ -10,7 +10,7 @@ sum (3 - x + 3 - x against 6 - 2x) must never decide who ranks first."""
 
 _PACK_MAX = 1 << 24  # rows up to this long sort as packed floats (see _order_rows)
 _BIG = np.finfo(np.float64).max
-_DENSE = 0.25  # above this share of links that may tie, check every link at once
+_DENSE = 0.25  # above this share of neighbours sharing high bits, check every link
 
 
 def rank_rows(x: np.ndarray, rtol: float = 0.0) -> np.ndarray:
@@ -87,16 +87,16 @@ def _close(a: np.ndarray, b: np.ndarray, rtol: float) -> np.ndarray:
 def _order_rows(x: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Each row's exact ascending order as flat indices into x; the sorted slots e (flat,
     s x n) whose link to slot e + 1 may tie (every link that does is among them); and the
-    sorted values (s, n) when so many links may tie that every one is checked (else None).
+    sorted values (s, n) when many values repeat, every link then checked (else None).
 
     argsort is 3x slower than sorting floats, so the row position rides in the low bits
     of each value (its low mantissa bits cleared: the order of the cleared values is the
     order of the values, up to values that share their high bits) and one float sort
-    brings the positions along. Neighbours whose cleared values are further apart than
-    the tolerance and the cleared bits allow can neither tie nor be out of order; the
-    others are the links returned, and the runs of them whose values came out of order
-    are sorted exactly. A row with a NaN (or longer than _PACK_MAX) falls back to
-    argsort, every link checked.
+    brings the positions along. Only values sharing their high bits can come out of
+    order: those runs are sorted exactly. Neighbours whose cleared values are further
+    apart than the tolerance and the cleared bits allow cannot tie; the others are the
+    links returned. A row with a NaN (or longer than _PACK_MAX) falls back to argsort,
+    every link checked.
     """
     s, n = x.shape
     rows = (np.arange(s) * n)[:, None]
