@@ -17,9 +17,10 @@ import pandas as pd
 from helpers import streams
 from helpers.grading import (
     DIRECTIONS,
+    DRAWS_PER_WORD,
     LEVELS,
-    MAX_MONTHS,
     PRESETS,
+    WORDS_PER_RESAMPLE,
     check_weights,
     composite_arrays,
     kpi_arrays,
@@ -58,8 +59,10 @@ def loop(inp: Inputs) -> pd.DataFrame:
     counts = np.zeros((n, len(LEVELS)))
     rows = np.arange(n)
     for t in range(inp.n_boot):  # the same keyed draws as the engine, one resample at a time
-        u = streams.uniforms(keys, t * MAX_MONTHS + np.arange(m))  # (m, n)
-        pick = (u * data.months).astype(np.int64)
+        words = streams.words(keys, t * WORDS_PER_RESAMPLE + np.arange(WORDS_PER_RESAMPLE))
+        bits = [(word >> np.uint64(16 * k)) & np.uint64(0xFFFF)  # draw j: 16 bits of a word
+                for word in words for k in range(DRAWS_PER_WORD)][:m]
+        pick = ((np.array(bits) * data.months.astype(np.uint64)) >> np.uint64(16)).astype(np.int64)
         cells = (rows * m + pick)[drawn]
         draws = np.bincount(cells, minlength=n * m).reshape(n, m).astype(float)
         # count x month, added in month order (a running sum adds one month at a time)

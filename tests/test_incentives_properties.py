@@ -228,3 +228,46 @@ def test_row_ranks_exact_for_values_a_few_bits_apart(rows, cols, seed, exponent)
     perm = rng.permutation(cols)
     for rtol in (0.0, SAME, 1e-6):
         np.testing.assert_array_equal(rank_rows(x[:, perm], rtol), rank_rows(x, rtol)[:, perm])
+
+
+def _ranks_by_the_rule(x: np.ndarray, rtol: float) -> np.ndarray:
+    """The ranking rule written out plainly: sort each row exactly, tie each neighbour
+    within rtol of the larger (or equal), give each tie group its mean position."""
+    out = np.empty(x.shape)
+    for i, row in enumerate(x):
+        order = np.argsort(row, kind="stable")
+        v = row[order]
+        with np.errstate(invalid="ignore", over="ignore"):
+            gap = v[1:] - v[:-1]
+            tie = ((gap <= rtol * np.abs(v[1:])) & np.isfinite(gap)) | (v[1:] == v[:-1])
+        group = np.concatenate(([0], np.cumsum(~tie)))
+        mean = np.bincount(group, np.arange(1.0, len(v) + 1)) / np.bincount(group)
+        out[i, order] = mean[group]
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3000), st.integers(0, 2**32 - 1),
+       st.sampled_from(["noise", "few", "boundary", "whole", "wide"]))
+def test_row_ranks_follow_the_rule_near_the_tolerance(rows, cols, seed, kind):
+    """Float-noise duplicates (a few, or rows full of them), neighbours just inside and just
+    outside SAME, whole numbers and values spanning the float range rank as the rule
+    says, whichever way the sort finds them (links checked sparsely, densely, or resorted)."""
+    from helpers.ranking import SAME, rank_rows
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, max(2, cols // 8), (rows, cols)) * 0.1 + 80
+    if kind == "noise":  # sums of a tenth in another order: a few ulps apart
+        x = base * (1 + rng.integers(-3, 4, (rows, cols)) * 2.0 ** -52)
+    elif kind == "few":  # distinct values, a few of them repeated a few ulps apart
+        x = rng.uniform(1, 2, (rows, cols))
+        copy = rng.random(x.shape) < 0.005
+        x[copy] = x[0, 0] * (1 + rng.integers(-3, 4, copy.sum()) * 2.0 ** -52)
+    elif kind == "boundary":  # relative gaps from 0.1 to 4 SAME
+        x = base * (1 + rng.integers(0, 40, (rows, cols)) * 0.1 * SAME)
+    elif kind == "whole":
+        x = rng.integers(-3, 4, (rows, cols)).astype(float)
+    else:
+        x = rng.choice([-1.0, 1.0], (rows, cols)) * 10.0 ** rng.uniform(-310, 308, (rows, cols))
+    x[rng.random(x.shape) < 0.02] = np.inf
+    for rtol in (0.0, SAME, 1e-6):
+        np.testing.assert_array_equal(rank_rows(x, rtol), _ranks_by_the_rule(x, rtol))

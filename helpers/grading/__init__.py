@@ -21,7 +21,7 @@ why a rep got their score. Bad parameters raise `GradingError` naming the key.
 
 from ..errors import GradingError
 from ..schema import LEVELS
-from .bootstrap import Stability, stability
+from .bootstrap import DRAWS_PER_WORD, WORDS_PER_RESAMPLE, Stability, stability
 from .breaks import (
     exact_kmeans,
     fit_gaussian_mixture,
@@ -114,7 +114,7 @@ __all__ = [
     "natural_breaks",
     "FIRST_LEVEL", "THRESHOLD_METHODS", "ThresholdMethod", "Grading", "Thresholds", "assign",
     "current_levels", "grade", "thresholds", "transition_matrix",
-    "Stability", "stability", "adjust_raters",
+    "DRAWS_PER_WORD", "WORDS_PER_RESAMPLE", "Stability", "stability", "adjust_raters",
     "AIDS", "FACTS", "RULE_LABELS", "SAMPLE_STANDARDS",
     "LevelStandards", "Standard", "assign_by_standards",
     "calibration_aids", "load_standards", "standard_levels",

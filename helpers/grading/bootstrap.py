@@ -23,10 +23,12 @@ from .standards import standard_levels, usable_standards
 
 # ---------------------------------------------------------------------------- stability
 
-BLOCK_CELLS = 1 << 15
+BLOCK_CELLS = 1 << 16
 """Resample x rep cells regraded at once: a block's arrays stay in cache, and memory stays
 bounded whatever the number of resamples."""
 MAX_WORKERS = 2
+DRAWS_PER_WORD = 4  # 16-bit draws in a 64-bit word of a rep's stream
+WORDS_PER_RESAMPLE = -(-MAX_MONTHS // DRAWS_PER_WORD)  # words of a rep's stream per resample
 
 
 @dataclass(frozen=True)
@@ -241,22 +243,38 @@ def _month_table(data) -> _MonthTable:
     return _MonthTable(np.ascontiguousarray(np.stack(lanes).transpose(2, 0, 1)), fields)
 
 
+def _month_draws(keys: np.ndarray, months: np.ndarray, m: int, start: int, b: int
+                 ) -> np.ndarray:
+    """Month picked by draw j of resamples `start`..`start + b` of each rep: (b, m, n).
+
+    A 64-bit word of the rep's keyed stream holds four draws of 16 bits each: draw j of
+    resample t is bits 16 (j % 4) .. of word t * WORDS_PER_RESAMPLE + j // 4, and picks month
+    (bits x months) >> 16, so a rep's resamples follow the rep, not its row, and a
+    resample takes 3 words, not 12. (A month's chance is 1 / months to within 2**-16.)
+    """
+    counters = np.arange(start, start + b)[:, None] * WORDS_PER_RESAMPLE
+    counters = (counters + np.arange(WORDS_PER_RESAMPLE)).astype(np.uint64)
+    words = streams.words(keys, counters)  # (b, WORDS_PER_RESAMPLE, n)
+    draws = np.empty((b, WORDS_PER_RESAMPLE, DRAWS_PER_WORD, len(keys)), dtype=np.uint64)
+    for k in range(DRAWS_PER_WORD):
+        np.right_shift(words, np.uint64(16 * k), out=draws[:, :, k])
+    draws = draws.reshape(b, WORDS_PER_RESAMPLE * DRAWS_PER_WORD, -1)[:, :m]
+    draws &= np.uint64(0xFFFF)
+    draws *= months.astype(np.uint64)
+    draws >>= np.uint64(16)
+    return draws
+
+
 def _resampled_sums(keys: np.ndarray, months: np.ndarray, table: np.ndarray, start: int,
                     b: int) -> np.ndarray:
     """Each component summed over resamples `start`..`start + b` of each rep's months.
 
-    Draw j of resample t picks month floor(u * months) with u number t * MAX_MONTHS + j of
-    the rep's keyed stream, so a rep's resamples follow the rep, not its row. The draws
-    become month counts (4 bits a month, packed in one integer per resample and rep: no
-    scatter), and the sum adds count x component month by month, in month order:
-    components x resamples x reps.
+    The draws of `_month_draws` become month counts (4 bits a month, packed in one
+    integer per resample and rep: no scatter), and the sum adds count x component month
+    by month, in month order: components x resamples x reps.
     """
     m, c, n = table.shape
-    counters = (np.arange(start, start + b)[:, None] * MAX_MONTHS + np.arange(m)).astype(np.uint64)
-    u = streams.uniforms(keys, counters)  # (b, m, n)
-    u *= months
-    nibble = u.astype(np.uint64)
-    del u
+    nibble = _month_draws(keys, months, m, start, b)
     if (months < m).any():
         nibble[:, np.arange(m)[:, None] >= months] = m  # slots a rep does not draw
     nibble <<= np.uint64(2)  # month j counts in bits 4j..4j+3 (at most 12 < 16)

@@ -246,7 +246,10 @@ def composite_arrays(values: np.ndarray, w: np.ndarray) -> np.ndarray:
     """100 * weighted mean over the KPIs a rep has: values (k, ..., n), w (..., k).
 
     The vectorised core of `composite` (NaN where a rep has no weighted KPI), public so
-    `stability` (and its benchmark) can score many resamples or weightings at once.
+    `stability` (and its benchmark) can score many resamples or weightings at once. The
+    KPIs are added one after the other, element by element: a rep's score is the same
+    whatever else is in the batch, and no BLAS threads spin (a matrix product here made
+    the bootstrap's CPU time grow with its blocks on a busy machine).
 
     Parameters
     ----------
@@ -260,12 +263,25 @@ def composite_arrays(values: np.ndarray, w: np.ndarray) -> np.ndarray:
     numpy.ndarray
         Scores 0..100, NaN where a rep has no weighted KPI.
     """
-    have = ~np.isnan(values)
-    filled = np.where(have, values, 0.0)
-    num = np.tensordot(w, filled, axes=([-1], [0]))
-    den = np.tensordot(w, have.astype(float), axes=([-1], [0]))
+    values = np.asarray(values, dtype=float)
+    w = np.asarray(w, dtype=float)
+    lead, rest = w.shape[:-1], values.shape[1:]
+    w = w.reshape(lead + (1,) * len(rest) + w.shape[-1:])  # weight j of each weighting
+    gaps = bool(np.isnan(values).any())
+    num = np.zeros(lead + rest)
+    den = np.zeros(lead + rest) if gaps else np.zeros(lead + (1,) * len(rest))
+    for j, v in enumerate(values):
+        if gaps:
+            have = ~np.isnan(v)
+            num += w[..., j] * np.where(have, v, 0.0)
+            den += w[..., j] * have
+        else:
+            num += w[..., j] * v
+            den += w[..., j]
+    num *= 100
     with np.errstate(invalid="ignore", divide="ignore"):
-        return 100 * num / den
+        num /= den
+    return num
 
 
 def composite(normalized: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
