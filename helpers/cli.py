@@ -76,12 +76,15 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
         (out / f"{name}.failed.ipynb").unlink(missing_ok=True)
         (out / f"settings_{name}.json").unlink(missing_ok=True)
 
-    def one(name: str) -> list[Path]:
+    def execute(name: str) -> Path:
         target, failed = out / f"{name}.ipynb", out / f"{name}.failed.ipynb"
         try:
             write_atomic(target, lambda tmp: _execute(name, tmp, params, cell_timeout, failed))
         except Exception as exc:
             raise _run_error(name, exc, failed, cell_timeout) from exc
+        return target
+
+    def report(name: str, target: Path) -> Path:
         import nbformat  # here, not above: the kernels start first
 
         from .records import read_run
@@ -89,22 +92,26 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
 
         html = notebook_report(_without_stderr(nbformat.read(target, as_version=4)),
                                read_run(out, name))
-        return [target, write_atomic(out / f"{name}.html", lambda tmp: tmp.write_text(html))]
+        return write_atomic(out / f"{name}.html", lambda tmp: tmp.write_text(html))
 
-    written = []
-    with tqdm(total=len(NOTEBOOKS), desc="notebooks", unit="nb") as bar:
+    # the reports and the workbook are written beside the next notebook's kernel, not before it
+    reports: dict[str, object] = {}
+    with ThreadPoolExecutor(max_workers=2) as writers, \
+            tqdm(total=len(NOTEBOOKS), desc="notebooks", unit="nb") as bar:
         for stage in _stages(NOTEBOOKS):
             with ThreadPoolExecutor(max_workers=len(stage)) as pool:
-                futures = {name: pool.submit(_closing_loop, one, name) for name in stage}
+                futures = {name: pool.submit(_closing_loop, execute, name) for name in stage}
                 for future in as_completed(futures.values()):
                     future.exception()  # wait; the first failure in order is raised below
                     bar.update()
             for name in stage:
-                written += futures[name].result()
-    from .export import plan_workbook
+                reports[name] = writers.submit(report, name, futures[name].result())
+        from .export import plan_workbook
 
-    written.append(plan_workbook(out, year))
-    return written
+        book = writers.submit(plan_workbook, out, year)
+        written = [path for name in NOTEBOOKS
+                   for path in (out / f"{name}.ipynb", reports[name].result())]
+        return [*written, book.result()]
 
 
 def _closing_loop(fn, *args):
