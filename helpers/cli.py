@@ -254,8 +254,13 @@ def app_command(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_PO
     - `cull_idle_timeout`/`cull_interval`: a kernel whose page is gone (tab closed without
       the unload beacon, browser crashed, laptop asleep) is shut down after `cull_idle`
       idle seconds, checked every `cull_interval` s. Voila's own page shuts its kernel down
-      when the tab closes (`beforeunload` beacon to `/voila/api/shutdown`); the culler
-      catches what the beacon misses. Pooled kernels are never culled (Voila skips them).
+      when the tab closes (`beforeunload` beacon to `/voila/api/shutdown`, see
+      `disable_check_xsrf`); the culler catches what the beacon misses. Pooled kernels
+      are never culled (Voila skips them).
+    - `disable_check_xsrf`: the unload beacon posts the `_xsrf` cookie, which Voila's
+      page never sets, so every beacon was refused (403) and every closed tab's kernel
+      lived on (46 after an afternoon). The check only guards a kernel's shutdown by its
+      random id here (Voila's kernels take no code from the page).
     - `cull_connected=False`: a page still open (a consultant pausing mid-demo) keeps its
       kernel, or its controls would stop answering.
     - `multi_kernel_manager_class`: idle time counted from when a page took the kernel
@@ -303,6 +308,7 @@ def app_command(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_PO
             f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
             f"--MappingKernelManager.cull_interval={cull_interval}",
             "--MappingKernelManager.cull_connected=False",
+            "--Voila.tornado_settings=disable_check_xsrf=True",
             "--VoilaConfiguration.multi_kernel_manager_class="
             "helpers.app_server.AppKernelManager"]
     return argv, env
