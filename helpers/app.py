@@ -411,7 +411,59 @@ def page_inputs(ds: Dataset, year: int, out: str | os.PathLike, measures: list[s
     return load_inputs(ds, year, out if use_files else None, measures)
 
 
+def follow_scenarios(panel, ds: Dataset, year: int, measures: list[str] | None = None, *,
+                     data_path: str | os.PathLike | None = None):
+    """In the app, make loading a scenario on page 03's simulation panel also price the plans
+    on that scenario's targets and levels (`scenario_inputs`), the scenario checked whole
+    before anything changes; outside the app, `panel` as it is.
+
+    A scenario saved on pages 01/02 only (no `incentives` section) loads too: its targets
+    and levels are used and the panel's own controls stay.
+
+    Parameters
+    ----------
+    panel : helpers.ui.incentives.SimulationPanel
+        The panel; its `targets` and `levels` are replaced on a load.
+    ds : Dataset
+        The loaded data.
+    year : int
+        The plan year.
+    measures : list of str, optional
+        The measures the plans pay on.
+    data_path : str or path-like, optional
+        The notebook's data path, to key the app's cache.
+
+    Returns
+    -------
+    helpers.ui.incentives.SimulationPanel
+        `panel`, its scenario bar's `load` wrapped in the app.
+    """
+    bar = getattr(panel, "scenarios", None)
+    if bar is None or not app_mode():
+        return panel
+    from .scenarios import read_scenarios
+
+    own_load, key = bar.load, str(Path(data_path).resolve()) if data_path else "sample"
+
+    def load() -> str:
+        name = str(bar.name.value).strip()
+        found, _ = read_scenarios(folder=bar.folder)
+        sections = {n.lower(): v for n, v in found.items()}.get(name.lower(), {})
+        inputs = None
+        if "targets" in sections or "grading" in sections:  # checked before anything is set
+            inputs = scenario_inputs(ds, year, name, measures=measures, data_key=key)
+        line = own_load() if "incentives" in sections or inputs is None else "loaded"
+        if inputs is not None:
+            panel.targets, panel.levels = inputs[0], inputs[1]
+            panel.mark_stale()
+            line += "; plans priced on its targets and levels"
+        return line
+
+    bar.load = load
+    return panel
+
+
 __all__ = ["APP_ENV", "APP_OUTPUTS_ENV", "APP_SCENARIO_ENV", "app_mode", "app_root",
-           "current_scenario", "levels_for", "notebook_parameters", "page_inputs",
-           "page_output_dir", "scenario_inputs", "scenario_parameters", "session_dir",
-           "targets_for"]
+           "current_scenario", "follow_scenarios", "levels_for", "notebook_parameters",
+           "page_inputs", "page_output_dir", "scenario_inputs", "scenario_parameters",
+           "session_dir", "targets_for"]

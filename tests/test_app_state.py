@@ -17,6 +17,7 @@ from helpers.app import (
     APP_OUTPUTS_ENV,
     APP_SCENARIO_ENV,
     app_mode,
+    follow_scenarios,
     notebook_parameters,
     page_inputs,
     scenario_inputs,
@@ -144,6 +145,53 @@ def test_scenario_inputs_follow_the_scenario(app_env, sample):
     low = scenario_inputs(sample, year, "Low", measures=["revenue"])[0]
     high = scenario_inputs(sample, year, "High", measures=["revenue"])[0]
     assert high["target"].sum() > low["target"].sum() * 1.15
+
+
+def _simulation_panel(sample):
+    from helpers.incentives import PLANS_DIR, load_inputs, load_plans
+    from helpers.ui.incentives import SimulationPanel
+
+    targets, levels, _ = load_inputs(sample)
+    return SimulationPanel(load_plans(PLANS_DIR), sample, targets, levels)
+
+
+def test_loading_a_scenario_on_page_03_prices_on_its_targets_and_levels(app_env, sample):
+    """A scenario saved on pages 01/02 (no incentives section) loads on page 03's bar: the
+    simulation then runs on its targets and levels and the shown results are out of date."""
+    save_scenario("High", "targets", {"growth": 0.2})
+    year = sample.plan_year
+    panel = follow_scenarios(_simulation_panel(sample), sample, year, ["revenue"])
+    panel.choice.value, panel.n.value = ("Current plan",), 256
+    panel.run_button.click()
+    shown = panel.sim
+    before = panel.targets
+    panel.scenarios.name.value = "High"
+    panel.scenarios.load_button.click()
+    assert "priced on its targets and levels" in panel.scenarios.status.value
+    expected, levels, _ = scenario_inputs(sample, year, "High", measures=["revenue"],
+                                          data_key="sample")
+    pd.testing.assert_frame_equal(panel.targets, expected)
+    pd.testing.assert_series_equal(panel.levels, levels)
+    assert not panel.targets.equals(before) and panel.stale
+    panel.run_button.click()
+    assert not panel.stale and panel.sim is not shown
+
+
+def test_a_scenario_page_03_cannot_price_changes_nothing(app_env, sample):
+    save_scenario("Hand", "grading", {"preset": "custom", "weight_revenue": 0.5})
+    panel = follow_scenarios(_simulation_panel(sample), sample, sample.plan_year)
+    before = panel.targets
+    panel.scenarios.name.value = "Hand"
+    panel.scenarios.load_button.click()
+    assert "custom" in panel.scenarios.status.value
+    assert panel.targets is before and not panel.stale
+
+
+def test_outside_the_app_page_03_keeps_its_inputs(app_env, sample, monkeypatch):
+    monkeypatch.delenv(APP_ENV)
+    panel = _simulation_panel(sample)
+    load = panel.scenarios.load
+    assert follow_scenarios(panel, sample, sample.plan_year).scenarios.load == load
 
 
 @pytest.mark.slow
