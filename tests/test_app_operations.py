@@ -83,7 +83,7 @@ def _wait(condition, timeout: float, what: str, step: float = 1.0):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`python -m helpers app` with a short cull time, its pool warm; yields (url, process,
-    app output root, batch outputs folder)."""
+    app output root, batch outputs folder, server log, scenarios folder)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -112,7 +112,7 @@ def server(tmp_path_factory):
         _wait(up, 60, "the app to answer", 0.5)
         _wait(lambda: _executed(root) >= POOL * len(NOTEBOOKS), WARM_TIMEOUT,
               "the pool to execute every notebook")
-        yield url, psutil.Process(proc.pid), root, batch, folder / "voila.log"
+        yield url, psutil.Process(proc.pid), root, batch, folder / "voila.log", folder / "scenarios"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -151,7 +151,7 @@ def _view(browser, base: str, notebook: str) -> float:
 
 
 def test_pages_come_and_go_without_leaving_kernels_or_memory(server, browser, capsys):
-    base, proc, root, batch, log = server
+    base, proc, root, batch, log, _ = server
     pooled = POOL * len(NOTEBOOKS)
     _wait(lambda: len(_kernels(proc)) == pooled, 120, f"{pooled} pooled kernels at start")
     baseline = _memory(proc)
@@ -183,7 +183,7 @@ def test_pages_come_and_go_without_leaving_kernels_or_memory(server, browser, ca
 def test_a_page_left_without_unloading_is_culled(server, browser):
     """A tab that dies without its unload beacon (crash, sleep) leaves a kernel the culler
     shuts down after `--cull-idle` seconds."""
-    base, proc, root, _, _ = server
+    base, proc, root, _, _, _ = server
     pooled = POOL * len(NOTEBOOKS)
     _wait(lambda: len(_kernels(proc)) == pooled, CULL_IDLE + 3 * 60, "the pool's kernels")
     before = _executed(root)
@@ -194,3 +194,23 @@ def test_a_page_left_without_unloading_is_culled(server, browser):
     _wait(lambda: _executed(root) >= before + 1, WARM_TIMEOUT, "the pool to refill")
     _wait(lambda: len(_kernels(proc)) == pooled, CULL_IDLE + 3 * 60,
           "the culler to shut the orphaned kernel down")
+
+
+def test_page_03_loads_a_scenario_saved_on_pages_01_and_02(server, browser):
+    """The scenario bar of page 03 takes a scenario with only targets and levels settings
+    and says the plans are now priced on them (issue 15 §2, one state)."""
+    from helpers.scenarios import save_scenario
+
+    base, _, _, _, _, scenarios = server
+    save_scenario("Growth demo", "targets", {"growth": 0.1}, scenarios)
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{base}/voila/render/03_incentives.ipynb", timeout=300_000)
+    name = page.locator(".scenario-name input").first
+    name.wait_for(state="visible", timeout=300_000)
+    name.fill("Growth demo")
+    name.press("Enter")
+    page.locator("button.scenario-load").first.click()
+    page.locator(".scenario-status", has_text="priced on its targets and levels").wait_for(
+        timeout=120_000)
+    page.goto("about:blank")
+    page.close()
