@@ -8,6 +8,8 @@ is what Voila does in the app's kernels.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -56,11 +58,15 @@ def test_app_mode_is_what_the_app_command_sets(monkeypatch):
     monkeypatch.delenv(APP_OUTPUTS_ENV, raising=False)
     assert not app_mode()
     argv, env = app_command(8866, scenario="Demo")
+    made = Path(env[APP_OUTPUTS_ENV])
+    assert made.is_dir() and not any(made.iterdir()) and "outputs" not in made.parts
+    made.rmdir()  # a fresh folder per server
     assert env[APP_ENV] == "1" and env[APP_SCENARIO_ENV] == "Demo"
-    assert "outputs" not in env[APP_OUTPUTS_ENV]
     options = " ".join(argv)
     assert "--preheat_kernel=True" in options and "cull_idle_timeout" in options
+    monkeypatch.setenv(APP_OUTPUTS_ENV, "/somewhere/given")  # kept, not made
     assert "--preheat_kernel=False" in " ".join(app_command(8866, pool=0)[0])
+    assert app_command(8866)[1][APP_OUTPUTS_ENV] == "/somewhere/given"
     monkeypatch.setenv(APP_ENV, env[APP_ENV])
     assert app_mode()
 
