@@ -243,10 +243,93 @@ def _failed_cell(path: Path) -> str:
     return f'{where} ("{heading}")' if heading else where
 
 
-def app(port: int = 8866, host: str = "127.0.0.1") -> None:
+APP_POOL = 1  # pre-executed kernels kept ready per notebook (each holds ~300 MB)
+APP_CULL_IDLE = 600  # seconds a kernel no page is connected to may sit idle before shutdown
+APP_CULL_INTERVAL = 60  # seconds between the culler's checks
+
+
+def app_command(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_POOL,
+                cull_idle: int = APP_CULL_IDLE, cull_interval: int = APP_CULL_INTERVAL,
+                scenario: str | None = None) -> tuple[list[str], dict[str, str]]:
+    """The Voila command line and environment `app` runs: app mode on, a fresh output
+    folder for this server, kernels pre-started and culled.
+
+    Each option says why:
+
+    - `preheat_kernel`/`pool_size`: Voila executes a notebook in `pool` kernels before
+      anyone asks, so a page is shown as soon as it is opened instead of after a whole
+      notebook's run (5-50 s); the used kernel is replaced in the background.
+    - `cull_idle_timeout`/`cull_interval`: a kernel whose page is gone (tab closed without
+      the unload beacon, browser crashed, laptop asleep) is shut down after `cull_idle`
+      idle seconds, checked every `cull_interval` s. Voila's own page shuts its kernel down
+      when the tab closes (`beforeunload` beacon to `/voila/api/shutdown`, see
+      `disable_check_xsrf`); the culler catches what the beacon misses. Pooled kernels
+      are never culled (Voila skips them).
+    - `disable_check_xsrf`: the unload beacon posts the `_xsrf` cookie, which Voila's
+      page never sets, so every beacon was refused (403) and every closed tab's kernel
+      lived on (46 after an afternoon). The check only guards a kernel's shutdown by its
+      random id here (Voila's kernels take no code from the page).
+    - `cull_connected=False`: a page still open (a consultant pausing mid-demo) keeps its
+      kernel, or its controls would stop answering.
+    - `multi_kernel_manager_class`: idle time counted from when a page took the kernel
+      from the pool, not from its run there (`helpers.app_server`), so the culler never
+      shuts a kernel down while its page is still connecting.
+    - `strip_sources`, `show_tracebacks=False`: no code and no server paths on screen.
+
+    Parameters
+    ----------
+    port : int, default 8866
+        Port to serve on.
+    host : str, default "127.0.0.1"
+        Address to listen on.
+    pool : int, default APP_POOL
+        Pre-executed kernels per notebook; 0 starts each page's kernel on request.
+    cull_idle : int, default APP_CULL_IDLE
+        Idle seconds before an unconnected kernel is shut down.
+    cull_interval : int, default APP_CULL_INTERVAL
+        Seconds between culling checks.
+    scenario : str or None, default None
+        The saved scenario page 03 prices on (`helpers.app.current_scenario`).
+
+    Returns
+    -------
+    argv : list of str
+        The command (the Python running this, `-m voila`, the options).
+    env : dict of str to str
+        The environment: this one plus `$SALES_APP`, `$SALES_APP_OUTPUTS` (unless set: a
+        new temporary folder) and `$SALES_APP_SCENARIO` when given.
+    """
+    import os
+    import tempfile
+
+    from .app import APP_ENV, APP_OUTPUTS_ENV, APP_SCENARIO_ENV
+
+    env = {**os.environ, APP_ENV: "1"}
+    if not env.get(APP_OUTPUTS_ENV):  # one given (a test, a deployment) is kept
+        env[APP_OUTPUTS_ENV] = tempfile.mkdtemp(prefix="sales-app-")
+    env.pop(APP_SCENARIO_ENV, None)
+    if scenario:
+        env[APP_SCENARIO_ENV] = scenario
+    argv = [sys.executable, "-m", "voila", str(NOTEBOOK_DIR), "--no-browser", f"--port={port}",
+            f"--Voila.ip={host}", "--strip_sources=True", "--show_tracebacks=False",
+            f"--preheat_kernel={pool > 0}", f"--pool_size={max(pool, 0)}",
+            f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+            f"--MappingKernelManager.cull_interval={cull_interval}",
+            "--MappingKernelManager.cull_connected=False",
+            "--Voila.tornado_settings=disable_check_xsrf=True",
+            "--VoilaConfiguration.multi_kernel_manager_class="
+            "helpers.app_server.AppKernelManager"]
+    return argv, env
+
+
+def app(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_POOL,
+        cull_idle: int = APP_CULL_IDLE, scenario: str | None = None) -> None:
     """Serve the notebooks as a web app without code (Voila) for client demos.
 
     This process becomes Voila (exec), so stopping it stops the server and its kernels.
+    Its pages run in app mode (`helpers.app`): they write into this server's own folder,
+    never into `outputs/`, and page 03 prices plans on the targets and levels of pages 01
+    and 02. Kernels are pre-started and culled (`app_command` says why each option).
 
     Parameters
     ----------
@@ -254,14 +337,19 @@ def app(port: int = 8866, host: str = "127.0.0.1") -> None:
         Port to serve on.
     host : str, default "127.0.0.1"
         Address to listen on; "0.0.0.0" to demo on a network.
+    pool : int, default APP_POOL
+        Pre-executed kernels per notebook; 0 starts each page's kernel on request.
+    cull_idle : int, default APP_CULL_IDLE
+        Idle seconds before a kernel no page is connected to is shut down.
+    scenario : str or None, default None
+        The saved scenario page 03 prices on.
     """
     import os
 
+    argv, env = app_command(port, host, pool=pool, cull_idle=cull_idle, scenario=scenario,
+                            cull_interval=min(APP_CULL_INTERVAL, max(cull_idle // 2, 1)))
     os.chdir(NOTEBOOK_DIR)
-    os.execv(sys.executable, [
-        sys.executable, "-m", "voila", str(NOTEBOOK_DIR), "--no-browser", f"--port={port}",
-        f"--Voila.ip={host}", "--strip_sources=True", "--show_tracebacks=False",
-    ])
+    os.execve(sys.executable, argv, env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,6 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     p_app = sub.add_parser("app", help="serve the notebooks as a web app without code (Voila)")
     p_app.add_argument("--port", type=int, default=8866)
     p_app.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to demo on a network")
+    p_app.add_argument("--pool", type=int, default=APP_POOL,
+                       help=f"pre-executed kernels per notebook (default {APP_POOL}; 0: none)")
+    p_app.add_argument("--cull-idle", type=int, default=APP_CULL_IDLE, metavar="SECONDS",
+                       help="shut down a kernel no page uses after this many idle seconds "
+                            f"(default {APP_CULL_IDLE})")
+    p_app.add_argument("--scenario", help="the saved scenario page 03 prices on "
+                                          "(default: the notebooks' settings)")
     p_sample = sub.add_parser("sample", help="(re)write the synthetic company in data/sample/")
     p_sample.add_argument("--out", type=Path, default=SAMPLE_DIR)
     p_sample.add_argument("--seed", type=int, default=2026)
@@ -319,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         for path in written:
             print(f"wrote {path}")
     elif args.command == "app":
-        app(args.port, args.host)
+        app(args.port, args.host, pool=args.pool, cull_idle=args.cull_idle,
+            scenario=args.scenario)
     elif args.command == "sample":
         from .sample import write_sample
 

@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .data import Dataset, load, load_sample, output_dir, quality_report
+from .app import page_output_dir
+from .data import Dataset, load, load_sample, quality_report
 
 
 class Start(NamedTuple):
@@ -48,7 +49,9 @@ def start(data_path: str | os.PathLike | None = None, year: int | None = None,
     year : int, optional
         The plan year; None is the year after the last history year.
     output_path : str or path-like, optional
-        Where to write; None is `outputs/` (or $SALES_OUTPUTS).
+        Where to write; None is `outputs/` (or $SALES_OUTPUTS), or in the app a folder of
+        the page's own (`helpers.app.session_dir`): an app page never overwrites the batch
+        outputs.
     show : bool, default True
         Print `Dataset.summary` (what was loaded, and what the loader assumed).
 
@@ -64,7 +67,7 @@ def start(data_path: str | os.PathLike | None = None, year: int | None = None,
     """
     ds = load(data_path) if data_path else load_sample()
     year = int(year or ds.plan_year)
-    out = output_dir() if output_path is None else Path(output_path)
+    out = page_output_dir() if output_path is None else Path(output_path)
     if show:
         print(*ds.summary(year), sep="\n")
     report = quality_report(ds)
