@@ -14,6 +14,7 @@ from .errors import RunError, WorkbookError
 
 NOTEBOOKS = ("01_targets", "02_grading", "03_incentives")
 NOTEBOOK_DIR = ROOT / "notebooks"
+APP_DIR, APP_TEMPLATE = ROOT / "app", "workbook"  # Voila template: home page, links bar, layout
 CELL_TIMEOUT = 300  # seconds a headless cell may take; the slowest takes a few under load
 NEEDS = {"03_incentives": ("01_targets", "02_grading")}  # reads the targets and levels they write
 
@@ -250,9 +251,12 @@ def app(port: int = 8866, host: str = "127.0.0.1") -> None:
     import os
 
     os.chdir(NOTEBOOK_DIR)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(  # the app's template: app/voila/templates
+        filter(None, [str(APP_DIR), os.environ.get("JUPYTER_PATH")]))
     os.execv(sys.executable, [
         sys.executable, "-m", "voila", str(NOTEBOOK_DIR), "--no-browser", f"--port={port}",
         f"--Voila.ip={host}", "--strip_sources=True", "--show_tracebacks=False",
+        f"--template={APP_TEMPLATE}", "--VoilaConfiguration.classic_tree=True",
     ])
 
 

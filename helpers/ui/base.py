@@ -117,6 +117,29 @@ def columns(controls: Iterable[w.Widget], results: Iterable[w.Widget]) -> w.HBox
                   layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
 
 
+def control_grid(controls: Iterable[w.Widget], width: str = "400px") -> w.GridBox:
+    """The panel's controls together at the top, in as many columns of `width` as the
+    screen holds (three on a 1366 px laptop), so every control is on screen at once.
+
+    Parameters
+    ----------
+    controls : Iterable[ipywidgets.Widget]
+        The controls, filled in row by row.
+    width : str, default "400px"
+        The narrowest a column may be.
+
+    Returns
+    -------
+    ipywidgets.GridBox
+        The grid, class `control-grid`.
+    """
+    grid = w.GridBox(list(controls), layout=w.Layout(
+        grid_template_columns=f"repeat(auto-fill, minmax({width}, 1fr))",
+        grid_gap="2px 12px", width="100%", align_items="center"))
+    grid.add_class("control-grid")
+    return grid
+
+
 def error_html(message: object) -> str:
     """The red error line's HTML for `message`, escaped (messages quote user input).
 

@@ -15,11 +15,16 @@ import ipywidgets as w
 import pandas as pd
 
 from ..errors import GradingError
+from ..formatting import fmt
+from ..glossary import GLOSSARY, label, term
 from ..grading import AIDS, DIRECTIONS, METHODS, PRESETS, RULE_LABELS, effective_weights, grade
 from ..plots import grading as charts
-from .base import Panel, columns, share_labels, show_shares
+from .base import Panel, control_grid, share_labels, show_shares
+from .cards import Figure, KeyFigures
 
 CUSTOM = "custom"
+SCALES = {"percentile": "rank among peers", "zscore": "distance from average",
+          "minmax": "lowest to highest", "robust": "robust (median based)"}
 
 
 class GradingPanel(Panel):
@@ -56,26 +61,34 @@ class GradingPanel(Panel):
         self.standards, self.territory, self.lacks = standards, territory, lacks
         names = [k for k in DIRECTIONS if k in kpis.columns]
         self.preset = w.Dropdown(options=[*PRESETS, CUSTOM], value=preset,
-                                 description="Preset")
+                                 description="Weights preset",
+                                 style={"description_width": "110px"})
         self.sliders = {k: w.FloatSlider(value=PRESETS[preset].get(k, 0.0), min=0, max=0.6,
-                                         step=0.05, description=k.replace("_", " "),
+                                         step=0.05, description=label(k),
                                          continuous_update=False, readout_format=".2f",
-                                         style={"description_width": "120px"})
+                                         style={"description_width": "130px"},
+                                         layout={"width": "340px"})
                         for k in names}
         self.acting = share_labels(names)
-        self.method = w.Dropdown(options=METHODS, value="percentile", description="Scale")
+        self.method = w.Dropdown(options=[(SCALES.get(m, m), m) for m in METHODS],
+                                 value="percentile", description="Score scale",
+                                 tooltip=GLOSSARY["score scale"])
         rules = (["standards"] if standards is not None else []) + sorted(
             AIDS, key=lambda r: r != "quantile")  # without standards: forced shares, as before
         self.rule = w.Dropdown(options=[(RULE_LABELS[r], r) for r in rules],
-                               value=rules[0], description="Levels by")
+                               value=rules[0], description="Levels by",
+                               tooltip=GLOSSARY["level rule"])
         self.margin = w.FloatSlider(value=0.0, min=0, max=10, step=0.5, description="Margin",
-                                    continuous_update=False)
+                                    continuous_update=False, tooltip=GLOSSARY["margin"])
+        self.cards = KeyFigures()  # the first grading (the page's settings) is the baseline
         self.rule.add_class("key-control")  # what the browser tests turn
         self.status.add_class("key-result")
         sliders = [w.HBox([s, self.acting[k]]) for k, s in self.sliders.items()]
-        self.assemble([columns([self.preset, w.HTML("<i>weight → share it acts with</i>"),
-                                *sliders],
-                               [self.method, self.rule, self.margin, self.status]), self.out], {
+        self.assemble([control_grid([self.preset, self.method, self.rule, self.margin,
+                                     *sliders], "430px"),
+                       w.HTML("<i style='font-size:12px'>Each weight is followed by the share "
+                              "it acts with: the weights need not add up.</i>"),
+                       self.cards, self.status, self.out], {
             "preset": self.preset, **{f"weight_{k}": s for k, s in self.sliders.items()},
             "method": self.method, "rule": self.rule, "margin": self.margin}, "grading")
 
@@ -158,5 +171,13 @@ class GradingPanel(Panel):
             moved = f"<br><b>Change level:</b> {n} of {len(change)} reps"
         self.say(f"<b>Reps per level:</b> {counts}<br>"
                  f"<b>{lines}:</b> {', '.join(f'{c:.1f}' for c in t.cutoffs)}"
-                 f"<br><b>Fit (GVF):</b> {t.gvf:.2f}{moved}{note}")
+                 f"<br><b>{term('fit', 'Fit')}:</b> {fmt(t.gvf, digits=2)}{moved}{note}")
+        levels = list(t.counts.index)
+        top = levels[-2:] if len(levels) > 1 else levels
+        figures = [Figure(f"Reps at {top[0]} or above" if len(top) > 1 else f"Reps at {top[0]}",
+                          float(t.counts.loc[top].sum()), "count"),
+                   Figure("Fit of the level lines", float(t.gvf), "number", "fit", "up")]
+        if "change" in result.assigned:
+            figures.insert(1, Figure("Reps changing level", float(n), "count"))
+        self.cards.show(figures)
         self.show(self.out, charts.score_strip(result.scores, t, result.assigned["proposed"]))
