@@ -236,7 +236,7 @@ def _failed_cell(path: Path) -> str:
     return f'{where} ("{heading}")' if heading else where
 
 
-def app(port: int = 8866, host: str = "127.0.0.1") -> None:
+def app(port: int = 8866, host: str = "127.0.0.1", currency: str | None = None) -> None:
     """Serve the notebooks as a web app without code (Voila) for client demos.
 
     This process becomes Voila (exec), so stopping it stops the server and its kernels.
@@ -247,8 +247,22 @@ def app(port: int = 8866, host: str = "127.0.0.1") -> None:
         Port to serve on.
     host : str, default "127.0.0.1"
         Address to listen on; "0.0.0.0" to demo on a network.
+    currency : str, optional
+        The currency money is shown in (`helpers.formatting.CURRENCIES`, e.g. "EUR");
+        None keeps `$SALES_CURRENCY` or USD.
+
+    Raises
+    ------
+    FormatError
+        When `currency` is not a known currency code (before the server starts).
     """
     import os
+
+    from .formatting import ENV
+    from .formatting import currency as known
+
+    if currency is not None:  # the app's pages read it when they format money
+        os.environ[ENV] = known(currency).code
 
     os.chdir(NOTEBOOK_DIR)
     os.environ["JUPYTER_PATH"] = os.pathsep.join(  # the app's template: app/voila/templates
@@ -298,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     p_app = sub.add_parser("app", help="serve the notebooks as a web app without code (Voila)")
     p_app.add_argument("--port", type=int, default=8866)
     p_app.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to demo on a network")
+    p_app.add_argument("--currency", help="currency money is shown in: USD (default), EUR, CNY…")
     p_sample = sub.add_parser("sample", help="(re)write the synthetic company in data/sample/")
     p_sample.add_argument("--out", type=Path, default=SAMPLE_DIR)
     p_sample.add_argument("--seed", type=int, default=2026)
@@ -315,7 +330,11 @@ def main(argv: list[str] | None = None) -> int:
         for path in written:
             print(f"wrote {path}")
     elif args.command == "app":
-        app(args.port, args.host)
+        try:
+            app(args.port, args.host, args.currency)
+        except WorkbookError as error:  # an unknown currency code
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     elif args.command == "sample":
         from .sample import write_sample
 

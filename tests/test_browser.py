@@ -160,9 +160,11 @@ def test_key_control_changes_visible_result(app, browser, notebook):
     assert links.count() == 1 + len(NOTEBOOKS) and page.locator("nav a.wb-current").count() == 1
     grid = page.locator(".control-grid").first
     controls = grid.locator("select, input, button, .noUi-handle")  # handle: a slider
-    assert controls.count() >= 3
-    for i in range(controls.count()):  # every control of the first block, on the first screen
-        _on_first_screen(page, controls.nth(i))
+    shown = [controls.nth(i) for i in range(controls.count())  # not laid out: display none
+             if controls.nth(i).evaluate("el => el.getClientRects().length > 0")]
+    assert len(shown) >= 3
+    for control in shown:  # every control of the first block, on the first screen
+        _on_first_screen(page, control)  # (a control squeezed to 0 px has a box: it fails)
     text = page.locator("#rendered_cells").inner_text()
     assert not any(words in text for words in ANALYST), "analyst-only text on screen"
     before = result.inner_text()

@@ -171,5 +171,18 @@ def test_simulation_table_is_plain_words_and_formatted(sample):
     for words in ("Expected cost", "$4,110,256", "$120,081,700", "3.0%", "0.41",
                   "Pay follows performance", "55.9%"):
         assert words in text, words
-    assert [f.label for f in plan_figures(table)] == [
-        "Tiered: Expected cost", "Tiered: Cost of sales", "Tiered: Bad-year cost (P90)"]
+    figures = plan_figures(table)
+    assert [(f.group, f.label) for f in figures] == [
+        ("Tiered", "Expected cost"), ("Tiered", "Cost of sales"),
+        ("Tiered", "Bad-year cost (P90)")]
+    other = table.rename(index={"Tiered": "Current"})  # same numbers, another plan: no match
+    html = cards_html(figures, plan_figures(other.assign(expected_cost=1.0)))
+    assert "vs baseline" not in html and html.count("key-figure-row") == 1
+
+
+def test_app_refuses_an_unknown_currency_before_starting(capsys, monkeypatch):
+    from helpers.cli import main
+
+    monkeypatch.setattr("os.execv", lambda *a: pytest.fail("the server must not start"))
+    assert main(["app", "--currency", "dollars"]) == 1
+    assert "currency: 'dollars' is not a known currency code" in capsys.readouterr().err

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import mistune
+import traitlets
 from IPython.display import Image, Markdown
 
 from ..errors import WorkbookError
@@ -243,6 +244,71 @@ class Messages(w.HTML):
         """
         self.lines = [str(line) for line in lines]
         self.value = messages_html(self.lines, self.lead)
+
+
+class Checklist(w.VBox):
+    """Pick several options by ticking boxes (no Ctrl-click in a list box): `value` is the
+    tuple of the ticked options, `options` the tuple offered, as `SelectMultiple` has them,
+    so a scenario saves, checks and loads it the same way.
+
+    Parameters
+    ----------
+    options : Iterable[str]
+        The options, in the order shown.
+    value : Iterable[str], default ()
+        The options ticked at first.
+    description : str, default ""
+        A label above the boxes.
+    """
+
+    value = traitlets.Tuple()
+    options = traitlets.Tuple()
+
+    def __init__(self, options: Iterable[str] = (), value: Iterable[str] = (),
+                 description: str = ""):
+        super().__init__(layout=w.Layout(flex="0 0 auto"))
+        self.description = description
+        self.boxes: dict[str, w.Checkbox] = {}
+        self._syncing = False
+        self.add_class("checklist")
+        self.observe(lambda _: self._build(), "options")
+        self.observe(lambda _: self._tick(), "value")
+        self.options = tuple(options)
+        self.value = tuple(value)
+
+    @property
+    def _options_values(self) -> tuple:
+        return self.options  # what `check_setting` checks a saved choice against
+
+    @traitlets.validate("value")
+    def _known(self, proposal):
+        unknown = [v for v in proposal["value"] if v not in self.options]
+        if unknown:
+            raise traitlets.TraitError(f"not offered: {', '.join(map(str, unknown))}")
+        return tuple(proposal["value"])
+
+    def _build(self) -> None:
+        self.boxes = {o: w.Checkbox(value=o in self.value, description=str(o), indent=False,
+                                    layout={"width": "auto"}) for o in self.options}
+        for box in self.boxes.values():
+            box.observe(lambda _: self._clicked(), "value")
+        head = [w.HTML(f"<b>{escape(self.description)}</b>")] if self.description else []
+        self.children = (*head, *self.boxes.values())
+        kept = tuple(v for v in self.value if v in self.options)
+        if kept != self.value:
+            self.value = kept
+
+    def _tick(self) -> None:
+        self._syncing = True
+        try:
+            for option, box in self.boxes.items():
+                box.value = option in self.value
+        finally:
+            self._syncing = False
+
+    def _clicked(self) -> None:
+        if not self._syncing:  # a person ticked a box: the options in their shown order
+            self.value = tuple(o for o, box in self.boxes.items() if box.value)
 
 
 class Panel(w.VBox):

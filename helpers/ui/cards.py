@@ -41,6 +41,9 @@ class Figure:
         The glossary term its label explains on hover (default: none).
     better : {"up", "down", None}, default None
         Which way is good news, to colour the change; None leaves it grey.
+    group : str, optional
+        The row it is shown in, under this title (e.g. a plan's name), so groups stand
+        side by side; it is part of the figure's name against the baseline.
     """
 
     label: str
@@ -48,6 +51,7 @@ class Figure:
     kind: str = "money"
     term: str | None = None
     better: str | None = None
+    group: str | None = None
 
 
 def change_text(value: float | None, baseline: float | None, kind: str) -> tuple[str, str]:
@@ -87,7 +91,7 @@ def change_text(value: float | None, baseline: float | None, kind: str) -> tuple
 
 def cards_html(figures: Iterable[Figure], baseline: Sequence[Figure] | None = None) -> str:
     """The cards' HTML: label (with its tooltip), value, and change against `baseline` (the
-    figure of the same label there).
+    figure of the same group and label there); one row per group, groups one under another.
 
     Parameters
     ----------
@@ -101,23 +105,30 @@ def cards_html(figures: Iterable[Figure], baseline: Sequence[Figure] | None = No
     str
         A `<div class='key-figures'>` holding one `<div class='key-figure'>` per figure.
     """
-    before = {f.label: f.value for f in baseline or ()}
-    cards = []
+    before = {(f.group, f.label): f.value for f in baseline or ()}
+    rows: dict[str | None, list[str]] = {}
     for figure in figures:
-        words, way = change_text(figure.value, before.get(figure.label), figure.kind)
+        words, way = change_text(figure.value, before.get((figure.group, figure.label)),
+                                 figure.kind)
         good = (way != "same" and figure.better is not None
                 and (way == "up") == (figure.better == "up"))
         colour = (COLOURS["same"] if way == "same" or figure.better is None
                   else COLOURS["better"] if good else COLOURS["worse"])
         name = term(figure.term, figure.label) if figure.term else escape(figure.label)
-        cards.append(
+        rows.setdefault(figure.group, []).append(
             f"<div class='key-figure' style='{CARD}'>"
             f"<div style='font-size:12px; color:#4a5a6a'>{name}</div>"
             f"<div class='key-figure-value' style='font-size:22px; font-weight:600; "
             f"color:#1d2b36'>{escape(fmt(figure.value, figure.kind, compact=True))}</div>"
             f"<div class='key-figure-change' style='font-size:12px; color:{colour}'>"
             f"{escape(words) or '&nbsp;'}</div></div>")
-    return f"<div class='key-figures'>{''.join(cards)}</div>"
+    html = []
+    for group, cards in rows.items():
+        title = ("" if group is None else
+                 f"<div style='display:inline-block; vertical-align:top; width:170px; "
+                 f"padding:10px 8px 0 0; font-weight:600'>{escape(group)}</div>")
+        html.append(f"<div class='key-figure-row'>{title}{''.join(cards)}</div>")
+    return f"<div class='key-figures'>{''.join(html)}</div>"
 
 
 class KeyFigures(w.HTML):

@@ -21,6 +21,7 @@ from ..grading import AIDS, DIRECTIONS, METHODS, PRESETS, RULE_LABELS, effective
 from ..plots import grading as charts
 from .base import Panel, control_grid, share_labels, show_shares
 from .cards import Figure, KeyFigures
+from .downloads import Downloads
 
 CUSTOM = "custom"
 SCALES = {"percentile": "rank among peers", "zscore": "distance from average",
@@ -81,6 +82,8 @@ class GradingPanel(Panel):
         self.margin = w.FloatSlider(value=0.0, min=0, max=10, step=0.5, description="Margin",
                                     continuous_update=False, tooltip=GLOSSARY["margin"])
         self.cards = KeyFigures()  # the first grading (the page's settings) is the baseline
+        self.downloads = Downloads(lambda: None if self.result is None else {
+            "Levels": self.result.assigned.reset_index()}, "levels")
         self.rule.add_class("key-control")  # what the browser tests turn
         self.status.add_class("key-result")
         sliders = [w.HBox([s, self.acting[k]]) for k, s in self.sliders.items()]
@@ -88,7 +91,7 @@ class GradingPanel(Panel):
                                      *sliders], "430px"),
                        w.HTML("<i style='font-size:12px'>Each weight is followed by the share "
                               "it acts with: the weights need not add up.</i>"),
-                       self.cards, self.status, self.out], {
+                       self.cards, self.downloads, self.status, self.out], {
             "preset": self.preset, **{f"weight_{k}": s for k, s in self.sliders.items()},
             "method": self.method, "rule": self.rule, "margin": self.margin}, "grading")
 
@@ -159,6 +162,7 @@ class GradingPanel(Panel):
         result : Grading
             What `compute` returned.
         """
+        self.downloads.clear()  # links of earlier settings would hand over other levels
         t = result.thresholds
         counts = ", ".join(f"{lvl} {n}" for lvl, n in t.counts.items())
         notes = [t.note, *result.notes] if t.note else list(result.notes)

@@ -24,8 +24,9 @@ from ..formatting import fmt
 from ..glossary import GLOSSARY, label, term
 from ..incentives import LEVELS, Plan, PlanError, edit_plan, payout_curve, save_plan, statement
 from ..plots import incentives as charts
-from .base import Panel, error_html
+from .base import Checklist, Panel, error_html
 from .cards import Figure, KeyFigures
+from .downloads import Downloads
 
 NARROW = {"width": "150px"}  # a dict, not a Layout: importing builds no widget
 CARDS = (("expected_cost", "Expected cost", "money", "expected cost"),
@@ -35,7 +36,8 @@ CARDS = (("expected_cost", "Expected cost", "money", "expected cost"),
 
 def plan_figures(table: pd.DataFrame) -> list[Figure]:
     """The key figures of each plan in a `metrics` table: expected cost, cost of sales and
-    the bad-year (P90) cost, labelled by plan (so a baseline is matched plan by plan).
+    the bad-year (P90) cost, one row per plan (so plans stand side by side and a baseline is
+    matched plan by plan).
 
     Parameters
     ----------
@@ -47,9 +49,28 @@ def plan_figures(table: pd.DataFrame) -> list[Figure]:
     list of Figure
         Three figures per plan, lower being better.
     """
-    return [Figure(f"{plan}: {words}", float(row[column]), kind, glossary, "down")
+    return [Figure(words, float(row[column]), kind, glossary, "down", group=str(plan))
             for plan, row in table.iterrows()
             for column, words, kind, glossary in CARDS if column in row]
+
+
+def metrics_frame(sim) -> pd.DataFrame:
+    """The plan comparison of a simulation as the download hands it over: one row per
+    plan, a column per metric.
+
+    Parameters
+    ----------
+    sim : Simulation
+        What `simulate` returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `metrics(sim)` with the plan as a column.
+    """
+    from ..incentives import metrics
+
+    return metrics(sim).reset_index()
 
 
 def metrics_table(table: pd.DataFrame) -> str:
@@ -402,8 +423,8 @@ class SimulationPanel(Panel):
         self.spreads = spreads  # used where history is too short to fit a spread
         self.plans = PlanBook.of(plans)
         self.plans.watch(self._listed)
-        self.choice = w.SelectMultiple(options=list(self.plans), value=tuple(self.plans),
-                                       description="Plans", rows=min(len(self.plans), 5))
+        self.choice = Checklist(options=list(self.plans), value=tuple(self.plans),
+                                description="Plans")  # ticked, not Ctrl-clicked
         self.market = w.IntSlider(value=0, min=-30, max=30, step=5, description="Market %",
                                   continuous_update=False, tooltip=GLOSSARY["market"])
         self.n = w.IntSlider(value=2000, min=256, max=20_000, step=256,
@@ -411,6 +432,8 @@ class SimulationPanel(Panel):
                              style={"description_width": "110px"},
                              tooltip=GLOSSARY["scenarios"])
         self.cards = KeyFigures(None if baseline is None else plan_figures(baseline))
+        self.downloads = Downloads(lambda: None if self.sim is None else {
+            "Plan comparison": metrics_frame(self.sim)}, "plan_comparison")
         if baseline is not None:  # the page's own run, on screen before the first Simulate
             self.cards.show(self.cards.baseline)
         self.run_button = w.Button(description="Simulate", icon="play")
@@ -419,7 +442,7 @@ class SimulationPanel(Panel):
                                                 w.HBox([self.run_button, self.progress])])])
         controls.add_class("control-grid")  # the panel's controls, together at its top
         self.assemble([controls,
-                       self.status, self.stale_note, self.cards, self.out],
+                       self.status, self.stale_note, self.cards, self.downloads, self.out],
                       {"plans": self.choice, "market_pct": self.market, "scenarios": self.n},
                       "incentives", live=False, button=self.run_button)
 
@@ -467,6 +490,7 @@ class SimulationPanel(Panel):
         from ..incentives import distribution, metrics
 
         table = metrics(sim)
+        self.downloads.clear()  # links of an earlier run would hand over other numbers
         self.cards.show(plan_figures(table))
         self.show(self.out, metrics_table(table),
                   charts.cost_distribution(distribution(sim)))
@@ -476,6 +500,5 @@ class SimulationPanel(Panel):
         chosen, stale = self.choice.value, self.stale
         self.choice.options = list(self.plans)
         self.choice.value = chosen
-        self.choice.rows = min(len(self.plans), 5)
         if not stale:  # the choice is the same: what is shown is as current as before
             self.mark_fresh()

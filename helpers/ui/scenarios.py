@@ -4,7 +4,7 @@ Loading is all or nothing: every saved value is checked against its control firs
 choice it offers, a number inside its range, the right type), and only when all pass are
 the controls set, so a scenario with one bad value changes nothing and says which key. A
 scenario file that cannot be read is skipped and named in the bar's `messages`; the other
-scenarios stay listed.
+scenarios stay listed. "Reset" sets every control back to the page's own settings.
 """
 
 from __future__ import annotations
@@ -102,18 +102,23 @@ class ScenarioBar(w.HBox):
                                layout=w.Layout(width="220px"))
         self.save_button = w.Button(description="Save", icon="save")
         self.load_button = w.Button(description="Load", icon="folder-open")
+        self.reset_button = w.Button(description="Reset", icon="undo",
+                                     tooltip="Back to this page's own settings")
+        self.defaults = {key: control.value for key, control in controls.items()}
         self.status = w.HTML()
         self.messages = Messages()
         self.messages.layout.width = "100%"  # its own line, below the bar
         self.name.add_class("scenario-name")
         self.save_button.add_class("scenario-save")
         self.load_button.add_class("scenario-load")
+        self.reset_button.add_class("scenario-reset")
         self.status.add_class("scenario-status")
         self.save_button.on_click(lambda _: self._act(self.save))
         self.load_button.on_click(lambda _: self._act(self.load))
+        self.reset_button.on_click(lambda _: self._act(self.reset))
         self.refresh()
         super().__init__([w.Label("Scenario"), self.name, self.save_button,
-                          self.load_button, self.status, self.messages],
+                          self.load_button, self.reset_button, self.status, self.messages],
                          layout=w.Layout(flex_flow="row wrap", align_items="center"))
 
     def refresh(self) -> None:
@@ -172,6 +177,20 @@ class ScenarioBar(w.HBox):
             for key, value in settings.items():
                 self.controls[key].value = value
         return "loaded" + (f" (ignored {', '.join(unknown)})" if unknown else "")
+
+    def reset(self) -> str:
+        """Set every control back to the value it had when the page opened (the page's own
+        settings, the key figures' baseline), inside `batch`.
+
+        Returns
+        -------
+        str
+            The line shown in the bar.
+        """
+        with self.batch():
+            for key, value in self.defaults.items():
+                self.controls[key].value = value
+        return "back to this page's settings"
 
     def _act(self, action) -> None:
         try:

@@ -25,6 +25,7 @@ from ..targets import (
 )
 from .base import Panel, area, control_grid, share_labels, show_shares
 from .cards import Figure, KeyFigures
+from .downloads import Downloads
 from .overview import PlanOverview
 
 SLIDER = {"continuous_update": False, "style": {"description_width": "110px"},
@@ -109,6 +110,7 @@ class TargetsPanel(Panel):
         self.notes = w.HTML(layout={"flex": "1 1 300px", "min_width": "0"})
         self.notes.add_class("targets-notes")
         self.cards = KeyFigures()  # the first plan (the page's settings) is the baseline
+        self.downloads = Downloads(self._sheets, f"targets_{year or ds.plan_year}")
         self.seed = seed
         self.overview = PlanOverview()  # one figure, updated in place on each change
         self.method.add_class("key-control")  # what the browser tests turn
@@ -120,7 +122,7 @@ class TargetsPanel(Panel):
         self.blend_rows = {m: w.HBox([s, self.acting[m]]) for m, s in self.blend.items()}
         shown = [self.company_method, self.growth, self.over_assign, self.method, self.ramp,
                  self.grain, *self.blend_rows.values()]
-        self.assemble([control_grid(shown, "430px"), self.status, self.cards,
+        self.assemble([control_grid(shown, "430px"), self.status, self.cards, self.downloads,
                        w.HBox([self.table, self.notes],
                               layout={"flex_flow": "row wrap", "align_items": "flex-start",
                                       "grid_gap": "0 20px"}),
@@ -159,6 +161,13 @@ class TargetsPanel(Panel):
             grain=self.grain.value, measures=("revenue",), season=self.season,
             cache=self.cache)
 
+    def _sheets(self):
+        """The plan shown, as the download's sheets (None while there is none)."""
+        if self.plan is None:
+            return None
+        return {"Targets by rep": self.plan.targets,
+                f"Targets by {self.grain.value}": self.plan.phased}
+
     def _ramp(self):
         value = self.ramp.value
         return self.fitted if value == "fitted" else linear_ramp(int(value))
@@ -171,6 +180,7 @@ class TargetsPanel(Panel):
         plan : TargetPlan
             What `compute` returned.
         """
+        self.downloads.clear()  # links of earlier settings would hand over other numbers
         summary = plan.summary()
         self.caption = caption = "; ".join([summary.attrs["growth_basis"], *plan.notes,
                                             *self.left_out])
