@@ -32,6 +32,7 @@ GLOSSARY: dict[str, str] = {
     "P50": "The median cost: half the simulated years cost less.",
     "cost of sales": "What selling costs as a share of expected revenue: base salaries plus "
                      "expected payout, over expected revenue.",
+    "CSAT": "Customer satisfaction: the average score customers gave the rep.",
     "variable cost of sales": "Expected payout (without base salaries) over expected revenue.",
     "target incentive": "What a rep at the level earns in incentives at exactly 100% of "
                         "target (TI).",
@@ -64,7 +65,7 @@ LABELS: dict[str, str] = {
     "spearman_pay_perf": "Pay follows performance", "last_year": "Last year",
     "target": "Target", "target_same_months": "Target, same months", "growth": "Growth",
     "reps": "Reps", "region": "Region", "company_method": "Company number",
-    "csat": "CSAT (customer satisfaction)", "sales_cycle": "Sales cycle (days)",
+    "csat": "CSAT", "sales_cycle": "Sales cycle (days)",
     "new_customers": "New customers", "zscore": "z-score", "minmax": "min-max",
     "percentile": "percentile", "robust": "robust",
 }

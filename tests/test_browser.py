@@ -226,3 +226,36 @@ def test_app_home_shows_the_three_steps_and_links_to_each(app, browser):
     page.locator("nav.wb-nav a.wb-nav-home").wait_for(timeout=PAGE_TIMEOUT)
     assert errors == []
     page.close()
+
+
+def test_plans_ticked_simulated_compared_with_the_baseline_and_downloaded(app, browser):
+    base, _ = app
+    page, watch = _open(browser, base, NOTEBOOKS[-1])
+    plans = page.locator(".checklist input[type=checkbox]")
+    plans.first.wait_for(state="visible", timeout=PAGE_TIMEOUT)
+    assert plans.count() >= 2
+    cards = page.locator(".key-figure-row")
+    assert cards.count() == plans.count()  # the page's own run: one row of cards a plan
+    assert page.locator(".key-figures").first.inner_text().count("same as baseline") >= 3
+    _on_first_screen(page, plans.nth(1))
+    plans.nth(1).click()  # untick the second plan: a real click on a box, no Ctrl-click
+    market = page.locator(".control-grid .widget-slider").first
+    market.locator(".noUi-handle").first.focus()
+    page.keyboard.press("ArrowLeft")  # a worse market, by the keyboard: every cost moves
+    page.keyboard.press("Tab")
+    page.locator("button", has_text="Simulate").click()
+    page.wait_for_function("() => document.querySelectorAll('.key-figure-row').length === "
+                           f"{plans.count() - 1}", timeout=120_000)
+    text = page.locator(".key-figures").first.inner_text()
+    assert not RAW.search(text)
+    if "-5" in market.inner_text():  # the market moved: no cost is the baseline's
+        assert "same as baseline" not in text and text.count("vs baseline") >= 3
+    page.locator("button.download-button").first.click()
+    link = page.locator("a.download-link").first
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "plan_comparison.xlsx"
+    _screenshot(page, "03_incentives_simulated")
+    assert watch.errors == []
+    page.close()
