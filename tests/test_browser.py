@@ -178,7 +178,8 @@ def test_key_control_changes_visible_result(app, browser, notebook):
                      for sel in (".key-result", ".key-figures")
                      for i in range(page.locator(sel).count()))
     assert not RAW.search(shown), RAW.search(shown)  # formatted numbers only
-    page.evaluate("window.scrollTo(0, 0)")
+    page.locator(".wb-cell.wb-first").first.evaluate("el => el.scrollIntoView()")  # the top
+    page.wait_for_timeout(300)
     assert _screenshot(page, notebook).stat().st_size > 10_000
     assert watch.errors == []
     page.close()

@@ -96,7 +96,9 @@ def metrics_table(table: pd.DataFrame) -> str:
 
     shown = pd.DataFrame({plan: {label(c): fmt(row[c], kind(c)) for c in table.columns}
                           for plan, row in table.iterrows()})
-    return shown.rename_axis("metric").to_html(classes="metrics-table", border=0)
+    style = ("<style>.metrics-table th, .metrics-table td {padding: 2px 14px; "
+             "text-align: right} .metrics-table tbody th {text-align: left}</style>")
+    return style + shown.rename_axis("metric").to_html(classes="metrics-table", border=0)
 
 
 class PlanBook(dict):
