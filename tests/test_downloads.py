@@ -1,6 +1,7 @@
-"""Download buttons: the files hold what the panel shows (read back with pandas and the
-workbook's own reader), are built in a temporary folder (the batch outputs are untouched), and
-the links carry the files themselves under safe names.
+"""The app's hand-over and scenario controls: download buttons (the files hold what the panel
+shows, read back with pandas and the workbook's own reader, built in a temporary folder so
+the batch outputs are untouched, the links carrying the files under safe names), Reset,
+plans ticked in a `Checklist`, and two scenarios side by side.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from helpers.data import output_dir
 from helpers.export import read_workbook
+from helpers.formatting import fmt
 from helpers.ui.downloads import Downloads, download_files, file_stem, links_html
 
 
@@ -119,3 +121,35 @@ def test_plans_are_picked_by_ticking_boxes_and_saved_in_a_scenario(tmp_path):
     assert plans.value == ("A", "B") and plans.boxes["B"].value
     plans.options = ("B", "E")  # an option gone is unticked, a new one offered
     assert plans.value == ("B",) and list(plans.boxes) == ["B", "E"]
+
+
+def test_two_scenarios_side_by_side_leave_the_panel_as_it_was(tmp_path):
+    from helpers import load_sample, targets
+    from helpers.ui.targets import TargetsPanel
+
+    ds = load_sample()
+    panel = TargetsPanel(ds, growth=0.05)
+    panel.scenarios.folder = tmp_path
+    panel.growth.value = 0.15
+    panel.scenarios.name.value = "High growth"
+    panel.scenarios.save_button.click()
+    panel.growth.value = 0.08  # what is on screen now: neither A nor B
+    shown = panel.plan.totals["revenue"]
+    compare = panel.comparison
+    assert compare.second.options == ("this page's settings", "High growth")  # offered at once
+    compare.second.value = "High growth"
+    compare.button.click()
+    rows = compare.out.value.split("key-figure-row")[1:]
+    assert len(rows) == 2 and "A: this page" in rows[0] and "B: High growth" in rows[1]
+    assert "vs A" not in rows[0] and "vs A" in rows[1]
+    high = targets.plan_targets(ds, panel.plan.year, growth=0.15, ramp=panel.fitted,
+                                measures=("revenue",)).totals["revenue"]
+    assert fmt(high, "money", compact=True) in rows[1]  # B: the saved scenario's own plan
+    assert panel.growth.value == 0.08 and panel.plan.totals["revenue"] == shown
+    (tmp_path / "broken.yaml").write_text("targets: {growth: 9}\n")  # outside the slider
+    panel.scenarios.refresh()
+    compare.second.value = "broken"
+    compare.compare()
+    said = compare.out.value
+    assert "panel-error" in said and "B: scenario &#x27;broken&#x27;: growth: 9" in said
+    assert panel.growth.value == 0.08

@@ -365,6 +365,71 @@ class Panel(w.VBox):
         """
         raise NotImplementedError
 
+    def key_figures(self, result: Any) -> list:
+        """The key figures of `result` for the cards and the scenario comparison (a panel
+        without cards returns none).
+
+        Parameters
+        ----------
+        result : object
+            What `compute` returned.
+
+        Returns
+        -------
+        list of Figure
+            The figures (`helpers.ui.cards.Figure`).
+        """
+        return []
+
+    def figures_with(self, values: Mapping[str, Any]) -> list:
+        """The key figures the panel would show with `values` set on its scenario controls
+        (name -> value; the others as they are), without changing what is shown: the
+        controls are put back and the panel redrawn as it was.
+
+        Parameters
+        ----------
+        values : Mapping[str, object]
+            Control name -> value, as a scenario section holds them.
+
+        Returns
+        -------
+        list of Figure
+            `key_figures` of the result under those settings.
+
+        Raises
+        ------
+        ScenarioError
+            When a value cannot be set on its control (nothing is changed).
+        WorkbookError
+            When the helpers function refuses those settings.
+        """
+        from ..errors import ScenarioError
+        from .scenarios import check_setting
+
+        controls = self.scenarios.controls if self.scenarios is not None else {}
+        checked, refused = {}, []
+        for key, value in values.items():
+            if key in controls:
+                try:
+                    checked[key] = check_setting(controls[key], value)
+                except ScenarioError as exc:
+                    refused.append(f"{key}: {exc}")
+        if refused:
+            raise ScenarioError("; ".join(refused))
+        before = {key: control.value for key, control in controls.items()}
+        try:
+            with self.quiet():
+                for key, value in checked.items():
+                    controls[key].value = value
+                result = self.compute()
+        finally:
+            with self.quiet():
+                for key, value in before.items():
+                    controls[key].value = value
+            if self._live and checked:
+                self.redraw()  # the controls' own side effects (labels, shares) as before
+        return self.key_figures(result) if result is not None else []
+
     def changed(self, change: dict) -> None:
         """A watched control changed (not while `quiet`); the default redraws.
 

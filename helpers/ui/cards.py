@@ -54,7 +54,8 @@ class Figure:
     group: str | None = None
 
 
-def change_text(value: float | None, baseline: float | None, kind: str) -> tuple[str, str]:
+def change_text(value: float | None, baseline: float | None, kind: str,
+                versus: str = "baseline") -> tuple[str, str]:
     """The change of `value` against `baseline` in words, and whether it is up or down.
 
     Percents change by points ("+1.2 pts"); money, counts and numbers by their own unit and
@@ -68,6 +69,8 @@ def change_text(value: float | None, baseline: float | None, kind: str) -> tuple
         The baseline's figure.
     kind : str
         The figure's kind (`helpers.formatting.KINDS`).
+    versus : str, default "baseline"
+        What the change is against, in the words ("vs baseline", "vs A").
 
     Returns
     -------
@@ -78,18 +81,19 @@ def change_text(value: float | None, baseline: float | None, kind: str) -> tuple
         return "", "same"
     delta = value - baseline
     if abs(delta) <= 1e-9 * max(1.0, abs(baseline)):
-        return "same as baseline", "same"
+        return f"same as {versus}", "same"
     way = "up" if delta > 0 else "down"
     if kind == "percent":
         points = delta * 100
-        return f"{'+' if points > 0 else '−'}{abs(points):.1f} pts vs baseline", way
+        return f"{'+' if points > 0 else '−'}{abs(points):.1f} pts vs {versus}", way
     text = fmt(delta, kind, compact=True, signed=True)
     if baseline:
         text += f" ({fmt(delta / abs(baseline), 'percent', signed=True)})"
-    return f"{text} vs baseline", way
+    return f"{text} vs {versus}", way
 
 
-def cards_html(figures: Iterable[Figure], baseline: Sequence[Figure] | None = None) -> str:
+def cards_html(figures: Iterable[Figure], baseline: Sequence[Figure] | None = None,
+               versus: str = "baseline") -> str:
     """The cards' HTML: label (with its tooltip), value, and change against `baseline` (the
     figure of the same group and label there); one row per group, groups one under another.
 
@@ -99,6 +103,8 @@ def cards_html(figures: Iterable[Figure], baseline: Sequence[Figure] | None = No
         The figures now.
     baseline : Sequence[Figure], optional
         The baseline's figures; None shows no change line.
+    versus : str, default "baseline"
+        What the baseline is called in the change line.
 
     Returns
     -------
@@ -109,7 +115,7 @@ def cards_html(figures: Iterable[Figure], baseline: Sequence[Figure] | None = No
     rows: dict[str | None, list[str]] = {}
     for figure in figures:
         words, way = change_text(figure.value, before.get((figure.group, figure.label)),
-                                 figure.kind)
+                                 figure.kind, versus)
         good = (way != "same" and figure.better is not None
                 and (way == "up") == (figure.better == "up"))
         colour = (COLOURS["same"] if way == "same" or figure.better is None

@@ -22,6 +22,7 @@ from ..plots import grading as charts
 from .base import Panel, control_grid, share_labels, show_shares
 from .cards import Figure, KeyFigures
 from .downloads import Downloads
+from .scenarios import ScenarioComparison
 
 CUSTOM = "custom"
 SCALES = {"percentile": "rank among peers", "zscore": "distance from average",
@@ -82,6 +83,7 @@ class GradingPanel(Panel):
         self.margin = w.FloatSlider(value=0.0, min=0, max=10, step=0.5, description="Margin",
                                     continuous_update=False, tooltip=GLOSSARY["margin"])
         self.cards = KeyFigures()  # the first grading (the page's settings) is the baseline
+        self.comparison = ScenarioComparison(self)  # A vs B, once the bar exists
         self.downloads = Downloads(lambda: None if self.result is None else {
             "Levels": self.result.assigned.reset_index()}, "levels")
         self.rule.add_class("key-control")  # what the browser tests turn
@@ -91,9 +93,13 @@ class GradingPanel(Panel):
                                      *sliders], "430px"),
                        w.HTML("<i style='font-size:12px'>Each weight is followed by the share "
                               "it acts with: the weights need not add up.</i>"),
-                       self.cards, self.downloads, self.status, self.out], {
+                       self.cards,
+                       w.HBox([self.downloads, self.comparison],
+                              layout={"flex_flow": "row wrap", "grid_gap": "0 24px"}),
+                       self.status, self.out], {
             "preset": self.preset, **{f"weight_{k}": s for k, s in self.sliders.items()},
             "method": self.method, "rule": self.rule, "margin": self.margin}, "grading")
+        self.comparison.refresh()  # the bar exists now: offer its scenarios
 
     def weights(self) -> dict[str, float]:
         """The weights as they act (`effective_weights` of the sliders), also shown beside
@@ -154,6 +160,31 @@ class GradingPanel(Panel):
                      current=self.current, hysteresis=self.margin.value,
                      standards=self.standards, territory=self.territory, lacks=self.lacks)
 
+    def key_figures(self, result) -> list[Figure]:
+        """The grading's key figures: reps at the top two levels, reps changing level (when
+        current levels are known) and the fit of the level lines.
+
+        Parameters
+        ----------
+        result : Grading
+            What `compute` returned.
+
+        Returns
+        -------
+        list of Figure
+            The figures, for the cards.
+        """
+        t = result.thresholds
+        levels = list(t.counts.index)
+        top = levels[-2:] if len(levels) > 1 else levels
+        figures = [Figure(f"Reps at {top[0]} or above" if len(top) > 1 else f"Reps at {top[0]}",
+                          float(t.counts.loc[top].sum()), "count"),
+                   Figure("Fit of the level lines", float(t.gvf), "number", "fit", "up")]
+        if "change" in result.assigned:
+            moved = result.assigned["change"].isin(["promotion", "demotion"]).sum()
+            figures.insert(1, Figure("Reps changing level", float(moved), "count"))
+        return figures
+
     def draw(self, result) -> None:
         """Say the reps per level, cut lines and fit; draw the score strip.
 
@@ -176,12 +207,5 @@ class GradingPanel(Panel):
         self.say(f"<b>Reps per level:</b> {counts}<br>"
                  f"<b>{lines}:</b> {', '.join(f'{c:.1f}' for c in t.cutoffs)}"
                  f"<br><b>{term('fit', 'Fit')}:</b> {fmt(t.gvf, digits=2)}{moved}{note}")
-        levels = list(t.counts.index)
-        top = levels[-2:] if len(levels) > 1 else levels
-        figures = [Figure(f"Reps at {top[0]} or above" if len(top) > 1 else f"Reps at {top[0]}",
-                          float(t.counts.loc[top].sum()), "count"),
-                   Figure("Fit of the level lines", float(t.gvf), "number", "fit", "up")]
-        if "change" in result.assigned:
-            figures.insert(1, Figure("Reps changing level", float(n), "count"))
-        self.cards.show(figures)
+        self.cards.show(self.key_figures(result))
         self.show(self.out, charts.score_strip(result.scores, t, result.assigned["proposed"]))

@@ -27,6 +27,7 @@ from .base import Panel, area, control_grid, share_labels, show_shares
 from .cards import Figure, KeyFigures
 from .downloads import Downloads
 from .overview import PlanOverview
+from .scenarios import ScenarioComparison
 
 SLIDER = {"continuous_update": False, "style": {"description_width": "110px"},
           "layout": {"width": "350px"}}  # a dict, not a Layout: importing builds no widget
@@ -110,6 +111,7 @@ class TargetsPanel(Panel):
         self.notes = w.HTML(layout={"flex": "1 1 300px", "min_width": "0"})
         self.notes.add_class("targets-notes")
         self.cards = KeyFigures()  # the first plan (the page's settings) is the baseline
+        self.comparison = ScenarioComparison(self)  # A vs B, once the bar exists
         self.downloads = Downloads(self._sheets, f"targets_{year or ds.plan_year}")
         self.seed = seed
         self.overview = PlanOverview()  # one figure, updated in place on each change
@@ -122,11 +124,14 @@ class TargetsPanel(Panel):
         self.blend_rows = {m: w.HBox([s, self.acting[m]]) for m, s in self.blend.items()}
         shown = [self.company_method, self.growth, self.over_assign, self.method, self.ramp,
                  self.grain, *self.blend_rows.values()]
-        self.assemble([control_grid(shown, "430px"), self.status, self.cards, self.downloads,
+        self.assemble([control_grid(shown, "430px"), self.status, self.cards,
+                       w.HBox([self.downloads, self.comparison],
+                              layout={"flex_flow": "row wrap", "grid_gap": "0 24px"}),
                        w.HBox([self.table, self.notes],
                               layout={"flex_flow": "row wrap", "align_items": "flex-start",
                                       "grid_gap": "0 20px"}),
                        self.chart], controls, "targets")
+        self.comparison.refresh()  # the bar exists now: offer its scenarios
 
     @property
     def plan(self):
@@ -161,6 +166,30 @@ class TargetsPanel(Panel):
             grain=self.grain.value, measures=("revenue",), season=self.season,
             cache=self.cache)
 
+    def key_figures(self, plan) -> list[Figure]:
+        """The plan's key figures: company target, reps' targets, growth on last year and
+        the share of reps expected at target (on the panel's seed).
+
+        Parameters
+        ----------
+        plan : TargetPlan
+            What `compute` returned.
+
+        Returns
+        -------
+        list of Figure
+            The four figures, for the cards.
+        """
+        total = plan.summary().loc["total"]
+        reps = plan.targets[plan.targets["measure"] == "revenue"]
+        at_target = expected_attainment(reps, self.ds.history, n=1000, seed=self.seed)
+        return [Figure("Company target", float(plan.totals["revenue"]), "money",
+                       "company target"),
+                Figure("Reps' targets", float(total["target"]), "money", "reps' targets"),
+                Figure("Growth on last year", float(total["growth"]), "percent"),
+                Figure("Reps expected at target", float(at_target["expected_share"].iloc[0]),
+                       "percent", "expected at target")]
+
     def _sheets(self):
         """The plan shown, as the download's sheets (None while there is none)."""
         if self.plan is None:
@@ -190,16 +219,7 @@ class TargetsPanel(Panel):
                   .relabel_index([label(c) for c in shown.columns], axis="columns"))
         self.notes.value = ("<div style='font-size:12px; color:#4a5a6a; line-height:1.4'>"
                             f"{escape(caption)}</div>")
-        total = summary.loc["total"]
-        reps = plan.targets[plan.targets["measure"] == "revenue"]
-        at_target = expected_attainment(reps, self.ds.history, n=1000, seed=self.seed)
-        self.cards.show([
-            Figure("Company target", float(plan.totals["revenue"]), "money",
-                   "company target"),
-            Figure("Reps' targets", float(total["target"]), "money", "reps' targets"),
-            Figure("Growth on last year", float(total["growth"]), "percent"),
-            Figure("Reps expected at target", float(at_target["expected_share"].iloc[0]),
-                   "percent", "expected at target")])
+        self.cards.show(self.key_figures(plan))
         self.overview.update(summary.drop(index="total"), plan.phased, self.ds.history,
                              plan.year)
         self.show(self.chart, Image(self.overview.png(), format="png"))  # rendered once, here
