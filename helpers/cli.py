@@ -14,6 +14,7 @@ from .errors import RunError, WorkbookError
 
 NOTEBOOKS = ("01_targets", "02_grading", "03_incentives")
 NOTEBOOK_DIR = ROOT / "notebooks"
+APP_DIR, APP_TEMPLATE = ROOT / "app", "workbook"  # Voila template: home page, links bar, layout
 CELL_TIMEOUT = 300  # seconds a headless cell may take; the slowest takes a few under load
 NEEDS = {"03_incentives": ("01_targets", "02_grading")}  # reads the targets and levels they write
 
@@ -250,7 +251,8 @@ APP_CULL_INTERVAL = 60  # seconds between the culler's checks
 
 def app_command(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_POOL,
                 cull_idle: int = APP_CULL_IDLE, cull_interval: int = APP_CULL_INTERVAL,
-                scenario: str | None = None) -> tuple[list[str], dict[str, str]]:
+                scenario: str | None = None,
+                currency: str | None = None) -> tuple[list[str], dict[str, str]]:
     """The Voila command line and environment `app` runs: app mode on, a fresh output
     folder for this server, kernels pre-started and culled.
 
@@ -275,6 +277,8 @@ def app_command(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_PO
       from the pool, not from its run there (`helpers.app_server`), so the culler never
       shuts a kernel down while its page is still connecting.
     - `strip_sources`, `show_tracebacks=False`: no code and no server paths on screen.
+    - `template=workbook` (from `app/voila/templates`, on `$JUPYTER_PATH`) and
+      `classic_tree`: the landing page, the links bar and the app's layout.
 
     Parameters
     ----------
@@ -290,6 +294,9 @@ def app_command(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_PO
         Seconds between culling checks.
     scenario : str or None, default None
         The saved scenario page 03 prices on (`helpers.app.current_scenario`).
+    currency : str or None, default None
+        The currency money is shown in (`helpers.formatting.CURRENCIES`); None keeps
+        `$SALES_CURRENCY` or USD.
 
     Returns
     -------
@@ -297,14 +304,26 @@ def app_command(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_PO
         The command (the Python running this, `-m voila`, the options).
     env : dict of str to str
         The environment: this one plus `$SALES_APP`, `$SALES_APP_OUTPUTS` (unless set: a
-        new temporary folder) and `$SALES_APP_SCENARIO` when given.
+        new temporary folder), `$SALES_APP_SCENARIO` and `$SALES_CURRENCY` when given, and
+        the app's templates on `$JUPYTER_PATH`.
+
+    Raises
+    ------
+    FormatError
+        When `currency` is not a known currency code (before the server starts).
     """
     import os
     import tempfile
 
     from .app import APP_ENV, APP_OUTPUTS_ENV, APP_SCENARIO_ENV
+    from .formatting import ENV as CURRENCY_ENV
+    from .formatting import currency as known
 
     env = {**os.environ, APP_ENV: "1"}
+    if currency is not None:  # the app's pages read it when they format money
+        env[CURRENCY_ENV] = known(currency).code
+    env["JUPYTER_PATH"] = os.pathsep.join(  # the app's template: app/voila/templates
+        filter(None, [str(APP_DIR), os.environ.get("JUPYTER_PATH")]))
     if not env.get(APP_OUTPUTS_ENV):  # one given (a test, a deployment) is kept
         env[APP_OUTPUTS_ENV] = tempfile.mkdtemp(prefix="sales-app-")
     env.pop(APP_SCENARIO_ENV, None)
@@ -318,12 +337,14 @@ def app_command(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_PO
             "--MappingKernelManager.cull_connected=False",
             "--Voila.tornado_settings=disable_check_xsrf=True",
             "--VoilaConfiguration.multi_kernel_manager_class="
-            "helpers.app_server.AppKernelManager"]
+            "helpers.app_server.AppKernelManager",
+            f"--template={APP_TEMPLATE}", "--VoilaConfiguration.classic_tree=True"]
     return argv, env
 
 
 def app(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_POOL,
-        cull_idle: int = APP_CULL_IDLE, scenario: str | None = None) -> None:
+        cull_idle: int = APP_CULL_IDLE, scenario: str | None = None,
+        currency: str | None = None) -> None:
     """Serve the notebooks as a web app without code (Voila) for client demos.
 
     This process becomes Voila (exec), so stopping it stops the server and its kernels.
@@ -343,10 +364,19 @@ def app(port: int = 8866, host: str = "127.0.0.1", *, pool: int = APP_POOL,
         Idle seconds before a kernel no page is connected to is shut down.
     scenario : str or None, default None
         The saved scenario page 03 prices on.
+    currency : str, optional
+        The currency money is shown in (`helpers.formatting.CURRENCIES`, e.g. "EUR");
+        None keeps `$SALES_CURRENCY` or USD.
+
+    Raises
+    ------
+    FormatError
+        When `currency` is not a known currency code (before the server starts).
     """
     import os
 
     argv, env = app_command(port, host, pool=pool, cull_idle=cull_idle, scenario=scenario,
+                            currency=currency,
                             cull_interval=min(APP_CULL_INTERVAL, max(cull_idle // 2, 1)))
     os.chdir(NOTEBOOK_DIR)
     os.execve(sys.executable, argv, env)
@@ -397,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
                             f"(default {APP_CULL_IDLE})")
     p_app.add_argument("--scenario", help="the saved scenario page 03 prices on "
                                           "(default: the notebooks' settings)")
+    p_app.add_argument("--currency", help="currency money is shown in: USD (default), EUR, CNY…")
     p_sample = sub.add_parser("sample", help="(re)write the synthetic company in data/sample/")
     p_sample.add_argument("--out", type=Path, default=SAMPLE_DIR)
     p_sample.add_argument("--seed", type=int, default=2026)
@@ -414,8 +445,12 @@ def main(argv: list[str] | None = None) -> int:
         for path in written:
             print(f"wrote {path}")
     elif args.command == "app":
-        app(args.port, args.host, pool=args.pool, cull_idle=args.cull_idle,
-            scenario=args.scenario)
+        try:
+            app(args.port, args.host, pool=args.pool, cull_idle=args.cull_idle,
+                scenario=args.scenario, currency=args.currency)
+        except WorkbookError as error:  # an unknown currency code
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     elif args.command == "sample":
         from .sample import write_sample
 

@@ -1,11 +1,15 @@
 """The client demo app in a real browser: Voila serving the notebooks, driven by Playwright
-with Debian's Chromium. Each notebook's panel marks its key control `key-control` (a
-dropdown) and its live result `key-result`; the test changes the one and waits for the other.
+with Debian's Chromium, on a 1366x768 laptop screen. Each notebook's panel marks its key
+control `key-control` (a dropdown) and its live result `key-result`; the test changes the one
+with a real click and the keyboard, as a person would, and waits for the other. Each page's
+first block of controls (`control-grid`) must be on the first screen, every control in it
+with a box of its own; the home page lists the three steps and every page links to the others.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -103,7 +107,7 @@ def _screenshot(page, name: str, focus=None) -> Path:
     if focus is not None:
         focus.evaluate("el => el.scrollIntoView({block: 'center'})")
         page.wait_for_timeout(300)
-    path = output_dir() / "screenshots" / f"{name}.png"
+    path = Path(os.environ.get("SCREENSHOTS") or output_dir() / "screenshots") / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path))
     return path
@@ -117,6 +121,31 @@ def _open(browser, base: str, notebook: str):
     return page, watch
 
 
+RAW = re.compile(r"\d\.\d{3,}|\d[eE][+-]\d")  # a raw float (2983587.42) or e-notation
+ANALYST = ("make run", "papermill", "parameters cell")  # instructions for whoever runs it
+
+
+def _on_first_screen(page, control) -> None:
+    """`control` has a box of its own, wholly inside the first screen (no scrolling)."""
+    box = control.bounding_box()
+    assert box is not None and box["width"] >= 8 and box["height"] >= 8, box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= LAPTOP["width"], box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= LAPTOP["height"], box
+
+
+def _choose_by_keyboard(page, select) -> int:
+    """Pick another option of a dropdown as a person does: click it, arrow, Enter."""
+    before = select.evaluate("el => el.selectedIndex")
+    count = select.locator("option").count()
+    assert count > 1
+    select.click()  # a real click: fails if the control is hidden, covered or zero-sized
+    page.keyboard.press("ArrowUp" if before == count - 1 else "ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function("([el, old]) => el.selectedIndex !== old",
+                           arg=[select.element_handle(), before], timeout=30_000)
+    return select.evaluate("el => el.selectedIndex")
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_key_control_changes_visible_result(app, browser, notebook):
     base, _ = app
@@ -126,16 +155,32 @@ def test_key_control_changes_visible_result(app, browser, notebook):
     page.wait_for_function("el => el.innerText.trim().length > 0", arg=result.element_handle(),
                            timeout=60_000)
     assert page.locator(".jp-CodeCell .jp-InputArea").count() == 0, "the app must hide code"
+    assert page.title().startswith(notebook[:2] + " · "), page.title()  # the page's heading
+    links = page.locator("nav.wb-nav a")
+    assert links.count() == 1 + len(NOTEBOOKS) and page.locator("nav a.wb-current").count() == 1
+    grid = page.locator(".control-grid").first
+    controls = grid.locator("select, input, button, .noUi-handle")  # handle: a slider
+    shown = [controls.nth(i) for i in range(controls.count())  # not laid out: display none
+             if controls.nth(i).evaluate("el => el.getClientRects().length > 0")]
+    assert len(shown) >= 3
+    for control in shown:  # every control of the first block, on the first screen
+        _on_first_screen(page, control)  # (a control squeezed to 0 px has a box: it fails)
+    text = page.locator("#rendered_cells").inner_text()
+    assert not any(words in text for words in ANALYST), "analyst-only text on screen"
     before = result.inner_text()
     select = page.locator(".key-control select").first
-    current = select.evaluate("el => el.selectedIndex")  # labels carry &nbsp; for spaces
-    assert select.locator("option").count() > 1
     _usable(page, select)
-    select.select_option(index=1 if current == 0 else 0)
+    _choose_by_keyboard(page, select)
     page.wait_for_function("([el, old]) => el.innerText !== old && el.innerText.trim() !== ''",
                            arg=[result.element_handle(), before], timeout=60_000)
     assert result.inner_text() != before
-    assert _screenshot(page, notebook, focus=select).stat().st_size > 10_000
+    shown = " ".join(page.locator(f"{sel}").nth(i).inner_text()
+                     for sel in (".key-result", ".key-figures")
+                     for i in range(page.locator(sel).count()))
+    assert not RAW.search(shown), RAW.search(shown)  # formatted numbers only
+    page.locator(".wb-cell.wb-first").first.evaluate("el => el.scrollIntoView()")  # the top
+    page.wait_for_timeout(300)
+    assert _screenshot(page, notebook).stat().st_size > 10_000
     assert watch.errors == []
     page.close()
 
@@ -161,21 +206,57 @@ def test_scenario_saved_and_loaded_from_the_app(app, browser):
     page.close()
 
 
-def test_app_home_lists_the_notebooks(app, browser):
+def test_app_home_shows_the_three_steps_and_links_to_each(app, browser):
     base, _ = app
-    page = browser.new_page(viewport={"width": 1280, "height": 700})
+    page = browser.new_page(viewport=LAPTOP)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(base, timeout=PAGE_TIMEOUT, wait_until="networkidle")
-    listing = page.get_by_text(f"{NOTEBOOKS[-1]}.ipynb")
-    try:
-        listing.wait_for(timeout=60_000)
-    except Exception:  # the listing is fetched after load; a busy server can drop it once
-        _screenshot(page, "app-before-reload")
-        page.reload(timeout=PAGE_TIMEOUT, wait_until="networkidle")
-        listing.wait_for(timeout=PAGE_TIMEOUT)
-    for notebook in NOTEBOOKS:
-        assert page.get_by_text(f"{notebook}.ipynb").is_visible()
+    assert page.title() == "Sales plan · Home"
+    steps = page.locator("section.wb-step")
+    assert steps.count() == len(NOTEBOOKS)
+    for i, notebook in enumerate(NOTEBOOKS):
+        step = steps.nth(i)
+        assert step.get_attribute("data-step") == notebook
+        assert "Decides:" in step.inner_text() and ".ipynb" not in step.inner_text()
+        _on_first_screen(page, step.locator("a.wb-open"))
+    assert "Select items to open" not in page.content()
     _screenshot(page, "app")
+    steps.first.locator("a.wb-open").click()  # a real click, to the first step's page
+    page.wait_for_url(re.compile(f"{NOTEBOOKS[0]}.ipynb"), timeout=PAGE_TIMEOUT)
+    page.locator("nav.wb-nav a.wb-nav-home").wait_for(timeout=PAGE_TIMEOUT)
     assert errors == []
+    page.close()
+
+
+def test_plans_ticked_simulated_compared_with_the_baseline_and_downloaded(app, browser):
+    base, _ = app
+    page, watch = _open(browser, base, NOTEBOOKS[-1])
+    plans = page.locator(".checklist input[type=checkbox]")
+    plans.first.wait_for(state="visible", timeout=PAGE_TIMEOUT)
+    assert plans.count() >= 2
+    cards = page.locator(".key-figure-row")
+    assert cards.count() == plans.count()  # the page's own run: one row of cards a plan
+    assert page.locator(".key-figures").first.inner_text().count("same as baseline") >= 3
+    _on_first_screen(page, plans.nth(1))
+    plans.nth(1).click()  # untick the second plan: a real click on a box, no Ctrl-click
+    market = page.locator(".control-grid .widget-slider").first
+    market.locator(".noUi-handle").first.focus()
+    page.keyboard.press("ArrowLeft")  # a worse market, by the keyboard: every cost moves
+    page.keyboard.press("Tab")
+    page.locator("button", has_text="Simulate").click()
+    page.wait_for_function("() => document.querySelectorAll('.key-figure-row').length === "
+                           f"{plans.count() - 1}", timeout=120_000)
+    text = page.locator(".key-figures").first.inner_text()
+    assert not RAW.search(text)
+    if "-5" in market.inner_text():  # the market moved: no cost is the baseline's
+        assert "same as baseline" not in text and text.count("vs baseline") >= 3
+    page.locator("button.download-button").first.click()
+    link = page.locator("a.download-link").first
+    link.wait_for(timeout=60_000)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "plan_comparison.xlsx"
+    _screenshot(page, "03_incentives_simulated")
+    assert watch.errors == []
     page.close()

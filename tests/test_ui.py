@@ -28,7 +28,8 @@ def sample():
 def test_targets_panel_offers_no_method_the_data_cannot_run(sample):
     bare = replace(sample, roster=sample.roster.drop(columns="territory_potential"))
     panel = TargetsPanel(bare, method="potential")
-    assert "potential" not in panel.method.options and panel.method.value == "history"
+    offered = [value for _, value in panel.method.options]  # (plain label, value) pairs
+    assert "potential" not in offered and panel.method.value == "history"
     assert "potential" not in panel.blend
     assert any("territory_potential" in note for note in panel.left_out)
     assert "potential is not offered" in panel.caption  # under the table
@@ -174,7 +175,7 @@ def test_targets_panel_says_an_impossible_blend_and_recovers(sample):
     # results are plain widgets (no Output widget for a front end to capture): the table
     # as HTML, the charts as one PNG image
     assert isinstance(panel.table.children[0], ipywidgets.HTML)
-    assert "target" in panel.table.children[0].value
+    assert "Target" in panel.table.children[0].value
     assert panel.chart.children[0].value[:4] == b"\x89PNG"
     cleared = _clears(panel.table, panel.chart)
     _quietly(lambda: setattr(panel.blend["history"], "value", 0.0))  # every weight zero

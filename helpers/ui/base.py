@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import matplotlib.pyplot as plt
 import mistune
+import traitlets
 from IPython.display import Image, Markdown
 
 from ..errors import WorkbookError
@@ -115,6 +116,29 @@ def columns(controls: Iterable[w.Widget], results: Iterable[w.Widget]) -> w.HBox
     return w.HBox([w.VBox(list(controls), layout=w.Layout(flex="0 0 auto")),
                    w.VBox(list(results), layout=w.Layout(flex="1 1 auto", min_width="0"))],
                   layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+
+
+def control_grid(controls: Iterable[w.Widget], width: str = "400px") -> w.GridBox:
+    """The panel's controls together at the top, in as many columns of `width` as the
+    screen holds (three on a 1366 px laptop), so every control is on screen at once.
+
+    Parameters
+    ----------
+    controls : Iterable[ipywidgets.Widget]
+        The controls, filled in row by row.
+    width : str, default "400px"
+        The narrowest a column may be.
+
+    Returns
+    -------
+    ipywidgets.GridBox
+        The grid, class `control-grid`.
+    """
+    grid = w.GridBox(list(controls), layout=w.Layout(
+        grid_template_columns=f"repeat(auto-fill, minmax({width}, 1fr))",
+        grid_gap="2px 12px", width="100%", align_items="center"))
+    grid.add_class("control-grid")
+    return grid
 
 
 def error_html(message: object) -> str:
@@ -222,6 +246,71 @@ class Messages(w.HTML):
         self.value = messages_html(self.lines, self.lead)
 
 
+class Checklist(w.VBox):
+    """Pick several options by ticking boxes (no Ctrl-click in a list box): `value` is the
+    tuple of the ticked options, `options` the tuple offered, as `SelectMultiple` has them,
+    so a scenario saves, checks and loads it the same way.
+
+    Parameters
+    ----------
+    options : Iterable[str]
+        The options, in the order shown.
+    value : Iterable[str], default ()
+        The options ticked at first.
+    description : str, default ""
+        A label above the boxes.
+    """
+
+    value = traitlets.Tuple()
+    options = traitlets.Tuple()
+
+    def __init__(self, options: Iterable[str] = (), value: Iterable[str] = (),
+                 description: str = ""):
+        super().__init__(layout=w.Layout(flex="0 0 auto"))
+        self.description = description
+        self.boxes: dict[str, w.Checkbox] = {}
+        self._syncing = False
+        self.add_class("checklist")
+        self.observe(lambda _: self._build(), "options")
+        self.observe(lambda _: self._tick(), "value")
+        self.options = tuple(options)
+        self.value = tuple(value)
+
+    @property
+    def _options_values(self) -> tuple:
+        return self.options  # what `check_setting` checks a saved choice against
+
+    @traitlets.validate("value")
+    def _known(self, proposal):
+        unknown = [v for v in proposal["value"] if v not in self.options]
+        if unknown:
+            raise traitlets.TraitError(f"not offered: {', '.join(map(str, unknown))}")
+        return tuple(proposal["value"])
+
+    def _build(self) -> None:
+        self.boxes = {o: w.Checkbox(value=o in self.value, description=str(o), indent=False,
+                                    layout={"width": "auto"}) for o in self.options}
+        for box in self.boxes.values():
+            box.observe(lambda _: self._clicked(), "value")
+        head = [w.HTML(f"<b>{escape(self.description)}</b>")] if self.description else []
+        self.children = (*head, *self.boxes.values())
+        kept = tuple(v for v in self.value if v in self.options)
+        if kept != self.value:
+            self.value = kept
+
+    def _tick(self) -> None:
+        self._syncing = True
+        try:
+            for option, box in self.boxes.items():
+                box.value = option in self.value
+        finally:
+            self._syncing = False
+
+    def _clicked(self) -> None:
+        if not self._syncing:  # a person ticked a box: the options in their shown order
+            self.value = tuple(o for o, box in self.boxes.items() if box.value)
+
+
 class Panel(w.VBox):
     """Base of the notebooks' panels; see the module docstring for the contract.
 
@@ -275,6 +364,71 @@ class Panel(w.VBox):
             What `compute` returned.
         """
         raise NotImplementedError
+
+    def key_figures(self, result: Any) -> list:
+        """The key figures of `result` for the cards and the scenario comparison (a panel
+        without cards returns none).
+
+        Parameters
+        ----------
+        result : object
+            What `compute` returned.
+
+        Returns
+        -------
+        list of Figure
+            The figures (`helpers.ui.cards.Figure`).
+        """
+        return []
+
+    def figures_with(self, values: Mapping[str, Any]) -> list:
+        """The key figures the panel would show with `values` set on its scenario controls
+        (name -> value; the others as they are), without changing what is shown: the
+        controls are put back and the panel redrawn as it was.
+
+        Parameters
+        ----------
+        values : Mapping[str, object]
+            Control name -> value, as a scenario section holds them.
+
+        Returns
+        -------
+        list of Figure
+            `key_figures` of the result under those settings.
+
+        Raises
+        ------
+        ScenarioError
+            When a value cannot be set on its control (nothing is changed).
+        WorkbookError
+            When the helpers function refuses those settings.
+        """
+        from ..errors import ScenarioError
+        from .scenarios import check_setting
+
+        controls = self.scenarios.controls if self.scenarios is not None else {}
+        checked, refused = {}, []
+        for key, value in values.items():
+            if key in controls:
+                try:
+                    checked[key] = check_setting(controls[key], value)
+                except ScenarioError as exc:
+                    refused.append(f"{key}: {exc}")
+        if refused:
+            raise ScenarioError("; ".join(refused))
+        before = {key: control.value for key, control in controls.items()}
+        try:
+            with self.quiet():
+                for key, value in checked.items():
+                    controls[key].value = value
+                result = self.compute()
+        finally:
+            with self.quiet():
+                for key, value in before.items():
+                    controls[key].value = value
+            if self._live and checked:
+                self.redraw()  # the controls' own side effects (labels, shares) as before
+        return self.key_figures(result) if result is not None else []
 
     def changed(self, change: dict) -> None:
         """A watched control changed (not while `quiet`); the default redraws.

@@ -15,11 +15,18 @@ import ipywidgets as w
 import pandas as pd
 
 from ..errors import GradingError
+from ..formatting import fmt
+from ..glossary import GLOSSARY, label, term
 from ..grading import AIDS, DIRECTIONS, METHODS, PRESETS, RULE_LABELS, effective_weights, grade
 from ..plots import grading as charts
-from .base import Panel, columns, share_labels, show_shares
+from .base import Panel, control_grid, share_labels, show_shares
+from .cards import Figure, KeyFigures
+from .downloads import Downloads
+from .scenarios import ScenarioComparison
 
 CUSTOM = "custom"
+SCALES = {"percentile": "rank among peers", "zscore": "distance from average",
+          "minmax": "lowest to highest", "robust": "robust (median based)"}
 
 
 class GradingPanel(Panel):
@@ -56,28 +63,43 @@ class GradingPanel(Panel):
         self.standards, self.territory, self.lacks = standards, territory, lacks
         names = [k for k in DIRECTIONS if k in kpis.columns]
         self.preset = w.Dropdown(options=[*PRESETS, CUSTOM], value=preset,
-                                 description="Preset")
+                                 description="Weights preset",
+                                 style={"description_width": "110px"})
         self.sliders = {k: w.FloatSlider(value=PRESETS[preset].get(k, 0.0), min=0, max=0.6,
-                                         step=0.05, description=k.replace("_", " "),
+                                         step=0.05, description=label(k),
                                          continuous_update=False, readout_format=".2f",
-                                         style={"description_width": "120px"})
+                                         style={"description_width": "130px"},
+                                         layout={"width": "340px"})
                         for k in names}
         self.acting = share_labels(names)
-        self.method = w.Dropdown(options=METHODS, value="percentile", description="Scale")
+        self.method = w.Dropdown(options=[(SCALES.get(m, m), m) for m in METHODS],
+                                 value="percentile", description="Score scale",
+                                 tooltip=GLOSSARY["score scale"])
         rules = (["standards"] if standards is not None else []) + sorted(
             AIDS, key=lambda r: r != "quantile")  # without standards: forced shares, as before
         self.rule = w.Dropdown(options=[(RULE_LABELS[r], r) for r in rules],
-                               value=rules[0], description="Levels by")
+                               value=rules[0], description="Levels by",
+                               tooltip=GLOSSARY["level rule"])
         self.margin = w.FloatSlider(value=0.0, min=0, max=10, step=0.5, description="Margin",
-                                    continuous_update=False)
+                                    continuous_update=False, tooltip=GLOSSARY["margin"])
+        self.cards = KeyFigures()  # the first grading (the page's settings) is the baseline
+        self.comparison = ScenarioComparison(self)  # A vs B, once the bar exists
+        self.downloads = Downloads(lambda: None if self.result is None else {
+            "Levels": self.result.assigned.reset_index()}, "levels")
         self.rule.add_class("key-control")  # what the browser tests turn
         self.status.add_class("key-result")
         sliders = [w.HBox([s, self.acting[k]]) for k, s in self.sliders.items()]
-        self.assemble([columns([self.preset, w.HTML("<i>weight → share it acts with</i>"),
-                                *sliders],
-                               [self.method, self.rule, self.margin, self.status]), self.out], {
+        self.assemble([control_grid([self.preset, self.method, self.rule, self.margin,
+                                     *sliders], "430px"),
+                       w.HTML("<i style='font-size:12px'>Each weight is followed by the share "
+                              "it acts with: the weights need not add up.</i>"),
+                       self.cards,
+                       w.HBox([self.downloads, self.comparison],
+                              layout={"flex_flow": "row wrap", "grid_gap": "0 24px"}),
+                       self.status, self.out], {
             "preset": self.preset, **{f"weight_{k}": s for k, s in self.sliders.items()},
             "method": self.method, "rule": self.rule, "margin": self.margin}, "grading")
+        self.comparison.refresh()  # the bar exists now: offer its scenarios
 
     def weights(self) -> dict[str, float]:
         """The weights as they act (`effective_weights` of the sliders), also shown beside
@@ -138,6 +160,31 @@ class GradingPanel(Panel):
                      current=self.current, hysteresis=self.margin.value,
                      standards=self.standards, territory=self.territory, lacks=self.lacks)
 
+    def key_figures(self, result) -> list[Figure]:
+        """The grading's key figures: reps at the top two levels, reps changing level (when
+        current levels are known) and the fit of the level lines.
+
+        Parameters
+        ----------
+        result : Grading
+            What `compute` returned.
+
+        Returns
+        -------
+        list of Figure
+            The figures, for the cards.
+        """
+        t = result.thresholds
+        levels = list(t.counts.index)
+        top = levels[-2:] if len(levels) > 1 else levels
+        figures = [Figure(f"Reps at {top[0]} or above" if len(top) > 1 else f"Reps at {top[0]}",
+                          float(t.counts.loc[top].sum()), "count"),
+                   Figure("Fit of the level lines", float(t.gvf), "number", "fit", "up")]
+        if "change" in result.assigned:
+            moved = result.assigned["change"].isin(["promotion", "demotion"]).sum()
+            figures.insert(1, Figure("Reps changing level", float(moved), "count"))
+        return figures
+
     def draw(self, result) -> None:
         """Say the reps per level, cut lines and fit; draw the score strip.
 
@@ -146,6 +193,7 @@ class GradingPanel(Panel):
         result : Grading
             What `compute` returned.
         """
+        self.downloads.clear()  # links of earlier settings would hand over other levels
         t = result.thresholds
         counts = ", ".join(f"{lvl} {n}" for lvl, n in t.counts.items())
         notes = [t.note, *result.notes] if t.note else list(result.notes)
@@ -158,5 +206,6 @@ class GradingPanel(Panel):
             moved = f"<br><b>Change level:</b> {n} of {len(change)} reps"
         self.say(f"<b>Reps per level:</b> {counts}<br>"
                  f"<b>{lines}:</b> {', '.join(f'{c:.1f}' for c in t.cutoffs)}"
-                 f"<br><b>Fit (GVF):</b> {t.gvf:.2f}{moved}{note}")
+                 f"<br><b>{term('fit', 'Fit')}:</b> {fmt(t.gvf, digits=2)}{moved}{note}")
+        self.cards.show(self.key_figures(result))
         self.show(self.out, charts.score_strip(result.scores, t, result.assigned["proposed"]))

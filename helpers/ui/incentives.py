@@ -20,11 +20,85 @@ import pandas as pd
 from IPython.display import Markdown
 
 from ..errors import DataError, SimulationError
+from ..formatting import fmt
+from ..glossary import GLOSSARY, label, term
 from ..incentives import LEVELS, Plan, PlanError, edit_plan, payout_curve, save_plan, statement
 from ..plots import incentives as charts
-from .base import Panel, error_html
+from .base import Checklist, Panel, error_html
+from .cards import Figure, KeyFigures
+from .downloads import Downloads
 
 NARROW = {"width": "150px"}  # a dict, not a Layout: importing builds no widget
+CARDS = (("expected_cost", "Expected cost", "money", "expected cost"),
+         ("total_cost_of_sales", "Cost of sales", "percent", "cost of sales"),
+         ("p90_cost", "Bad-year cost (P90)", "money", "P90"))  # per plan, on the cards
+
+
+def plan_figures(table: pd.DataFrame) -> list[Figure]:
+    """The key figures of each plan in a `metrics` table: expected cost, cost of sales and
+    the bad-year (P90) cost, one row per plan (so plans stand side by side and a baseline is
+    matched plan by plan).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        `helpers.incentives.metrics`: one row per plan.
+
+    Returns
+    -------
+    list of Figure
+        Three figures per plan, lower being better.
+    """
+    return [Figure(words, float(row[column]), kind, glossary, "down", group=str(plan))
+            for plan, row in table.iterrows()
+            for column, words, kind, glossary in CARDS if column in row]
+
+
+def metrics_frame(sim) -> pd.DataFrame:
+    """The plan comparison of a simulation as the download hands it over: one row per
+    plan, a column per metric.
+
+    Parameters
+    ----------
+    sim : Simulation
+        What `simulate` returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        `metrics(sim)` with the plan as a column.
+    """
+    from ..incentives import metrics
+
+    return metrics(sim).reset_index()
+
+
+def metrics_table(table: pd.DataFrame) -> str:
+    """A `metrics` table as the page shows it: plans side by side, one plain-worded row per
+    metric, money in the currency, shares and cost of sales as percents, ratios to 2 decimals.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        `helpers.incentives.metrics`: one row per plan.
+
+    Returns
+    -------
+    str
+        The HTML table.
+    """
+    def kind(column: str) -> str:
+        if column.endswith("_cost") or column.startswith("marginal") or column == "base_salaries":
+            return "money"
+        if column.endswith("cost_of_sales") or column.startswith("share_at"):
+            return "percent"
+        return "number"
+
+    shown = pd.DataFrame({plan: {label(c): fmt(row[c], kind(c)) for c in table.columns}
+                          for plan, row in table.iterrows()})
+    style = ("<style>.metrics-table th, .metrics-table td {padding: 2px 14px; "
+             "text-align: right} .metrics-table tbody th {text-align: left}</style>")
+    return style + shown.rename_axis("metric").to_html(classes="metrics-table", border=0)
 
 
 class PlanBook(dict):
@@ -121,7 +195,10 @@ class PlanEditor(Panel):
         self.level = w.Dropdown(options=list(LEVELS), value="senior", description="Level")
         self.component = w.Dropdown(description="Component")
         self.ti_scale = w.FloatSlider(value=1.0, min=0.5, max=1.5, step=0.05,
-                                      description="TI ×", continuous_update=False)
+                                      description="Target incentive ×",
+                                      style={"description_width": "130px"},
+                                      tooltip=GLOSSARY["target incentive"],
+                                      continuous_update=False)
         self.rows = w.VBox()
         self.add = w.Button(description="add tier", icon="plus")
         self.remove = w.Button(description="remove last", icon="minus")
@@ -226,8 +303,8 @@ class PlanEditor(Panel):
             What `compute` returned.
         """
         level = self.level.value
-        self.say(f"<b>{escape(plan.name)}</b>: target incentive {level} "
-                 f"{plan.target_incentive(level):,.0f}")
+        self.say(f"<b>{escape(plan.name)}</b>: {term('target incentive')} at {level} level "
+                 f"{escape(fmt(plan.target_incentive(level), 'money'))}")
         self.show(self.out, charts.editor_curve(payout_curve(plan, level, self.targets[level]),
                                                 f"{plan.name} — {level}"))
 
@@ -333,29 +410,41 @@ class SimulationPanel(Panel):
         The seed of every run, so plans are compared on the same draws.
     spreads : dict of str to float, optional
         Spreads used where the history is too short to fit one.
+    baseline : pandas.DataFrame, optional
+        `metrics` of the page's own run (the notebook's parameters), the cards' baseline;
+        None makes the first run the baseline.
     """
 
     def __init__(self, plans: dict[str, Plan], ds, targets: pd.DataFrame,
                  levels: pd.Series | None = None, seed: int = 0,
-                 spreads: dict[str, float] | None = None):
+                 spreads: dict[str, float] | None = None,
+                 baseline: pd.DataFrame | None = None):
         super().__init__()
         self.plans, self.ds, self.targets, self.levels, self.seed = (plans, ds, targets,
                                                                      levels, seed)
         self.spreads = spreads  # used where history is too short to fit a spread
         self.plans = PlanBook.of(plans)
         self.plans.watch(self._listed)
-        self.choice = w.SelectMultiple(options=list(self.plans), value=tuple(self.plans),
-                                       description="Plans", rows=min(len(self.plans), 5))
+        self.choice = Checklist(options=list(self.plans), value=tuple(self.plans),
+                                description="Plans")  # ticked, not Ctrl-clicked
         self.market = w.IntSlider(value=0, min=-30, max=30, step=5, description="Market %",
-                                  continuous_update=False)
+                                  continuous_update=False, tooltip=GLOSSARY["market"])
         self.n = w.IntSlider(value=2000, min=256, max=20_000, step=256,
-                             description="Scenarios", continuous_update=False)
+                             description="Simulated years", continuous_update=False,
+                             style={"description_width": "110px"},
+                             tooltip=GLOSSARY["scenarios"])
+        self.cards = KeyFigures(None if baseline is None else plan_figures(baseline))
+        self.downloads = Downloads(lambda: None if self.sim is None else {
+            "Plan comparison": metrics_frame(self.sim)}, "plan_comparison")
+        if baseline is not None:  # the page's own run, on screen before the first Simulate
+            self.cards.show(self.cards.baseline)
         self.run_button = w.Button(description="Simulate", icon="play")
         self.progress = w.IntProgress(min=0, max=1, description="")
-        self.assemble([w.HBox([self.choice, w.VBox([self.market, self.n,
-                                                    w.HBox([self.run_button,
-                                                            self.progress])])]),
-                       self.status, self.stale_note, self.out],
+        controls = w.HBox([self.choice, w.VBox([self.market, self.n,
+                                                w.HBox([self.run_button, self.progress])])])
+        controls.add_class("control-grid")  # the panel's controls, together at its top
+        self.assemble([controls,
+                       self.status, self.stale_note, self.cards, self.downloads, self.out],
                       {"plans": self.choice, "market_pct": self.market, "scenarios": self.n},
                       "incentives", live=False, button=self.run_button)
 
@@ -402,10 +491,10 @@ class SimulationPanel(Panel):
         """
         from ..incentives import distribution, metrics
 
-        table = metrics(sim).T  # cost of sales is a fraction: shown as a percent
-        self.show(self.out, table.style.format(precision=3)
-                  .format("{:.2%}", subset=pd.IndexSlice[["variable_cost_of_sales",
-                                                           "total_cost_of_sales"], :]),
+        table = metrics(sim)
+        self.downloads.clear()  # links of an earlier run would hand over other numbers
+        self.cards.show(plan_figures(table))
+        self.show(self.out, metrics_table(table),
                   charts.cost_distribution(distribution(sim)))
 
     def _listed(self, plan: Plan) -> None:
@@ -413,6 +502,5 @@ class SimulationPanel(Panel):
         chosen, stale = self.choice.value, self.stale
         self.choice.options = list(self.plans)
         self.choice.value = chosen
-        self.choice.rows = min(len(self.plans), 5)
         if not stale:  # the choice is the same: what is shown is as current as before
             self.mark_fresh()

@@ -4,12 +4,13 @@ Loading is all or nothing: every saved value is checked against its control firs
 choice it offers, a number inside its range, the right type), and only when all pass are
 the controls set, so a scenario with one bad value changes nothing and says which key. A
 scenario file that cannot be read is skipped and named in the bar's `messages`; the other
-scenarios stay listed.
+scenarios stay listed. "Reset" sets every control back to the page's own settings.
 """
 
 from __future__ import annotations
 
 from contextlib import nullcontext
+from dataclasses import replace
 from html import escape
 from numbers import Real
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import ipywidgets as w
 from traitlets import TraitError
 
+from ..errors import WorkbookError
 from ..scenarios import ScenarioError, load_scenario, read_scenarios, save_scenario
 from .base import Messages, error_html
 
@@ -102,18 +104,23 @@ class ScenarioBar(w.HBox):
                                layout=w.Layout(width="220px"))
         self.save_button = w.Button(description="Save", icon="save")
         self.load_button = w.Button(description="Load", icon="folder-open")
+        self.reset_button = w.Button(description="Reset", icon="undo",
+                                     tooltip="Back to this page's own settings")
+        self.defaults = {key: control.value for key, control in controls.items()}
         self.status = w.HTML()
         self.messages = Messages()
         self.messages.layout.width = "100%"  # its own line, below the bar
         self.name.add_class("scenario-name")
         self.save_button.add_class("scenario-save")
         self.load_button.add_class("scenario-load")
+        self.reset_button.add_class("scenario-reset")
         self.status.add_class("scenario-status")
         self.save_button.on_click(lambda _: self._act(self.save))
         self.load_button.on_click(lambda _: self._act(self.load))
+        self.reset_button.on_click(lambda _: self._act(self.reset))
         self.refresh()
         super().__init__([w.Label("Scenario"), self.name, self.save_button,
-                          self.load_button, self.status, self.messages],
+                          self.load_button, self.reset_button, self.status, self.messages],
                          layout=w.Layout(flex_flow="row wrap", align_items="center"))
 
     def refresh(self) -> None:
@@ -173,8 +180,114 @@ class ScenarioBar(w.HBox):
                 self.controls[key].value = value
         return "loaded" + (f" (ignored {', '.join(unknown)})" if unknown else "")
 
+    def reset(self) -> str:
+        """Set every control back to the value it had when the page opened (the page's own
+        settings, the key figures' baseline), inside `batch`.
+
+        Returns
+        -------
+        str
+            The line shown in the bar.
+        """
+        with self.batch():
+            for key, value in self.defaults.items():
+                self.controls[key].value = value
+        return "back to this page's settings"
+
     def _act(self, action) -> None:
         try:
             self.status.value = f"<span style='color:#2a7'>{escape(action())}</span>"
         except ScenarioError as exc:
             self.status.value = error_html(exc)
+
+
+PAGE = "this page's settings"
+
+
+class ScenarioComparison(w.VBox):
+    """Two scenarios side by side: pick A and B (a saved scenario, or the page's own
+    settings) and press Compare; the panel's key figures for each, one row each, B's change
+    against A. What the panel shows is not changed (`Panel.figures_with`). Built before the
+    panel's `assemble`, it is `refresh`ed once the panel has its ScenarioBar.
+
+    Parameters
+    ----------
+    panel : Panel
+        The panel whose key figures are compared (it must carry a `ScenarioBar`).
+    """
+
+    def __init__(self, panel):
+        self.panel = panel
+        self.first = w.Dropdown(description="Compare", layout=w.Layout(width="260px"),
+                                style={"description_width": "70px"})
+        self.second = w.Dropdown(description="with", layout=w.Layout(width="230px"),
+                                 style={"description_width": "40px"})
+        self.button = w.Button(description="Compare", icon="columns",
+                               tooltip="Key figures of two scenarios side by side")
+        self.out = w.HTML()
+        self.first.add_class("compare-first")
+        self.second.add_class("compare-second")
+        self.button.add_class("compare-button")
+        self.out.add_class("scenario-comparison")
+        self.button.on_click(lambda _: self.compare())
+        self._watching = False
+        self.refresh()
+        super().__init__([w.HBox([self.first, self.second, self.button],
+                                 layout=w.Layout(flex_flow="row wrap", align_items="center")),
+                          self.out])
+
+    def refresh(self) -> None:
+        """Offer the page's settings and every saved scenario of the panel's section."""
+        bar = self.panel.scenarios  # None until the panel is assembled: call again then
+        if bar is not None and not self._watching:  # a scenario saved is offered at once
+            bar.name.observe(lambda _: self.refresh(), "options")
+            self._watching = True
+        names = [PAGE, *(bar.name.options if bar is not None else ())]
+        for choice in (self.first, self.second):
+            if tuple(choice.options) != tuple(names):
+                kept = choice.value
+                choice.options = names
+                choice.value = kept if kept in names else PAGE
+
+    def values(self, name: str) -> dict:
+        """The settings of `name` (none for the page's own settings).
+
+        Parameters
+        ----------
+        name : str
+            A saved scenario's name, or `PAGE`.
+
+        Returns
+        -------
+        dict
+            Control name -> value.
+
+        Raises
+        ------
+        ScenarioError
+            When the scenario or its section cannot be read.
+        """
+        if name == PAGE:
+            return dict(self.panel.scenarios.defaults)
+        bar = self.panel.scenarios
+        return load_scenario(name, bar.section, bar.folder)
+
+    def compare(self) -> None:
+        """Show A's and B's key figures side by side (an error line when either cannot be
+        computed).
+        """
+        from .cards import cards_html
+
+        self.refresh()
+        a, b = self.first.value, self.second.value
+        sides = []
+        for side, name in (("A", a), ("B", b)):
+            try:
+                figures = self.panel.figures_with(self.values(name))
+            except WorkbookError as exc:
+                self.out.value = error_html(f"{side}: scenario {name!r}: {exc}")
+                return
+            sides.append([replace(f, group=f"{side}: {name}") for f in figures])
+        first, second = sides
+        against = [replace(f, group=f"B: {b}") for f in first]  # B's change is against A
+        self.out.value = cards_html(first + second, against, versus="A")
