@@ -43,7 +43,7 @@ def test_targets_panel_starts_on_the_fitted_ramp_and_offers_straight_lines(sampl
     panel = _quietly(lambda: TargetsPanel(sample))
     fitted = fit_ramp(sample.history, sample.roster.set_index("rep_id")["hire_date"])
     assert panel.ramp.value == "fitted" and panel.plan.ramp == fitted.factors
-    assert f"fitted ({fitted.months} months)" in panel.ramp.options[0][0]
+    assert f"fitted: full from month {fitted.months + 1}" in panel.ramp.options[0][0]
     _quietly(lambda: setattr(panel.ramp, "value", 4))
     assert panel.plan.ramp == linear_ramp(4)
     old = _quietly(lambda: TargetsPanel(sample, ramp_months=2))  # a number still works

@@ -98,6 +98,7 @@ def test_notebook_03_goes_on_without_a_bad_plan_and_a_headless_run_stops(sample,
     import pandas as pd
 
     import helpers.incentives as inc
+    from helpers.app import page_inputs
     from helpers.data import ROOT
     from helpers.plots import style
 
@@ -106,7 +107,8 @@ def test_notebook_03_goes_on_without_a_bad_plan_and_a_headless_run_stops(sample,
     folder = _plans_folder(tmp_path)
     names = {"inc": inc, "pd": pd, "style": style, "ds": sample, "year": None,
              "out": tmp_path, "plans_path": folder, "compare": None, "on_missing": "drop",
-             "upstream": None, "output_path": None}
+             "upstream": None, "output_path": None, "page_inputs": page_inputs,
+             "data_path": None}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         exec(cell, {**names, "interactive": True})

@@ -98,7 +98,7 @@ class TargetsPanel(Panel):
         self.fitted = resolve_ramp("fitted", ds, year)  # once: the history does not change
         label = "fitted" if self.fitted.fitted else "default"
         self.ramp = w.Dropdown(  # the fitted ramp, or a straight line over 0..12 months
-            options=[(f"{label} ({self.fitted.months} months)", "fitted"),
+            options=[(f"{label}: full from month {self.fitted.months + 1}", "fitted"),
                      *((f"{n} months, straight", n) for n in range(13))],
             value=ramp_months, description="New-hire ramp", tooltip=GLOSSARY["ramp"],
             **_plain(SLIDER))
