@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from .data import write_atomic
 from .errors import ExportError
-from .records import assumptions, plain_words
+from .records import assumptions, plain_words, read_run
 
 MONEY = re.compile(r"revenue|target|quota|payout|cost|amount|commission|bonus|pay|draw|prize"
                    r"|incentive|earn|potential|salar|p\d\d|expected", re.I)
@@ -542,14 +542,19 @@ def plan_sheets(folder: str | Path, year: int) -> dict[str, Sheet]:
     Raises
     ------
     FileNotFoundError
-        If a notebook's file for the year is missing (the message names the notebook).
+        If a notebook's file for the year is missing (the message names the notebook); the
+        weekly targets are left out instead when notebook 01 recorded another grain.
     ExportError
         If a notebook's run record is malformed (`read_run`).
     """
     folder = Path(folder)
     sheets = {ASSUMPTIONS: Sheet(assumptions(folder, year), freeze=2)}
+    targets_run = read_run(folder, "01_targets") or {}
+    grain = targets_run.get("settings", {}).get("grain", "week")
     for sheet, (stem, notebook, frozen) in PLAN_FILES.items():
         file = folder / f"{stem}_{year}.csv"
+        if stem == "targets_by_week" and grain != "week" and not file.exists():
+            continue  # phased to months or quarters: the Assumptions sheet says which
         if not file.exists():
             raise FileNotFoundError(f"{file.name}: missing in the output folder; run "
                                     f"notebooks/{notebook}.ipynb first")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -73,3 +76,44 @@ def edit_csv(path: Path, change) -> None:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame = change(frame)
     frame.to_csv(path, index=False)
+
+
+# ------------------------------------------------------------------ the browser tests
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's: Playwright's own download does not work here
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a test's own app server."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop_app(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop an app started in its own process group: Voila and every kernel it started."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (/usr/bin/chromium) driven by Playwright, one per test file."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("/usr/bin/chromium is missing: .ci/run installs it (apt chromium)")
+        pytest.skip("no /usr/bin/chromium here (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                      args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -13,8 +13,6 @@ busy cores; 50 views take about 15 minutes there).
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,15 +20,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port, stop_app
 
 from helpers.cli import NOTEBOOKS
 
 pytestmark = pytest.mark.browser
 psutil = pytest.importorskip("psutil")
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update",
-        "--disable-sync"]
 VIEWS = int(os.environ.get("APP_VIEWS", "6"))
 CULL_IDLE = 20  # s: short, so a kernel whose page left without a word goes within the test
 POOL = 1
@@ -84,9 +79,7 @@ def _wait(condition, timeout: float, what: str, step: float = 1.0):
 def server(tmp_path_factory):
     """`python -m helpers app` with a short cull time, its pool warm; yields (url, process,
     app output root, batch outputs folder, server log, scenarios folder)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     folder = tmp_path_factory.mktemp("app_ops")
     batch, root = folder / "outputs", folder / "app"
     batch.mkdir()
@@ -114,26 +107,8 @@ def server(tmp_path_factory):
               "the pool to execute every notebook")
         yield url, psutil.Process(proc.pid), root, batch, folder / "voila.log", folder / "scenarios"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_app(proc)
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("/usr/bin/chromium is missing: .ci/run installs it (apt chromium)")
-        pytest.skip("no /usr/bin/chromium here (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _view(person, base: str, notebook: str) -> float:

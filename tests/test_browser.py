@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,24 +18,19 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port, stop_app
 
 from helpers.cli import NOTEBOOKS
 from helpers.data import output_dir
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update",
-        "--disable-sync"]
 PAGE_TIMEOUT = 300_000  # ms: Voila executes the whole notebook before showing it (~50 s idle)
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """Start `python -m helpers app` on a free port; yield its base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     folder = tmp_path_factory.mktemp("app")
     env = {**os.environ, "SALES_SCENARIOS": str(folder / "scenarios")}
     with (folder / "voila.log").open("w") as log:  # the child keeps its own copy
@@ -55,26 +49,8 @@ def app(tmp_path_factory):
                 pytest.fail(f"voila did not start: {(folder / 'voila.log').read_text()[-2000:]}")
             time.sleep(0.5)
     yield url, folder / "scenarios"
-    os.killpg(proc.pid, signal.SIGTERM)  # Voila and every kernel it started
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    stop_app(proc, timeout=20)
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("/usr/bin/chromium is missing: .ci/run installs it (apt chromium)")
-        pytest.skip("no /usr/bin/chromium here (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Watch:

@@ -524,3 +524,21 @@ def test_a_report_without_a_record_has_no_summary():
     page = notebook_report(_tiny_notebook())
     assert 'class="report-summary"' not in page
     assert "<title>01 · Targets" in page
+
+
+def test_targets_phased_to_months_leave_the_weekly_sheet_out_and_say_so(outputs):
+    """`run -p grain month` writes no weekly file: the workbook has no weekly sheet and its
+    Assumptions say what the targets were phased to; a weekly file missing otherwise is
+    still an error naming the notebook."""
+    from helpers.export import plan_workbook, read_workbook
+    from helpers.records import read_run, record_run
+
+    (outputs / f"targets_by_week_{YEAR}.csv").unlink()
+    with pytest.raises(FileNotFoundError, match="01_targets"):
+        plan_workbook(outputs)
+    record = read_run(outputs, "01_targets")
+    record_run(outputs, "01_targets", year=YEAR, settings={**record["settings"], "grain": "month"})
+    sheets = read_workbook(plan_workbook(outputs))
+    assert "Targets by week" not in sheets and "Targets" in sheets
+    said = sheets["Assumptions"]
+    assert ((said["setting"] == "Phased to") & (said["value"] == "month")).any()
