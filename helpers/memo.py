@@ -39,7 +39,7 @@ def fingerprint(*frames: pd.DataFrame | pd.Series) -> tuple:
     out = []
     for frame in frames:
         columns = tuple(frame.columns) if isinstance(frame, pd.DataFrame) else (frame.name,)
-        out += [frame.shape, columns, tuple(frame.index[:0].names),
+        out += [frame.shape, columns, tuple(frame.index.names),
                 int(pd.util.hash_pandas_object(frame, index=True).sum())]
     return tuple(out)
 
