@@ -75,6 +75,41 @@ class RunError(WorkbookError, RuntimeError):
         return self.args[0] + kept
 
 
+def read_yaml(path: Path, error: type[WorkbookError], prefix: str = ""):
+    """The YAML in `path`, or `error(prefix + why)`: not valid YAML (line and column), not
+    UTF-8 text, or unreadable, never naming the folder (the caller's prefix names the file).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file to read.
+    error : type of WorkbookError
+        The error raised (e.g. PlanError, ScenarioError).
+    prefix : str, default ""
+        What the message starts with (e.g. the file's name and a colon).
+
+    Returns
+    -------
+    object
+        What the YAML holds (a mapping, a list, a scalar or None).
+
+    Raises
+    ------
+    WorkbookError
+        `error`, when the file cannot be read or parsed.
+    """
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise error(f"{prefix}not valid YAML ({yaml_reason(exc)})") from None
+    except UnicodeDecodeError:
+        raise error(f"{prefix}not UTF-8 text") from None
+    except OSError as exc:
+        raise error(f"{prefix}cannot be read ({exc.strerror})") from None
+
+
 def yaml_reason(exc: Exception) -> str:
     """Why a YAML text could not be read, as "line L, column C: what", without the file's
     path or PyYAML's "<unicode string>" (the caller names the file, by its name only).
@@ -97,6 +132,7 @@ def yaml_reason(exc: Exception) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
 
 
-__all__ = ["yaml_reason", "WorkbookError", "DataError", "DealsError", "TargetError", "GradingError",
+__all__ = ["read_yaml", "yaml_reason", "WorkbookError", "DataError", "DealsError", "TargetError",
+           "GradingError",
            "FairnessError", "ExportError", "PlanError", "SimulationError",
            "ScenarioError", "RunError"]

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from .data import ROOT, write_atomic
-from .errors import ScenarioError, yaml_reason
+from .errors import ScenarioError, read_yaml
 
 SECTIONS = ("targets", "grading", "incentives")
 _NAME = re.compile(r"^[\w][\w \-.]{0,63}$")
@@ -219,14 +219,7 @@ def list_scenarios(section: str | None = None, folder: Path | None = None) -> li
 
 def _read(path: Path) -> dict:
     """The mapping in scenario file `path`; errors name the file by its name only."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path.name}: not valid YAML ({yaml_reason(exc)})") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path.name}: not UTF-8 text") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path.name}: cannot be read ({exc.strerror})") from None
+    data = read_yaml(path, ScenarioError, f"{path.name}: ")
     if not isinstance(data, dict):
         raise ScenarioError(f"{path.name}: expected a mapping of sections (name:, "
                             f"{', '.join(f'{k}:' for k in SECTIONS)}), got "

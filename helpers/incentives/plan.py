@@ -69,7 +69,7 @@ import pandas as pd
 import yaml
 
 from ..data import SAMPLE_DIR, write_atomic
-from ..errors import PlanError, yaml_reason
+from ..errors import PlanError, read_yaml
 from ..schema import LEVELS
 from .components import COMPONENTS, Component, register  # noqa: F401  (re-exported)
 from .model import (  # noqa: F401  (re-exported: the plan model's parts)
@@ -460,15 +460,7 @@ def save_plan(plan: Plan, folder: str | Path, taken: Iterable[str] = ()) -> tupl
 
 def _plan_file(path: Path) -> Plan:
     """The plan in `path`; errors start with the key path and never name the folder."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise PlanError(f"not valid YAML ({yaml_reason(exc)})") from None
-    except UnicodeDecodeError:
-        raise PlanError("not UTF-8 text") from None
-    except OSError as exc:
-        raise PlanError(f"cannot read the plan ({exc.strerror})") from None
-    return Plan.from_dict(data)
+    return Plan.from_dict(read_yaml(path, PlanError))
 
 
 _DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
