@@ -1,4 +1,5 @@
-"""Safe division, one rule per name: what a ratio is when there is nothing to divide by.
+"""Safe division, one rule per name: what a ratio is when there is nothing to divide by;
+and the NaN-skipping median the robust fits repeat many times.
 
 Two rules live in the workbook and each has its own function, so a call site says which it
 means. A denominator that is not positive (zero, negative or NaN) has no ratio:
@@ -58,3 +59,31 @@ def divide_or_zero(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     b = np.asarray(b)
     inv = np.divide(1, b, out=np.zeros(b.shape, dtype=b.dtype), where=b > 0)
     return (a * inv).astype(a.dtype, copy=False)
+
+
+def nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
+    """`np.nanmedian(a, axis)` without its per-call overhead or its all-NaN warning.
+
+    numpy routes small arrays through masked arrays (~1 ms a call); a median polish calls
+    it a hundred times. Here one sort puts NaN last and the middle of the rest is read off.
+    An all-NaN slice gives NaN.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        Values, NaN for missing.
+    axis : int
+        The axis to take the median along (removed from the result).
+
+    Returns
+    -------
+    numpy.ndarray
+        The medians, float.
+    """
+    a = np.sort(np.asarray(a, dtype="float64"), axis=axis)
+    if a.shape[axis] == 0:
+        return np.full(np.delete(a.shape, axis), np.nan)
+    n = np.expand_dims((~np.isnan(a)).sum(axis=axis), axis)
+    low = np.take_along_axis(a, np.maximum(n - 1, 0) // 2, axis)
+    high = np.take_along_axis(a, np.minimum(n // 2, a.shape[axis] - 1), axis)
+    return np.squeeze(np.where(n > 0, (low + high) / 2, np.nan), axis)

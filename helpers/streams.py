@@ -60,12 +60,14 @@ def rep_keys(rep_ids, people: pd.DataFrame | None = None, seed: int = 0) -> np.n
                 who = who + "\x1f" + found[col]
             known = people.index.get_indexer(ids) >= 0  # (isin on strings is slow)
             text = text.where(~known, "who:" + who)
-    dup = pd.Series(text.to_numpy()).groupby(text.to_numpy()).cumcount().to_numpy()
-    if dup.any():  # same identity: order by id, so the draw never follows the row
-        order = np.argsort(ids.to_numpy(dtype=object), kind="stable")
-        rank = pd.Series(text.to_numpy()[order]).groupby(text.to_numpy()[order]).cumcount()
-        dup = np.empty(len(ids), dtype=np.int64)
-        dup[order] = rank.to_numpy()
+    who, people_seen = pd.factorize(text)
+    dup = np.zeros(len(ids), dtype=np.int64)
+    if len(people_seen) < len(ids):  # same identity: number them in id order, never row order
+        by_id = np.asarray(ids.argsort(), dtype=np.int64)  # stable; arrow sorts at C speed
+        order = by_id[np.argsort(who[by_id], kind="stable")]  # identity, then id
+        first = np.r_[True, who[order][1:] != who[order][:-1]]
+        start = np.maximum.accumulate(np.where(first, np.arange(len(ids)), 0))
+        dup[order] = np.arange(len(ids)) - start
     hashed = pd.util.hash_array(text.to_numpy(dtype=object)).astype(np.uint64)
     hashed += dup.astype(np.uint64) * GAMMA
     seed_key = _mix(np.array([np.uint64(seed % 2**64)], dtype=np.uint64) + GAMMA)

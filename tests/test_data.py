@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import edit_csv
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import DataError, load, quality_report
-from helpers.data import SAMPLE_DIR, from_frames, save
+from helpers.data import SAMPLE_DIR, among, from_frames, save
 from helpers.schema import HISTORY, LEVELS, ROSTER
 
 
@@ -382,3 +385,19 @@ def test_start_opens_a_notebook_the_same_way_every_time(tmp_path, capsys):
     again = start(folder, 2030, show=True)
     assert again.year == 2030 and again.ds.notes == ("Levels are what HR said in March.",)
     assert "- Levels are what HR said in March." in capsys.readouterr().out
+
+
+ids = st.one_of(st.none(), st.sampled_from(["R1", "R2", "r1", "R 1", "", "é"]), st.text(max_size=3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(column=st.lists(ids, max_size=30), keys=st.lists(ids, max_size=10),
+       kind=st.sampled_from(["list", "index", "series", "set", "object"]))
+def test_among_is_isin(column, keys, kind):
+    """The fast membership test answers exactly what pandas' isin answers, missing ids too."""
+    series = pd.Series(column, dtype="string")
+    given_keys = {"list": keys, "set": set(keys), "index": pd.Index(keys, dtype="string"),
+                  "series": pd.Series(keys, dtype="string"),
+                  "object": pd.Index(keys, dtype=object)}[kind]
+    expected = series.isin(given_keys).to_numpy(dtype=bool)
+    np.testing.assert_array_equal(among(series, given_keys), expected)

@@ -1,12 +1,16 @@
-"""helpers.numbers: the two safe-divide rules, each named for what no denominator gives."""
+"""helpers.numbers: the two safe-divide rules, each named for what no denominator gives;
+the fast NaN median, checked against numpy's."""
 
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
-from helpers.numbers import divide_or_nan, divide_or_zero
+from helpers.numbers import divide_or_nan, divide_or_zero, nanmedian
 
 
 def test_divide_or_nan_leaves_no_ratio_unknown_and_never_warns():
@@ -39,3 +43,21 @@ def test_divide_or_zero_counts_no_target_as_zero_in_the_numerators_dtype():
     x = np.float32(0.7) * np.arange(1, 50, dtype=np.float32)
     y = np.full(49, 0.3, dtype=np.float32)
     np.testing.assert_array_equal(divide_or_zero(x, y), x * (np.float32(1) / y))
+
+
+values = st.one_of(st.just(np.nan), st.floats(-1e9, 1e9, allow_nan=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=hnp.arrays("float64", hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=6),
+                    elements=values), data=st.data())
+def test_nanmedian_is_numpys(a, data):
+    """Same medians as np.nanmedian on any shape and axis, all-NaN slices NaN, no warning."""
+    axis = data.draw(st.integers(0, a.ndim - 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmedian(a, axis=axis)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = nanmedian(a, axis=axis)
+    np.testing.assert_array_equal(got, expected)

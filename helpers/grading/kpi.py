@@ -13,7 +13,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from ..data import Dataset
+from ..data import Dataset, among
 from ..errors import GradingError
 from ..numbers import divide_or_nan
 
@@ -181,7 +181,7 @@ def monthly_parts(ds: Dataset, period=None, reviews: pd.DataFrame | None = None
     start, end = _bounds(ds.last_year if period is None else period)
     end = min(end, ds.history["month"].max())  # a partial last year ends with the history
     hist = ds.history[(ds.history["month"] >= start) & (ds.history["month"] <= end)]
-    hist = hist[hist["rep_id"].isin(ds.employed(end))]
+    hist = hist[among(hist["rep_id"], ds.employed(end))]
     if hist.empty:
         raise GradingError(f"period={period!r}: no history for active reps between "
                            f"{start:%Y-%m} and {end:%Y-%m}")

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import DataError, Dataset
+from ..data import DataError, Dataset, among
 from ..numbers import divide_or_nan
 from ..schema import LEVELS
 from ..targets.allocation import ramp_factors, resolve_ramp
@@ -466,7 +466,7 @@ def build_results(ds: Dataset, targets: pd.DataFrame, levels: pd.Series | None =
     levels = default_levels(ds) if levels is None else levels
     reps = plan_reps(ds, year).intersection(pd.Index(targets["rep_id"].unique()))
     reps = reps.intersection(levels.index)
-    h = ds.history[(ds.history["month"].dt.year == year) & ds.history["rep_id"].isin(reps)]
+    h = ds.history[(ds.history["month"].dt.year == year) & among(ds.history["rep_id"], reps)]
     t = targets.assign(m=pd.to_datetime(targets["month"]).dt.month)
     wide = t.pivot_table(index=["rep_id", "m"], columns="measure", values="target",
                          aggfunc="sum", observed=True)
@@ -599,7 +599,7 @@ def replay_summary(replays: dict[str, pd.DataFrame], ds: Dataset, *,
     rows = []
     for name, table in replays.items():
         per_rep = table.groupby("rep_id")["amount"].sum()
-        revenue = h.loc[h["rep_id"].isin(per_rep.index), "revenue"].sum()
+        revenue = h.loc[among(h["rep_id"], per_rep.index), "revenue"].sum()
         by_type = table.groupby("type")["amount"].sum()
         level = table.drop_duplicates("rep_id")["level"]
         base = (base_salaries(plans[name], level) if plans is not None and name in plans

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import streams
-from ..data import Dataset
+from ..data import Dataset, among
 from ..errors import SimulationError
 from ..memo import remembered
 from ..ranking import rank_rows
@@ -348,7 +348,7 @@ def simulate(plans: Plan | Iterable[Plan] | dict[str, Plan], ds: Dataset,
     have = set(targets["measure"].unique())
     if not set(measures) <= have:  # fill what the targets file lacks from the defaults
         extra = default_targets(ds, year, measures=[m for m in measures if m not in have])
-        targets = pd.concat([targets, extra[extra["rep_id"].isin(targets["rep_id"])]])
+        targets = pd.concat([targets, extra[among(extra["rep_id"], targets["rep_id"])]])
     rep_ids = pd.Index(targets["rep_id"].unique()).sort_values().rename("rep_id")
     levels, assumed = fill_levels(default_levels(ds) if levels is None else levels, rep_ids,
                                   default_level)
@@ -532,7 +532,7 @@ def _plan_reps(ds: Dataset, targets: pd.DataFrame, rep_ids: pd.Index) -> pd.Data
     reps = ds.roster.set_index("rep_id").reindex(rep_ids)[["hire_date", "team"]]
     lacking = reps["hire_date"].isna()
     if lacking.any():
-        rows = targets[targets["rep_id"].isin(rep_ids[lacking]) & (targets["target"] > 0)]
+        rows = targets[among(targets["rep_id"], rep_ids[lacking]) & (targets["target"] > 0)]
         first = pd.to_datetime(rows["month"]).groupby(rows["rep_id"]).min()
         reps.loc[lacking, "hire_date"] = first.reindex(rep_ids[lacking]).to_numpy()
         if "team" in targets:

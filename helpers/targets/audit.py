@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import streams
-from ..data import Dataset
+from ..data import Dataset, among
 from ..errors import TargetError
 from ..numbers import divide_or_nan
 from .allocation import _fill_by_team, allocate_targets, missing_for, run_rate
@@ -234,7 +234,7 @@ def backtest(ds: Dataset, method: str | Sequence[str] = "history", *,
         have = covered.loc[year, "label"] if year in covered.index else f"{year}: no months"
         raise TargetError(f"year: {have} of history; a full-year target cannot be compared "
                           f"with them, so backtest a full year")
-    roster = ds.roster[ds.roster["rep_id"].isin(ds.employed(start - pd.Timedelta(days=1)))]
+    roster = ds.roster[among(ds.roster["rep_id"], ds.employed(start - pd.Timedelta(days=1)))]
     if "leave_date" in roster:  # who was there when the year's targets were set
         roster = roster.assign(leave_date=pd.NaT)
     past = Dataset(roster, past_history, source=f"{ds.source} before {year}")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..data import Dataset, outlier_months
 from ..errors import TargetError
-from ..numbers import divide_or_nan
+from ..numbers import divide_or_nan, nanmedian
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
                "Dec")
@@ -101,8 +101,8 @@ def _fit_index(cube: np.ndarray, iterations: int = 50) -> np.ndarray:
     with warnings.catch_warnings():  # all-NaN slices (a month never seen) are expected
         warnings.simplefilter("ignore", RuntimeWarning)
         for _ in range(iterations):
-            level = np.nanmedian(divide_or_nan(cube, index[:, None, :]), axis=2)
-            new = np.nanmedian(divide_or_nan(cube, level[:, :, None]), axis=1)
+            level = nanmedian(divide_or_nan(cube, index[:, None, :]), axis=2)
+            new = nanmedian(divide_or_nan(cube, level[:, :, None]), axis=1)
             new = divide_or_nan(new, np.nanmean(new, axis=1, keepdims=True))
             settled = np.allclose(new, index, rtol=1e-12, atol=0, equal_nan=True)
             index = new
