@@ -61,11 +61,11 @@ def _simulate(inp):
     return simulate(plan(), ds, targets, n=N_SCENARIOS, levels=levels, workers=2)
 
 
-def p90_interval(costs: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """The P90 of `costs` and a distribution-free interval for it (order statistics)."""
+def p90_interval(costs: np.ndarray) -> tuple[float, float, float]:
+    """The P90 of `costs` and its distribution-free 95% interval (order statistics)."""
     x = np.sort(np.asarray(costs, dtype=float))
     n = len(x)
-    half = 1.959963984540054 * math.sqrt(n * P90 * (1 - P90)) if level == 0.95 else 0.0
+    half = 1.959963984540054 * math.sqrt(n * P90 * (1 - P90))  # z of 95%, binomial count
     lo, hi = max(0, math.floor(n * P90 - half) - 1), min(n - 1, math.ceil(n * P90 + half) - 1)
     return float(np.quantile(x, P90)), float(x[lo]), float(x[hi])
 
