@@ -20,6 +20,7 @@ from helpers.targets import (
     allocate,
     allocate_targets,
     annual_totals,
+    attainment_draws,
     backtest,
     backtest_methods,
     backtest_year,
@@ -527,6 +528,23 @@ def test_expected_attainment_tracks_difficulty(sample):
     again = expected_attainment(skewed, sample.history, n=500, seed=1).set_index("group")
     assert again.equals(out)
     assert ((out["p10"] <= out["expected_share"]) & (out["expected_share"] <= out["p90"])).all()
+
+
+def test_kept_attainment_draws_give_the_same_shares_for_any_amounts(sample):
+    """A panel keeps the model and draws across changes of the amounts: same shares."""
+    targets = allocate_targets(sample, company_target(sample.history, 2027, growth=0.05))
+    outlook = fit_outlook(sample.history, "revenue")
+    drawn = targets[targets["target"] > 0].reset_index(drop=True)
+    draws = attainment_draws(drawn, outlook, n=300, seed=4)
+    for scale in (0.8, 1.0, 1.3):
+        moved = targets.assign(target=targets["target"] * scale)
+        kept = expected_attainment(moved, sample.history, n=300, seed=4, outlook=outlook,
+                                   draws=draws)
+        fresh = expected_attainment(moved, sample.history, n=300, seed=4)
+        pd.testing.assert_frame_equal(kept, fresh)
+    with pytest.raises(TargetError, match="draws"):
+        expected_attainment(targets, sample.history, n=300, seed=4, outlook=outlook,
+                            draws=draws[:, 1:])
 
 
 def test_expected_attainment_bad_inputs(sample):

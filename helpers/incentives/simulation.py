@@ -443,6 +443,7 @@ class ResultDraws:
     keys: np.ndarray
     seed: int
     factor: float
+    _shares: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, ds: Dataset, targets: pd.DataFrame, rep_ids: pd.Index, measures: list[str],
@@ -488,6 +489,29 @@ class ResultDraws:
                     for m in measures if m in model.outlooks}
         return cls(model, measures, target, baseline, keys, seed, factor)
 
+    def phasing(self, measure: str) -> np.ndarray:
+        """Each rep's share of the year in each period, from its targets (equal when none):
+        the same for every block, so it is worked out once per measure.
+
+        Parameters
+        ----------
+        measure : str
+            A measure of `target`.
+
+        Returns
+        -------
+        numpy.ndarray
+            (periods, 1, reps) shares in the targets' dtype, summing to 1 per rep.
+        """
+        kept = self._shares.get(measure)
+        if kept is None:
+            target = self.target[measure]
+            total = target.sum(axis=0, keepdims=True)
+            kept = self._shares[measure] = np.where(
+                total > 0, target / np.where(total > 0, total, 1),
+                np.asarray(1 / len(target), dtype=target.dtype))
+        return kept
+
     def to_actual(self, i: int, z: np.ndarray, x: np.ndarray, at: np.ndarray) -> None:
         """Noise of measure i -> results, in place on one block (while it is in cache).
 
@@ -508,10 +532,7 @@ class ResultDraws:
         outlook = self.model.outlooks.get(m)
         if outlook is not None:  # the year from the outlook, spread by the target phasing
             np.exp(x, out=x)
-            phasing = self.target[m]
-            total = phasing.sum(axis=0, keepdims=True)
-            x *= np.where(total > 0, phasing / np.where(total > 0, total, 1),
-                          np.float32(1 / len(phasing)))
+            x *= self.phasing(m)
             x /= x.sum(axis=0, keepdims=True)
             log_year = (outlook.drift + outlook.market_sd * z.astype(np.float64))[:, None] \
                 + outlook.own_draws(self.keys, at)

@@ -41,6 +41,7 @@ from .allocation import (
 )
 from .audit import (
     FLAGS,
+    attainment_draws,
     audit_notes,
     backtest,
     backtest_methods,
@@ -87,7 +88,7 @@ __all__ = [
     "RAMP_HORIZON", "Method", "Ramp", "allocate", "allocate_targets", "fit_ramp",
     "linear_ramp", "missing_for", "ramp_factors", "resolve_ramp", "run_rate",
     "FLAGS", "audit_notes", "backtest", "backtest_methods", "backtest_year",
-    "expected_attainment", "full_years", "monte_carlo_error", "smart_audit",
+    "attainment_draws", "expected_attainment", "full_years", "monte_carlo_error", "smart_audit",
     "DEFAULT_MARKET_SD", "DEFAULT_OWN_SD", "Outlook", "assumed_clause", "baseline_results",
     "fit_outlook", "market_normals",
     "COMPANY_METHODS", "TREND_DAMPING", "TREND_YEARS", "CompanyMethod", "company_baselines",

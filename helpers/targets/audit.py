@@ -327,11 +327,43 @@ def backtest_methods(ds: Dataset, methods: Sequence[str], *, blend: Mapping | No
     return table, notes
 
 
+def attainment_draws(targets: pd.DataFrame, outlook: Outlook, *, n: int = 1000,
+                     seed: int = 0) -> np.ndarray:
+    """Each rep's log deviation from its run-rate in each scenario: the market swing shared
+    by the scenario plus the rep's own keyed draw (what `expected_attainment` compares with
+    the targets). It does not depend on the target amounts, so a panel that only moves
+    them keeps it and draws again only when the reps or the seed change.
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        The reps with a target above zero, in order: rep_id (and the roster's identity
+        columns when present) or only an index.
+    outlook : Outlook
+        The fitted model (`fit_outlook`).
+    n : int, default 1000
+        Scenarios, >= 1.
+    seed : int, default 0
+        Seed of the market draws and the reps' keyed streams.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (n, reps).
+    """
+    scenarios = np.arange(n)
+    people = targets.set_index("rep_id") if "rep_id" in targets else None
+    keys = streams.rep_keys(targets["rep_id"] if people is not None else targets.index,
+                            people, seed)
+    return outlook.market(seed, scenarios)[:, None] + outlook.own_draws(keys, scenarios)
+
+
 def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int = 1000,
                         seed: int = 0, tolerance: float = 0.10,
                         band: tuple[float, float] = (0.6, 0.7),
                         spreads: Mapping[str, float] | None = None,
-                        outlook: Outlook | None = None) -> pd.DataFrame:
+                        outlook: Outlook | None = None,
+                        draws: np.ndarray | None = None) -> pd.DataFrame:
     """Simulated share of reps hitting target, overall and by region and team (one measure).
 
     Each rep's plan-year result comes from the shared model of `helpers.targets.outlook`:
@@ -363,6 +395,9 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int 
         `market` and `own` spreads used where history is too short to fit them.
     outlook : Outlook, optional
         A model already fitted (default: `fit_outlook(history, measure, defaults=spreads)`).
+    draws : numpy.ndarray, optional
+        `attainment_draws` of the reps with a target above zero on this outlook, n and seed,
+        when the caller kept them (a widget panel whose change moves only the amounts).
 
     Returns
     -------
@@ -391,11 +426,11 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int 
         history, targets.set_index("rep_id")["hire_date"], int(history["month"].dt.year.max())
         + 1, measure=measure).reset_index(drop=True)
     base = _fill_by_team(targets, rate, "a run-rate") * capacity.to_numpy()
-    scenarios = np.arange(n)
-    people = targets.set_index("rep_id") if "rep_id" in targets else None
-    keys = streams.rep_keys(targets["rep_id"] if people is not None else targets.index,
-                            people, seed)
-    draws = outlook.market(seed, scenarios)[:, None] + outlook.own_draws(keys, scenarios)
+    if draws is None:
+        draws = attainment_draws(targets, outlook, n=n, seed=seed)
+    elif np.shape(draws) != (n, len(targets)):
+        raise TargetError(f"draws: expected (n, reps with a target) = {(n, len(targets))}, "
+                          f"got {np.shape(draws)}")
     hit = base[None, :] * np.exp(draws) >= targets["target"].to_numpy()
     rows = [_shares(hit, np.zeros(len(targets), int), ["company"], "company")]
     for level in ("region", "team"):

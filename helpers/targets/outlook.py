@@ -20,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri  # the normal quantile (norm.ppf) without its per-call checks
 
 from .. import streams
 from ..data import Dataset
@@ -121,10 +121,10 @@ class Outlook:
         keys = np.asarray(keys, dtype=np.uint64) ^ salt
         pick, jitter = streams.uniforms(keys, counters), streams.uniforms(keys, counters + 1)
         if not self.own.size:
-            return self.own_sd * norm.ppf(pick)
+            return self.own_sd * ndtri(pick)
         centre = self.own.mean()
         h = 1.06 * self.own_sd * self.own.size ** -0.2  # Silverman's rule of thumb
-        value = self.own[(pick * self.own.size).astype(np.int64)] - centre + h * norm.ppf(jitter)
+        value = self.own[(pick * self.own.size).astype(np.int64)] - centre + h * ndtri(jitter)
         return centre + value / np.sqrt(1 + (h / self.own_sd) ** 2 if self.own_sd > 0 else 1)
 
 

@@ -16,7 +16,9 @@ from ..glossary import GLOSSARY, label
 from ..targets import (
     METHODS,
     PlanCache,
+    attainment_draws,
     expected_attainment,
+    fit_outlook,
     linear_ramp,
     missing_for,
     plan_targets,
@@ -182,7 +184,14 @@ class TargetsPanel(Panel):
         """
         total = plan.summary().loc["total"]
         reps = plan.targets[plan.targets["measure"] == "revenue"]
-        at_target = expected_attainment(reps, self.ds.history, n=1000, seed=self.seed)
+        # the model and its draws do not move with the amounts: kept for the panel's data
+        outlook = self.cache.get(("outlook", "revenue"),
+                                 lambda: fit_outlook(self.ds.history, "revenue"))
+        drawn = reps[reps["target"] > 0].reset_index(drop=True)
+        draws = self.cache.get(("attainment draws", self.seed, tuple(drawn["rep_id"])),
+                               lambda: attainment_draws(drawn, outlook, n=1000, seed=self.seed))
+        at_target = expected_attainment(reps, self.ds.history, n=1000, seed=self.seed,
+                                        outlook=outlook, draws=draws)
         return [Figure("Company target", float(plan.totals["revenue"]), "money",
                        "company target"),
                 Figure("Reps' targets", float(total["target"]), "money", "reps' targets"),
