@@ -13,6 +13,8 @@ from html import unescape
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers.data import output_dir
 from helpers.export import read_workbook
@@ -240,3 +242,37 @@ def test_page_03_says_which_scenario_cannot_be_compared(tmp_path, sample):
     assert "A: scenario 'Steady': no saved scenario of that name (saved: few, gone plan)" \
         in said and said.count("Steady") == 1
     assert panel.sim is None and not panel.stale and panel.error is None
+
+
+@pytest.fixture(scope="module")
+def shown_panel():
+    """One simulated page-03 panel (shared: every property example must leave it as it was)."""
+    from helpers import load_sample
+
+    panel = _simulation_panel(load_sample(), seed=11)
+    panel.choice.value, panel.market.value, panel.n.value = ("Current plan",), 10, 256
+    panel.run_button.click()
+    return panel
+
+
+@settings(max_examples=6, deadline=None)
+@given(ticked=st.lists(st.sampled_from(["Current plan", "Tiered commission",
+                                        "Level bonus + contest"]),
+                       min_size=1, max_size=2, unique=True),
+       market=st.sampled_from(range(-30, 35, 5)))
+def test_page_03_figures_with_any_settings_are_a_run_with_them(shown_panel, ticked, market):
+    """Whatever the scenario's settings, `figures_with` gives `metrics` of `simulate` with
+    them on the panel's seed, and what the panel shows and holds stays as it was."""
+    from helpers.incentives import metrics, simulate
+
+    panel = shown_panel
+    sim, cards, stale = panel.sim, panel.cards.value, panel.stale
+    got = panel.figures_with({"plans": ticked, "market_pct": market, "scenarios": 256})
+    table = metrics(simulate({n: panel.plans[n] for n in ticked}, panel.ds, panel.targets,
+                             n=256, scenario=1 + market / 100, seed=11, levels=panel.levels))
+    assert [(f.group, f.value) for f in got] == [
+        (plan, row[c]) for plan, row in table.iterrows()
+        for c in ("expected_cost", "total_cost_of_sales", "p90_cost", "share_at_target")]
+    assert (panel.choice.value, panel.market.value, panel.n.value) == (("Current plan",), 10,
+                                                                       256)
+    assert panel.sim is sim and panel.cards.value == cards and panel.stale == stale
