@@ -418,7 +418,9 @@ def follow_scenarios(panel, ds: Dataset, year: int, measures: list[str] | None =
     before anything changes; outside the app, `panel` as it is.
 
     A scenario saved on pages 01/02 only (no `incentives` section) loads too: its targets
-    and levels are used and the panel's own controls stay.
+    and levels are used and the panel's own controls stay. The panel's scenario comparison
+    prices each side the same way (`inputs_for`): a scenario with `targets`/`grading`
+    sections on its own targets and levels, so A vs B shows what the batch run gives each.
 
     Parameters
     ----------
@@ -445,13 +447,22 @@ def follow_scenarios(panel, ds: Dataset, year: int, measures: list[str] | None =
 
     own_load, key = bar.load, str(Path(data_path).resolve()) if data_path else "sample"
 
+    def inputs_for(name: str):
+        """The scenario's own (targets, levels), or None when it has no targets or grading
+        section (the page's are used).
+        """
+        found, _ = read_scenarios(folder=bar.folder)
+        sections = {n.lower(): v for n, v in found.items()}.get(str(name).strip().lower(), {})
+        if "targets" in sections or "grading" in sections:
+            return scenario_inputs(ds, year, name, measures=measures, folder=bar.folder,
+                                   data_key=key)[:2]
+        return None
+
     def load() -> str:
         name = str(bar.name.value).strip()
         found, _ = read_scenarios(folder=bar.folder)
         sections = {n.lower(): v for n, v in found.items()}.get(name.lower(), {})
-        inputs = None
-        if "targets" in sections or "grading" in sections:  # checked before anything is set
-            inputs = scenario_inputs(ds, year, name, measures=measures, data_key=key)
+        inputs = inputs_for(name)  # checked before anything is set
         line = own_load() if "incentives" in sections or inputs is None else "loaded"
         if inputs is not None:
             panel.targets, panel.levels = inputs[0], inputs[1]
@@ -460,6 +471,7 @@ def follow_scenarios(panel, ds: Dataset, year: int, measures: list[str] | None =
         return line
 
     bar.load = load
+    panel.inputs_for = inputs_for
     return panel
 
 

@@ -183,6 +183,37 @@ def test_loading_a_scenario_on_page_03_prices_on_its_targets_and_levels(app_env,
     assert not panel.stale and panel.sim is not shown
 
 
+def test_page_03_compares_scenarios_on_their_own_targets_and_levels(app_env, sample):
+    """In the app, A vs B on page 03 prices each scenario on the targets and levels pages 01
+    and 02 give it (what the batch run gives each), without touching the page's own."""
+    from helpers.incentives import metrics, simulate
+
+    year = sample.plan_year
+    for name, growth in (("Flat", 0.0), ("High", 0.2)):
+        save_scenario(name, "targets", {"growth": growth})
+        save_scenario(name, "incentives", {"plans": ["Current plan"], "market_pct": 0,
+                                           "scenarios": 256})
+    panel = follow_scenarios(_simulation_panel(sample), sample, year, ["revenue"])
+    before = panel.targets
+    compare = panel.comparison
+    compare.first.value, compare.second.value = "Flat", "High"
+    compare.button.click()
+    assert "panel-error" not in compare.out.value
+    for name, figures in zip(("Flat", "High"), compare.sides, strict=True):
+        targets, levels, _ = scenario_inputs(sample, year, name, measures=["revenue"],
+                                             data_key="sample")
+        plan = panel.plans["Current plan"]
+        expected = metrics(simulate({plan.name: plan}, sample, targets, n=256, seed=0,
+                                    levels=levels)).loc[plan.name]
+        assert [f.value for f in figures] == [expected["expected_cost"],
+                                              expected["total_cost_of_sales"],
+                                              expected["p90_cost"],
+                                              expected["share_at_target"]]
+    flat, high = (dict((f.label, f.value) for f in side) for side in compare.sides)
+    assert high["Reps expected at target"] < flat["Reps expected at target"]  # higher targets
+    assert panel.targets is before and not panel.stale
+
+
 def test_a_scenario_page_03_cannot_price_changes_nothing(app_env, sample):
     save_scenario("Hand", "grading", {"preset": "custom", "weight_revenue": 0.5})
     panel = follow_scenarios(_simulation_panel(sample), sample, sample.plan_year)

@@ -9,9 +9,12 @@ from __future__ import annotations
 import base64
 import io
 import re
+from html import unescape
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers.data import output_dir
 from helpers.export import read_workbook
@@ -153,3 +156,123 @@ def test_two_scenarios_side_by_side_leave_the_panel_as_it_was(tmp_path):
     said = compare.out.value
     assert "panel-error" in said and "B: scenario &#x27;broken&#x27;: growth: 9" in said
     assert panel.growth.value == 0.08
+
+
+def _simulation_panel(sample, seed=3):
+    from helpers.incentives import PLANS_DIR, load_inputs, load_plans
+    from helpers.ui.incentives import SimulationPanel
+
+    targets, levels, _ = load_inputs(sample)
+    return SimulationPanel(load_plans(PLANS_DIR), sample, targets, levels, seed=seed)
+
+
+def _save(panel, name, plans, market, n=256):
+    panel.choice.value, panel.market.value, panel.n.value = plans, market, n
+    panel.scenarios.name.value = name
+    panel.scenarios.save_button.click()
+    assert "saved" in panel.scenarios.status.value
+
+
+def _numbers(figures):
+    return [(f.group, f.label, f.value) for f in figures]
+
+
+def test_page_03_compares_two_scenarios_as_fresh_panels_show_them(tmp_path, sample):
+    """Each side's figures are those a fresh panel set to that scenario shows after
+    Simulate (and those of `simulate` itself, same seed); the panel's own view stays."""
+    from helpers.incentives import metrics, simulate
+
+    panel = _simulation_panel(sample)
+    panel.scenarios.folder = tmp_path
+    _save(panel, "Steady", ("Current plan", "Tiered commission"), 0)
+    _save(panel, "Downturn", ("Tiered commission",), -10)
+    panel.choice.value, panel.market.value, panel.n.value = ("Current plan",), 5, 512
+    panel.run_button.click()  # what is on screen: neither A nor B
+    shown, cards = panel.sim, panel.cards.value
+    compare = panel.comparison
+    assert compare.first.options == ("this page's settings", "Downturn", "Steady")
+    compare.first.value, compare.second.value = "Steady", "Downturn"
+    compare.button.click()
+    steady, downturn = compare.sides
+    assert [f.group for f in downturn] == ["Tiered commission"] * 4
+    for name, got in (("Steady", steady), ("Downturn", downturn)):
+        fresh = _simulation_panel(sample)
+        fresh.scenarios.folder = tmp_path
+        fresh.scenarios.name.value = name
+        fresh.scenarios.load_button.click()
+        fresh.run_button.click()
+        assert fresh.error is None and _numbers(got) == _numbers(fresh.cards.figures)
+    plan = panel.plans["Tiered commission"]
+    alone = metrics(simulate({plan.name: plan}, sample, panel.targets, n=256, scenario=0.9,
+                             seed=3, levels=panel.levels)).loc[plan.name]
+    assert [f.value for f in downturn[:3]] == [
+        alone["expected_cost"], alone["total_cost_of_sales"], alone["p90_cost"]]
+    rows = compare.out.value.split("key-figure-row")[1:]  # plan by plan, A above B
+    assert ["A: Steady · Current plan" in rows[0], "A: Steady · Tiered commission" in rows[1],
+            "B: Downturn · Tiered commission" in rows[2]] == [True] * 3 and len(rows) == 3
+    assert "vs A" not in rows[1] and "vs A" in rows[2]  # B's change against A's same plan
+    assert fmt(downturn[0].value, "money", compact=True) in rows[2]
+    assert (panel.choice.value, panel.market.value, panel.n.value) == (("Current plan",), 5,
+                                                                       512)
+    assert panel.sim is shown and panel.cards.value == cards and not panel.stale
+    assert panel.progress.value == panel.progress.max == 512
+
+
+def test_page_03_says_which_scenario_cannot_be_compared(tmp_path, sample):
+    panel = _simulation_panel(sample)
+    panel.scenarios.folder = tmp_path
+    _save(panel, "Steady", ("Current plan",), 0)
+    (tmp_path / "gone plan.yaml").write_text(
+        "incentives: {plans: [Old plan], market_pct: 0, scenarios: 256}\n")
+    (tmp_path / "few.yaml").write_text("incentives: {plans: [Current plan], scenarios: 5}\n")
+    panel.scenarios.refresh()
+    compare = panel.comparison
+    compare.first.value = "Steady"
+    for name, words in (("gone plan", "plans: ('Old plan',) is not offered here"),
+                        ("few", "scenarios: 5 is outside this control's range")):
+        compare.second.value = name
+        compare.button.click()  # said, not raised
+        said = unescape(compare.out.value)
+        assert "panel-error" in said and f"B: scenario '{name}': {words}" in said, said
+        assert compare.sides == ([], [])
+    compare.second.value = "Steady"
+    (tmp_path / "steady.yaml").unlink()  # deleted after it was picked
+    compare.button.click()
+    said = unescape(compare.out.value)  # A first: named once, with what is saved
+    assert "A: scenario 'Steady': no saved scenario of that name (saved: few, gone plan)" \
+        in said and said.count("Steady") == 1
+    assert panel.sim is None and not panel.stale and panel.error is None
+
+
+@pytest.fixture(scope="module")
+def shown_panel():
+    """One simulated page-03 panel (shared: every property example must leave it as it was)."""
+    from helpers import load_sample
+
+    panel = _simulation_panel(load_sample(), seed=11)
+    panel.choice.value, panel.market.value, panel.n.value = ("Current plan",), 10, 256
+    panel.run_button.click()
+    return panel
+
+
+@settings(max_examples=6, deadline=None)
+@given(ticked=st.lists(st.sampled_from(["Current plan", "Tiered commission",
+                                        "Level bonus + contest"]),
+                       min_size=1, max_size=2, unique=True),
+       market=st.sampled_from(range(-30, 35, 5)))
+def test_page_03_figures_with_any_settings_are_a_run_with_them(shown_panel, ticked, market):
+    """Whatever the scenario's settings, `figures_with` gives `metrics` of `simulate` with
+    them on the panel's seed, and what the panel shows and holds stays as it was."""
+    from helpers.incentives import metrics, simulate
+
+    panel = shown_panel
+    sim, cards, stale = panel.sim, panel.cards.value, panel.stale
+    got = panel.figures_with({"plans": ticked, "market_pct": market, "scenarios": 256})
+    table = metrics(simulate({n: panel.plans[n] for n in ticked}, panel.ds, panel.targets,
+                             n=256, scenario=1 + market / 100, seed=11, levels=panel.levels))
+    assert [(f.group, f.value) for f in got] == [
+        (plan, row[c]) for plan, row in table.iterrows()
+        for c in ("expected_cost", "total_cost_of_sales", "p90_cost", "share_at_target")]
+    assert (panel.choice.value, panel.market.value, panel.n.value) == (("Current plan",), 10,
+                                                                       256)
+    assert panel.sim is sim and panel.cards.value == cards and panel.stale == stale

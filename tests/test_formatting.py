@@ -174,7 +174,8 @@ def test_simulation_table_is_plain_words_and_formatted(sample):
     figures = plan_figures(table)
     assert [(f.group, f.label) for f in figures] == [
         ("Tiered", "Expected cost"), ("Tiered", "Cost of sales"),
-        ("Tiered", "Bad-year cost (P90)")]
+        ("Tiered", "Bad-year cost (P90)"), ("Tiered", "Reps expected at target")]
+    assert [f.better for f in figures] == ["down", "down", "down", None]  # 60-70% is the aim
     other = table.rename(index={"Tiered": "Current"})  # same numbers, another plan: no match
     html = cards_html(figures, plan_figures(other.assign(expected_cost=1.0)))
     assert "vs baseline" not in html and html.count("key-figure-row") == 1

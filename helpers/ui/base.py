@@ -430,6 +430,30 @@ class Panel(w.VBox):
                 self.redraw()  # the controls' own side effects (labels, shares) as before
         return self.key_figures(result) if result is not None else []
 
+    def scenario_figures(self, name: str, values: Mapping[str, Any]) -> list:
+        """The key figures of the scenario `name` whose section holds `values`, for the
+        scenario comparison; the default is `figures_with(values)` (a panel whose inputs
+        depend on the scenario's other sections overrides it).
+
+        Parameters
+        ----------
+        name : str
+            The scenario's name (`helpers.ui.scenarios.PAGE` for the page's own settings).
+        values : Mapping[str, object]
+            Control name -> value, as the scenario's section holds them.
+
+        Returns
+        -------
+        list of Figure
+            `key_figures` of the result under that scenario.
+
+        Raises
+        ------
+        WorkbookError
+            When a value cannot be set or the helpers function refuses the settings.
+        """
+        return self.figures_with(values)
+
     def changed(self, change: dict) -> None:
         """A watched control changed (not while `quiet`); the default redraws.
 

@@ -27,17 +27,20 @@ from ..plots import incentives as charts
 from .base import Checklist, Panel, error_html
 from .cards import Figure, KeyFigures
 from .downloads import Downloads
+from .scenarios import PAGE, ScenarioComparison
 
 NARROW = {"width": "150px"}  # a dict, not a Layout: importing builds no widget
 CARDS = (("expected_cost", "Expected cost", "money", "expected cost"),
          ("total_cost_of_sales", "Cost of sales", "percent", "cost of sales"),
-         ("p90_cost", "Bad-year cost (P90)", "money", "P90"))  # per plan, on the cards
+         ("p90_cost", "Bad-year cost (P90)", "money", "P90"),
+         ("share_at_target", "Reps expected at target", "percent", "expected at target"))
+BETTER = {"share_at_target": None}  # 60-70% is the aim, not more; costs: lower is better
 
 
 def plan_figures(table: pd.DataFrame) -> list[Figure]:
-    """The key figures of each plan in a `metrics` table: expected cost, cost of sales and
-    the bad-year (P90) cost, one row per plan (so plans stand side by side and a baseline is
-    matched plan by plan).
+    """The key figures of each plan in a `metrics` table: expected cost, cost of sales, the
+    bad-year (P90) cost and the share of reps expected at target, one row per plan (so plans
+    stand side by side and a baseline is matched plan by plan).
 
     Parameters
     ----------
@@ -47,9 +50,10 @@ def plan_figures(table: pd.DataFrame) -> list[Figure]:
     Returns
     -------
     list of Figure
-        Three figures per plan, lower being better.
+        Up to four figures per plan (those the table has); lower cost is better.
     """
-    return [Figure(words, float(row[column]), kind, glossary, "down", group=str(plan))
+    return [Figure(words, float(row[column]), kind, glossary, BETTER.get(column, "down"),
+                   group=str(plan))
             for plan, row in table.iterrows()
             for column, words, kind, glossary in CARDS if column in row]
 
@@ -413,6 +417,13 @@ class SimulationPanel(Panel):
     baseline : pandas.DataFrame, optional
         `metrics` of the page's own run (the notebook's parameters), the cards' baseline;
         None makes the first run the baseline.
+
+    Notes
+    -----
+    Two scenarios side by side (`comparison`) run `simulate` for each on the same seed,
+    without changing what is shown. `inputs_for`, when set (`helpers.app.follow_scenarios`
+    does in the app), gives a scenario's own (targets, levels) by its name, or None to use
+    the page's: so A and B are priced as the batch run would price each.
     """
 
     def __init__(self, plans: dict[str, Plan], ds, targets: pd.DataFrame,
@@ -425,6 +436,8 @@ class SimulationPanel(Panel):
         self.spreads = spreads  # used where history is too short to fit a spread
         self.plans = PlanBook.of(plans)
         self.plans.watch(self._listed)
+        self.page_inputs = (targets, levels)  # "this page's settings" in a comparison
+        self.inputs_for = None  # name -> (targets, levels) or None; set in the app
         self.choice = Checklist(options=list(self.plans), value=tuple(self.plans),
                                 description="Plans")  # ticked, not Ctrl-clicked
         self.market = w.IntSlider(value=0, min=-30, max=30, step=5, description="Market %",
@@ -438,15 +451,20 @@ class SimulationPanel(Panel):
             "Plan comparison": metrics_frame(self.sim)}, "plan_comparison")
         if baseline is not None:  # the page's own run, on screen before the first Simulate
             self.cards.show(self.cards.baseline)
+        self.comparison = ScenarioComparison(self)  # A vs B, once the bar exists
         self.run_button = w.Button(description="Simulate", icon="play")
         self.progress = w.IntProgress(min=0, max=1, description="")
         controls = w.HBox([self.choice, w.VBox([self.market, self.n,
                                                 w.HBox([self.run_button, self.progress])])])
         controls.add_class("control-grid")  # the panel's controls, together at its top
         self.assemble([controls,
-                       self.status, self.stale_note, self.cards, self.downloads, self.out],
+                       self.status, self.stale_note, self.cards,
+                       w.HBox([self.downloads, self.comparison],
+                              layout={"flex_flow": "row wrap", "grid_gap": "0 24px"}),
+                       self.out],
                       {"plans": self.choice, "market_pct": self.market, "scenarios": self.n},
                       "incentives", live=False, button=self.run_button)
+        self.comparison.refresh()  # the bar exists now: offer its scenarios
 
     @property
     def sim(self):
@@ -481,6 +499,88 @@ class SimulationPanel(Panel):
                         levels=self.levels, spreads=self.spreads,
                         progress=lambda done: setattr(self.progress, "value", done))
 
+    def key_figures(self, sim) -> list[Figure]:
+        """The simulation's key figures, per plan: expected cost, cost of sales, bad-year
+        (P90) cost and reps expected at target (`plan_figures` of its `metrics`).
+
+        Parameters
+        ----------
+        sim : Simulation
+            What `compute` returned.
+
+        Returns
+        -------
+        list of Figure
+            The figures, for the cards and the scenario comparison.
+        """
+        from ..incentives import metrics
+
+        return plan_figures(metrics(sim))
+
+    def figures_with(self, values, inputs=None) -> list[Figure]:
+        """The key figures a run with `values` set on the controls would show (the others as
+        they are), on `inputs` (targets, levels) or the panel's own, without changing what
+        is shown: controls, inputs, progress bar and out-of-date mark are put back.
+
+        Parameters
+        ----------
+        values : Mapping[str, object]
+            Control name -> value, as the scenario's `incentives` section holds them.
+        inputs : tuple of (pandas.DataFrame, pandas.Series), optional
+            The targets and levels to price on (default: the panel's `targets`, `levels`).
+
+        Returns
+        -------
+        list of Figure
+            `key_figures` of that run (same seed, so the same numbers as pressing Simulate
+            with those settings).
+
+        Raises
+        ------
+        ScenarioError
+            When a value cannot be set on its control (nothing is changed).
+        WorkbookError
+            When `simulate` refuses those settings (no plan, a bad spread, ...).
+        """
+        kept = (self.targets, self.levels, self.stale, self.progress.max,
+                self.progress.value)
+        if inputs is not None:
+            self.targets, self.levels = inputs
+        try:
+            return super().figures_with(values)
+        finally:
+            self.targets, self.levels, stale = kept[0], kept[1], kept[2]
+            self.progress.max, self.progress.value = kept[3], kept[4]
+            if not stale:  # setting the controls marked what is shown out of date
+                self.mark_fresh()
+
+    def scenario_figures(self, name: str, values) -> list[Figure]:
+        """The key figures of the scenario `name`: on its own targets and levels when
+        `inputs_for` gives them (a scenario with `targets`/`grading` sections, in the app),
+        on the page's own for "this page's settings" and otherwise.
+
+        Parameters
+        ----------
+        name : str
+            The scenario's name (`helpers.ui.scenarios.PAGE` for the page's settings).
+        values : Mapping[str, object]
+            Its `incentives` section.
+
+        Returns
+        -------
+        list of Figure
+            `figures_with(values, inputs)`.
+
+        Raises
+        ------
+        WorkbookError
+            When its targets, levels or settings cannot be priced (named by key).
+        """
+        inputs = None
+        if name != PAGE and self.inputs_for is not None:
+            inputs = self.inputs_for(name)
+        return self.figures_with(values, inputs if inputs is not None else self.page_inputs)
+
     def draw(self, sim) -> None:
         """Show the metrics side by side and the cost distribution.
 
@@ -493,7 +593,7 @@ class SimulationPanel(Panel):
 
         table = metrics(sim)
         self.downloads.clear()  # links of an earlier run would hand over other numbers
-        self.cards.show(plan_figures(table))
+        self.cards.show(plan_figures(table))  # = key_figures(sim), metrics computed once
         self.show(self.out, metrics_table(table),
                   charts.cost_distribution(distribution(sim)))
 

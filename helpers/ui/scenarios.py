@@ -207,8 +207,10 @@ PAGE = "this page's settings"
 class ScenarioComparison(w.VBox):
     """Two scenarios side by side: pick A and B (a saved scenario, or the page's own
     settings) and press Compare; the panel's key figures for each, one row each, B's change
-    against A. What the panel shows is not changed (`Panel.figures_with`). Built before the
-    panel's `assemble`, it is `refresh`ed once the panel has its ScenarioBar.
+    against A. What the panel shows is not changed (`Panel.scenario_figures`, by default
+    `figures_with`). Built before the panel's `assemble`, it is `refresh`ed once the panel
+    has its ScenarioBar; `sides` holds A's and B's figures as last shown (empty after an
+    error).
 
     Parameters
     ----------
@@ -225,6 +227,7 @@ class ScenarioComparison(w.VBox):
         self.button = w.Button(description="Compare", icon="columns",
                                tooltip="Key figures of two scenarios side by side")
         self.out = w.HTML()
+        self.sides: tuple[list, list] = ([], [])  # A's and B's figures as last shown
         self.first.add_class("compare-first")
         self.second.add_class("compare-second")
         self.button.add_class("compare-button")
@@ -274,7 +277,7 @@ class ScenarioComparison(w.VBox):
 
     def compare(self) -> None:
         """Show A's and B's key figures side by side (an error line when either cannot be
-        computed).
+        computed). Figures a panel groups (a plan each) stand A above B, group by group.
         """
         from .cards import cards_html
 
@@ -283,11 +286,23 @@ class ScenarioComparison(w.VBox):
         sides = []
         for side, name in (("A", a), ("B", b)):
             try:
-                figures = self.panel.figures_with(self.values(name))
+                sides.append(self.panel.scenario_figures(name, self.values(name)))
             except WorkbookError as exc:
-                self.out.value = error_html(f"{side}: scenario {name!r}: {exc}")
+                self.sides = ([], [])
+                named = str(exc).startswith(f"scenario {name!r}")  # say the name once
+                self.out.value = error_html(f"{side}: {exc}" if named
+                                            else f"{side}: scenario {name!r}: {exc}")
                 return
-            sides.append([replace(f, group=f"{side}: {name}") for f in figures])
-        first, second = sides
-        against = [replace(f, group=f"B: {b}") for f in first]  # B's change is against A
-        self.out.value = cards_html(first + second, against, versus="A")
+        self.sides = (sides[0], sides[1])
+        order = {g: i for i, g in enumerate(dict.fromkeys(f.group for f in sides[0] + sides[1]))}
+        shown = sorted([(f, _titled(f, "A", a)) for f in sides[0]]
+                       + [(f, _titled(f, "B", b)) for f in sides[1]],
+                       key=lambda pair: order[pair[0].group])  # stable: A above B
+        against = [_titled(f, "B", b) for f in sides[0]]  # B's change is against A
+        self.out.value = cards_html([titled for _, titled in shown], against, versus="A")
+
+
+def _titled(figure, side: str, name: str):
+    """`figure` in the row of `side` ("A: name", or "A: name · plan" for a grouped one)."""
+    group = f"{side}: {name}" + (f" · {figure.group}" if figure.group is not None else "")
+    return replace(figure, group=group)
