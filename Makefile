@@ -7,7 +7,7 @@ NOTEBOOKS := 01_targets 02_grading 03_incentives
 NBVAL := --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 RUNS ?= 20
 
-.PHONY: run test matrix lab app notebooks bench stress sample screenshots lock clean
+.PHONY: run test check matrix lab app notebooks bench stress sample screenshots lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)  ## the main job: the three notebooks on data/sample -> outputs/
 	$(BIN)/python -m helpers run
 
-test: $(STAMP)  ## ruff, unit and property tests, notebooks (nbval); two workers, a file each
+test: $(STAMP)  ## ruff, unit and property tests, notebooks (nbval), one run, the browser pages (~5 min)
 	$(BIN)/ruff check helpers tests $(wildcard benchmarks) notebooks tools
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests notebooks $(NBVAL)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow" tests notebooks $(NBVAL)
+
+check: $(STAMP)  ## the rest (CI runs it too): data shapes, metamorphic runs, app kernels (~6 min)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m slow tests
 
 matrix: $(STAMP)  ## `helpers run` on every data shape of tests/shapes.py, each alone (~15 min)
 	MATRIX=all $(BIN)/python -m pytest tests/test_data_matrix.py -v

@@ -24,7 +24,7 @@ from conftest import free_port, stop_app
 
 from helpers.cli import NOTEBOOKS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 psutil = pytest.importorskip("psutil")
 VIEWS = int(os.environ.get("APP_VIEWS", "6"))
 CULL_IDLE = 20  # s: short, so a kernel whose page left without a word goes within the test

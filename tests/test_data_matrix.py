@@ -42,6 +42,7 @@ def shaped_run(request, tmp_path_factory):
     return load(folder), out
 
 
+@pytest.mark.slow
 def test_every_output_is_written_and_keyed_by_every_active_rep(shaped_run):
     ds, out = shaped_run
     year = ds.plan_year
@@ -62,6 +63,7 @@ def test_every_output_is_written_and_keyed_by_every_active_rep(shaped_run):
     assert set(levels["rep_id"]) <= set(active) and len(levels) > 0
 
 
+@pytest.mark.slow
 def test_weeks_and_months_add_up_to_each_reps_year(shaped_run):
     ds, out = shaped_run
     year = ds.plan_year
@@ -73,6 +75,7 @@ def test_weeks_and_months_add_up_to_each_reps_year(shaped_run):
     pd.testing.assert_series_equal(a, b.reindex(a.index))
 
 
+@pytest.mark.slow
 def test_cli_parameters_reach_the_notebooks(shaped_run):
     import json
 
@@ -87,6 +90,7 @@ def test_data_and_deals_together_are_refused(tmp_path):
         main(["run", "--data", str(tmp_path), "--deals", str(tmp_path / "x.csv")])
 
 
+@pytest.mark.slow
 def test_what_the_loader_assumed_is_said_in_the_notebooks(shaped_run):
     """A deals export's roster is partly assumed (levels, hire dates): the notebooks say
     so, and grading places those reps rather than promote them from a guessed level."""

@@ -73,6 +73,7 @@ def keyed(frame: pd.DataFrame, back: dict[str, str] | None = None) -> pd.DataFra
     return frame.sort_values(keys, ignore_index=True)[sorted(frame.columns)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stem", KEYED + UNKEYED)
 def test_relabelled_shuffled_input_changes_no_rep_number(two_runs, stem):
     plain, moved, mapping = two_runs
@@ -93,6 +94,7 @@ def test_relabelled_shuffled_input_changes_no_rep_number(two_runs, stem):
             assert a[column].equals(b[column]), f"{stem}.{column}"
 
 
+@pytest.mark.slow
 def test_relabelled_plan_workbook_sheets_carry_the_same_rep_rows(two_runs):
     plain, moved, mapping = two_runs
     back = {new: old for old, new in mapping.items()}
