@@ -111,6 +111,19 @@ def server(tmp_path_factory):
 
 
 
+SHUTDOWN_RACE = "zmq.error.ZMQError: Socket operation on non-socket"
+"""A kernel's last "idle" status racing its own IOPub socket closing at shutdown: printed to
+the kernel's stderr (the server's log) as it goes away, never seen on a page. ipykernel
+7.4 swallows it in `_really_send` (ipython/ipykernel#1518) but not on the event-pipe path."""
+
+
+def _tracebacks(log: str) -> list[str]:
+    """The tracebacks in the server's log, less the kernel-shutdown race above."""
+    blocks = log.split("Traceback (most recent call last):")[1:]
+    return [b for b in blocks
+            if not b.split("\n[", 1)[0].rstrip().endswith(SHUTDOWN_RACE)]
+
+
 def _view(person, base: str, notebook: str) -> float:
     """Open `notebook` in a new tab of `person`'s browser (a context: its cache is warm
     after the first page, as a consultant's is), return the seconds until its key control
@@ -156,7 +169,7 @@ def test_pages_come_and_go_without_leaving_kernels_or_memory(server, browser, ca
     assert after <= baseline * MEMORY_SLACK, (baseline, after)
     assert culled < VIEWS, "no kernel was shut down when its page was left (beacon refused?)"
     assert list(batch.iterdir()) == [], "the app wrote into the batch outputs folder"
-    assert "Traceback" not in log.read_text()
+    assert not _tracebacks(log.read_text())
 
 
 def test_a_page_left_without_unloading_is_culled(server, browser):
