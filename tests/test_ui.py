@@ -354,3 +354,21 @@ def test_small_multiples_take_one_axes_a_panel():
     with pytest.raises(ValueError, match="needs 2 axes, got 4"):
         metric_bars(table, ["expected_cost", "gini"], ax=axes)
     plt.close("all")
+
+
+# ---------------------------------------------------------------- weights set by hand
+
+
+def test_grading_panel_starts_on_weights_set_by_hand(sample):
+    """Notebook 02's `kpi_weights` (a custom scenario run in batch) start the panel's
+    sliders, the preset reading "custom", and grade as `grade` with their shares."""
+    k = grading.kpis(sample, sample.last_year)
+    k = k.loc[:, k.notna().any()]
+    hand = {"revenue": 0.5, "attainment": 0.3, "collaboration": 0.2}
+    panel = _quietly(lambda: GradingPanel(k, preset="balanced", weights=hand))
+    assert panel.preset.value == "custom"
+    assert {n: s.value for n, s in panel.sliders.items() if s.value} == hand
+    _recovered(panel)
+    alone = grading.grade(k, grading.effective_weights(hand).to_dict(),
+                          threshold_method=panel.rule.value, shares=panel.shares)
+    assert panel.result.scores.equals(alone.scores)
