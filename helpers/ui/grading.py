@@ -83,7 +83,7 @@ class GradingPanel(Panel):
                                  style={"description_width": "110px"})
         self.sliders = {k: w.FloatSlider(value=start.get(k, 0.0), min=0, max=0.6,
                                          step=0.05, description=label(k),
-                                         continuous_update=False, readout_format=".2f",
+                                         continuous_update=False, readout_format=".0%",
                                          style={"description_width": "130px"},
                                          layout={"width": "340px"})
                         for k in names}
