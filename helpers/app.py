@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .data import ROOT, Dataset, output_dir
-from .errors import ScenarioError
+from .errors import GradingError, ScenarioError
 
 APP_ENV = "SALES_APP"
 """Set to 1 by `python -m helpers app`: the kernels it starts serve app pages."""
@@ -137,8 +137,9 @@ def scenario_parameters(scenario: str | None, folder: str | os.PathLike | None =
 
     Keys are the controls a page's scenario bar saves: `growth`, `method`, `blend_<method>`
     (kept when `method` is "blend"), ... for targets; `preset`, `method` (the scale),
-    `rule` (the cut rule) and `margin` for grading. Other keys (the page-only controls)
-    are not parameters and are left out.
+    `rule` (the cut rule) and `margin` for grading; with preset "custom" (weights set by
+    hand) its `weight_<kpi>` keys become notebook 02's `kpi_weights`. Other keys (the
+    page-only controls) are not parameters and are left out.
 
     Parameters
     ----------
@@ -156,9 +157,8 @@ def scenario_parameters(scenario: str | None, folder: str | os.PathLike | None =
     Raises
     ------
     ScenarioError
-        When the scenario is missing or unreadable, or its grading weights were set by hand
-        (preset "custom": notebook 02 has no parameter for them, so the batch cannot give
-        the same levels).
+        When the scenario is missing or unreadable, or its hand-set grading weights (preset
+        "custom") cannot grade: none saved, a KPI that is not graded, or all at zero.
     """
     if scenario is None:
         return {}
@@ -179,11 +179,16 @@ def scenario_parameters(scenario: str | None, folder: str | os.PathLike | None =
         params["blend"] = {k[6:]: v for k, v in targets.items()
                            if k.startswith("blend_") and v > 0}
     grading = sections.get("grading") or {}
-    if grading.get("preset") == "custom":
-        raise ScenarioError(f"scenario {match!r}: grading: preset 'custom' (weights set by "
-                            "hand) has no parameter in notebook 02; save the scenario with a "
-                            "named preset")
     params.update({GRADING_KEYS[k]: v for k, v in grading.items() if k in GRADING_KEYS})
+    if grading.get("preset") == "custom":  # the sliders as saved: notebook 02's kpi_weights
+        from .grading import preset_weights
+
+        weights = {k[7:]: v for k, v in grading.items() if k.startswith("weight_")}
+        try:
+            params["kpi_weights"] = preset_weights("custom", weights)
+        except GradingError as exc:
+            raise ScenarioError(f"scenario {match!r}: grading: preset 'custom' (weights set "
+                                f"by hand, keys weight_<kpi>): {exc}") from None
     return params
 
 
@@ -267,7 +272,8 @@ def levels_for(ds: Dataset, year: int, parameters: dict | None = None,
     use_adjusted = p["adjust_reviews"] and adjusted is not None
     k = grading.kpis(ds, period, reviews=adjusted if use_adjusted else None)
     current, _ = grading.current_levels(ds)
-    weights = grading.usable_weights(k, grading.PRESETS[p["preset"]], ds.lacks())[0].to_dict()
+    chosen = grading.preset_weights(p["preset"], p["kpi_weights"])
+    weights = grading.usable_weights(k, chosen, ds.lacks())[0].to_dict()
     standards = grading.load_standards(p["standards_file"] or grading.SAMPLE_STANDARDS)
     territory = grading.territory_potential(ds)[0] if p["adjust_territory"] else None
     rules = ({} if p["cut_rule"] == "standards" else

@@ -119,11 +119,77 @@ def test_scenario_blend_keeps_the_weights_above_zero(app_env):
     assert scenario_parameters("Mix")["blend"] == {"history": 0.7, "potential": 0.3}
 
 
-def test_a_scenario_the_batch_cannot_run_is_refused_by_name(app_env):
+def test_a_custom_weights_scenario_maps_to_notebook_02s_kpi_weights(app_env):
+    """Weights set by hand (preset "custom", a `weight_<kpi>` key a slider) become notebook
+    02's `kpi_weights`; notebook 01 has a `weights` of its own, so the name differs."""
+    save_scenario("Hand", "grading", {"preset": "custom", "weight_revenue": 0.5,
+                                      "weight_csat": 0.25, "weight_collaboration": 0.0,
+                                      "method": "zscore", "margin": 1.0})
+    params = scenario_parameters("Hand")
+    assert params == {"preset": "custom", "scale": "zscore", "margin": 1.0,
+                      "kpi_weights": {"revenue": 0.5, "csat": 0.25, "collaboration": 0.0}}
+    assert "kpi_weights" in notebook_parameters("02_grading")
+    assert "kpi_weights" not in notebook_parameters("01_targets")
+
+
+def test_custom_weights_grade_as_grade_called_with_them(app_env, sample):
+    """notebook 02's levels for a custom scenario are `grading.grade` with those weights
+    (and the notebook's other defaults), rep by rep; weights that need not add up act as
+    their shares, so twice a preset's weights give the preset's levels."""
+    from helpers import grading
+    from helpers.app import levels_for
+
+    year = sample.plan_year
+    save_scenario("Hand", "grading", {"preset": "custom", "weight_revenue": 0.6,
+                                      "weight_attainment": 0.2, "weight_csat": 0.2})
+    ours = levels_for(sample, year, scenario_parameters("Hand")).set_index("rep_id")["level"]
+    d = notebook_parameters("02_grading")
+    k = grading.kpis(sample, year - 1,
+                     reviews=grading.adjust_raters(sample.reviews, grading.kpis(sample,
+                                                                                year - 1))[0])
+    weights = grading.usable_weights(k, {"revenue": 0.6, "attainment": 0.2, "csat": 0.2},
+                                     sample.lacks())[0].to_dict()
+    expected = grading.grade(
+        k, weights, method=d["scale"], threshold_method=d["cut_rule"], current=grading.
+        current_levels(sample)[0], hysteresis=d["margin"], missing=d["gate_missing"],
+        standards=grading.load_standards(grading.SAMPLE_STANDARDS), lacks=sample.lacks(),
+        territory=grading.territory_potential(sample)[0], demote=d["demote"], seed=d["seed"])
+    theirs = expected.assigned["proposed"].astype(str)
+    pd.testing.assert_series_equal(ours.astype(str).sort_index(),
+                                   theirs.reindex(ours.index).sort_index(), check_names=False)
+    preset = grading.PRESETS["results first"]
+    save_scenario("Twice", "grading", {"preset": "custom",
+                                       **{f"weight_{k}": 2 * v for k, v in preset.items()}})
+    twice = levels_for(sample, year, scenario_parameters("Twice"))
+    named = levels_for(sample, year, {"preset": "results first"})
+    pd.testing.assert_frame_equal(twice, named)
+    assert not twice.equals(levels_for(sample, year, {}))  # the weights do act
+
+
+def test_run_takes_kpi_weights_as_yaml(monkeypatch):
+    """`python -m helpers run -p kpi_weights '{revenue: 0.4, csat: 0.6}'` hands notebook 02
+    the mapping (papermill injects it as a dict literal)."""
+    import helpers.cli as cli
+
+    given = {}
+    monkeypatch.setattr(cli, "run", lambda *a, parameters=None, **k: given.update(parameters)
+                        or [])
+    assert cli.main(["run", "-p", "kpi_weights", "{revenue: 0.4, csat: 0.6}",
+                     "-p", "preset", "custom"]) == 0
+    assert given == {"kpi_weights": {"revenue": 0.4, "csat": 0.6}, "preset": "custom"}
+
+
+@pytest.mark.parametrize("grading_section, says", [
+    ({"preset": "custom"}, "every weight is 0"),  # no slider saved
+    ({"preset": "custom", "weight_revenue": 0.0}, "every weight is 0"),
+    ({"preset": "custom", "weight_luck": 0.5}, "['luck']: not a KPI"),
+])
+def test_a_scenario_the_batch_cannot_run_is_refused_by_name(app_env, grading_section, says):
     _, _, folder = app_env
-    save_scenario("Hand", "grading", {"preset": "custom", "weight_revenue": 0.5})
-    with pytest.raises(ScenarioError, match="'Hand'.*custom"):
+    save_scenario("Hand", "grading", grading_section)
+    with pytest.raises(ScenarioError, match="'Hand'.*custom") as caught:
         scenario_parameters("Hand")
+    assert says in str(caught.value)
     with pytest.raises(ScenarioError, match="'Nope'") as caught:
         scenario_parameters("Nope")
     assert str(folder) not in str(caught.value)
@@ -215,7 +281,7 @@ def test_page_03_compares_scenarios_on_their_own_targets_and_levels(app_env, sam
 
 
 def test_a_scenario_page_03_cannot_price_changes_nothing(app_env, sample):
-    save_scenario("Hand", "grading", {"preset": "custom", "weight_revenue": 0.5})
+    save_scenario("Hand", "grading", {"preset": "custom", "weight_revenue": 0.0})
     panel = follow_scenarios(_simulation_panel(sample), sample, sample.plan_year)
     before = panel.targets
     panel.scenarios.name.value = "Hand"

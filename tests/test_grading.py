@@ -14,6 +14,8 @@ from scipy.special import ndtr
 from helpers import make_company
 from helpers.data import from_frames, load_sample
 from helpers.grading import (
+    CUSTOM,
+    DIRECTIONS,
     PRESETS,
     GradingError,
     adjust_raters,
@@ -22,6 +24,7 @@ from helpers.grading import (
     calibration_sheet,
     compare_methods,
     composite,
+    effective_weights,
     explain_score,
     fit_gaussian_mixture,
     grade,
@@ -32,9 +35,11 @@ from helpers.grading import (
     most_likely_intervals,
     natural_breaks,
     normalize,
+    preset_weights,
     stability,
     thresholds,
     transition_matrix,
+    usable_weights,
 )
 from helpers.schema import LEVELS
 
@@ -885,3 +890,36 @@ def test_a_gate_blocking_for_want_of_a_value_says_which():
     assert list(out["proposed"].astype(str)) == ["top", "intermediate", "intermediate"]
     assert list(out["note"]) == ["", "gate for senior not met (no csat value)",
                                  "gate for senior not met (no tenure_years value)"]
+
+
+# ------------------------------------------------------------- weights set by hand (custom)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.sampled_from(list(DIRECTIONS)),
+                       st.one_of(st.just(0.0), st.floats(1e-3, 5)), min_size=1))
+def test_hand_set_weights_act_as_their_shares(raw):
+    """notebook 02's `kpi_weights` are taken as given and act as their shares: what
+    `usable_weights` makes of them is `effective_weights` of the same sliders."""
+    assume(sum(raw.values()) > 0)
+    chosen = preset_weights(CUSTOM, raw)
+    assert chosen == {k: float(v) for k, v in raw.items()}
+    full = pd.DataFrame({k: [1.0, 2.0] for k in DIRECTIONS})
+    kept, _ = usable_weights(full, chosen)
+    acting = effective_weights(chosen)
+    pd.testing.assert_series_equal(kept, acting[acting > 0], check_names=False)
+
+
+def test_preset_weights_are_the_preset_unless_set_by_hand():
+    assert preset_weights("balanced") == PRESETS["balanced"]
+    assert preset_weights("balanced", {"csat": 1}) == {"csat": 1.0}  # given weights win
+    for preset, given_weights, says in (
+            (CUSTOM, None, "give them as kpi_weights"),
+            ("lucky", None, "'lucky': not a preset"),
+            (CUSTOM, [0.5, 0.5], "expected KPI -> weight"),
+            (CUSTOM, {"csat": -1}, "kpi_weights['csat']=-1"),
+            (CUSTOM, {"csat": "high"}, "kpi_weights['csat']='high'"),
+            (CUSTOM, {"csat": 0}, "every weight is 0")):
+        with pytest.raises(GradingError, match=None) as caught:
+            preset_weights(preset, given_weights)
+        assert says in str(caught.value)

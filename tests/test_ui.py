@@ -354,3 +354,59 @@ def test_small_multiples_take_one_axes_a_panel():
     with pytest.raises(ValueError, match="needs 2 axes, got 4"):
         metric_bars(table, ["expected_cost", "gini"], ax=axes)
     plt.close("all")
+
+
+# ---------------------------------------------------------------- readable slider values
+
+
+def _sliders(widget) -> list:
+    """Every slider shown in `widget`, however deep in its boxes."""
+    found = [widget] if isinstance(widget, ipywidgets.FloatSlider | ipywidgets.IntSlider
+                                   ) else []
+    for child in getattr(widget, "children", ()):
+        found += _sliders(child)
+    return found
+
+
+def test_sliders_read_shares_as_percents_and_counts_with_thousands(sample, incentive_inputs):
+    """Issue 15: a weight read 0.25. A slider whose whole range lies within -100%..100% is
+    a share (weights, blend, growth, over-assign) and reads as a percent; a count in the
+    thousands reads with separators; other scales (the margin's points, the target
+    incentive's ×) keep their decimals. The readouts are d3 formats, which Python's
+    format spec reads alike for these."""
+    from helpers.ui.incentives import PlanEditor, SimulationPanel
+
+    plans, targets, levels, typical, _ = incentive_inputs
+    k = grading.kpis(sample, sample.last_year)
+    panels = [_quietly(lambda: TargetsPanel(sample, method="blend")),
+              _quietly(lambda: GradingPanel(k.loc[:, k.notna().any()])),
+              _quietly(lambda: PlanEditor(plans, typical)),
+              SimulationPanel(plans, sample, targets, levels)]
+    sliders = [s for p in panels for s in _sliders(p)]
+    shares = [s for s in sliders if isinstance(s, ipywidgets.FloatSlider)
+              and s.min >= -1 and s.max <= 1]
+    assert len(shares) >= 8  # 8 weights (or fewer KPIs), 3 blend weights, growth, over-assign
+    assert {s.readout_format for s in shares} == {".0%"}, [s.description for s in shares]
+    grading_panel = panels[1]
+    weight = grading_panel.sliders["attainment"]
+    assert format(weight.value, weight.readout_format) == "25%"  # the balanced preset
+    counts = [s for s in sliders if isinstance(s, ipywidgets.IntSlider) and s.max >= 10_000]
+    assert counts and all(format(s.max, s.readout_format) == f"{s.max:,}" for s in counts)
+    others = {s.description: s.readout_format for s in sliders
+              if isinstance(s, ipywidgets.FloatSlider) and s not in shares}
+    assert others == {"Margin": ".2f", "Target incentive ×": ".2f"}
+
+
+def test_grading_panel_starts_on_weights_set_by_hand(sample):
+    """Notebook 02's `kpi_weights` (a custom scenario run in batch) start the panel's
+    sliders, the preset reading "custom", and grade as `grade` with their shares."""
+    k = grading.kpis(sample, sample.last_year)
+    k = k.loc[:, k.notna().any()]
+    hand = {"revenue": 0.5, "attainment": 0.3, "collaboration": 0.2}
+    panel = _quietly(lambda: GradingPanel(k, preset="balanced", weights=hand))
+    assert panel.preset.value == "custom"
+    assert {n: s.value for n, s in panel.sliders.items() if s.value} == hand
+    _recovered(panel)
+    alone = grading.grade(k, grading.effective_weights(hand).to_dict(),
+                          threshold_method=panel.rule.value, shares=panel.shares)
+    assert panel.result.scores.equals(alone.scores)

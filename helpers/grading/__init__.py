@@ -47,6 +47,7 @@ from .calibration import (
     shrunk_scores,
 )
 from .kpi import (
+    CUSTOM,
     DIRECTIONS,
     GATE_MISSING,
     MAX_MONTHS,
@@ -59,6 +60,7 @@ from .kpi import (
     kpi_arrays,
     kpis,
     monthly_parts,
+    preset_weights,
     usable_gates,
     usable_weights,
 )
@@ -107,6 +109,7 @@ __all__ = [
     "GradingError", "LEVELS",
     "DIRECTIONS", "GATE_MISSING", "MAX_MONTHS", "PRESETS", "REVIEW_KPIS", "VOLUME_KPIS",
     "Period", "graded_period", "kpis", "usable_gates", "usable_weights",
+    "CUSTOM", "preset_weights",
     "MonthlyParts", "monthly_parts", "kpi_arrays",
     "METHODS", "Scale", "check_weights", "composite", "effective_weights", "normalize",
     "normalize_arrays", "composite_arrays",

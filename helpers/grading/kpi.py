@@ -320,6 +320,59 @@ def _why_empty(kpi: str, lacks: Mapping[str, str]) -> str:
     return "no graded rep has a value for it in this period"
 
 
+CUSTOM = "custom"
+"""The preset name of weights set by hand (the grading panel's sliders, a saved scenario)."""
+
+
+def preset_weights(preset: str, kpi_weights: Mapping[str, float] | None = None
+                   ) -> dict[str, float]:
+    """The KPI weights notebook 02 grades with: `kpi_weights` when given (weights set by
+    hand, preset "custom"), else the named preset's; so a scenario saved with hand-set
+    sliders runs in batch (`-p kpi_weights '{revenue: 0.4, csat: 0.6}'`).
+
+    Parameters
+    ----------
+    preset : str
+        A key of `PRESETS`, or "custom" (then `kpi_weights` is required).
+    kpi_weights : Mapping[str, float], optional
+        KPI name -> weight (>= 0, need not add up); None for the preset's weights.
+
+    Returns
+    -------
+    dict of str to float
+        KPI name -> weight, as given (`usable_weights` rescales them).
+
+    Raises
+    ------
+    GradingError
+        When the preset is unknown, "custom" comes without `kpi_weights`, or `kpi_weights`
+        is not a mapping, names a KPI that is not graded, holds a weight that is not a
+        number >= 0, or every weight is 0.
+    """
+    if kpi_weights is None:
+        if preset == CUSTOM:
+            raise GradingError("preset 'custom': the weights were set by hand; give them as "
+                               "kpi_weights (KPI -> weight)")
+        if preset not in PRESETS:
+            raise GradingError(f"preset {preset!r}: not a preset (choices: "
+                               f"{', '.join(PRESETS)}, or 'custom' with kpi_weights)")
+        return dict(PRESETS[preset])
+    if not isinstance(kpi_weights, Mapping):
+        raise GradingError(f"kpi_weights: expected KPI -> weight, got {kpi_weights!r}")
+    unknown = [k for k in kpi_weights if k not in DIRECTIONS]
+    if unknown:
+        raise GradingError(f"kpi_weights[{unknown[0]!r}]: not a KPI (KPIs: "
+                           f"{', '.join(DIRECTIONS)})")
+    weights = {}
+    for k, v in kpi_weights.items():
+        if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0:
+            raise GradingError(f"kpi_weights[{k!r}]={v!r}: a weight is a number >= 0")
+        weights[k] = float(v)
+    if not sum(weights.values()) > 0:
+        raise GradingError("kpi_weights: every weight is 0; give at least one KPI a weight")
+    return weights
+
+
 def usable_weights(kpis: pd.DataFrame, weights: Mapping[str, float],
                    lacks: Mapping[str, str] | None = None) -> tuple[pd.Series, list[str]]:
     """The weights that can apply to `kpis`, renormalised, and a sentence per KPI left out.

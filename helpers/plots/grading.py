@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from ..fairness import FOUR_FIFTHS
-from . import figure_axes
+from . import figure_axes, legend_outside
 
 
 def score_strip(scores: pd.Series, cutoffs, levels: pd.Series | None = None,
@@ -54,8 +54,7 @@ def score_strip(scores: pd.Series, cutoffs, levels: pd.Series | None = None,
         ax.text(cut, -0.48, f" {cut:.1f}", color="#c33", ha="left", va="bottom", fontsize=8)
     ax.set(xlim=(0, 100), ylim=(-0.5, 0.4), yticks=[], ylabel="", xlabel="score (0-100)",
            title=title)
-    if levels is not None:
-        ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8, frameon=False)
+    legend_outside(ax)
     return fig
 
 
@@ -79,6 +78,7 @@ def level_counts(assigned: pd.DataFrame, ax: Axes | None = None) -> Figure:
     fig, ax = figure_axes(ax)
     counts.plot.bar(ax=ax, rot=0, color=["#9bb", "#357"][: len(cols)])
     ax.set(xlabel="", ylabel="reps", title="Reps per level")
+    legend_outside(ax)
     return fig
 
 
@@ -157,7 +157,7 @@ def level_probabilities(probabilities: pd.DataFrame, reps=None, top: int = 15,
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(xlim=(0, 1), xlabel="share of resamples", ylabel="",
            title="How sure is each level? (least certain reps)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8, frameon=False)
+    legend_outside(ax)
     return fig
 
 
@@ -180,6 +180,7 @@ def weight_sensitivity(sensitivity: pd.DataFrame, ax: Axes | None = None) -> Fig
     sensitivity.plot.barh(ax=ax, color=["#357", "#9bb"])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(xlabel="reps changing level", ylabel="", title="Weight sensitivity")
+    legend_outside(ax)
     return fig
 
 
@@ -211,7 +212,7 @@ def selection_rates(impact: pd.DataFrame, by: str, what: str = "selected",
     ax.axvline(FOUR_FIFTHS * best, color="#c33", ls="--", lw=1, label="4/5 of the best rate")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(xlim=(0, 1), xlabel=f"share {what}", ylabel="", title=f"{what.capitalize()} by {by}")
-    ax.legend(loc="lower right", fontsize=8)
+    legend_outside(ax)
     return fig
 
 
@@ -237,4 +238,5 @@ def contributions(explained: pd.DataFrame, rep_id: str = "", ax: Axes | None = N
     frame.plot.barh(stacked=True, ax=ax, color=["#357", "#ddd"])
     ax.set(xlabel="score points", ylabel="",
            title=f"Why {rep_id} scores {explained.attrs.get('score', np.nan):.1f}")
+    legend_outside(ax)
     return fig

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..schema import LEVELS
-from . import figure_axes, figure_axes_row
+from . import figure_axes, figure_axes_row, legend_outside
 
 THOUSANDS = FuncFormatter(lambda x, _: f"{x / 1000:,.0f}k")
 
@@ -57,8 +57,7 @@ def payout_curves(curves: pd.DataFrame, title: str = "Annual pay by attainment",
         one.set(title=name, xlabel="attainment", ylabel="annual pay")
         one.xaxis.set_major_formatter(PercentFormatter(1.0))
         one.yaxis.set_major_formatter(THOUSANDS)
-    if axes[-1].get_legend():
-        axes[-1].legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8, frameon=False)
+    legend_outside(axes[-1])
     if ax is None or fig.get_suptitle() == "":
         fig.suptitle(title, fontweight="bold")
     return fig
@@ -89,7 +88,7 @@ def editor_curve(curve: pd.DataFrame, title: str, ax: Axes | None = None) -> Fig
     ax.set(title=title, xlabel="attainment", ylabel="annual pay")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(THOUSANDS)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    legend_outside(ax)
     return fig
 
 
@@ -115,7 +114,7 @@ def replay_by_level(replays: dict[str, pd.DataFrame], ax: Axes | None = None) ->
                 ax=ax)
     ax.set(title="Last year replayed: average pay per rep", xlabel="", ylabel="pay")
     ax.yaxis.set_major_formatter(THOUSANDS)
-    ax.legend(fontsize=8, frameon=False)
+    legend_outside(ax)
     return fig
 
 
@@ -145,6 +144,7 @@ def cost_distribution(dist: pd.DataFrame, ax: Axes | None = None) -> Figure:
            ylabel="")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:,.1f}M"))
     ax.set_yticks([])
+    legend_outside(ax)
     return fig
 
 
@@ -170,7 +170,7 @@ def pay_vs_performance(summary: pd.DataFrame, ax: Axes | None = None) -> Figure:
            xlabel="expected attainment", ylabel="expected pay")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(THOUSANDS)
-    ax.legend(fontsize=8, frameon=False)
+    legend_outside(ax)
     return fig
 
 

@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from . import figure_axes
+from . import figure_axes, legend_outside
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -52,6 +52,7 @@ ax: Axes | None = None) -> Figure:
     ax.set(xticks=range(1, 13), xticklabels=MONTHS, xlabel="", ylabel=measure,
            title=f"Company {measure} by month, one line a year")
     _money(ax)
+    legend_outside(ax)
     return fig
 
 
@@ -108,6 +109,7 @@ def history_by_region(ds, measure: str = "revenue", ax: Axes | None = None) -> F
     ax.set(xlabel="", ylabel=measure,
            title=title if regions > 1 else f"{title}: one region")
     _money(ax)
+    legend_outside(ax)
     return fig
 
 
@@ -138,7 +140,7 @@ def targets_by_region(summary: pd.DataFrame, ax: Axes | None = None) -> Figure:
     ax.set_xticks(x, summary.index)
     title = "Target vs last year, by region" + ("" if len(summary) > 1 else " (one region)")
     ax.set(ylabel="revenue", title=title)
-    ax.legend(loc="lower right", fontsize=8)
+    legend_outside(ax)
     _money(ax)
     return fig
 
@@ -181,18 +183,19 @@ def phasing(phased: pd.DataFrame, history: pd.DataFrame, year: int,
     x = np.arange(len(table))
     colors = sns.color_palette("deep", len(table.columns))
     if period == "week_start":  # 50+ weeks: one band a region draws far faster than bars
-        ax.stackplot(x, table.fillna(0).to_numpy().T, labels=table.columns, colors=colors,
-                     step="mid")
+        handles = ax.stackplot(x, table.fillna(0).to_numpy().T, labels=table.columns,
+                               colors=colors, step="mid")
     else:
-        bottom = np.zeros(len(table))
+        bottom, handles = np.zeros(len(table)), []
         for region, color in zip(table.columns, colors, strict=True):
-            ax.bar(x, table[region], width=0.8, bottom=bottom, label=region, color=color)
+            handles.append(ax.bar(x, table[region], width=0.8, bottom=bottom, label=region,
+                                  color=color))
             bottom += table[region].to_numpy()
-        ax.plot(actual.index - 1, actual.to_numpy(), "k--", marker="o",
-                label=_actual_label(history, year, measure))
+        handles += ax.plot(actual.index - 1, actual.to_numpy(), "k--", marker="o",
+                           label=_actual_label(history, year, measure))
     every = 8 if period == "week_start" else 1
     ax.set_xticks(x[::every], labels[::every])
-    ax.legend(ncols=5, fontsize=8, loc="upper left")
+    legend_outside(ax, handles)  # regions, then last year, as the targets panel lists them
     ax.set(xlabel="", ylabel=measure,
            title=f"{year} {measure} target by {period.replace('_start', '')}")
     _money(ax)
@@ -222,7 +225,7 @@ def plan_overview(summary: pd.DataFrame, phased: pd.DataFrame, history: pd.DataF
     matplotlib.figure.Figure
         A new figure with the two charts.
     """
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.6),
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.6), layout="tight",
                                       gridspec_kw={"width_ratios": (2, 3)})
     targets_by_region(summary, ax=left)
     phasing(phased, history, year, measure, ax=right)
@@ -284,7 +287,7 @@ def required_growth(audit: pd.DataFrame, ax: Axes | None = None) -> Figure:
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set(xlabel="best year-on-year growth so far", ylabel="growth the target asks for",
            title="Each rep's target against their own record")
-    ax.legend(fontsize=8)
+    legend_outside(ax)
     return fig
 
 
@@ -316,5 +319,5 @@ def attainment(result: pd.DataFrame, band: tuple[float, float] = (0.6, 0.7),
     ax.set(yticks=y, yticklabels=frame["group"], xlim=(0, 1), xlabel="share of reps at 100%+",
            title="Expected attainment (10–90% of scenarios)")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="lower right", fontsize=8)
+    legend_outside(ax)
     return fig

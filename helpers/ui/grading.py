@@ -9,6 +9,7 @@ the panel is for trying things out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 
 import ipywidgets as w
@@ -17,14 +18,23 @@ import pandas as pd
 from ..errors import GradingError
 from ..formatting import fmt
 from ..glossary import GLOSSARY, label, term
-from ..grading import AIDS, DIRECTIONS, METHODS, PRESETS, RULE_LABELS, effective_weights, grade
+from ..grading import (
+    AIDS,
+    CUSTOM,
+    DIRECTIONS,
+    METHODS,
+    PRESETS,
+    RULE_LABELS,
+    effective_weights,
+    grade,
+    preset_weights,
+)
 from ..plots import grading as charts
 from .base import Panel, control_grid, share_labels, show_shares
 from .cards import Figure, KeyFigures
 from .downloads import Downloads
 from .scenarios import ScenarioComparison
 
-CUSTOM = "custom"
 SCALES = {"percentile": "rank among peers", "zscore": "distance from average",
           "minmax": "lowest to highest", "robust": "robust (median based)"}
 
@@ -47,6 +57,9 @@ class GradingPanel(Panel):
         Shares per level for the quantile rule.
     preset : str, default "balanced"
         The starting weights, a key of `PRESETS`.
+    weights : Mapping[str, float], optional
+        Weights set by hand (notebook 02's `kpi_weights`): the sliders start there and the
+        preset reads "custom".
     standards : LevelStandards, optional
         Written level standards: the default rule, the others offered as aids.
     territory : pandas.Series, optional
@@ -57,17 +70,20 @@ class GradingPanel(Panel):
 
     def __init__(self, kpis: pd.DataFrame, current: pd.Series | None = None,
                  shares=(0.1, 0.2, 0.4, 0.2, 0.1), preset: str = "balanced",
-                 standards=None, territory: pd.Series | None = None, lacks=None):
+                 weights: Mapping[str, float] | None = None, standards=None,
+                 territory: pd.Series | None = None, lacks=None):
         super().__init__()
         self.kpis, self.current, self.shares = kpis, current, tuple(shares)
         self.standards, self.territory, self.lacks = standards, territory, lacks
         names = [k for k in DIRECTIONS if k in kpis.columns]
-        self.preset = w.Dropdown(options=[*PRESETS, CUSTOM], value=preset,
+        start = preset_weights(preset, weights)
+        self.preset = w.Dropdown(options=[*PRESETS, CUSTOM],
+                                 value=CUSTOM if weights is not None else preset,
                                  description="Weights preset",
                                  style={"description_width": "110px"})
-        self.sliders = {k: w.FloatSlider(value=PRESETS[preset].get(k, 0.0), min=0, max=0.6,
+        self.sliders = {k: w.FloatSlider(value=start.get(k, 0.0), min=0, max=0.6,
                                          step=0.05, description=label(k),
-                                         continuous_update=False, readout_format=".2f",
+                                         continuous_update=False, readout_format=".0%",
                                          style={"description_width": "130px"},
                                          layout={"width": "340px"})
                         for k in names}

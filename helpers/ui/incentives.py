@@ -199,6 +199,7 @@ class PlanEditor(Panel):
         self.level = w.Dropdown(options=list(LEVELS), value="senior", description="Level")
         self.component = w.Dropdown(description="Component")
         self.ti_scale = w.FloatSlider(value=1.0, min=0.5, max=1.5, step=0.05,
+                                      readout_format=".2f",  # a multiplier: "× 1.05"
                                       description="Target incentive ×",
                                       style={"description_width": "130px"},
                                       tooltip=GLOSSARY["target incentive"],
@@ -444,6 +445,7 @@ class SimulationPanel(Panel):
                                   continuous_update=False, tooltip=GLOSSARY["market"])
         self.n = w.IntSlider(value=2000, min=256, max=20_000, step=256,
                              description="Simulated years", continuous_update=False,
+                             readout_format=",d",  # 20,000, not 20000
                              style={"description_width": "110px"},
                              tooltip=GLOSSARY["scenarios"])
         self.cards = KeyFigures(None if baseline is None else plan_figures(baseline))

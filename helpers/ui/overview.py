@@ -21,7 +21,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from ..plots import legend_outside
 from ..plots.targets import MONTHS, _actual_label, _compared, _money
+
+LEFT, RIGHT = 0.08, 0.99  # the figure's margins (fractions of its width)
+Y_LABELS = 0.09  # room left of the right chart for its y tick labels and label
+PAD = 0.01  # between a legend and what follows it
 
 
 class PlanOverview:
@@ -40,7 +45,7 @@ class PlanOverview:
         self.fig = Figure(figsize=figsize, layout="none")
         FigureCanvasAgg(self.fig)
         self.left, self.right = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": (2, 3)})
-        self.fig.subplots_adjust(left=0.08, right=0.99, bottom=0.12, top=0.9, wspace=0.22)
+        self.fig.subplots_adjust(left=LEFT, right=RIGHT, bottom=0.12, top=0.9, wspace=0.22)
         self._left_key = self._right_key = None
         self._background = None  # the pixels no control moves, copied after a rebuild
 
@@ -68,7 +73,24 @@ class PlanOverview:
         """
         self._update_left(summary)
         self._update_right(phased, history, year, measure)
+        if self._background is None:  # a chart was rebuilt: its legend may be wider
+            self._fit_legends()
         return self.fig
+
+    def _fit_legends(self) -> None:
+        """Make room beside each chart for its legend (`legend_outside`), measured: this
+        figure places its axes itself, so no layout pass runs on a control change.
+        """
+        renderer = self.fig.canvas.get_renderer()
+
+        def width(ax) -> float:
+            legend = ax.get_legend()
+            return 0.0 if legend is None else (legend.get_window_extent(renderer).width
+                                               / self.fig.bbox.width + PAD)
+
+        right = RIGHT - width(self.right)
+        gap = Y_LABELS + width(self.left)
+        self.fig.subplots_adjust(right=right, wspace=2 * gap / (right - LEFT - gap))
 
     def png(self) -> bytes:
         """Render the figure as PNG, at its dpi: the parts no control moves (backgrounds,
@@ -119,7 +141,7 @@ class PlanOverview:
                            for i in range(len(summary))]
             ax.set_xticks(x, summary.index)
             ax.set(ylabel="revenue", title="Target vs last year, by region")
-            ax.legend(loc="lower right", fontsize=8)
+            legend_outside(ax)
             _axis_style(ax)
             self._left_key, self._background = key, None
         for bars, values in ((self._last, last), (self._target, target)):
@@ -159,7 +181,7 @@ class PlanOverview:
                     rect.set_height(h)
                 bottom += column
             top = max(top, self._actual_top)
-        ax.set_ylim(0, _top([top]) * 1.18)  # room for the legend on top
+        ax.set_ylim(0, _top([top]) * 1.06)  # the legend is beside the chart, not on it
 
     def _draw_right(self, ax, table: pd.DataFrame, period: str, history: pd.DataFrame,
                     year: int, measure: str) -> None:
@@ -181,7 +203,7 @@ class PlanOverview:
         every = 8 if period == "week_start" else 1
         ax.set_xticks(x[::every], labels[::every])
         ax.set_xlim(-0.6, len(table) - 0.4)
-        ax.legend(handles=handles, ncols=5, fontsize=8, loc="upper left")
+        legend_outside(ax, handles)
         ax.set(xlabel="", ylabel=measure,
                title=f"{year} {measure} target by {period.replace('_start', '')}")
         _axis_style(ax)

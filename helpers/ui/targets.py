@@ -91,7 +91,7 @@ class TargetsPanel(Panel):
                                  **_plain(SLIDER))
         self.blend = {m: w.FloatSlider(value=1.0 if m == "history" else 0.0, min=0, max=1,
                                        step=0.05, description=f"Blend: {SPLITS.get(m, m)}",
-                                       **SLIDER)
+                                       readout_format=".0%", **SLIDER)
                       for m in usable}
         self.acting = share_labels(self.blend)  # the share each blend weight acts with
         self.over_assign = w.FloatSlider(value=over_assign, min=0, max=0.3, step=0.01,
