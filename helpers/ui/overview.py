@@ -95,7 +95,7 @@ class PlanOverview:
     def png(self) -> bytes:
         """Render the figure as PNG, at its dpi: the parts no control moves (backgrounds,
         x axes, titles) are drawn once after a rebuild and copied back; only the y axes,
-        bars, notes, lines, spines and legends are drawn again, in the order a full draw
+        bars, notes, lines and spines are drawn again, in the order a full draw
         uses, so the picture is the one a full draw gives (tests compare the pixels).
 
         Returns
@@ -213,13 +213,14 @@ def _moving(ax) -> list:
     """What a control change can move in `ax`, in the order `Axes.draw` draws it: every
     visible child from the first one that is not the x axis on (the y axis's limits follow
     the data; with the axis above the bars the x axis is drawn over them, so it is redrawn
-    too), except the titles, which sit above the axes where nothing that moves reaches.
+    too), except the titles above the axes and the legend beside them (`legend_outside`),
+    where nothing that moves reaches.
     """
-    titles = {ax.title, ax._left_title, ax._right_title}
+    still = {ax.title, ax._left_title, ax._right_title, ax.get_legend()}
     drawn = sorted((a for a in ax.get_children() if a.get_visible() and a is not ax.patch),
                    key=lambda a: a.get_zorder())  # stable, as Axes.draw sorts
-    start = next(i for i, a in enumerate(drawn) if a is not ax.xaxis and a not in titles)
-    return [a for a in drawn[start:] if a not in titles]
+    start = next(i for i, a in enumerate(drawn) if a is not ax.xaxis and a not in still)
+    return [a for a in drawn[start:] if a not in still]
 
 
 def _axis_style(ax) -> None:

@@ -168,7 +168,7 @@ class TargetsPanel(Panel):
             grain=self.grain.value, measures=("revenue",), season=self.season,
             cache=self.cache)
 
-    def key_figures(self, plan) -> list[Figure]:
+    def key_figures(self, plan, summary=None) -> list[Figure]:
         """The plan's key figures: company target, reps' targets, growth on last year and
         the share of reps expected at target (on the panel's seed).
 
@@ -176,13 +176,15 @@ class TargetsPanel(Panel):
         ----------
         plan : TargetPlan
             What `compute` returned.
+        summary : pandas.DataFrame, optional
+            `plan.summary()` when the caller has it (a redraw shows it too).
 
         Returns
         -------
         list of Figure
             The four figures, for the cards.
         """
-        total = plan.summary().loc["total"]
+        total = (plan.summary() if summary is None else summary).loc["total"]
         reps = plan.targets[plan.targets["measure"] == "revenue"]
         # the model and its draws do not move with the amounts: kept for the panel's data
         outlook = self.cache.get(("outlook", "revenue"),
@@ -228,7 +230,7 @@ class TargetsPanel(Panel):
                   .relabel_index([label(c) for c in shown.columns], axis="columns"))
         self.notes.value = ("<div style='font-size:12px; color:#4a5a6a; line-height:1.4'>"
                             f"{escape(caption)}</div>")
-        self.cards.show(self.key_figures(plan))
+        self.cards.show(self.key_figures(plan, summary))
         self.overview.update(summary.drop(index="total"), plan.phased, self.ds.history,
                              plan.year)
         self.show(self.chart, Image(self.overview.png(), format="png"))  # rendered once, here
