@@ -547,6 +547,24 @@ def test_kept_attainment_draws_give_the_same_shares_for_any_amounts(sample):
                             draws=draws[:, 1:])
 
 
+def test_company_share_alone_is_the_breakdowns_first_row_and_a_direct_count(sample):
+    """`by=()` (a key-figure card) gives the company row of the full table, and that share
+    is the plain count of simulated results at or above target."""
+    targets = allocate_targets(sample, company_target(sample.history, 2027, growth=0.08))
+    outlook = fit_outlook(sample.history, "revenue")
+    alone = expected_attainment(targets, sample.history, n=400, seed=2, outlook=outlook, by=())
+    full = expected_attainment(targets, sample.history, n=400, seed=2, outlook=outlook)
+    assert list(alone["level"]) == ["company"]
+    assert set(full["level"]) == {"company", "region", "team"}
+    pd.testing.assert_frame_equal(alone.drop(columns=["vs_company", "flag"]),
+                                  full.iloc[:1].drop(columns=["vs_company", "flag"]))
+    drawn = targets[targets["target"] > 0].reset_index(drop=True)
+    results = (drawn["run_rate"] * drawn["capacity"]).to_numpy() * np.exp(
+        attainment_draws(drawn, outlook, n=400, seed=2))
+    direct = (results >= drawn["target"].to_numpy()).mean()
+    assert alone["expected_share"].iloc[0] == pytest.approx(direct, abs=1e-12)
+
+
 def test_expected_attainment_bad_inputs(sample):
     targets = allocate_targets(sample, 1e6)
     with pytest.raises(TargetError, match="n"):

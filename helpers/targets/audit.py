@@ -363,7 +363,8 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int 
                         band: tuple[float, float] = (0.6, 0.7),
                         spreads: Mapping[str, float] | None = None,
                         outlook: Outlook | None = None,
-                        draws: np.ndarray | None = None) -> pd.DataFrame:
+                        draws: np.ndarray | None = None,
+                        by: Sequence[str] = ("region", "team")) -> pd.DataFrame:
     """Simulated share of reps hitting target, overall and by region and team (one measure).
 
     Each rep's plan-year result comes from the shared model of `helpers.targets.outlook`:
@@ -398,6 +399,9 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int 
     draws : numpy.ndarray, optional
         `attainment_draws` of the reps with a target above zero on this outlook, n and seed,
         when the caller kept them (a widget panel whose change moves only the amounts).
+    by : sequence of str, default ("region", "team")
+        The groups broken down after the company row (those the targets hold); () for the
+        company alone, as a key-figure card needs it.
 
     Returns
     -------
@@ -431,9 +435,11 @@ def expected_attainment(targets: pd.DataFrame, history: pd.DataFrame, *, n: int 
     elif np.shape(draws) != (n, len(targets)):
         raise TargetError(f"draws: expected (n, reps with a target) = {(n, len(targets))}, "
                           f"got {np.shape(draws)}")
-    hit = base[None, :] * np.exp(draws) >= targets["target"].to_numpy()
+    with np.errstate(divide="ignore"):  # no run-rate: the rep never reaches a target
+        needed = np.log(targets["target"].to_numpy() / base)  # result >= target, in logs
+    hit = draws >= needed[None, :]
     rows = [_shares(hit, np.zeros(len(targets), int), ["company"], "company")]
-    for level in ("region", "team"):
+    for level in by:
         if level in targets:
             codes, names = pd.factorize(targets[level], sort=True)
             rows.append(_shares(hit, codes, list(names), level))

@@ -193,7 +193,7 @@ class TargetsPanel(Panel):
         draws = self.cache.get(("attainment draws", self.seed, tuple(drawn["rep_id"])),
                                lambda: attainment_draws(drawn, outlook, n=1000, seed=self.seed))
         at_target = expected_attainment(reps, self.ds.history, n=1000, seed=self.seed,
-                                        outlook=outlook, draws=draws)
+                                        outlook=outlook, draws=draws, by=())
         return [Figure("Company target", float(plan.totals["revenue"]), "money",
                        "company target"),
                 Figure("Reps' targets", float(total["target"]), "money", "reps' targets"),
