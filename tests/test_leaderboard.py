@@ -155,6 +155,27 @@ def test_a_targets_table_or_the_results_column_rank_alike(sample):
     assert from_table.attrs["target_source"] == "targets"
 
 
+def test_the_year_to_date_ranks_on_the_targets_of_the_months_with_actuals(sample):
+    """In-year: a history cut at June against the whole year's targets ranks on January to
+    June's target (the phased target), not on the year's."""
+    h = sample.history[sample.history["month"].dt.year == YEAR]
+    full_year = h[["rep_id", "month"]].assign(measure="revenue", target=h["quota"])
+    to_june = h[h["month"].dt.month <= 6].drop(columns="quota")
+    table = leaderboard(to_june, full_year, period="year")
+    half = h[h["month"].dt.month <= 6].groupby("rep_id")[["revenue", "quota"]].sum()
+    got = table.set_index("rep_id")
+    assert np.allclose(got["target"], half["quota"].reindex(got.index))
+    assert np.allclose(got["attainment"], (half["revenue"] / half["quota"]).reindex(got.index))
+
+
+def test_a_score_is_averaged_over_its_months_not_added(sample):
+    table = leaderboard(sample.history, period="quarter", measure="csat", basis="value")
+    h = sample.history.assign(q=sample.history["month"].dt.to_period("Q"))
+    mean = h[h["q"] == pd.Period("2026Q3")].groupby("rep_id")["csat"].mean().dropna()
+    got = table[table["period"] == "2026 Q3"].set_index("rep_id")
+    assert np.allclose(got["value"], mean.reindex(got.index)) and len(got) == len(mean)
+
+
 def test_reps_without_a_target_are_left_out_with_a_note():
     results = results_of({"A": [1.1], "B": [0.9], "C": [1.5]})
     results.loc[results["rep_id"] == "C", "revenue_target"] = np.nan
@@ -356,10 +377,13 @@ def test_the_html_fragment_is_simple_escaped_and_shows_the_ranking(sample, level
     text = leaderboard_html(table, group="junior", names=names, top=5)
     assert text.startswith("<section>") and text.endswith("</section>")
     assert "&lt;b&gt;Ann &amp; Co&lt;/b&gt;" in text and "<b>Ann" not in text
-    assert "2026 Q4" in text and "junior" in text
+    assert "Leaderboard, 2026 Q4: junior level" in text
     shown = leaderboard_top(table, group="junior", top=5)
     assert text.count("<tr>") == len(shown) + 1
     tags = set(pd.Series(text.split("<")[1:]).str.extract(r"^/?(\w+)")[0])
     assert tags <= {"section", "h2", "p", "table", "tr", "th", "td", "i"}
     with pytest.raises(LeaderboardError, match="period: no ranking for '1999'"):
         leaderboard_html(table, period="1999")
+    on_value = leaderboard_html(leaderboard(sample.history.drop(columns="quota")), top=3)
+    assert "<th>Attainment</th>" not in on_value and "<th>Revenue</th>" in on_value
+    assert "ranked on revenue itself" in on_value  # the note, in italics under the table

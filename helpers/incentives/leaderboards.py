@@ -98,6 +98,25 @@ def _period_start(key: np.ndarray, period: str) -> pd.DatetimeIndex:
     return pd.to_datetime(pd.DataFrame({"year": year, "month": i * (12 // n) + 1, "day": 1}))
 
 
+def value_kind(measure: str) -> str:
+    """How a measure's values read on a document (`helpers.formatting.fmt` kind): revenue as
+    money, counted measures as counts, scores (csat) as numbers.
+
+    Parameters
+    ----------
+    measure : str
+        The measure (one of MEASURES).
+
+    Returns
+    -------
+    str
+        "money", "count" or "number".
+    """
+    if measure == "revenue":
+        return "money"
+    return "count" if MEASURES.get(measure) == "sum" else "number"
+
+
 # ------------------------------------------------------------------------- ranking
 
 
@@ -383,8 +402,7 @@ def award_honours(plan: Plan, results: pd.DataFrame, targets: pd.DataFrame | Non
         if keys.empty:
             notes.append(f"{h.name}: no rep ranked in {year}")
             continue
-        kind = "percent" if basis == "attainment" else "money" if h.measure == "revenue" \
-            else "number"
+        kind = "percent" if basis == "attainment" else value_kind(h.measure)
         if h.rule == "rookie":
             if "hire_date" not in names:
                 notes.append(f"{h.name}: the roster has no hire_date, so rookies are unknown")
@@ -594,8 +612,7 @@ def _standing(plan: Plan, c: Contest, reps: np.ndarray, level: np.ndarray,
         rank[eligible] = r
     counts = np.bincount(rank, minlength=len(ids) + 1)  # rank 0: not eligible
     shared = eligible & (counts[rank] > 1)
-    kind = "percent" if c.basis == "attainment" else "money" if c.measure == "revenue" \
-        else "number"
+    kind = "percent" if c.basis == "attainment" else value_kind(c.measure)
     shown = pd.Series(score).map(lambda x: fmt(float(x), kind))
     paid = pd.Series(prize).map(lambda x: fmt(float(x), "money"))
     text = ("rank " + pd.Series(rank).astype(str) + " at " + shown
@@ -654,29 +671,32 @@ def leaderboard_html(table: pd.DataFrame, *, period: str | None = None, group: s
     part, period = _shown(table, period, group, top)
     basis = table.attrs.get("basis", "attainment")
     measure = str(table.attrs.get("measure", "revenue")).replace("_", " ")
-    kind = "money" if measure == "revenue" else "number"
-    heading = title or (f"Leaderboard, {period}" + ("" if group == ALL else f": {group}s"))
+    kind = value_kind(str(table.attrs.get("measure", "revenue")))
+    heading = title or (f"Leaderboard, {period}"
+                        + ("" if group == ALL else f": {group} level"))
     label = dict(zip(names.index.astype(str), names.astype(str), strict=True)) \
         if names is not None else {}
     esc = html.escape
+    with_target = bool(part["attainment"].notna().any())
     rows = []
     for row in part.itertuples(index=False):
         change = ("" if pd.isna(row.rank_change) else "=" if row.rank_change == 0
                   else f"{'up' if row.rank_change > 0 else 'down'} {abs(int(row.rank_change))}")
-        rows.append(
-            "<tr>" + "".join(f"<td>{esc(str(x))}</td>" for x in (
-                row.rank, label.get(str(row.rep_id), str(row.rep_id)),
-                fmt(row.attainment, "percent"), fmt(row.value, kind),
-                fmt(row.target, kind), change)) + "</tr>")
+        cells = [row.rank, label.get(str(row.rep_id), str(row.rep_id))]
+        cells += [fmt(row.attainment, "percent")] if with_target else []
+        cells += [fmt(row.value, kind)]
+        cells += [fmt(row.target, kind)] if with_target else []
+        rows.append("<tr>" + "".join(f"<td>{esc(str(x))}</td>" for x in (*cells, change))
+                    + "</tr>")
+    heads = ["Place", "Rep", *(["Attainment"] if with_target else []), measure.capitalize(),
+             *(["Target"] if with_target else []), "Change since last period"]
     ranked_on = f"{measure} attainment of target" if basis == "attainment" else measure
     note = table.attrs.get("note", "")
     return ("<section>"
             f"<h2>{esc(heading)}</h2>"
             f"<p>Ranked on {esc(ranked_on)}; {int(part['out_of'].iloc[0])} reps ranked, "
-            f"top {len(part)} shown. Equal results share a place.</p>"
-            "<table><tr><th>Place</th><th>Rep</th><th>Attainment</th>"
-            f"<th>{esc(measure.capitalize())}</th><th>Target</th>"
-            "<th>Change since last period</th></tr>"
+            f"the first {len(part)} shown. Equal results share a place.</p>"
+            "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in heads) + "</tr>"
             + "".join(rows) + "</table>"
             + (f"<p><i>{esc(note)}</i></p>" if note else "")
             + "</section>")
@@ -729,4 +749,4 @@ def _shown(table: pd.DataFrame, period: str | None, group: str,
 
 __all__ = ["ALL", "BASES", "COLUMNS", "HONOUR_COLUMNS", "LeaderboardError", "award_honours",
            "contest_standings", "leaderboard", "leaderboard_html", "leaderboard_top",
-           "period_label"]
+           "period_label", "value_kind"]

@@ -267,7 +267,7 @@ def leaderboard_chart(table: pd.DataFrame, ax: Axes | None = None, *, period: st
         ax.xaxis.set_major_formatter(THOUSANDS)
     ax.set_yticks(y, ylabels)
     ax.invert_yaxis()  # first place at the top
-    where = "" if group == "all" else f", {group}s"
+    where = "" if group == "all" else f", {group} level"
     ax.set(title=f"Leaderboard, {part.attrs['period']}{where}", xlabel="", ylabel="")
     legend_outside(ax)
     return fig
