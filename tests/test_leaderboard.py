@@ -243,6 +243,7 @@ def test_honours_follow_their_rules_on_the_sample_by_brute_force(sample, plan):
         best = max(rookies, key=lambda r: part.loc[r, "revenue"] / part.loc[r, "quota"])
         one = won[(won["honour"] == "Rookie of the quarter") & (won["period"] == f"{YEAR} Q{q}")]
         assert one["rep_id"].tolist() == [best]
+        assert f"among the {len(rookies)} rep(s) hired within 12 months" in one["why"].iloc[0]
 
     # most improved: the largest gain in the year's attainment over the year before
     before = h[h["month"].dt.year == YEAR - 1].groupby("rep_id")[["revenue", "quota"]].sum()
