@@ -186,6 +186,18 @@ def test_reps_without_a_target_are_left_out_with_a_note():
     assert on_value["rep_id"].tolist() == ["C", "A", "B"] and on_value.attrs["note"] == ""
 
 
+def test_a_rep_without_results_or_a_level_is_named_not_ranked_there():
+    results = results_of({"A": [1.1], "B": [0.9], "C": [1.5], "D": [1.0]})
+    results.loc[results["rep_id"] == "C", "revenue"] = np.nan
+    table = leaderboard(results, period="month", levels=pd.Series({"A": "junior",
+                                                                   "B": "junior"}))
+    note = table.attrs["note"]
+    assert "1 rep(s) left out of 1 ranking period(s) for no revenue there (e.g. C)" in note
+    assert "1 rep(s) without a level are ranked overall only (e.g. D)" in note
+    assert table.loc[table["group"] == "all", "rep_id"].tolist() == ["A", "D", "B"]
+    assert table.loc[table["group"] == "junior", "rep_id"].tolist() == ["A", "B"]
+
+
 def test_no_targets_at_all_ranks_on_the_value_and_says_so(sample):
     h = sample.history.drop(columns="quota")
     table = leaderboard(h, period="year")

@@ -92,7 +92,7 @@ def period_label(key: int, period: str) -> str:
     return pd.Timestamp(year=year, month=i + 1, day=1).strftime("%b %Y")
 
 
-def _period_start(key: np.ndarray, period: str) -> pd.DatetimeIndex:
+def _period_start(key: np.ndarray, period: str) -> pd.Series:
     n = PERIODS[period]
     year, i = np.divmod(np.asarray(key, dtype=np.int64), n)
     return pd.to_datetime(pd.DataFrame({"year": year, "month": i * (12 // n) + 1, "day": 1}))
@@ -142,9 +142,18 @@ def _min_ranks(group: np.ndarray, score: np.ndarray, rep: np.ndarray) -> tuple[n
     return order, rank
 
 
-def _target_column(results: pd.DataFrame, targets: pd.DataFrame | None,
-                   measure: str) -> tuple[pd.Series | None, str]:
-    """Each results row's target (None when there is none) and where it came from."""
+def _month_number(month: pd.Series) -> np.ndarray:
+    """Months as whole numbers (year × 12 + month - 1): integer keys group fast."""
+    month = pd.to_datetime(month)
+    return month.dt.year.to_numpy(np.int64) * 12 + month.dt.month.to_numpy(np.int64) - 1
+
+
+def _target_column(results: pd.DataFrame, targets: pd.DataFrame | None, measure: str,
+                   rep: np.ndarray, month: np.ndarray,
+                   reps: pd.Index) -> tuple[np.ndarray | None, str]:
+    """Each results row's target (None when there is none) and where it came from; `rep`
+    and `month` are the rows' integer keys, `reps` the rep_ids the codes stand for.
+    """
     how = "mean" if MEASURES[measure] == "mean" else "sum"
     if targets is not None:
         t = targets
@@ -152,7 +161,7 @@ def _target_column(results: pd.DataFrame, targets: pd.DataFrame | None,
             raise DataError("targets: need columns rep_id and month; found "
                             f"{', '.join(map(str, t.columns))}")
         if {"measure", "target"} <= set(t.columns):
-            t = t[t["measure"].astype("string") == measure]
+            t = t[(t["measure"].astype("string") == measure).fillna(False).to_numpy(bool)]
             col = "target"
         else:
             col = next((c for c in ("target", f"{measure}_target") if c in t.columns), None)
@@ -164,50 +173,60 @@ def _target_column(results: pd.DataFrame, targets: pd.DataFrame | None,
         if bad.any():
             raise DataError(f"targets: column '{col}' has values that are not numbers "
                             f"(rows {', '.join(map(str, t.index[bad][:5]))})")
-        keyed = pd.DataFrame({"rep_id": t["rep_id"].astype("string").to_numpy(),
-                              "month": pd.to_datetime(t["month"]).to_numpy(),
-                              "target": values.to_numpy(dtype=float, na_value=np.nan)})
-        keyed = keyed.groupby(["rep_id", "month"])["target"].agg(how)
-        index = pd.MultiIndex.from_arrays([results["rep_id"], results["month"]])
-        return pd.Series(keyed.reindex(index).to_numpy(), index=results.index), "targets"
+        code = reps.get_indexer(t["rep_id"].astype("string"))
+        known = code >= 0  # targets of reps without results rank no one
+        cell = pd.Series(values.to_numpy(dtype=float, na_value=np.nan)[known]).groupby(
+            code[known] * _SPAN + _month_number(t["month"])[known]).agg(how)
+        found = cell.reindex(rep * _SPAN + month).to_numpy(dtype=float)
+        return found, "targets"
     for col in (f"{measure}_target", "quota" if measure == "revenue" else None):
         if col and col in results.columns:
-            return pd.to_numeric(results[col], errors="coerce"), col
+            return pd.to_numeric(results[col], errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan), col
     return None, ""
+
+
+_SPAN = 1 << 24  # month numbers stay below this (year 1,398,101): rep × _SPAN + month
 
 
 def _per_period(results: pd.DataFrame, targets: pd.DataFrame | None, measure: str,
                 period: str) -> tuple[pd.DataFrame, str]:
-    """One row per rep and period: key, value, target, attainment; and the target source."""
+    """One row per rep and period: key, rep (code, in rep_id order), rep_id, value, target,
+    attainment; and the target source.
+    """
     missing = [c for c in ("rep_id", "month", measure) if c not in results.columns]
     if missing:
         raise DataError(f"results: missing column(s) {', '.join(missing)} (found "
                         f"{', '.join(map(str, results.columns))})")
     how = "mean" if MEASURES[measure] == "mean" else "sum"
-    month = pd.to_datetime(results["month"])
-    frame = pd.DataFrame({"rep_id": results["rep_id"].astype("string").to_numpy(),
-                          "month": month.to_numpy(),
-                          "value": pd.to_numeric(results[measure], errors="coerce")
-                          .to_numpy(dtype=float, na_value=np.nan)})
-    keyed = results.reset_index(drop=True).assign(rep_id=frame["rep_id"],
-                                                  month=frame["month"])
-    target, source = _target_column(keyed, targets, measure)
-    frame["target"] = np.nan if target is None else target.to_numpy(dtype=float,
-                                                                     na_value=np.nan)
+    rep, reps = pd.factorize(results["rep_id"].astype("string"), sort=True)
+    reps = pd.Index(reps, dtype="string")
+    month = _month_number(results["month"])
+    value = pd.to_numeric(results[measure], errors="coerce").to_numpy(dtype=float,
+                                                                      na_value=np.nan)
+    target, source = _target_column(results, targets, measure, rep, month, reps)
+    frame = pd.DataFrame({"cell": rep * _SPAN + month, "value": value,
+                          "target": np.nan if target is None else target})
     # a month first (transactions add up; a target is the rep's for the month), then the
     # period: a mean measure (csat) averages its months
-    by_month = frame.groupby(["rep_id", "month"], sort=False)
+    by_month = frame.groupby("cell", sort=False)
     months = pd.DataFrame({
         "value": by_month["value"].sum(min_count=1) if how == "sum"
         else by_month["value"].mean(),
-        "target": by_month["target"].first()}).reset_index()
-    months["key"] = _period_key(months["month"], period)
-    grouped = months.groupby(["key", "rep_id"], sort=True)
+        "target": by_month["target"].first()})
+    cell = months.index.to_numpy(np.int64)
+    n = PERIODS[period]
+    m = cell % _SPAN
+    months["key"] = m // 12 * n + m % 12 // (12 // n)
+    months["rep"] = cell // _SPAN
+    grouped = months.groupby(["key", "rep"], sort=True)
     out = (grouped[["value", "target"]].sum(min_count=1) if how == "sum"
            else grouped[["value", "target"]].mean()).reset_index()
+    out["rep_id"] = reps.take(out["rep"].to_numpy())
     t = out["target"].to_numpy(dtype=float)
     ok = np.isfinite(t) & (t > 0)
     out["attainment"] = np.where(ok, out["value"].to_numpy() / np.where(ok, t, 1.0), np.nan)
+    out.attrs["reps"] = reps
     return out, source
 
 
@@ -264,52 +283,62 @@ def leaderboard(results: pd.DataFrame, targets: pd.DataFrame | None = None, *,
     per, source = _per_period(results, targets, measure, period)
     notes = []
     words = measure.replace("_", " ")
-    if basis == "attainment" and not per["attainment"].notna().any():
+    if basis == "attainment" and not (per["target"] > 0).any():
         basis = "value"
         notes.append(f"no {words} targets (no targets table, no '{measure}_target'"
                      + (" or 'quota'" if measure == "revenue" else "")
                      + f" column), so reps are ranked on {words} itself, not attainment")
     score = per["attainment"] if basis == "attainment" else per["value"]
-    left = per[score.isna()]
-    if len(left):
-        why = "no target" if basis == "attainment" else f"no {words}"
-        notes.append(f"{left['rep_id'].nunique()} rep(s) left out of {len(left)} ranking "
-                     f"period(s) for {why} there (e.g. {', '.join(left['rep_id'][:3])})")
+    no_value = per["value"].isna()
+    no_target = ~no_value & score.isna()  # on attainment: a value without a target
+    for left, why in ((per[no_value], f"no {words}"), (per[no_target], "no target")):
+        if len(left):
+            notes.append(f"{left['rep_id'].nunique()} rep(s) left out of {len(left)} ranking "
+                         f"period(s) for {why} there (e.g. {', '.join(left['rep_id'][:3])})")
+    reps = per.attrs["reps"]
     per = per[score.notna()].assign(score=score[score.notna()])
-    frames = [per.assign(group=ALL)]
+    names = [ALL, *LEVELS]
+    level = np.full(len(reps), None, dtype=object)  # each rep's level, by rep code
+    per = per.drop(columns="rep_id").assign(g=0)  # integer keys only until the end
+    frames = [per]
     if levels is not None:
-        level = levels.copy()
-        level.index = level.index.astype("string")
-        per = per.assign(level=per["rep_id"].map(level).astype("string"))
-        frames[0] = per.assign(group=ALL)
-        unknown = per.loc[per["level"].isna(), "rep_id"].unique()
+        given = levels.copy()
+        given.index = given.index.astype("string")
+        level = given.astype("string").reindex(reps).to_numpy(dtype=object, na_value=None)
+        lacking = pd.isna(level)
+        unknown = reps[lacking & np.isin(np.arange(len(reps)), per["rep"].to_numpy())]
         if len(unknown):
             notes.append(f"{len(unknown)} rep(s) without a level are ranked overall only "
                          f"(e.g. {', '.join(unknown[:3])})")
-        frames.append(per[per["level"].notna()].assign(group=per["level"]))
+        others = sorted(set(level[~lacking]) - set(LEVELS))  # levels only the data has
+        names += others
+        code = np.full(len(reps), -1, dtype=np.int64)
+        code[~lacking] = pd.Index(names[1:]).get_indexer(level[~lacking]) + 1
+        rep_group = code[per["rep"].to_numpy()]
+        within = per[rep_group > 0]
+        frames.append(within.assign(g=rep_group[rep_group > 0]))
     table = pd.concat(frames, ignore_index=True)
-    if "level" not in table:
-        table["level"] = pd.array([pd.NA] * len(table), dtype="string")
-    order_of = {g: i for i, g in enumerate((ALL, *LEVELS))}
-    gcode = table["group"].map(order_of).fillna(len(order_of)).to_numpy(np.int64)
-    cell = table["key"].to_numpy(np.int64) * (len(order_of) + 1) + gcode
+    g = table["g"].to_numpy(np.int64)
+    key = table["key"].to_numpy(np.int64)
+    cell = key * len(names) + g
     cell_code = pd.factorize(cell, sort=True)[0] if len(cell) else np.empty(0, np.int64)
-    rep_code = pd.factorize(table["rep_id"], sort=True)[0]  # listed by rep_id within a tie
-    order, rank = _min_ranks(cell_code, table["score"].to_numpy(float), rep_code)
+    _, rank = _min_ranks(cell_code, table["score"].to_numpy(float),  # ties by rep_id
+                         table["rep"].to_numpy(np.int64))
     table["rank"] = rank
-    table["out_of"] = table.groupby(cell, sort=False)["rep_id"].transform("size")
-    prev = table[["key", "group", "rep_id", "rank"]].assign(key=table["key"] + 1)
+    table["out_of"] = np.bincount(cell_code, minlength=1)[cell_code] if len(cell) else 0
+    prev = table[["key", "g", "rep", "rank"]].assign(key=key + 1)
     table = table.merge(prev.rename(columns={"rank": "before"}), how="left",
-                        on=["key", "group", "rep_id"])
+                        on=["key", "g", "rep"])
     table["rank_change"] = table["before"] - table["rank"]
-    labels = {k: period_label(k, period) for k in table["key"].unique()}
-    table["period"] = table["key"].map(labels).astype("string")
-    table["period_start"] = _period_start(table["key"].to_numpy(), period)
-    table["_g"] = table["group"].map(order_of).fillna(len(order_of))
-    table = table.sort_values(["key", "_g", "rank", "rep_id"], kind="stable",
-                              ignore_index=True)
+    table = table.sort_values(["key", "g", "rank", "rep"], kind="stable", ignore_index=True)
+    periods, at = np.unique(table["key"].to_numpy(np.int64), return_inverse=True)
+    table["period"] = pd.array([period_label(k, period) for k in periods],
+                               dtype="string")[at]
+    table["period_start"] = _period_start(periods, period).to_numpy()[at]
+    table["group"] = pd.array(names, dtype="string")[table["g"].to_numpy()]
+    table["rep_id"] = pd.array(reps.take(table["rep"].to_numpy()), dtype="string")
+    table["level"] = pd.array(level[table["rep"].to_numpy()], dtype="string")
     out = table[COLUMNS].copy()
-    out["group"] = out["group"].astype("string")
     out["rank"] = out["rank"].astype(np.int64)
     out["out_of"] = out["out_of"].astype(np.int64)
     out["rank_change"] = out["rank_change"].astype(float)
