@@ -306,6 +306,8 @@ def test_honours_on_a_minimal_real_shape_run_and_say_what_they_lack(tmp_path, pl
 def test_honours_read_back_equal_from_yaml(plan):
     assert [h.rule for h in plan.honours] == ["top", "rookie", "most_improved"]
     assert Plan.from_dict(yaml.safe_load(plan.to_yaml())) == plan
+    assert inc.edit_plan(plan, "revenue bonus", ti_scale=1.1).honours == plan.honours
+    assert "honours" not in inc.load_plans(inc.PLANS_DIR)["Current plan"].to_dict()
 
 
 @pytest.mark.parametrize(("honour", "message"), [

@@ -460,7 +460,7 @@ def award_honours(plan: Plan, results: pd.DataFrame, targets: pd.DataFrame | Non
                 notes.append(f"{h.name}: needs {year - 1} as well as {year} in the results "
                              "to compare each rep with a year earlier; not given")
                 continue
-            keys = keys.assign(level_score=keys["score"], score=keys["score"] - keys["earlier"])
+            keys = keys.assign(current=keys["score"], score=keys["score"] - keys["earlier"])
             keys = _rerank(keys.drop(columns=["rank", "out_of"]), "score")
         won = pd.concat([_winners(part, h, "score") for _, part in keys.groupby("key")],
                         ignore_index=True)
@@ -510,7 +510,7 @@ def _why(h, won: pd.DataFrame, words: str, kind: str, year: int) -> list[str]:
             gain = (fmt(row.score * 100, "number", digits=1, signed=True) + " points"
                     if kind == "percent" else fmt(row.score, kind, signed=True))
             text = (f"largest gain in {words} over {row.earlier_period}: "
-                    f"{fmt(row.earlier, kind)} to {fmt(row.level_score, kind)} ({gain}), "
+                    f"{fmt(row.earlier, kind)} to {fmt(row.current, kind)} ({gain}), "
                     f"{place}")
         out.append(text[0].upper() + text[1:])
     return out
