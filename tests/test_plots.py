@@ -92,6 +92,8 @@ def charts():
         "pay_vs_performance": lambda: incentive_charts.pay_vs_performance(
             inc.rep_summary(sim, replays, year)),
         "metric_bars": lambda: incentive_charts.metric_bars(inc.metrics(sim)),
+        "leaderboard_chart": lambda: incentive_charts.leaderboard_chart(
+            inc.leaderboard(ds.history, levels=levels), group="junior"),
     }
 
 

@@ -10,7 +10,8 @@
 - `gaps`: plans adapted to the data in hand (gates and modifiers on missing measures);
 - `simulation`: the Monte Carlo on shared draws, and plan `metrics`;
 - `guardrails`: quota-to-OTE and what a plan does to a typical rep that needs a second look;
-- `budget`: scale target incentives (or a component's rates) to fit a cost budget.
+- `budget`: scale target incentives (or a component's rates) to fit a cost budget;
+- `leaderboards`: rankings by period and level, the plan's honours, contest standings.
 
 The modules are named apart from the functions the notebooks call (`payout`, `simulate`),
 so `helpers.incentives.payout` is always the function, never a shadowed module.
@@ -35,10 +36,20 @@ from .inputs import (
     target_basis,
     year_label,
 )
+from .leaderboards import (
+    LeaderboardError,
+    award_honours,
+    contest_standings,
+    leaderboard,
+    leaderboard_html,
+    leaderboard_top,
+)
 from .payouts import curve_table, level_targets, payout, payout_curve, statement
 from .plan import (
+    HONOUR_RULES,
     LEVELS,
     MEASURES,
+    Honour,
     Plan,
     PlanError,
     describe_plans,
@@ -73,4 +84,6 @@ __all__ = [
     "distribution", "fit_market", "level_targets", "load_inputs", "load_plans", "metrics",
     "payout", "payout_curve", "plan_reps", "read_levels", "read_targets", "rep_summary",
     "replay", "replay_summary", "scenario_costs", "simulate", "statement",
+    "HONOUR_RULES", "Honour", "LeaderboardError", "award_honours", "contest_standings",
+    "leaderboard", "leaderboard_html", "leaderboard_top",
 ]

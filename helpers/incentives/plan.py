@@ -52,6 +52,14 @@ The YAML format (see data/sample/plans/ for complete examples)::
     draw: {amount: 5000, recoverable: true, periods: [1, 2], levels: [junior]}
                                      # recoverable: advance repaid from later earnings;
                                      # false: a guarantee (non-recoverable)
+    honours:                         # optional; titles, no money (see incentives.leaderboards)
+      - {name: President's Club, rule: top, period: year, share: 0.1, min_attainment: 1.0}
+      - {name: Rookie of the quarter, rule: rookie, period: quarter, months: 12}
+      - {name: Most improved, rule: most_improved, period: year}
+                                     # rule: top | rookie | most_improved; period: month |
+                                     # quarter | year (default year); measure (revenue),
+                                     # basis: attainment | value; n (default 1) or share of
+                                     # the reps ranked; rookie: hired within `months`
 """
 
 from __future__ import annotations
@@ -134,6 +142,48 @@ class Draw:
     levels: tuple[str, ...] = LEVELS
 
 
+HONOUR_RULES = ("top", "rookie", "most_improved")
+"""How an honour picks its winners: the top of the ranking, the best of the recent hires,
+the largest gain over the same period a year earlier."""
+
+
+@dataclass(frozen=True)
+class Honour:
+    """A title the plan gives each period by a rule (no money; `incentives.leaderboards`).
+
+    Parameters
+    ----------
+    name : str
+        The honour's name, unique in the plan.
+    rule : {"top", "rookie", "most_improved"}
+        How winners are picked (see HONOUR_RULES).
+    period : {"month", "quarter", "year"}, default "year"
+        Given once a period of this length.
+    measure : str, default "revenue"
+        The measure ranked on (one of MEASURES).
+    basis : {"attainment", "value"}, default "attainment"
+        Rank on attainment of target, or on the raw value.
+    n : int, optional
+        How many win (ties at the cut all win); default 1 when `share` is not given.
+    share : float, optional
+        The share of the reps ranked who win (rounded up), instead of `n`.
+    min_attainment : float, optional
+        Winners must also attain at least this much of target.
+    months : int, default 12
+        Rookie: hired within this many months before the period starts.
+    """
+
+    name: str
+    rule: str
+    period: str = "year"
+    measure: str = "revenue"
+    basis: str = "attainment"
+    n: int | None = None
+    share: float | None = None
+    min_attainment: float | None = None
+    months: int = 12
+
+
 @dataclass(frozen=True)
 class Plan:
     """A bonus/commission plan read from YAML (see the module docstring for the format).
@@ -154,6 +204,8 @@ class Plan:
         A floor on each period's pay.
     description : str, default ""
         Plain words about the plan.
+    honours : tuple of Honour, default ()
+        Titles given by rule (top, rookie, most improved), in YAML order.
     """
 
     name: str
@@ -163,6 +215,7 @@ class Plan:
     true_up: bool = True
     draw: Draw | None = None
     description: str = ""
+    honours: tuple[Honour, ...] = ()
 
     @property
     def n_periods(self) -> int:
@@ -498,9 +551,42 @@ def _parse_plan(node: Node) -> Plan:
     if "draw" in node.data and node.data["draw"] is not None:
         draw = _parse_draw(node.child("draw"), PERIODS[period])
     description = str(node.raw("description", "")).strip()
+    honours = _parse_honours(node)
     node.done()
     return Plan(name, {lv: levels[lv] for lv in LEVELS}, components, period, true_up, draw,
-                description)
+                description, honours)
+
+
+def _parse_honours(node: Node) -> tuple[Honour, ...]:
+    """The optional `honours:` list, each checked with its key path (`honours[1].rule`)."""
+    out = []
+    for i, raw in enumerate(node.items("honours")):
+        h = Node(raw, node.where("honours") + f"[{i}]")
+        name, rule = h.text("name"), h.text("rule", HONOUR_RULES)
+        period = h.text("period", tuple(PERIODS), "year")
+        measure = h.measure("measure", "revenue")
+        basis = h.text("basis", ("attainment", "value"), "attainment")
+        n = h.number("n", None, lo=1)
+        if n is not None and n != int(n):
+            raise h.fail("n", f"must be a whole number of winners, got {h.data['n']!r}")
+        share = h.number("share", None, lo=0, hi=1)
+        if share is not None and n is not None:
+            raise h.fail("share", "give n or share, not both")
+        if share == 0:
+            raise h.fail("share", "must be more than 0 (a share of the reps ranked)")
+        least = h.number("min_attainment", None, lo=0)
+        months = h.number("months", None, lo=1)
+        if months is not None and rule != "rookie":
+            raise h.fail("months", "only a rookie honour reads months (hired within)")
+        if months is not None and months != int(months):
+            raise h.fail("months", f"must be a whole number of months, got {h.data['months']!r}")
+        if name in {o.name for o in out}:
+            raise h.fail("name", f"{name!r} is used twice")
+        h.done()
+        out.append(Honour(name, rule, period, measure, basis,
+                          None if n is None else int(n), share, least,
+                          12 if months is None else int(months)))
+    return tuple(out)
 
 
 def _parse_level(node: Node) -> Level:
@@ -567,6 +653,12 @@ def _dump_plan(plan: Plan) -> dict:
         out["draw"] = clean({"amount": d.amount, "recoverable": d.recoverable,
                              "periods": list(d.periods) or None,
                              "levels": None if d.levels == LEVELS else list(d.levels)})
+    if plan.honours:
+        out["honours"] = [clean({"name": h.name, "rule": h.rule, "period": h.period,
+                                 "measure": h.measure, "basis": h.basis, "n": h.n,
+                                 "share": h.share, "min_attainment": h.min_attainment,
+                                 "months": h.months if h.rule == "rookie" else None})
+                          for h in plan.honours]
     return out
 
 

@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from ..incentives.leaderboards import leaderboard_top
 from ..schema import LEVELS
 from . import figure_axes, figure_axes_row, legend_outside
 
@@ -213,4 +214,60 @@ def metric_bars(table: pd.DataFrame, columns: list[str] | None = None,
             one.yaxis.set_major_formatter(PercentFormatter(1.0))
         elif "cost" in col:
             one.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 1e6:,.1f}M"))
+    return fig
+
+
+def leaderboard_chart(table: pd.DataFrame, ax: Axes | None = None, *, period: str | None = None,
+                      group: str = "all", top: int = 10,
+                      names: pd.Series | None = None) -> Figure:
+    """The top of one period's leaderboard as horizontal bars, best at the top, for a team
+    meeting: attainment with the 100% line (or the value, when ranked on value).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From `helpers.incentives.leaderboard`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+    period : str, optional
+        The period label (e.g. "2026 Q2"); default the last one.
+    group : str, default "all"
+        "all" or a level.
+    top : int, default 10
+        Places shown (reps tied at the last place are all shown).
+    names : pandas.Series, optional
+        rep_id -> name for the bar labels (default the rep_id).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+
+    Raises
+    ------
+    LeaderboardError
+        When the table has no ranking for `period` and `group`.
+    """
+    part = leaderboard_top(table, period=period, group=group, top=top)
+    on_attainment = part.attrs.get("basis", "attainment") == "attainment"
+    x = part["attainment" if on_attainment else "value"].to_numpy(dtype=float)
+    label = part["rep_id"].astype(str)
+    if names is not None:
+        label = label.map(dict(zip(names.index.astype(str), names.astype(str),
+                                   strict=True))).fillna(label)
+    ylabels = [f"{r}. {n}" for r, n in zip(part["rank"], label, strict=True)]
+    fig, ax = figure_axes(ax, figsize=(7, 0.9 + 0.28 * max(len(part), 3)))
+    y = np.arange(len(part))
+    ax.barh(y, x, color=sns.color_palette()[0],
+            label="attainment" if on_attainment else part.attrs.get("measure", "value"))
+    if on_attainment:
+        ax.axvline(1.0, color="black", lw=1, ls="--", label="target (100%)")
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    else:
+        ax.xaxis.set_major_formatter(THOUSANDS)
+    ax.set_yticks(y, ylabels)
+    ax.invert_yaxis()  # first place at the top
+    where = "" if group == "all" else f", {group} level"
+    ax.set(title=f"Leaderboard, {part.attrs['period']}{where}", xlabel="", ylabel="")
+    legend_outside(ax)
     return fig
