@@ -306,3 +306,30 @@ def test_cost_refuses_a_plan_paid_on_targets_it_lacks(planned, plans):
     revenue_only = plan.monthly[plan.monthly["measure"] == "revenue"]
     with pytest.raises(TargetError, match="new_customers"):
         rest_of_year_cost(plans["Current plan"], now, revenue_only, now.history, n=10)
+
+
+def test_a_season_index_gives_the_share_for_targets_phased_equally(planned, paced):
+    """Targets phased by the season (no ramp): the season's Jan–Jun share is theirs."""
+    plan, now = planned
+    by_season = pace(plan.monthly, now.history, season=plan.season)
+    full = plan.targets[(plan.targets["measure"] == "revenue")
+                        & (plan.targets["capacity"] == 1)]["rep_id"]
+    mine = paced.set_index("rep_id").loc[full, "ytd_share"]
+    theirs = by_season.set_index("rep_id").loc[full, "ytd_share"]
+    assert np.allclose(mine, theirs, atol=1e-6)  # the targets' cents, nothing more
+    flat = pace(plan.monthly, now.history, season=pd.Series(1.0, index=range(1, 13)))
+    assert np.allclose(flat["ytd_share"].dropna(), 0.5)
+    with pytest.raises(TargetError, match="season: an index by region"):
+        pace(plan.monthly.drop(columns="region"), now.history, season=plan.season)
+
+
+def test_a_rep_without_a_score_so_far_is_priced_without_a_warning(planned, plans):
+    """No csat in the year yet: the gate reads none (as a replay does), never a warning."""
+    plan, now = planned
+    actuals = now.history[now.history["month"].dt.year == 2026]
+    rep = actuals["rep_id"].iloc[0]
+    actuals = actuals.assign(csat=actuals["csat"].where(actuals["rep_id"] != rep))
+    cost = rest_of_year_cost(plans["Tiered commission"], now, plan.monthly, actuals, n=20)
+    assert cost["expected_rest"].notna().all()
+    years = year_scenarios(now, plan.monthly, actuals, measures=["csat"], n=2)
+    assert years.loc[years["rep_id"] == rep, "csat"].isna().all()

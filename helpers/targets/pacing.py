@@ -585,20 +585,25 @@ def _year_arrays(ds: Dataset, phased: pd.DataFrame, actuals: pd.DataFrame,
         if m not in done and m not in before:
             raise DataError(f"history: no column {m!r}, which the plan pays on")
         known = np.zeros((12, len(reps)))
+        how = "mean" if KINDS.get(m, "sum") == "mean" else "sum"  # a score: none stays none
         got = done.assign(m=pd.to_datetime(done["month"]).dt.month).pivot_table(
-            index="m", columns="rep_id", values=m, aggfunc="sum") if m in done else None
+            index="m", columns="rep_id", values=m, aggfunc=how) if m in done else None
         if got is not None:
             known = got.reindex(index=range(1, 13), columns=reps).to_numpy(dtype=float)
         x = np.repeat(known[:, None, :], n, axis=1)
         if KINDS.get(m, "sum") == "mean":
-            held = np.nanmean(np.where(np.isnan(known[:k]), np.nan, known[:k]), axis=0) \
-                if np.isfinite(known[:k]).any() else np.full(len(reps), np.nan)
-            x[k:] = held[None, None, :]
+            x[k:] = _mean_of_known(known[:k], axis=0)[None, None, :]  # NaN: none yet
         else:
             x[:k] = np.nan_to_num(x[:k])
             x[k:] = _rest_months(start, phased, m, reps, people, year, k, n, seed)
         out[m] = x
     return out, reps, year
+
+
+def _mean_of_known(x: np.ndarray, axis: int) -> np.ndarray:
+    """The mean of the values that are not NaN, NaN where there is none (no warning)."""
+    known = ~np.isnan(x)
+    return divide_or_nan(np.where(known, x, 0).sum(axis), known.sum(axis).astype(float))
 
 
 def _rest_months(start: Dataset, phased: pd.DataFrame, m: str, reps: pd.Index,
@@ -691,8 +696,7 @@ def rest_of_year_cost(plan, ds: Dataset, phased: pd.DataFrame, actuals: pd.DataF
         x = x[:, :, at]
         sums = np.stack([x[period == i].sum(0) for i in range(p)])
         if KINDS.get(m, "sum") == "mean":
-            with np.errstate(invalid="ignore"):
-                sums = np.stack([np.nanmean(x[period == i], axis=0) for i in range(p)])
+            sums = np.stack([_mean_of_known(x[period == i], axis=0) for i in range(p)])
             sums = np.nan_to_num(pd.DataFrame(sums[:, 0, :]).ffill().bfill().to_numpy())
             sums = np.broadcast_to(sums[:, None, :], (p, n, len(at))).copy()
         actual[m] = sums
