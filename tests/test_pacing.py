@@ -333,3 +333,18 @@ def test_a_rep_without_a_score_so_far_is_priced_without_a_warning(planned, plans
     assert cost["expected_rest"].notna().all()
     years = year_scenarios(now, plan.monthly, actuals, measures=["csat"], n=2)
     assert years.loc[years["rep_id"] == rep, "csat"].isna().all()
+
+
+def test_weeks_and_planned_hires(sample):
+    """Weekly targets are summed to their months; a planned hire with no actuals yet is
+    said to have none, not flagged; reps who joined after the targets are listed apart."""
+    past, now = cut_history(sample, "2025-12"), cut_history(sample, "2026-03")
+    plan = plan_targets(past, 2026, planned_hires=2, grain="week", measures=("revenue",))
+    weekly, monthly = pace(plan.phased, now.history), pace(plan.monthly, now.history)
+    assert (cents(weekly["ytd_target"].fillna(0)) == cents(monthly["ytd_target"].fillna(0))).all()
+    assert weekly["months_left"].dtype == np.int64 and (weekly["months_left"] == 9).all()
+    hires = weekly[~weekly["rep_id"].isin(sample.roster["rep_id"])]
+    assert len(hires) == 2 and hires["note"].str.contains("no actuals").all()
+    assert not hires["flag"].any()
+    joined = weekly[weekly["target"].isna()]
+    assert joined["ytd_actual"].gt(0).all() and joined["note"].str.contains("joined").all()

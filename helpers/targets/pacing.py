@@ -229,7 +229,9 @@ def pace(phased: pd.DataFrame, actuals: pd.DataFrame | Dataset, *, as_of=None,
     extra = _untargeted(done, reps, measure, ds, year)
     if len(extra):
         table = pd.concat([table, extra], ignore_index=True)
-    table = table.astype({"flag": "bool", "reason": "string", "note": "string"})
+    table["months_left"] = left  # the year's, for every row
+    table = table.astype({"months_done": "int64", "months_left": "int64", "flag": "bool",
+                          "reason": "string", "note": "string"})
     table = table.sort_values("rep_id", kind="stable", ignore_index=True)[COLUMNS]
     table.attrs["note"] = note
     table.attrs["as_of"] = as_of
