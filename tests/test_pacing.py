@@ -15,6 +15,7 @@ from helpers.data import DataError, Dataset, load
 from helpers.errors import TargetError
 from helpers.incentives import PLANS_DIR, Plan, load_plans, payout
 from helpers.targets import (
+    attainment_draws,
     baseline_results,
     cut_history,
     fit_outlook,
@@ -348,3 +349,18 @@ def test_weeks_and_planned_hires(sample):
     assert not hires["flag"].any()
     joined = weekly[weekly["target"].isna()]
     assert joined["ytd_actual"].gt(0).all() and joined["note"].str.contains("joined").all()
+
+
+def test_the_odds_use_the_targets_model_and_its_keyed_draws(planned, model, paced):
+    """The months left = expected × (1 − YTD share) × exp(the very draws notebook 01's
+    expected attainment uses for these reps and seed)."""
+    plan, _ = planned
+    outlook, expected = model
+    rows = paced[paced["probability"].notna()]
+    targets = plan.targets[plan.targets["measure"] == "revenue"].set_index("rep_id")
+    reps = targets.loc[rows["rep_id"]].reset_index()
+    draws = attainment_draws(reps, outlook, n=400, seed=3)
+    base = expected.reindex(rows["rep_id"]).to_numpy()
+    rest = base * (1 - rows["ytd_share"].to_numpy()) * np.exp(draws)
+    hit = rows["ytd_actual"].to_numpy() + rest >= rows["target"].to_numpy() * (1 - 1e-9)
+    assert np.array_equal(hit.mean(0), rows["probability"].to_numpy())

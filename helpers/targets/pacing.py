@@ -225,7 +225,7 @@ def pace(phased: pd.DataFrame, actuals: pd.DataFrame | Dataset, *, as_of=None,
     gone = table["note"].str.contains("left on").to_numpy(dtype=bool)
     table.loc[gone, list(odds.columns)] = np.nan  # a leaver is not paced
     table["flag"], table["reason"] = _flags(table, probability_below, months_to_act,
-                                            pace_below, as_of)
+                                            pace_below, as_of, "money" if step < 1 else "count")
     extra = _untargeted(done, reps, measure, ds, year)
     if len(extra):
         table = pd.concat([table, extra], ignore_index=True)
@@ -408,7 +408,7 @@ def _notes(table: pd.DataFrame, info: pd.DataFrame, as_of: pd.Timestamp,
 
 
 def _flags(table: pd.DataFrame, below: float, months: int, pace_below: float,
-           as_of: pd.Timestamp) -> tuple[np.ndarray, list[str]]:
+           as_of: pd.Timestamp, kind: str) -> tuple[np.ndarray, list[str]]:
     p = table["probability"].to_numpy()
     pace_ = table["pace"].to_numpy()
     left = table["months_left"].to_numpy()
@@ -425,9 +425,10 @@ def _flags(table: pd.DataFrame, below: float, months: int, pace_below: float,
         odds = (f"{fmt(row['probability'], 'percent', digits=0)} likely to reach target"
                 if known[i] else f"on pace for {fmt(row['pace'], 'percent', digits=0)} "
                 "of target")
-        needs = (f"needs {fmt(row['needed_per_month'], 'money')} a month for the "
-                 f"{int(row['months_left'])} months left, against "
-                 f"{fmt(row['ytd_actual'] / max(as_of.month, 1), 'money')} a month so far")
+        so_far = row["ytd_actual"] / as_of.month
+        needs = (f"needs {fmt(row['needed_per_month'], kind, digits=0 if kind == 'money' else 1)}"
+                 f" a month for the {int(row['months_left'])} months left, against "
+                 f"{fmt(so_far, kind, digits=0 if kind == 'money' else 1)} a month so far")
         if flag[i]:
             reasons.append(f"{odds}; {needs}")
         else:
