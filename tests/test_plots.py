@@ -71,6 +71,10 @@ def charts():
         "required_growth": lambda: target_charts.required_growth(
             audit[audit["measure"] == "revenue"]),
         "attainment": lambda: target_charts.attainment(attainment),
+        "pacing_chart": lambda: target_charts.pacing_chart(tg.pace(
+            tg.plan_targets(tg.cut_history(ds, "2025-12"), 2026,
+                            measures=("revenue",)).monthly,
+            tg.cut_history(ds, "2026-06"), n=200)),
         "score_strip": lambda: grading_charts.score_strip(result.scores, result.thresholds,
                                                           result.assigned["proposed"]),
         "level_counts": lambda: grading_charts.level_counts(result.assigned),

@@ -321,3 +321,48 @@ def attainment(result: pd.DataFrame, band: tuple[float, float] = (0.6, 0.7),
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     legend_outside(ax)
     return fig
+
+
+def pacing_chart(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Each rep's attainment to date against the odds of reaching target, flags in red.
+
+    Reps right of 100% are ahead of their phased target; those low on the chart are
+    unlikely to reach the year's. Without a probability (`pace` could not model the months
+    left) the pace is shown instead.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A `helpers.targets.pacing.pace` table (attainment_to_date, probability, pace,
+        flag).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
+    rows = table[np.isfinite(table["attainment_to_date"].to_numpy(dtype=float))]
+    odds = rows["probability"].notna().any()
+    y = rows["probability"] if odds else rows["pace"]
+    fig, ax = figure_axes(ax)
+    flag = rows["flag"].to_numpy(dtype=bool)
+    ax.scatter(rows["attainment_to_date"][~flag], y[~flag], s=18, color="#2a6f97",
+               alpha=0.8, label="on track")
+    ax.scatter(rows["attainment_to_date"][flag], y[flag], s=24, color="#c0392b",
+               label="off pace, time to act")
+    ax.axvline(1.0, color="grey", lw=0.8, ls="--", label="on pace (100% to date)")
+    if odds:
+        ax.axhline(0.5, color="grey", lw=0.8, ls=":", label="even odds")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    as_of = table.attrs.get("as_of")
+    when = f" to {as_of:%b %Y}" if as_of is not None else ""
+    ax.set(xlabel=f"attainment{when}",
+           ylabel="probability of reaching target" if odds else "pace to year end",
+           title="Who is on pace" + when)
+    if odds:
+        ax.set_ylim(-0.03, 1.03)
+    legend_outside(ax)
+    return fig

@@ -14,6 +14,9 @@ whole exactly, at every level (company, region, team, rep, quarter, month, week)
 - `outlook`: what each rep may sell next year (run-rate × market × own variation), the one
   model behind expected attainment here and the incentives' Monte Carlo;
 - `audit`: SMART flags, what could not be judged, backtests, expected attainment;
+- `pacing`: the plan year under way: year to date against the phased targets, pace, the
+  odds of target from the outlook, the rest of the year's incentive cost (`pace`,
+  `rest_of_year_cost`), and `cut_history` to plan a year from the history before it;
 - `plan`: `plan_targets`, the whole plan in one call (`TargetPlan`); `PlanCache` keeps
   what its settings do not change, for a widget that calls it on every change.
 """
@@ -79,6 +82,13 @@ from .outlook import (
     fit_outlook,
     market_normals,
 )
+from .pacing import (
+    cut_history,
+    pace,
+    pace_rollup,
+    rest_of_year_cost,
+    year_scenarios,
+)
 from .phasing import GRAINS, Grain, phase, working_weeks
 from .plan import MEASURES, PlanCache, TargetPlan, plan_targets
 
@@ -96,5 +106,6 @@ __all__ = [
     "MONTH_NAMES", "OUTLIER_TREATMENTS", "Outliers", "annual_totals", "cap_sentence",
     "outlier_caps", "seasonality", "year_sentence", "year_totals",
     "GRAINS", "Grain", "phase", "working_weeks",
+    "cut_history", "pace", "pace_rollup", "rest_of_year_cost", "year_scenarios",
     "MEASURES", "PlanCache", "TargetPlan", "plan_targets",
 ]
