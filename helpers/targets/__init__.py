@@ -83,11 +83,13 @@ from .outlook import (
     market_normals,
 )
 from .pacing import (
+    YearSoFar,
     cut_history,
     pace,
     pace_rollup,
     rest_of_year_cost,
     year_scenarios,
+    year_so_far,
 )
 from .phasing import GRAINS, Grain, phase, working_weeks
 from .plan import MEASURES, PlanCache, TargetPlan, plan_targets
@@ -107,5 +109,6 @@ __all__ = [
     "outlier_caps", "seasonality", "year_sentence", "year_totals",
     "GRAINS", "Grain", "phase", "working_weeks",
     "cut_history", "pace", "pace_rollup", "rest_of_year_cost", "year_scenarios",
+    "YearSoFar", "year_so_far",
     "MEASURES", "PlanCache", "TargetPlan", "plan_targets",
 ]

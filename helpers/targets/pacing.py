@@ -24,6 +24,7 @@ a year from the history before it and pace the first months of it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -99,6 +100,89 @@ def cut_history(ds: Dataset, as_of) -> Dataset:
     return Dataset(roster.reset_index(drop=True), history.reset_index(drop=True),
                    reviews.reset_index(drop=True), source=f"{ds.source} to {month:%b %Y}",
                    notes=ds.notes)
+
+
+@dataclass(frozen=True)
+class YearSoFar:
+    """A plan year under way: its monthly targets, the data to its last month and why.
+
+    Parameters
+    ----------
+    year : int
+        The year being paced.
+    as_of : pandas.Timestamp
+        Its last month with actuals.
+    targets : pandas.DataFrame
+        Its monthly targets (rep × month × measure, as `TargetPlan.monthly`).
+    data : Dataset
+        The data through `as_of` (what `pace` and `rest_of_year_cost` take as actuals).
+    note : str
+        Where the targets come from and whether the year is real or a demonstration.
+    """
+
+    year: int
+    as_of: pd.Timestamp
+    targets: pd.DataFrame
+    data: Dataset
+    note: str
+
+
+def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
+                **settings) -> YearSoFar:
+    """The year to pace: the history's last year when it is under way (its last month before
+    December), else -- a full last year, as in the sample -- that year cut at June, a
+    demonstration of what pacing shows. Its targets are `targets` (the monthly targets set
+    for that year, e.g. last year's `targets_<year>.csv`) or, when none are given, planned
+    by `plan_targets(**settings)` from the history before that year, as they would have
+    been set then (stated in `note`).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    as_of : date-like, optional
+        The last month of actuals to pace (default: as above).
+    targets : pandas.DataFrame, optional
+        The year's monthly targets (rep_id, measure, month, target).
+    **settings
+        `plan_targets` settings (growth, method, ...) for targets planned here.
+
+    Returns
+    -------
+    YearSoFar
+        The year, its last month, targets, data and a note.
+
+    Raises
+    ------
+    TargetError
+        When there is no history before the year to plan its targets from and none are
+        given (the message says what to pass).
+    """
+    from .plan import plan_targets  # the whole plan: plan.py imports the pieces, not this
+
+    last = ds.history["month"].max()
+    if as_of is not None:
+        month = _month(as_of, "as_of")
+    elif last.month < 12:
+        month = last
+    else:
+        month = pd.Timestamp(year=last.year, month=6, day=1)
+    year, real = month.year, as_of is not None or last.month < 12
+    data = cut_history(ds, month)
+    what = (f"{year} to {month:%B}" + ("" if real else
+            f" (a demonstration: the history's {year} is complete, so pacing is shown "
+            f"as it stood at the end of {month:%B})"))
+    if targets is not None:
+        return YearSoFar(year, month, targets, data, f"Pacing {what} against the targets "
+                                                      "given for it.")
+    if ds.history["month"].min().year >= year:
+        raise TargetError(f"pacing {year}: no history before {year} to plan its targets from; "
+                          "pass the targets set for it (targets_<year>.csv)")
+    plan = plan_targets(cut_history(ds, f"{year - 1}-12"), year, **settings)
+    return YearSoFar(year, month, plan.monthly, data,
+                     f"Pacing {what} against targets planned from the history to December "
+                     f"{year - 1} with this notebook's settings (the targets actually set "
+                     "for it can be passed instead).")
 
 
 def _month(value, name: str, error: type[Exception] = TargetError) -> pd.Timestamp:
