@@ -143,6 +143,8 @@ def test_ties_share_a_tercile_whatever_the_row_order(values, rnd):
     pd.testing.assert_frame_equal(a, b)
     assert len(a) == len(values)
     assert a.groupby("score")["performance"].nunique().max() == 1  # equal scores, one box
+    if len(set(values)) == 1:
+        assert (a["performance"] == "medium").all()  # all tied: the middle, not the bottom
     code = a["performance"].cat.codes
     assert (np.diff(code.to_numpy()[np.argsort(a["score"].to_numpy(), kind="stable")]) >= 0
             ).all()  # a higher score is never in a lower tercile

@@ -2,14 +2,16 @@
 they do not meet yet, and the training that closes it at their level.
 
 - `nine_box`: performance x potential, each low / medium / high. Performance is the
-  composite score in terciles of the graded reps (ranks, equal scores share a tercile,
-  so no row order decides it). Potential is the manager's word where there is one
-  (`load_potential`, an optional `potential.csv`: rep_id, potential as low/medium/high or
-  1/2/3, an optional note). **The default, where a manager gave none**, is a transparent
-  data proxy: the rep's change of attainment on the year before, in terciles of the reps
-  that have both years (`potential_trend`); "medium" where there is no earlier year (one
-  year of history, or a rep hired since). Each rep's `potential_source` says which
-  ("manager" or "proxy: ..."); the two are never mixed silently.
+  composite score in terciles of the graded reps: tercile floor(3 (rank - 1/2) / n),
+  ranks averaged over ties (within `helpers.ranking.SAME`), so equal scores share a
+  tercile, a team all tied sits in the middle, and no row order decides it. Potential
+  is the manager's word where there is one (`load_potential`, an optional
+  `potential.csv`: rep_id, potential as low/medium/high or 1/2/3, an optional note).
+  **The default, where a manager gave none**, is a transparent data proxy: the rep's
+  change of attainment on the year before, in terciles of the reps that have both years
+  (`potential_trend`); "medium" where there is no earlier year (one year of history, or
+  a rep hired since). Each rep's `potential_source` says which ("manager" or
+  "proxy: ..."); the two are never mixed silently.
 - `load_catalogue`: the training catalogue (YAML: course, levels it is for, the KPI it
   addresses, hours, format, description), with key-path errors; without a file, the
   workbook's one generic course per KPI (`TRAINING`) for every level, and a note.
@@ -110,7 +112,8 @@ def _terciles(values: pd.Series) -> pd.Series:
     if values.empty:
         return pd.Series([], index=values.index, dtype=object)
     ranks = rank_rows(values.to_numpy(dtype=float)[None, :], rtol=SAME)[0]
-    third = np.clip(np.floor(3 * (ranks - 1) / len(values)).astype(int), 0, 2)
+    # the mid-rank share: everyone tied (or one rep alone) sits in the middle tercile
+    third = np.clip(np.floor(3 * (ranks - 0.5) / len(values)).astype(int), 0, 2)
     return pd.Series(np.asarray(GRADES, dtype=object)[third], index=values.index)
 
 
@@ -321,9 +324,11 @@ def nine_box(performance: pd.Series, potential: pd.DataFrame | pd.Series | None 
     out["potential_source"] = pd.array(source, dtype="string")
     out["manager_note"] = pd.array(notes_given.reindex(score.index).where(by_manager, ""),
                                    dtype="string").fillna("")
-    pair = list(zip(perf, level, strict=True))
-    out["box"] = pd.array([BOXES[p][0] for p in pair], dtype="string")
-    out["action"] = pd.array([BOXES[p][1] for p in pair], dtype="string")
+    cell = 3 * out["performance"].cat.codes.to_numpy() + out["potential"].cat.codes.to_numpy()
+    grid = [BOXES[(p, q)] for p in GRADES for q in GRADES]  # cell 3 * performance + potential
+    out["box"] = pd.array(np.array([b[0] for b in grid], dtype=object)[cell], dtype="string")
+    out["action"] = pd.array(np.array([b[1] for b in grid], dtype=object)[cell],
+                             dtype="string")
     n_manager, n_proxy = int(by_manager.sum()), int((source.str.startswith("proxy: ")
                                                      & (source != _NO_EARLIER)).sum())
     n_medium = len(score) - n_manager - n_proxy
@@ -638,8 +643,11 @@ def development_plan(gaps: pd.DataFrame, catalogue: pd.DataFrame,
     covered["note"] = ""
     bare = matched[matched["course"].isna()].copy()
     bare["priority"] = pd.NA
-    bare["note"] = [_uncovered(r, lv) for r, lv in zip(bare["requirement"], bare["level"],
-                                                       strict=True)]
+    pairs = bare[["requirement", "level"]].drop_duplicates()
+    said = pd.Series([_uncovered(r, lv) for r, lv in pairs.itertuples(index=False)],
+                     index=pd.MultiIndex.from_frame(pairs))  # one sentence per kind of gap
+    bare["note"] = said.reindex(pd.MultiIndex.from_frame(bare[["requirement", "level"]])
+                                ).to_numpy()
     cols = ["rep_id", "level", "next_level", "priority", "requirement", "label",
             "relative_gap", "course", "hours", "format", "description", "note"]
     out = pd.concat([covered, bare], ignore_index=True) if len(bare) else covered
@@ -736,7 +744,9 @@ def _page(rep: str, name: str | None, box: pd.Series | None, gaps: pd.DataFrame,
         parts.append("</table>")
         unmet = int(gaps["met"].eq(False).fillna(False).sum())
         unknown = int(gaps["met"].isna().sum())
-        parts.append(f"<p>{unmet} of {len(gaps)} requirements not met yet"
+        parts.append(f"<p>All {len(gaps)} requirements of the next level are met.</p>"
+                     if unmet == unknown == 0 else
+                     f"<p>{unmet} of {len(gaps)} requirements not met yet"
                      + (f"; {unknown} cannot be checked with the data in hand" if unknown
                         else "") + ".</p>")
     parts.append("<h2>Training</h2>")
