@@ -691,27 +691,65 @@ def _show(key: str, value: float) -> str:
     return fmt(value, "number", digits=1)
 
 
-def _gap_text(row) -> str:
-    status = str(row["status"])
+def _gap_text(status: str, key: str, rule: str, gap: float) -> str:
     if status != "not met":
         return status
-    key = str(row["requirement"])
-    size = _show(key, abs(float(row["gap"])))
-    if key in ("attainment", "retention"):
-        size = fmt(abs(float(row["gap"])) * 100, "number", digits=1) + " points"
-    return f"not met: {'over' if row['rule'] == 'at most' else 'short'} by {size}"
+    size = (fmt(abs(gap) * 100, "number", digits=1) + " points"
+            if key in ("attainment", "retention") else _show(key, abs(gap)))
+    return f"not met: {'over' if rule == 'at most' else 'short'} by {size}"
 
 
-def _page(rep: str, name: str | None, box: pd.Series | None, gaps: pd.DataFrame,
-          plan: pd.DataFrame) -> tuple[str, str]:
+def _text(value) -> str:
+    """A cell as text: '' for a missing value (NA, NaN, None)."""
+    return "" if value is None or value is pd.NA or (isinstance(value, float)
+                                                     and np.isnan(value)) else str(value)
+
+
+def _gap_rows(gaps: pd.DataFrame) -> list[str]:
+    """The gap table's rows as HTML, one per row of `gaps` (top-level rows give '')."""
     e = html.escape
-    who = f"{name} ({rep})" if name else rep
-    title = f"Development plan: {who}"
+    cols = [gaps[c].astype(object).tolist() for c in ("requirement", "label", "rule", "value",
+                                                      "required", "gap", "status")]
+    out, needs = [], {}  # a requirement's bound is written once, not once a rep
+    for key, label, rule, value, required, gap, status in zip(*cols, strict=True):
+        key, status = _text(key), _text(status)
+        if not key:
+            out.append("")
+            continue
+        need = needs.get((key, rule, required))
+        if need is None:
+            need = needs[(key, rule, required)] = f"{rule} {_show(key, required)}"
+        out.append(f"<tr><td>{e(_text(label))}</td><td>{e(_show(key, value))}</td>"
+                   f"<td>{e(need)}</td><td>{e(_gap_text(status, key, _text(rule), gap))}"
+                   "</td></tr>")
+    return out
+
+
+def _plan_items(plan: pd.DataFrame) -> list[str]:
+    """Each plan row as a list item: a course, or a gap no course closes and why."""
+    e = html.escape
+    cols = [plan[c].astype(object).tolist() for c in ("course", "hours", "format",
+                                                      "description", "label", "note")]
+    out = []
+    for course, hours, form, desc, label, note in zip(*cols, strict=True):
+        course = _text(course)
+        if not course:
+            out.append(f"<li>{e(_text(label))}: {e(_text(note))}</li>")
+            continue
+        what = ", ".join(x for x in (f"{fmt(hours, 'number', digits=0)} hours"
+                                     if _text(hours) else "", _text(form)) if x)
+        desc = f" {e(_text(desc))}" if _text(desc) else ""
+        out.append(f"<li><b>{e(course)}</b>" + (f" ({e(what)})" if what else "")
+                   + f": for {e(_text(label))}.{desc}</li>")
+    return out
+
+
+def _page(rep: str, name: str, box: dict | None, level: str, nxt: str, rows: list[str],
+          met: list, items: list[str], courses: list[bool]) -> tuple[str, str]:
+    e = html.escape
+    title = f"Development plan: {name} ({rep})" if name else f"Development plan: {rep}"
     parts = ["<section>", f"<h1>{e(title)}</h1>"]
-    level = str(gaps["level"].iloc[0]) if len(gaps) else None
-    nxt = gaps["next_level"].dropna()
-    nxt = str(nxt.iloc[0]) if len(nxt) else None
-    if level is not None:
+    if level:
         parts.append(f"<p>Level: <b>{e(level)}</b>. "
                      + (f"Next level: <b>{e(nxt)}</b>.</p>" if nxt
                         else "This is the top level: there is no next level.</p>"))
@@ -721,67 +759,41 @@ def _page(rep: str, name: str | None, box: pd.Series | None, gaps: pd.DataFrame,
     if box is None:
         parts.append("<p>Not placed on the 9-box: there is no composite score.</p>")
     else:
-        source = str(box["potential_source"])
+        source = _text(box["potential_source"])
         said = ("rated by your manager" if source == "manager"
                 else source.replace("proxy: ", "from the data: ", 1))
-        parts.append(f"<p>9-box: <b>{e(str(box['box']))}</b> ({e(str(box['performance']))} "
-                     f"performance, {e(str(box['potential']))} potential; potential "
+        parts.append(f"<p>9-box: <b>{e(_text(box['box']))}</b> ({e(_text(box['performance']))}"
+                     f" performance, {e(_text(box['potential']))} potential; potential "
                      f"{e(said)}).</p>")
-        note = box.get("manager_note", "")
-        if isinstance(note, str) and note:
-            parts.append(f"<p>Manager's note: {e(note)}</p>")
-        parts.append(f"<p>Suggested action: {e(str(box['action']))}</p>")
+        if _text(box.get("manager_note")):
+            parts.append(f"<p>Manager's note: {e(_text(box['manager_note']))}</p>")
+        parts.append(f"<p>Suggested action: {e(_text(box['action']))}</p>")
     if nxt:
-        parts.append(f"<h2>Gaps to the next level ({e(nxt)})</h2>")
-        parts.append("<table><tr><th>Requirement</th><th>You</th><th>Needed</th>"
-                     "<th>Status</th></tr>")
-        for _, row in gaps.iterrows():
-            key = str(row["requirement"])
-            need = f"{row['rule']} {_show(key, row['required'])}"
-            parts.append(f"<tr><td>{e(str(row['label']))}</td>"
-                         f"<td>{e(_show(key, row['value']))}</td><td>{e(need)}</td>"
-                         f"<td>{e(_gap_text(row))}</td></tr>")
-        parts.append("</table>")
-        unmet = int(gaps["met"].eq(False).fillna(False).sum())
-        unknown = int(gaps["met"].isna().sum())
-        parts.append(f"<p>All {len(gaps)} requirements of the next level are met.</p>"
-                     if unmet == unknown == 0 else
-                     f"<p>{unmet} of {len(gaps)} requirements not met yet"
-                     + (f"; {unknown} cannot be checked with the data in hand" if unknown
-                        else "") + ".</p>")
+        unmet = sum(m is False for m in met)
+        unknown = sum(m is None for m in met)
+        parts += [f"<h2>Gaps to the next level ({e(nxt)})</h2>",
+                  "<table><tr><th>Requirement</th><th>You</th><th>Needed</th>"
+                  "<th>Status</th></tr>", *rows, "</table>",
+                  f"<p>All {len(met)} requirements of the next level are met.</p>"
+                  if unmet == unknown == 0 else
+                  f"<p>{unmet} of {len(met)} requirements not met yet"
+                  + (f"; {unknown} cannot be checked with the data in hand" if unknown
+                     else "") + ".</p>"]
     parts.append("<h2>Training</h2>")
-    courses = plan[plan["course"].notna()]
-    if len(courses):
-        parts.append("<ul>")
-        for _, row in courses.iterrows():
-            what = ", ".join(x for x in (
-                f"{fmt(row['hours'], 'number', digits=0)} hours"
-                if pd.notna(row["hours"]) else "", str(row["format"] or "")) if x)
-            desc = f" {e(str(row['description']))}" if row["description"] else ""
-            parts.append(f"<li><b>{e(str(row['course']))}</b>"
-                         + (f" ({e(what)})" if what else "")
-                         + f": for {e(str(row['label']))}.{desc}</li>")
-        parts.append("</ul>")
+    listed = [item for item, is_course in zip(items, courses, strict=True) if is_course]
+    rest = [item for item, is_course in zip(items, courses, strict=True) if not is_course]
+    if listed:
+        parts += ["<ul>", *listed, "</ul>"]
     elif nxt:
         parts.append("<p>No course is needed: every requirement that can be checked is "
-                     "met.</p>" if not len(plan) else
+                     "met.</p>" if not rest else
                      "<p>No course in the catalogue closes these gaps at this level.</p>")
     else:
         parts.append("<p>No course for a next level: this is the top level.</p>")
-    rest = plan[plan["course"].isna()]
-    if len(rest):
-        parts.append("<ul>" + "".join(f"<li>{e(str(row['label']))}: {e(str(row['note']))}"
-                                      "</li>" for _, row in rest.iterrows()) + "</ul>")
+    if rest:
+        parts += ["<ul>", *rest, "</ul>"]
     parts.append("</section>")
     return title, "\n".join(parts)
-
-
-def _names(box: pd.DataFrame | None, names: pd.Series | None) -> pd.Series:
-    if names is not None:
-        return pd.Series(names).astype(object)
-    if box is not None and "name" in box:
-        return box["name"].astype(object)
-    return pd.Series([], dtype=object)
 
 
 def development_page(rep_id: str, box: pd.DataFrame | None, gaps: pd.DataFrame,
@@ -790,7 +802,8 @@ def development_page(rep_id: str, box: pd.DataFrame | None, gaps: pd.DataFrame,
     the next level, the courses.
 
     Simple HTML only (a `<section>` with headings, paragraphs, a table and lists; every
-    value from data escaped), for `helpers.documents` to wrap into a page or a PDF.
+    value from data escaped), for `helpers.documents` to wrap into a page or a PDF. The
+    same fragment `development_pages` gives for the rep.
 
     Parameters
     ----------
@@ -815,19 +828,23 @@ def development_page(rep_id: str, box: pd.DataFrame | None, gaps: pd.DataFrame,
     GradingError
         When the rep is in neither `gaps` nor `box`.
     """
-    in_gaps = gaps[gaps["rep_id"] == rep_id]
-    has_box = box is not None and rep_id in box.index
-    if not len(in_gaps) and not has_box:
+    mine = gaps[gaps["rep_id"] == rep_id]
+    in_box = box is not None and rep_id in box.index
+    if not len(mine) and not in_box:
         raise GradingError(f"rep_id={rep_id!r}: not among the reps with gaps or a 9-box")
-    name = _names(box, names).get(rep_id)
-    return _page(rep_id, None if pd.isna(name) else str(name),
-                 box.loc[rep_id] if has_box else None, in_gaps,
-                 plan[plan["rep_id"] == rep_id])[1]
+    pages = development_pages(box.loc[[rep_id]] if in_box else None, mine,
+                              plan[plan["rep_id"] == rep_id],
+                              names=names if names is not None or box is None
+                              or "name" not in box else box["name"])
+    return pages[rep_id][1]
 
 
 def development_pages(box: pd.DataFrame | None, gaps: pd.DataFrame, plan: pd.DataFrame, *,
                       names: pd.Series | None = None) -> dict[str, tuple[str, str]]:
     """Every rep's development page, keyed by rep_id (in rep_id order).
+
+    Each table row and list item is written once from plain lists, then the pages are
+    put together rep by rep (a few microseconds a page; see `development_page`).
 
     Parameters
     ----------
@@ -845,18 +862,40 @@ def development_pages(box: pd.DataFrame | None, gaps: pd.DataFrame, plan: pd.Dat
     dict of str to tuple of (str, str)
         rep_id -> (title, HTML fragment), for every rep in `gaps` or `box`.
     """
-    reps = sorted(set(gaps["rep_id"].astype(str)) | set(
-        [] if box is None else box.index.astype(str)))
-    by_gaps = dict(tuple(gaps.groupby("rep_id", sort=False, observed=True)))
-    by_plan = dict(tuple(plan.groupby("rep_id", sort=False, observed=True)))
-    who = _names(box, names)
-    empty_g, empty_p = gaps.iloc[:0], plan.iloc[:0]
+    if names is None:
+        names = (box["name"] if box is not None and "name" in box
+                 else pd.Series([], dtype=object))
+    who = {str(k): _text(v) for k, v in pd.Series(names).astype(object).items()}
+    boxes = {}
+    if box is not None:
+        fields = [c for c in ("box", "performance", "potential", "potential_source",
+                              "manager_note", "action") if c in box]
+        lists = [box[c].astype(object).tolist() for c in fields]
+        boxes = {str(rep): dict(zip(fields, values, strict=True))
+                 for rep, *values in zip(box.index, *lists, strict=True)}
+    reps = sorted(set(gaps["rep_id"].astype(str)) | set(boxes))
+    rows, items = _gap_rows(gaps), _plan_items(plan)
+    g_rep = gaps["rep_id"].astype(str).tolist()
+    g_level = gaps["level"].astype(object).tolist()
+    g_next = gaps["next_level"].astype(object).tolist()
+    g_met = [None if m is pd.NA else bool(m) for m in gaps["met"].astype(object).tolist()]
+    p_rep = plan["rep_id"].astype(str).tolist()
+    p_course = plan["course"].notna().tolist()
+    by_gap: dict[str, list[int]] = {}
+    for i, rep in enumerate(g_rep):
+        by_gap.setdefault(rep, []).append(i)
+    by_plan: dict[str, list[int]] = {}
+    for i, rep in enumerate(p_rep):
+        by_plan.setdefault(rep, []).append(i)
     out = {}
     for rep in reps:
-        name = who.get(rep)
-        out[rep] = _page(rep, None if pd.isna(name) else str(name),
-                         box.loc[rep] if box is not None and rep in box.index else None,
-                         by_gaps.get(rep, empty_g), by_plan.get(rep, empty_p))
+        gi, pi = by_gap.get(rep, []), by_plan.get(rep, [])
+        level = _text(g_level[gi[0]]) if gi else ""
+        nxt = next((_text(g_next[i]) for i in gi if _text(g_next[i])), "")
+        out[rep] = _page(rep, who.get(rep, ""), boxes.get(rep), level, nxt,
+                         [rows[i] for i in gi if rows[i]],
+                         [g_met[i] for i in gi if rows[i]], [items[i] for i in pi],
+                         [p_course[i] for i in pi])
     return out
 
 
