@@ -42,6 +42,7 @@ from helpers.grading import (
     nine_box,
     potential_trend,
     usable_weights,
+    year_before,
 )
 from helpers.plots.grading import nine_box_chart
 from helpers.schema import LEVELS
@@ -56,7 +57,9 @@ def graded(sample):
     standards = load_standards(SAMPLE_STANDARDS)
     result = grade(k, weights, current=current_levels(sample)[0], hysteresis=2.0,
                    standards=standards, lacks=sample.lacks())
-    trend, what = potential_trend(k, kpis(sample, period - 1))
+    before = year_before(sample, period)
+    pd.testing.assert_frame_equal(before, kpis(sample, period - 1))
+    trend, what = potential_trend(k, before)
     names = sample.roster.set_index("rep_id")["name"]
     return {"k": k, "scores": result.scores, "levels": result.assigned["proposed"],
             "standards": standards, "trend": trend, "what": what, "names": names,
@@ -316,7 +319,9 @@ def test_a_page_per_rep_with_the_numbers_of_the_gap_table(graded):
         parser.feed(page)
         assert parser.tags <= SIMPLE and parser.attrs == 0  # what fpdf2's write_html reads
         assert html.escape(str(box.loc[rep, "box"])) in page
-        assert "n/a" not in page and "nan" not in page.lower().replace("nancy", "")
+        # no empty field: the sample has every KPI, so every value is known
+        assert "<td></td>" not in page and "not known" not in page and "n/a" not in page
+        assert " nan" not in page.lower() and ">nan" not in page.lower()
     rep = gaps.loc[gaps["requirement"] == "attainment", "rep_id"].iloc[0]
     row = gaps[(gaps["rep_id"] == rep) & (gaps["requirement"] == "attainment")].iloc[0]
     page = development_page(rep, box, gaps, plan)
@@ -372,7 +377,10 @@ def test_a_shape_without_csat_and_reviews_gives_a_page_per_rep(tmp_path):
     levels = result.assigned["proposed"]
     with pytest.raises(GradingError):
         kpis(ds, period - 1)  # one year of history: no earlier year
-    trend, what = potential_trend(k, None)
+    assert year_before(ds, period) is None
+    with pytest.raises(GradingError, match="period='2026Q3'.*whole years"):
+        year_before(ds, "2026Q3")
+    trend, what = potential_trend(k, year_before(ds, period))
     assert trend is None
     box = nine_box(result.scores, trend=trend, trend_label=what)
     assert (box["potential"] == "medium").all()
@@ -384,6 +392,8 @@ def test_a_shape_without_csat_and_reviews_gives_a_page_per_rep(tmp_path):
     csat = gaps[gaps["requirement"] == "csat"]
     assert set(csat["rep_id"]) == below_top  # listed for every rep with a next level
     assert (csat["status"] == "cannot be checked: no CSAT in the data").all()
+    attainment = gaps[gaps["requirement"] == "attainment"]
+    assert attainment["status"].str.startswith("cannot be checked: no quota").all()
     review = gaps[gaps["requirement"] == "product_knowledge"]
     assert (review["status"] == "cannot be checked: no manager reviews in the data").all()
     for rep in below_top:

@@ -61,6 +61,7 @@ from .development import (
     load_potential,
     nine_box,
     potential_trend,
+    year_before,
 )
 from .kpi import (
     CUSTOM,
@@ -145,5 +146,5 @@ __all__ = [
     "read_decisions", "apply_decisions", "decision_changes", "fairness_on_final",
     "BOXES", "GRADES", "POTENTIAL_COLUMNS", "SAMPLE_CATALOGUE", "nine_box", "load_potential",
     "potential_trend", "load_catalogue", "level_gaps", "development_plan",
-    "development_page", "development_pages",
+    "development_page", "development_pages", "year_before",
 ]

@@ -9,9 +9,9 @@ they do not meet yet, and the training that closes it at their level.
   `potential.csv`: rep_id, potential as low/medium/high or 1/2/3, an optional note).
   **The default, where a manager gave none**, is a transparent data proxy: the rep's
   change of attainment on the year before, in terciles of the reps that have both years
-  (`potential_trend`); "medium" where there is no earlier year (one year of history, or
-  a rep hired since). Each rep's `potential_source` says which ("manager" or
-  "proxy: ..."); the two are never mixed silently.
+  (`potential_trend` on `year_before`); "medium" where there is no earlier year (one
+  year of history, or a rep hired since). Each rep's `potential_source` says which
+  ("manager" or "proxy: ..."); the two are never mixed silently.
 - `load_catalogue`: the training catalogue (YAML: course, levels it is for, the KPI it
   addresses, hours, format, description), with key-path errors; without a file, the
   workbook's one generic course per KPI (`TRAINING`) for every level, and a note.
@@ -37,13 +37,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import SAMPLE_DIR
+from ..data import SAMPLE_DIR, Dataset
 from ..errors import DataError, GradingError, PlanError, read_yaml
 from ..formatting import fmt
 from ..incentives.model import Node
 from ..ranking import SAME, rank_rows
 from ..schema import LEVELS
 from .kpi import _LABEL, DIRECTIONS, REVIEW_KPIS
+from .kpi import kpis as kpi_table
 from .sheets import TRAINING
 from .standards import FACTS, LevelStandards
 
@@ -202,6 +203,40 @@ def _potential_frame(ids, values, notes) -> pd.DataFrame:
                         "note": pd.array(list(notes), dtype="string")},
                        index=pd.Index(list(ids), name="rep_id", dtype="string"))
     return out.sort_index()
+
+
+def year_before(ds: Dataset, period=None, *, reviews: pd.DataFrame | None = None
+                ) -> pd.DataFrame | None:
+    """The KPIs of the year before `period`, for the potential proxy; None when the
+    history has no month in it (one year of history), which `nine_box` reads as "medium".
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    period : int or str, optional
+        The graded year (2026 or '2026'); None means the last year of the history.
+    reviews : pandas.DataFrame, optional
+        Review scores to use instead of `ds.reviews` (e.g. rater-adjusted ones).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The frame `kpis` gives for the year before, or None.
+
+    Raises
+    ------
+    GradingError
+        When `period` is not a year.
+    """
+    text = str(ds.last_year if period is None else period).strip()
+    if not text.isdigit():
+        raise GradingError(f"period={period!r}: the potential proxy compares whole years; "
+                           "give a year like 2026")
+    try:
+        return kpi_table(ds, int(text) - 1, reviews=reviews)
+    except GradingError:
+        return None
 
 
 def potential_trend(kpis_now: pd.DataFrame, kpis_before: pd.DataFrame | None,
@@ -535,7 +570,10 @@ def level_gaps(kpis: pd.DataFrame, levels: pd.Series, standards: LevelStandards,
                 column = (view[key].to_numpy(dtype=float) if key in kpis.columns
                           and kpis[key].notna().any() else None)
                 why = ("no manager reviews in the data" if key in REVIEW_KPIS
-                       and "reviews" in lacks else f"no {_label(key)} in the data")
+                       and "reviews" in lacks else
+                       "no quota in the data, nor an earlier year to measure it against"
+                       if key == "attainment" and "quota" in lacks
+                       else f"no {_label(key)} in the data")
             if column is None:
                 value = np.full(len(who), np.nan)
                 status = np.full(len(who), f"cannot be checked: {why}", dtype=object)
@@ -675,7 +713,7 @@ def _uncovered(requirement: str, level: str) -> str:
 def _show(key: str, value: float) -> str:
     """A requirement's value as a rep reads it."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "n/a"
+        return "not known"
     if key in ("attainment", "retention"):
         return fmt(value, "percent")
     if key == "revenue":
@@ -688,6 +726,8 @@ def _show(key: str, value: float) -> str:
         return f"{fmt(value, 'number', digits=1)} years"
     if key in ("product_knowledge", "collaboration"):
         return f"{fmt(value, 'number', digits=1)} of 5"
+    if key == "score":
+        return f"{fmt(value, 'number', digits=1)} points"
     return fmt(value, "number", digits=1)
 
 
@@ -901,4 +941,4 @@ def development_pages(box: pd.DataFrame | None, gaps: pd.DataFrame, plan: pd.Dat
 
 __all__ = ["BOXES", "GRADES", "POTENTIAL_COLUMNS", "SAMPLE_CATALOGUE", "development_page",
            "development_pages", "development_plan", "level_gaps", "load_catalogue",
-           "load_potential", "nine_box", "potential_trend"]
+           "load_potential", "nine_box", "potential_trend", "year_before"]
