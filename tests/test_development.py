@@ -222,6 +222,37 @@ def test_the_level_the_standards_give_leaves_a_gap_to_the_next(graded):
     assert below_top["rep_id"].nunique() == int((plain != LEVELS[-1]).sum())
 
 
+SMALL = {  # both directions: floors on CSAT and reviews, a ceiling on the sales cycle
+    "intermediate": {"kpis": {"csat": 60}},
+    "senior": {"min_score": 50, "kpis": {"csat": 70, "product_knowledge": 3}},
+    "principal": {"min_score": 70, "kpis": {"csat": 80, "sales_cycle": 40}},
+    "top": {"min_score": 85, "kpis": {"csat": 90, "collaboration": 4, "sales_cycle": 30}},
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(50, 100), st.integers(1, 5), st.integers(20, 50),
+                          st.integers(1, 5), st.integers(0, 100)), min_size=1, max_size=25))
+def test_gaps_against_the_standards_on_random_reps(rows):
+    """Whole-number values sit on the bounds often: met exactly at the bound, both ways."""
+    ids = [f"r{i:02d}" for i in range(len(rows))]
+    k = pd.DataFrame(rows, index=pd.Index(ids, name="rep_id"), columns=[
+        "csat", "product_knowledge", "sales_cycle", "collaboration", "score"], dtype=float)
+    standards = LevelStandards.from_dict(SMALL)
+    levels = assign_by_standards(k, k["score"], standards)["proposed"]
+    gaps = level_gaps(k, levels, standards, scores=k["score"])
+    for rep, level in levels.astype(str).items():
+        rows_ = gaps[gaps["rep_id"] == rep].set_index("requirement")
+        if level == LEVELS[-1]:
+            assert rows_["met"].isna().all()
+            continue
+        want = _cumulative(SMALL, LEVELS[LEVELS.index(level) + 1])
+        assert sorted(rows_.index) == sorted(want)
+        for key, (bound, sign) in want.items():
+            assert bool(rows_.loc[key, "met"]) == (sign * (k.loc[rep, key] - bound) >= 0)
+        assert not rows_["met"].all()  # the standards placed the rep below that level
+
+
 def test_level_gaps_refuse_what_cannot_be_joined(graded):
     k, standards = graded["k"], graded["standards"]
     with pytest.raises(GradingError, match="no KPIs for rep.*NOPE"):
