@@ -50,6 +50,7 @@ def charts():
                                     ("gender", "region"))
     senior = fairness.audit(result.assigned["proposed"] >= "senior", groups)
     rep = result.scores.idxmax()
+    box = grading.nine_box(result.scores, names=ds.roster.set_index("rep_id")["name"])
     why = grading.explain_score(rep, result.normalized, weights, k)
 
     plans = inc.load_plans(inc.PLANS_DIR)
@@ -87,6 +88,7 @@ def charts():
         "selection_rates": lambda: grading_charts.selection_rates(senior, groups.columns[0],
                                                                   "senior or above"),
         "contributions": lambda: grading_charts.contributions(why, rep),
+        "nine_box_chart": lambda: grading_charts.nine_box_chart(box),
         "payout_curves": lambda: incentive_charts.payout_curves(
             inc.curve_table(plans, typical)),
         "editor_curve": lambda: incentive_charts.editor_curve(

@@ -16,7 +16,9 @@ why a rep got their score. Bad parameters raise `GradingError` naming the key.
 - `raters`: rater leniency taken out of review scores;
 - `sheets`: `explain_score`, `compare_methods`, the levels table and calibration sheet;
 - `calibration`: empirical-Bayes scores, level probabilities, the meeting's agenda and
-  its decisions (read, applied, counted by manager and group, fairness re-run).
+  its decisions (read, applied, counted by manager and group, fairness re-run);
+- `development`: the 9-box (performance x potential), gaps to the next level's standard,
+  the training catalogue, development plans and a page per rep.
 """
 
 from ..errors import GradingError
@@ -45,6 +47,21 @@ from .calibration import (
     monthly_scores,
     read_decisions,
     shrunk_scores,
+)
+from .development import (
+    BOXES,
+    GRADES,
+    POTENTIAL_COLUMNS,
+    SAMPLE_CATALOGUE,
+    development_page,
+    development_pages,
+    development_plan,
+    level_gaps,
+    load_catalogue,
+    load_potential,
+    nine_box,
+    potential_trend,
+    year_before,
 )
 from .kpi import (
     CUSTOM,
@@ -127,4 +144,7 @@ __all__ = [
     "DECISION_COLUMNS", "MIN_GROUP", "POOL", "STAY_STAKE", "monthly_scores", "empirical_bayes",
     "shrunk_scores", "level_probabilities", "change_probabilities", "calibration_agenda",
     "read_decisions", "apply_decisions", "decision_changes", "fairness_on_final",
+    "BOXES", "GRADES", "POTENTIAL_COLUMNS", "SAMPLE_CATALOGUE", "nine_box", "load_potential",
+    "potential_trend", "load_catalogue", "level_gaps", "development_plan",
+    "development_page", "development_pages", "year_before",
 ]

@@ -240,3 +240,64 @@ def contributions(explained: pd.DataFrame, rep_id: str = "", ax: Axes | None = N
            title=f"Why {rep_id} scores {explained.attrs.get('score', np.nan):.1f}")
     legend_outside(ax)
     return fig
+
+
+NINE_BOX_GROUPS: dict[str, str] = {"grow": "#8c6", "develop": "#fd8", "act": "#f98"}
+"""The 9-box chart's colours: grow (high on both axes together), develop, act."""
+
+
+def nine_box_chart(box_table: pd.DataFrame, ax: Axes | None = None, *,
+                   names: int = 3) -> Figure:
+    """The 9-box as a 3 x 3 grid: performance across, potential up; each box's name, how
+    many reps sit in it and the first few of them (highest score first).
+
+    Parameters
+    ----------
+    box_table : pandas.DataFrame
+        The frame from `helpers.grading.development.nine_box` (`performance`,
+        `potential`, `box`, `score`; `name` when it has names, else the rep ids show).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+    names : int, default 3
+        Most names written in a box (then "+ N more").
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+    """
+    from matplotlib.patches import Patch, Rectangle
+
+    from ..grading.development import BOXES, GRADES
+
+    fig, ax = figure_axes(ax, figsize=(8, 6))
+    table = box_table.assign(
+        _who=(box_table["name"].astype(object).fillna(pd.Series(box_table.index,
+                                                                index=box_table.index))
+              if "name" in box_table else pd.Series(box_table.index, index=box_table.index)),
+        _id=box_table.index.astype(str))
+    table = table.sort_values(["score", "_id"], ascending=[False, True])
+    groups = {key: list(frame["_who"].astype(str))
+              for key, frame in table.groupby([table["performance"].astype(str),
+                                               table["potential"].astype(str)])}
+    colour = list(NINE_BOX_GROUPS.values())
+    for i, perf in enumerate(GRADES):
+        for j, pot in enumerate(GRADES):
+            group = 0 if i + j >= 3 else (1 if i + j == 2 else 2)
+            ax.add_patch(Rectangle((i, j), 1, 1, facecolor=colour[group], edgecolor="white",
+                                   lw=3))
+            who = groups.get((perf, pot), [])
+            listed = who[:names] + ([f"+ {len(who) - names} more"] if len(who) > names else [])
+            ax.text(i + 0.05, j + 0.93, BOXES[(perf, pot)][0], va="top", fontsize=10,
+                    fontweight="bold")
+            ax.text(i + 0.95, j + 0.93, f"{len(who)}", va="top", ha="right", fontsize=10)
+            ax.text(i + 0.05, j + 0.72, "\n".join(listed), va="top", fontsize=7.5)
+    ax.set(xlim=(0, 3), ylim=(0, 3), xticks=[0.5, 1.5, 2.5], yticks=[0.5, 1.5, 2.5],
+           xticklabels=GRADES, yticklabels=GRADES, xlabel="performance (score terciles)",
+           ylabel="potential", title=f"9-box: {len(box_table)} reps")
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    legend_outside(ax, [Patch(facecolor=c) for c in colour], list(NINE_BOX_GROUPS),
+                   title="outlook")
+    return fig
