@@ -34,10 +34,10 @@ from .errors import ExportError
 from .records import assumptions, plain_words, read_run
 
 MONEY = re.compile(r"revenue|target|quota|payout|cost|amount|commission|bonus|pay|draw|prize"
-                   r"|incentive|earn|potential|salar|p\d\d|expected", re.I)
+                   r"|incentive|earn|potential|salar|p\d\d|expected|actual|projected|needed", re.I)
 WORD = r"(?<![a-z])({})s?(?![a-z])"  # a whole word of a snake_case name: not "generated"
-FRACTION = re.compile(WORD.format("share|rate|probability") + "|cost_of_sales", re.I)
-MULTIPLE = re.compile(WORD.format("attainment|ratio"), re.I)  # may pass 100%: 240% of target
+FRACTION = re.compile(WORD.format("share|rate|probability|chance") + "|cost_of_sales", re.I)
+MULTIPLE = re.compile(WORD.format("attainment|ratio|pace"), re.I)  # may pass 100%: 240% of target
 COEFFICIENT = re.compile(WORD.format("gini|spearman|correlation"), re.I)  # an index, not a share
 PERCENT_NUMBER = re.compile(r"pct|percent", re.I)
 YEAR = re.compile(WORD.format("year"), re.I)
@@ -77,6 +77,13 @@ HEADERS = {  # machine name -> header in plain words; any other snake_case name:
     "spearman_pay_perf": "Pay-performance rank correlation",
     "marginal_at_80": "Extra pay per 1% at 80%", "marginal_at_100": "Extra pay per 1% at 100%",
     "marginal_at_120": "Extra pay per 1% at 120%",
+    "months_done": "Months done", "ytd_actual": "Actual, year to date",
+    "ytd_target": "Target, year to date", "attainment_to_date": "Attainment to date",
+    "ytd_share": "Share of the year's target done", "projected": "Projected at this pace",
+    "pace": "Pace", "remaining_target": "Target still to go", "months_left": "Months left",
+    "needed_per_month": "Needed a month", "expected_year_end": "Expected year end",
+    "year_end_p10": "Year end, low (P10)", "year_end_p90": "Year end, high (P90)",
+    "flag": "Off pace", "as_of": "As of", "chance_of_target": "Chance of reaching target",
 }
 MACHINE = {header: name for name, header in HEADERS.items()}
 SENTENCE = re.compile(r"[A-Z][a-z0-9]*(?: [a-z0-9]+)*")
@@ -457,6 +464,7 @@ PLAN_FILES = {  # sheet -> (file stem written by a notebook, the notebook, froze
     "Levels": ("levels", "02_grading", 2),
     "Calibration": ("calibration", "02_grading", 2),
     "Fairness": ("fairness", "02_grading", 3),
+    "Year under way": ("pacing", "01_targets", 3),
     "Plan comparison": ("incentives_metrics", "03_incentives", 1),
     "Payouts": ("incentives", "03_incentives", 2),
 }

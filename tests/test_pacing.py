@@ -115,7 +115,7 @@ def test_probability_is_monotone_in_the_year_to_date(planned, model, low, extra)
     def odds(factor):
         scaled = actuals.assign(revenue=actuals["revenue"] * factor)
         table = pace(plan.monthly, scaled, outlook=outlook, expected=expected, n=200)
-        return table.set_index("rep_id")["probability"]
+        return table.set_index("rep_id")["chance_of_target"]
 
     lo, hi = odds(low), odds(low + extra)
     both = lo.notna() & hi.notna()
@@ -125,12 +125,12 @@ def test_probability_is_monotone_in_the_year_to_date(planned, model, low, extra)
 
 def test_probability_means_something(paced):
     """Far ahead: near certain; far behind with the same model: near hopeless."""
-    rows = paced[paced["probability"].notna()]
-    assert rows["probability"].between(0, 1).all()
+    rows = paced[paced["chance_of_target"].notna()]
+    assert rows["chance_of_target"].between(0, 1).all()
     ahead = rows[rows["attainment_to_date"] > 1.6]
     behind = rows[rows["attainment_to_date"] < 0.6]
     assert len(ahead) and len(behind)
-    assert ahead["probability"].min() > behind["probability"].max()
+    assert ahead["chance_of_target"].min() > behind["chance_of_target"].max()
     # the model's year end is the YTD plus a positive rest: above what is already in
     assert (rows["expected_year_end"] > rows["ytd_actual"]).all()
     assert (rows["year_end_p10"] <= rows["expected_year_end"]).all()
@@ -138,8 +138,8 @@ def test_probability_means_something(paced):
 
 
 def test_flags_follow_the_rule_and_say_why(planned, paced):
-    rows = paced[paced["probability"].notna()]
-    expected = (rows["probability"] < 0.5) & (rows["months_left"] >= 3)
+    rows = paced[paced["chance_of_target"].notna()]
+    expected = (rows["chance_of_target"] < 0.5) & (rows["months_left"] >= 3)
     assert (rows["flag"] == expected).all()
     assert rows.loc[rows["flag"], "reason"].str.contains("likely to reach target").all()
     assert (rows.loc[~rows["flag"], "reason"] == "").all()
@@ -153,7 +153,7 @@ def test_flags_follow_the_rule_and_say_why(planned, paced):
 
 def test_no_nan_without_a_note(paced):
     """A rep the pace cannot judge says why (no target, left, no actuals), never a bare NaN."""
-    judged = ["ytd_actual", "ytd_target", "pace", "probability"]
+    judged = ["ytd_actual", "ytd_target", "pace", "chance_of_target"]
     unexplained = paced[paced[judged].isna().any(axis=1) & (paced["note"] == "")]
     assert unexplained.empty, unexplained[["rep_id", *judged]]
     untargeted = paced[paced["target"].isna()]
@@ -166,7 +166,8 @@ def test_same_seed_same_numbers_and_the_seed_matters(planned, paced):
     again = pace(plan.monthly, now, n=400, seed=3)
     pd.testing.assert_frame_equal(again, paced)
     other = pace(plan.monthly, now, n=400, seed=4)
-    assert not np.allclose(other["probability"].fillna(-1), paced["probability"].fillna(-1))
+    assert not np.allclose(other["chance_of_target"].fillna(-1),
+                           paced["chance_of_target"].fillna(-1))
 
 
 def test_shuffled_and_relabelled_reps_keep_their_numbers(planned, paced):
@@ -186,7 +187,7 @@ def test_shuffled_and_relabelled_reps_keep_their_numbers(planned, paced):
     table = table.assign(rep_id=table["rep_id"].map(back).astype("string"))
     table, mine = table.set_index("rep_id"), paced.set_index("rep_id")
     numbers = ["ytd_actual", "ytd_target", "target", "pace", "expected_year_end",
-               "probability"]
+               "chance_of_target"]
     pd.testing.assert_frame_equal(table.loc[mine.index, numbers], mine[numbers],
                                   check_exact=False, rtol=1e-9)
     assert (table.loc[mine.index, "flag"] == mine["flag"]).all()
@@ -202,7 +203,7 @@ def test_rollup_sums_the_reps_with_a_target(paced):
     regions = roll[roll["level"] == "region"]
     assert regions["ytd_target"].sum() == pytest.approx(company["ytd_target"])
     assert regions["flagged"].sum() == rows["flag"].sum()
-    assert company["expected_at_target"] == pytest.approx(rows["probability"].mean())
+    assert company["expected_at_target"] == pytest.approx(rows["chance_of_target"].mean())
 
 
 def test_bad_input_names_what_is_wrong(planned):
@@ -226,7 +227,7 @@ def test_a_history_that_ends_mid_year_runs(tmp_path):
     table = pace(plan.monthly, ds, n=200)
     assert table.attrs["as_of"] == pd.Timestamp("2026-07-01")
     rows = table[table["target"] > 0]
-    assert (rows["months_left"] == 5).all() and rows["probability"].notna().any()
+    assert (rows["months_left"] == 5).all() and rows["chance_of_target"].notna().any()
 
 def test_no_history_before_the_year_says_so(tmp_path, planned):
     plan, _ = planned
@@ -234,7 +235,7 @@ def test_no_history_before_the_year_says_so(tmp_path, planned):
     phased = plan.monthly[plan.monthly["rep_id"].isin(one.roster["rep_id"])]
     alone = pace(phased, one, n=50)
     assert alone.loc[alone["target"] > 0, "pace"].notna().all()
-    assert alone["probability"].isna().all()
+    assert alone["chance_of_target"].isna().all()
     assert "no history before 2026" in alone.attrs["note"]
 
 
@@ -356,11 +357,11 @@ def test_the_odds_use_the_targets_model_and_its_keyed_draws(planned, model, pace
     expected attainment uses for these reps and seed)."""
     plan, _ = planned
     outlook, expected = model
-    rows = paced[paced["probability"].notna()]
+    rows = paced[paced["chance_of_target"].notna()]
     targets = plan.targets[plan.targets["measure"] == "revenue"].set_index("rep_id")
     reps = targets.loc[rows["rep_id"]].reset_index()
     draws = attainment_draws(reps, outlook, n=400, seed=3)
     base = expected.reindex(rows["rep_id"]).to_numpy()
     rest = base * (1 - rows["ytd_share"].to_numpy()) * np.exp(draws)
     hit = rows["ytd_actual"].to_numpy() + rest >= rows["target"].to_numpy() * (1 - 1e-9)
-    assert np.array_equal(hit.mean(0), rows["probability"].to_numpy())
+    assert np.array_equal(hit.mean(0), rows["chance_of_target"].to_numpy())

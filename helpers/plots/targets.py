@@ -344,8 +344,8 @@ def pacing_chart(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
         The chart's figure (the one holding `ax` when given).
     """
     rows = table[np.isfinite(table["attainment_to_date"].to_numpy(dtype=float))]
-    odds = rows["probability"].notna().any()
-    y = rows["probability"] if odds else rows["pace"]
+    odds = rows["chance_of_target"].notna().any()
+    y = rows["chance_of_target"] if odds else rows["pace"]
     fig, ax = figure_axes(ax)
     flag = rows["flag"].to_numpy(dtype=bool)
     ax.scatter(rows["attainment_to_date"][~flag], y[~flag], s=18, color="#2a6f97",

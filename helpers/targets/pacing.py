@@ -46,7 +46,7 @@ PACE_BELOW = 0.9
 COLUMNS = ["rep_id", "region", "team", "months_done", "ytd_actual", "ytd_target",
            "attainment_to_date", "target", "ytd_share", "projected", "pace",
            "remaining_target", "months_left", "needed_per_month", "expected_year_end",
-           "year_end_p10", "year_end_p90", "expected_attainment", "probability", "flag",
+           "year_end_p10", "year_end_p90", "expected_attainment", "chance_of_target", "flag",
            "reason", "note"]
 """The columns of a `pace` table, in order."""
 
@@ -112,19 +112,41 @@ class YearSoFar:
         The year being paced.
     as_of : pandas.Timestamp
         Its last month with actuals.
-    targets : pandas.DataFrame
-        Its monthly targets (rep × month × measure, as `TargetPlan.monthly`).
+    targets : pandas.DataFrame or None
+        Its monthly targets (rep × month × measure, as `TargetPlan.monthly`); None when
+        there were none to give and no history before the year to plan them from.
     data : Dataset
         The data through `as_of` (what `pace` and `rest_of_year_cost` take as actuals).
     note : str
-        Where the targets come from and whether the year is real or a demonstration.
+        Where the targets come from and whether the year is real or a demonstration, or
+        why it cannot be paced.
     """
 
     year: int
     as_of: pd.Timestamp
-    targets: pd.DataFrame
+    targets: pd.DataFrame | None
     data: Dataset
     note: str
+
+    def pace(self, **options) -> pd.DataFrame:
+        """`pace` of this year (options as `pace`'s), or an empty table whose note says why
+        there is nothing to pace.
+
+        Parameters
+        ----------
+        **options
+            `pace` keywords (measure, n, seed, ...).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The `pace` table.
+        """
+        if self.targets is None:
+            empty = pd.DataFrame(columns=COLUMNS)
+            empty.attrs["note"] = self.note
+            return empty
+        return pace(self.targets, self.data, as_of=self.as_of, **options)
 
 
 def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
@@ -155,8 +177,7 @@ def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
     Raises
     ------
     TargetError
-        When there is no history before the year to plan its targets from and none are
-        given (the message says what to pass).
+        If `as_of` is not a month.
     """
     from .plan import plan_targets  # the whole plan: plan.py imports the pieces, not this
 
@@ -176,8 +197,10 @@ def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
         return YearSoFar(year, month, targets, data, f"Pacing {what} against the targets "
                                                       "given for it.")
     if ds.history["month"].min().year >= year:
-        raise TargetError(f"pacing {year}: no history before {year} to plan its targets from; "
-                          "pass the targets set for it (targets_<year>.csv)")
+        return YearSoFar(year, month, None, data,
+                         f"{year} cannot be paced: there is no history before it to plan its "
+                         "targets from; pass the targets set for it (pace_targets, a "
+                         "targets_<year>.csv).")
     plan = plan_targets(cut_history(ds, f"{year - 1}-12"), year, **settings)
     return YearSoFar(year, month, plan.monthly, data,
                      f"Pacing {what} against targets planned from the history to December "
@@ -405,7 +428,7 @@ def _odds(table: pd.DataFrame, ds: Dataset | None, year: int, measure: str,
     """The outlook's year end per rep: expected, P10, P90, attainment and probability."""
     empty = pd.DataFrame(np.nan, index=table.index,
                          columns=["expected_year_end", "year_end_p10", "year_end_p90",
-                                  "expected_attainment", "probability"])
+                                  "expected_attainment", "chance_of_target"])
     model = _model(ds, year, measure, outlook, expected, table["rep_id"])
     if isinstance(model, str):
         return empty, model
@@ -425,7 +448,7 @@ def _odds(table: pd.DataFrame, ds: Dataset | None, year: int, measure: str,
     out.loc[use, "year_end_p10"] = np.quantile(year_end, 0.1, axis=0)
     out.loc[use, "year_end_p90"] = np.quantile(year_end, 0.9, axis=0)
     out.loc[use, "expected_attainment"] = year_end.mean(0) / target[use]
-    out.loc[use, "probability"] = hit.mean(0)
+    out.loc[use, "chance_of_target"] = hit.mean(0)
     note = (f"probability of reaching target over {n:,} scenarios of the months left: each "
             f"rep's expected result for them (run-rate × capacity, spread like the rep's "
             f"targets) × usual growth {np.expm1(outlook.drift):+.1%} × a market swing of "
@@ -493,7 +516,7 @@ def _notes(table: pd.DataFrame, info: pd.DataFrame, as_of: pd.Timestamp,
 
 def _flags(table: pd.DataFrame, below: float, months: int, pace_below: float,
            as_of: pd.Timestamp, kind: str) -> tuple[np.ndarray, list[str]]:
-    p = table["probability"].to_numpy()
+    p = table["chance_of_target"].to_numpy()
     pace_ = table["pace"].to_numpy()
     left = table["months_left"].to_numpy()
     left_rep = table["note"].str.contains("not paced").to_numpy(dtype=bool)
@@ -506,7 +529,7 @@ def _flags(table: pd.DataFrame, below: float, months: int, pace_below: float,
             reasons.append("")
             continue
         row = table.iloc[i]
-        odds = (f"{fmt(row['probability'], 'percent', digits=0)} likely to reach target"
+        odds = (f"{fmt(row['chance_of_target'], 'percent', digits=0)} likely to reach target"
                 if known[i] else f"on pace for {fmt(row['pace'], 'percent', digits=0)} "
                 "of target")
         so_far = row["ytd_actual"] / as_of.month
@@ -579,7 +602,7 @@ def _sums(rows: pd.DataFrame, level: str) -> pd.DataFrame:
     out["target"] = sums["target"].to_numpy()
     out["projected"] = sums["projected"].to_numpy()
     out["pace"] = divide_or_nan(out["projected"].to_numpy(), out["target"].to_numpy())
-    probability = by["probability"].agg(lambda s: s.mean() if s.notna().any() else np.nan)
+    probability = by["chance_of_target"].agg(lambda s: s.mean() if s.notna().any() else np.nan)
     out["expected_at_target"] = probability.to_numpy(dtype=float)
     out["flagged"] = by["flag"].sum().to_numpy(dtype=int)
     return out
