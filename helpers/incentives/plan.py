@@ -52,6 +52,8 @@ The YAML format (see data/sample/plans/ for complete examples)::
     draw: {amount: 5000, recoverable: true, periods: [1, 2], levels: [junior]}
                                      # recoverable: advance repaid from later earnings;
                                      # false: a guarantee (non-recoverable)
+    pay: {lag_days: 30}              # optional: a period's pay reaches the rep lag_days
+                                     # after the period ends (default PAY_LAG_DAYS = 30)
 """
 
 from __future__ import annotations
@@ -84,6 +86,9 @@ from .model import (  # noqa: F401  (re-exported: the plan model's parts)
     Tier,
     clean,
 )
+
+PAY_LAG_DAYS = 30
+"""Days from a period's end to the day its pay reaches the rep, when a plan has no `pay` key."""
 
 # ------------------------------------------------------------------------------ model
 
@@ -135,6 +140,20 @@ class Draw:
 
 
 @dataclass(frozen=True)
+class Pay:
+    """When a period's pay reaches the rep: the period's end plus `lag_days`, so a
+    statement can show the pay date and timely payout is visible.
+
+    Parameters
+    ----------
+    lag_days : int, default PAY_LAG_DAYS
+        Days from a period's end to its pay date (0 to 365).
+    """
+
+    lag_days: int = PAY_LAG_DAYS
+
+
+@dataclass(frozen=True)
 class Plan:
     """A bonus/commission plan read from YAML (see the module docstring for the format).
 
@@ -154,6 +173,8 @@ class Plan:
         A floor on each period's pay.
     description : str, default ""
         Plain words about the plan.
+    pay : Pay, default Pay()
+        The payout schedule (pay date = period end + `pay.lag_days`).
     """
 
     name: str
@@ -163,6 +184,7 @@ class Plan:
     true_up: bool = True
     draw: Draw | None = None
     description: str = ""
+    pay: Pay = Pay()
 
     @property
     def n_periods(self) -> int:
@@ -498,9 +520,18 @@ def _parse_plan(node: Node) -> Plan:
     if "draw" in node.data and node.data["draw"] is not None:
         draw = _parse_draw(node.child("draw"), PERIODS[period])
     description = str(node.raw("description", "")).strip()
+    pay = _parse_pay(node.child("pay")) if node.raw("pay", None) is not None else Pay()
     node.done()
     return Plan(name, {lv: levels[lv] for lv in LEVELS}, components, period, true_up, draw,
-                description)
+                description, pay)
+
+
+def _parse_pay(node: Node) -> Pay:
+    lag = node.number("lag_days", PAY_LAG_DAYS, lo=0, hi=365)
+    if lag != int(lag):
+        raise node.fail("lag_days", f"must be a whole number of days, got {lag:g}")
+    node.done()
+    return Pay(int(lag))
 
 
 def _parse_level(node: Node) -> Level:
@@ -567,6 +598,8 @@ def _dump_plan(plan: Plan) -> dict:
         out["draw"] = clean({"amount": d.amount, "recoverable": d.recoverable,
                              "periods": list(d.periods) or None,
                              "levels": None if d.levels == LEVELS else list(d.levels)})
+    if plan.pay != Pay():
+        out["pay"] = {"lag_days": plan.pay.lag_days}
     return out
 
 
