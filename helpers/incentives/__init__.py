@@ -6,6 +6,7 @@
 - `model`: what plans and components share (measures, tiers, curves, gates, `Node`);
 - `engine`: the vectorised payout core (periods × scenarios × reps);
 - `payouts`: payouts per rep, period and component with reasons; curves; statements;
+- `pay_statements`: statements in bulk (per rep, period and component, pay dates, the next tier);
 - `inputs`: targets and levels (from notebooks 01/02 or simple defaults); `replay`;
 - `gaps`: plans adapted to the data in hand (gates and modifiers on missing measures);
 - `simulation`: the Monte Carlo on shared draws, and plan `metrics`;
@@ -35,10 +36,13 @@ from .inputs import (
     target_basis,
     year_label,
 )
+from .pay_statements import statement_html, statement_table, statements
 from .payouts import curve_table, level_targets, payout, payout_curve, statement
 from .plan import (
     LEVELS,
     MEASURES,
+    PAY_LAG_DAYS,
+    Pay,
     Plan,
     PlanError,
     describe_plans,
@@ -73,4 +77,5 @@ __all__ = [
     "distribution", "fit_market", "level_targets", "load_inputs", "load_plans", "metrics",
     "payout", "payout_curve", "plan_reps", "read_levels", "read_targets", "rep_summary",
     "replay", "replay_summary", "scenario_costs", "simulate", "statement",
+    "PAY_LAG_DAYS", "Pay", "statement_html", "statement_table", "statements",
 ]
