@@ -302,3 +302,32 @@ def test_values_from_the_data_are_escaped(plans, replays):
     fragment = statement_html(Plan.from_dict(named), rep, statement_table(
         Plan.from_dict(named), pays, year=YEAR))
     assert "<script>" not in fragment
+
+
+# ------------------------------------------------------------------- real data shapes
+
+
+@pytest.mark.parametrize("combo", ["minimal", "partial"])
+def test_statements_run_on_real_data_shapes(tmp_path, plans, combo):
+    """One region, one year, no csat or quota; or a history that ends in July with shuffled
+    ids: every rep replayed gets a statement, and its total is the payout table's."""
+    import sys
+    from pathlib import Path
+
+    from helpers import load
+    from helpers.incentives import adapt_plans, missing_measures
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import shapes
+
+    ds = load(shapes.make(tmp_path / combo, *shapes.COMBINED[combo]))
+    adapted, _ = adapt_plans(plans, missing_measures(ds))
+    for plan in adapted.values():
+        pays = replay(plan, ds)
+        docs = statements(plan, pays, year=ds.plan_year)
+        assert sorted(docs) == sorted(pays["rep_id"].unique())
+        per_rep = pays.groupby("rep_id")["amount"].sum()
+        for rep, (_, fragment) in docs.items():
+            assert "nan" not in fragment.lower() and "<td></td>" not in fragment
+            assert f"<td><b>{fmt(per_rep[rep], 'money', digits=2)}</b></td></tr></table>" \
+                in fragment
