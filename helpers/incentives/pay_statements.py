@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import DataError
-from ..formatting import fmt
+from ..formatting import currency, fmt
 from .components import Bonus, Commission, Contest, Spif
 from .engine import curve_payout, tier_index
 from .model import MEASURES
@@ -180,7 +180,7 @@ def statement_html(plan: Plan, rep_id: str, table: pd.DataFrame) -> str:
 
 def _html(plan: Plan, rows: list[dict]) -> str:
     """The fragment from one rep's rows (plain records: pandas per row is slow in bulk)."""
-    e, dash = html.escape, "<td>-</td>"
+    e, dash, cur = html.escape, "<td>-</td>", currency()  # the setting, read once a rep
     rows = sorted(rows, key=lambda r: r["period"])  # stable: component order stays
     first = rows[0]
     level = str(first["level"])
@@ -189,11 +189,12 @@ def _html(plan: Plan, rows: list[dict]) -> str:
     when = plan.period
     terms = [f"Level: {e(level)}."]
     if lv is not None:
-        terms.append(f"Target incentive {fmt(lv.target_incentive, 'money')} a year"
+        terms.append(f"Target incentive {fmt(lv.target_incentive, 'money', unit=cur)} a year"
                      + (f", pay mix {e(lv.pay_mix)} (base/variable)." if lv.pay_mix else "."))
     terms.append(f"Paid each {when}, {plan.pay.lag_days} days after the {when} ends.")
     if plan.true_up and plan.n_periods > 1:
-        terms.append(f"Each {when} pays what was earned to date less what was already paid.")
+        terms.append(f"Each {when} pays what was earned to date less what was already paid; "
+                     "results and targets paid that way are shown year to date.")
     out = [f"<section><h2>Statement {year} for {e(str(first['rep_id']))}: {e(plan.name)}</h2>",
            f"<p>{' '.join(terms)}</p>", "<h3>Pay by period</h3>",
            "<table><tr><th>Period</th><th>Pay date</th><th>Component</th><th>Result</th>"
@@ -210,29 +211,35 @@ def _html(plan: Plan, rows: list[dict]) -> str:
             draw = r["draw_paid"] - r["draw_recovered"]
             out.append(
                 f"<tr><td>{e(r['period_name'])}</td><td>{_date(r['pay_date'])}</td>"
-                f"<td>{e(str(r['component']))}</td><td>{_amount(r['value'], r['measure'])}</td>"
-                f"<td>{_amount(r['target'], r['measure'])}</td>"
+                f"<td>{e(str(r['component']))}</td>"
+                f"<td>{_amount(r['value'], r['measure'], cur)}</td>"
+                f"<td>{_amount(r['target'], r['measure'], cur)}</td>"
                 f"<td>{_share(r['attainment'], r['target'])}</td>"
-                f"<td>{_money(r['earned'])}</td><td>{_money(draw) if draw else '-'}</td>"
-                f"<td>{_money(r['paid'])}</td><td>{e(reason) if reason else '-'}</td></tr>")
+                f"<td>{_money(r['earned'], cur)}</td>"
+                f"<td>{_money(draw, cur) if draw else '-'}</td>"
+                f"<td>{_money(r['paid'], cur)}</td><td>{e(reason) if reason else '-'}</td></tr>")
         head = period[0]
         out.append(f"<tr><td><b>{e(head['period_name'])}</b></td><td><b>"
                    f"{_date(head['pay_date'])}</b></td><td><b>total paid</b></td>{dash * 3}"
-                   f"<td><b>{_money(sum(r['earned'] for r in period))}</b></td>{dash}"
-                   f"<td><b>{_money(sum(r['paid'] for r in period))}</b></td>{dash}</tr>")
+                   f"<td><b>{_money(round(sum(r['earned'] for r in period), 2), cur)}</b>"
+                   f"</td>{dash}"
+                   f"<td><b>{_money(round(sum(r['paid'] for r in period), 2), cur)}</b></td>"
+                   f"{dash}</tr>")
     out.append("</table>")
     last = list(periods.values())[-1]
     out += ["<h3>Year to date</h3>",
             "<table><tr><th>Component</th><th>Earned</th><th>Paid</th></tr>"]
-    out += [f"<tr><td>{e(str(r['component']))}</td><td>{_money(r['earned_ytd'])}</td>"
-            f"<td>{_money(r['paid_ytd'])}</td></tr>" for r in last
+    out += [f"<tr><td>{e(str(r['component']))}</td><td>{_money(r['earned_ytd'], cur)}</td>"
+            f"<td>{_money(r['paid_ytd'], cur)}</td></tr>" for r in last
             if r["component"] != "draw" or r["paid_ytd"] or r["draw_owed"]]
-    out.append(f"<tr><td><b>total</b></td><td><b>{_money(sum(r['earned_ytd'] for r in last))}"
-               f"</b></td><td><b>{_money(sum(r['paid_ytd'] for r in last))}</b></td></tr>"
+    earned = round(sum(r["earned_ytd"] for r in last), 2)
+    paid = round(sum(r["paid_ytd"] for r in last), 2)
+    out.append(f"<tr><td><b>total</b></td><td><b>{_money(earned, cur)}</b></td>"
+               f"<td><b>{_money(paid, cur)}</b></td></tr>"
                "</table>")
     owed = [r["draw_owed"] for r in last if r["component"] == "draw"]
     if owed and owed[0] > 0:
-        out.append(f"<p>Draw still owed back: {_money(owed[0])}.</p>")
+        out.append(f"<p>Draw still owed back: {_money(owed[0], cur)}.</p>")
     notes = [f"<li><b>{e(str(r['component']))}</b>: {e(str(r['needed_note']))}</li>"
              for r in last if r["component"] != "draw" and not pd.isna(r["needed_note"])
              and r["needed_note"]]
@@ -416,6 +423,12 @@ def _next_tier(plan: Plan, table: pd.DataFrame) -> None:
                 f"credit stops at {cap:.0%} attainment: no further tier can be reached")
         note[rows[~top & ~capped & ~beyond_cap & no_target]] = (
             "no target for the year: no tier to reach on attainment")
+        if comp.gates:  # the tier is reached all the same; the pay waits for the gate
+            rule = " and ".join(f"{_words(g.measure)} "
+                                f"{'attainment ' if g.basis == 'attainment' else ''}"
+                                f"of at least {g.min:g}" for g in comp.gates)
+            failed = ok & sub["reason"].fillna("").str.contains("gate failed").to_numpy(bool)
+            note[rows[failed]] = note[rows[failed]] + f" (it pays only with {rule})"
         next_tier[rows[ok]] = nxt[ok]
         needed[rows] = amount
     table["next_tier"] = pd.arrays.IntegerArray(np.maximum(next_tier, 0), next_tier < 0)
@@ -431,11 +444,11 @@ def _date(day: pd.Timestamp) -> str:
     return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 
 
-def _amount(x: float, measure: str) -> str:
+def _amount(x: float, measure: str, unit=None) -> str:
     if x is None or pd.isna(x):
         return "-"
     if measure == "revenue":
-        return fmt(x, "money")
+        return fmt(x, "money", unit=unit)
     if MEASURES.get(str(measure)) == "mean":
         return fmt(x, "number", digits=1)
     return fmt(x, "count") if float(x).is_integer() else fmt(x, "number", digits=1)
@@ -459,8 +472,8 @@ def plain(text: str) -> str:
     return text.replace("YTD ", "year-to-date ")
 
 
-def _money(x: float) -> str:
-    return fmt(x, "money", digits=2)
+def _money(x: float, unit=None) -> str:
+    return fmt(x, "money", digits=2, unit=unit)
 
 
 def _share(att: float, target: float) -> str:
