@@ -223,6 +223,67 @@ def test_needed_for_the_next_tier_reaches_it_and_a_unit_less_does_not(plans, rep
                                                         row.needed, extra, tier)
 
 
+@st.composite
+def toy_plans(draw) -> Plan:
+    """A commission (amount or attainment tiers, marginal or retroactive, either boundary,
+    maybe an attainment cap) and a bonus (linear or step, maybe capped), paid with or
+    without true-up."""
+    basis = draw(st.sampled_from(["amount", "attainment"]))
+    scale = 100_000 if basis == "amount" else 1.0
+    bounds = sorted(draw(st.lists(st.floats(0.1, 2.0), min_size=1, max_size=3, unique=True)))
+    tiers = [{"from": 0.0}] + [{"from": round(b * scale, 2)} for b in bounds]
+    for t in tiers:
+        t["rate"] = draw(st.sampled_from([0.01, 0.03, 0.05]))
+    commission = {"name": "c", "type": "commission", "measure": "revenue", "basis": basis,
+                  "mode": draw(st.sampled_from(["marginal", "retroactive"])),
+                  "boundary": draw(st.sampled_from(["lower_inclusive", "upper_inclusive"])),
+                  "tiers": tiers}
+    if draw(st.booleans()):
+        commission["cap_attainment"] = draw(st.sampled_from([1.2, 1.5]))
+    curve = {"shape": draw(st.sampled_from(["linear", "step"])),
+             "threshold": {"attainment": 0.7, "payout": 0.4},
+             "target": {"attainment": 1.0, "payout": 1.0},
+             "excellence": {"attainment": 1.3, "payout": 1.6}}
+    bonus = {"name": "b", "type": "bonus", "measure": draw(st.sampled_from(
+        ["revenue", "new_customers"])), "weight": 1.0, "curve": curve}
+    if draw(st.booleans()):
+        bonus["cap_attainment"] = 1.15
+    return Plan.from_dict({"name": "toy", "period": draw(st.sampled_from(["quarter", "month"])),
+                           "true_up": draw(st.booleans()),
+                           "levels": {lv: {"target_incentive": 10_000} for lv in LEVELS},
+                           "components": [commission, bonus]})
+
+
+@settings(max_examples=60, deadline=None)
+@given(plan=toy_plans(), data=st.data())
+def test_needed_holds_for_any_tier_table_against_the_engine(plan, data):
+    months = np.arange(1, 13)
+    revenue = data.draw(st.lists(st.integers(0, 6_000_000), min_size=12, max_size=12))
+    customers = data.draw(st.lists(st.integers(0, 4), min_size=12, max_size=12))
+    results = pd.DataFrame({
+        "rep_id": "A", "level": "senior", "month": pd.to_datetime(
+            {"year": YEAR, "month": months, "day": 1}),
+        "revenue": np.asarray(revenue) / 100, "revenue_target": 8_333.33 + 10 * months,
+        "new_customers": customers, "new_customers_target": 1.5})
+    k = data.draw(st.integers(1, plan.n_periods))
+    per = 12 // plan.n_periods
+    later = results["month"].dt.month > k * per
+    base = results.assign(revenue=results["revenue"].where(~later, 0),
+                          new_customers=results["new_customers"].where(~later, 0))
+    table = statement_table(plan, payout(plan, base), year=YEAR)
+    to_date = plan.true_up and plan.n_periods > 1
+    at = plan.n_periods if to_date else k
+    where = base["month"].dt.month == (12 if to_date else k * per)
+    for row in table[(table["period"] == k) & table["needed"].notna()].itertuples():
+        assert row.needed > 0 and row.next_step
+        unit = UNITS.get(row.measure, 1.0)
+        for extra, reached in [(row.needed, True), (row.needed - unit, False)]:
+            more = base.copy()
+            more.loc[where, row.measure] += extra
+            tier = _tiers_reached(plan, more)[row.component][at - 1]
+            assert (tier >= row.next_tier) == reached, (row.component, row.needed, extra, tier)
+
+
 def test_no_next_tier_says_why():
     levels = {lv: {"target_incentive": 10_000} for lv in LEVELS}
     plan = Plan.from_dict({"name": "n", "period": "quarter", "levels": levels, "components": [
