@@ -74,6 +74,13 @@ def test_statement_totals_equal_the_payout_table_for_every_rep(plans, replays, n
         if len(draw) else True
     assert (table.loc[table["component"] != "draw", ["draw_paid", "draw_recovered"]] == 0
             ).all().all()
+    keys = ["rep_id", "period", "component"]
+    joined = table.merge(pays, on=keys, suffixes=("", "_payout"), validate="one_to_one")
+    assert len(joined) == len(pays)
+    for col in ("value", "target", "attainment"):  # the payout table's numbers, row for row
+        a, b = joined[col].to_numpy(float), joined[f"{col}_payout"].to_numpy(float)
+        assert np.array_equal(a, b, equal_nan=True), col
+    assert (joined["level"] == joined["level_payout"]).all()
 
     docs = statements(plan, pays, year=YEAR)
     reps = sorted(pays["rep_id"].unique())
