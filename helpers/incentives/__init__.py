@@ -6,6 +6,7 @@
 - `model`: what plans and components share (measures, tiers, curves, gates, `Node`);
 - `engine`: the vectorised payout core (periods × scenarios × reps);
 - `payouts`: payouts per rep, period and component with reasons; curves; statements;
+- `pay_statements`: statements in bulk (per rep, period and component, pay dates, the next tier);
 - `inputs`: targets and levels (from notebooks 01/02 or simple defaults); `replay`;
 - `gaps`: plans adapted to the data in hand (gates and modifiers on missing measures);
 - `simulation`: the Monte Carlo on shared draws, and plan `metrics`;
@@ -44,12 +45,15 @@ from .leaderboards import (
     leaderboard_html,
     leaderboard_top,
 )
+from .pay_statements import statement_html, statement_table, statements
 from .payouts import curve_table, level_targets, payout, payout_curve, statement
 from .plan import (
     HONOUR_RULES,
     LEVELS,
     MEASURES,
+    PAY_LAG_DAYS,
     Honour,
+    Pay,
     Plan,
     PlanError,
     describe_plans,
@@ -86,4 +90,5 @@ __all__ = [
     "replay", "replay_summary", "scenario_costs", "simulate", "statement",
     "HONOUR_RULES", "Honour", "LeaderboardError", "award_honours", "contest_standings",
     "leaderboard", "leaderboard_html", "leaderboard_top",
+    "PAY_LAG_DAYS", "Pay", "statement_html", "statement_table", "statements",
 ]

@@ -60,6 +60,8 @@ The YAML format (see data/sample/plans/ for complete examples)::
                                      # quarter | year (default year); measure (revenue),
                                      # basis: attainment | value; n (default 1) or share of
                                      # the reps ranked; rookie: hired within `months`
+    pay: {lag_days: 30}              # optional: a period's pay reaches the rep lag_days
+                                     # after the period ends (default PAY_LAG_DAYS = 30)
 """
 
 from __future__ import annotations
@@ -92,6 +94,9 @@ from .model import (  # noqa: F401  (re-exported: the plan model's parts)
     Tier,
     clean,
 )
+
+PAY_LAG_DAYS = 30
+"""Days from a period's end to the day its pay reaches the rep, when a plan has no `pay` key."""
 
 # ------------------------------------------------------------------------------ model
 
@@ -185,6 +190,20 @@ class Honour:
 
 
 @dataclass(frozen=True)
+class Pay:
+    """When a period's pay reaches the rep: the period's end plus `lag_days`, so a
+    statement can show the pay date and timely payout is visible.
+
+    Parameters
+    ----------
+    lag_days : int, default PAY_LAG_DAYS
+        Days from a period's end to its pay date (0 to 365).
+    """
+
+    lag_days: int = PAY_LAG_DAYS
+
+
+@dataclass(frozen=True)
 class Plan:
     """A bonus/commission plan read from YAML (see the module docstring for the format).
 
@@ -206,6 +225,8 @@ class Plan:
         Plain words about the plan.
     honours : tuple of Honour, default ()
         Titles given by rule (top, rookie, most improved), in YAML order.
+    pay : Pay, default Pay()
+        The payout schedule (pay date = period end + `pay.lag_days`).
     """
 
     name: str
@@ -216,6 +237,7 @@ class Plan:
     draw: Draw | None = None
     description: str = ""
     honours: tuple[Honour, ...] = ()
+    pay: Pay = Pay()
 
     @property
     def n_periods(self) -> int:
@@ -552,9 +574,10 @@ def _parse_plan(node: Node) -> Plan:
         draw = _parse_draw(node.child("draw"), PERIODS[period])
     description = str(node.raw("description", "")).strip()
     honours = _parse_honours(node)
+    pay = _parse_pay(node.child("pay")) if node.raw("pay", None) is not None else Pay()
     node.done()
     return Plan(name, {lv: levels[lv] for lv in LEVELS}, components, period, true_up, draw,
-                description, honours)
+                description, honours, pay)
 
 
 def _parse_honours(node: Node) -> tuple[Honour, ...]:
@@ -587,6 +610,14 @@ def _parse_honours(node: Node) -> tuple[Honour, ...]:
                           None if n is None else int(n), share, least,
                           12 if months is None else int(months)))
     return tuple(out)
+
+
+def _parse_pay(node: Node) -> Pay:
+    lag = node.number("lag_days", PAY_LAG_DAYS, lo=0, hi=365)
+    if lag != int(lag):
+        raise node.fail("lag_days", f"must be a whole number of days, got {lag:g}")
+    node.done()
+    return Pay(int(lag))
 
 
 def _parse_level(node: Node) -> Level:
@@ -659,6 +690,8 @@ def _dump_plan(plan: Plan) -> dict:
                                  "share": h.share, "min_attainment": h.min_attainment,
                                  "months": h.months if h.rule == "rookie" else None})
                           for h in plan.honours]
+    if plan.pay != Pay():
+        out["pay"] = {"lag_days": plan.pay.lag_days}
     return out
 
 
