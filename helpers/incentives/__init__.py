@@ -10,7 +10,8 @@
 - `gaps`: plans adapted to the data in hand (gates and modifiers on missing measures);
 - `simulation`: the Monte Carlo on shared draws, and plan `metrics`;
 - `guardrails`: quota-to-OTE and what a plan does to a typical rep that needs a second look;
-- `budget`: scale target incentives (or a component's rates) to fit a cost budget.
+- `budget`: scale target incentives (or a component's rates) to fit a cost budget;
+- `letters`: a plan letter per rep (HTML fragments for `helpers.documents`).
 
 The modules are named apart from the functions the notebooks call (`payout`, `simulate`),
 so `helpers.incentives.payout` is always the function, never a shadowed module.
@@ -35,6 +36,7 @@ from .inputs import (
     target_basis,
     year_label,
 )
+from .letters import LetterError, plan_letter, plan_letters, worked_examples
 from .payouts import curve_table, level_targets, payout, payout_curve, statement
 from .plan import (
     LEVELS,
@@ -64,6 +66,7 @@ PLANS_DIR = SAMPLE_DIR / "plans"
 
 __all__ = [
     "Budget", "fit_budget", "scale_plan",
+    "LetterError", "plan_letter", "plan_letters", "worked_examples",
     "DEFAULT_SPREADS", "ON_MISSING", "QUOTA_TO_OTE", "guardrails", "quota_to_ote",
     "adapt_plans", "missing_measures", "replay_note",
     "target_basis", "year_label",

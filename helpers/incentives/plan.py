@@ -10,6 +10,8 @@ The YAML format (see data/sample/plans/ for complete examples)::
 
     name: Tiered commission          # required, unique among compared plans
     description: ...                 # optional, plain words
+    contact: Sales operations, ops@example.com   # optional: where reps ask (plan letters);
+                                     # default "your manager"
     period: quarter                  # month | quarter | year: how often it pays
     true_up: true                    # pay year to date: each period pays YTD earned - paid
     levels:                          # every level, each with target_incentive, or
@@ -154,6 +156,8 @@ class Plan:
         A floor on each period's pay.
     description : str, default ""
         Plain words about the plan.
+    contact : str, default CONTACT
+        Where a rep asks about the plan (named in plan letters).
     """
 
     name: str
@@ -163,6 +167,7 @@ class Plan:
     true_up: bool = True
     draw: Draw | None = None
     description: str = ""
+    contact: str = "your manager"
 
     @property
     def n_periods(self) -> int:
@@ -498,9 +503,25 @@ def _parse_plan(node: Node) -> Plan:
     if "draw" in node.data and node.data["draw"] is not None:
         draw = _parse_draw(node.child("draw"), PERIODS[period])
     description = str(node.raw("description", "")).strip()
+    contact = _parse_contact(node)
     node.done()
     return Plan(name, {lv: levels[lv] for lv in LEVELS}, components, period, true_up, draw,
-                description)
+                description, contact)
+
+
+CONTACT = "your manager"
+"""Where a rep asks about the plan when the YAML names no `contact`."""
+
+
+def _parse_contact(node: Node) -> str:
+    value = node.raw("contact", CONTACT)
+    if not isinstance(value, str) or not value.strip():
+        raise node.fail("contact", "must be text saying where reps ask about the plan, e.g. "
+                        f"'Sales operations, ops@example.com' (got {value!r})")
+    if len(value.strip()) > 300:
+        raise node.fail("contact", f"is {len(value.strip())} characters; keep it to 300 "
+                        "(a name, a mailbox, a phone number)")
+    return " ".join(value.split())
 
 
 def _parse_level(node: Node) -> Level:
@@ -557,6 +578,8 @@ def _dump_plan(plan: Plan) -> dict:
     out: dict[str, Any] = {"name": plan.name}
     if plan.description:
         out["description"] = plan.description
+    if plan.contact != CONTACT:
+        out["contact"] = plan.contact
     out["period"] = plan.period
     out["true_up"] = plan.true_up
     out["levels"] = {lv: clean({"target_incentive": v.target_incentive,
