@@ -225,6 +225,12 @@ def test_reps_without_a_level_or_targets_get_a_reason_not_a_letter(sample, plan_
     assert not docs
     for rep_id in set(no_new["rep_id"]):
         assert docs.attrs["skipped"][rep_id] == f"no {YEAR} target for new customers"
+    # a target that is not a number: a reason, not "n/a" in a letter
+    broken = plan_year.monthly.copy()
+    broken.loc[(broken["rep_id"] == "R001") & (broken["month"].dt.month == 5), "target"] = np.nan
+    docs = plan_letters(plan, sample.roster, broken, year=YEAR)
+    assert "R001" not in docs and "not a number" in docs.attrs["skipped"]["R001"]
+    assert len(docs) == broken["rep_id"].nunique() - 1
     # another year's targets give no letter
     assert not plan_letters(plan, sample.roster, plan_year.monthly, year=YEAR + 1)
 

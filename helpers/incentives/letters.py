@@ -514,6 +514,9 @@ def _check(plan: Plan, reps: pd.DataFrame, t: pd.DataFrame, year: int) -> dict[s
         lacking = [m for m in need if m not in got]
         if rep_id not in why and lacking:
             why[str(rep_id)] = f"no {year} target for {', '.join(map(_m, lacking))}"
+    blank = t.loc[~np.isfinite(t["target"].to_numpy(dtype=float)), ["rep_id", "measure"]]
+    for rep_id, measure in blank.drop_duplicates().itertuples(index=False):
+        why.setdefault(str(rep_id), f"a {year} target for {_m(measure)} that is not a number")
     counts = t.groupby(["rep_id", "measure"]).size()
     short = counts[counts != 12]
     for rep_id, measure in short.index:
