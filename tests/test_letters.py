@@ -295,3 +295,22 @@ def test_letters_to_files_by_manager(sample, tmp_path, letters):
     for g, keys in groups.items():
         row = table[(table["key"] == "") & (table["group"] == g)]
         assert row["pages"].item() == per_rep.loc[keys, "pages"].sum()
+
+
+def test_a_score_with_a_target_stays_at_it_in_the_examples(sample, plan_year, plans, letters):
+    """CSAT read only by a gate is not 'attained' at 80%: it sits at its target (as in
+    payout_curve), so the 80% example still passes a gate the target passes."""
+    plan = plans["Tiered commission"]
+    csat = (plan_year.monthly[plan_year.monthly["measure"] == "revenue"]
+            .assign(measure="csat", target=80.0))
+    docs = plan_letters(plan, sample.roster, pd.concat([plan_year.monthly, csat]), year=YEAR)
+    rep_id = sorted(docs)[0]
+    body = docs[rep_id][1]
+    assert "with CSAT at its target" in body
+    assert table_after(body, "Your targets")[0] == ["Period", "Revenue", "New customers",
+                                                   "CSAT"]
+    ex = table_after(body, "Worked examples at your targets")
+    before = table_after(letters["Tiered commission"][rep_id][1],
+                         "Worked examples at your targets")
+    assert ex == before  # 80 and the gate's 70 both pass: the same pay
+    assert ex[-1][1] != fmt(0, "money", digits=2)

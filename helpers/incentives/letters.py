@@ -125,6 +125,26 @@ def _reps(roster_or_levels: pd.DataFrame | pd.Series,
 # ------------------------------------------------------------------- worked examples
 
 
+def scales(plan: Plan, measure: str) -> bool:
+    """Whether a worked example scales `measure` with attainment: a summed measure or one a
+    component pays on does; a score only gates or modifiers read (CSAT) stays at its target
+    (as in `payout_curve`).
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+    measure : str
+        The measure.
+
+    Returns
+    -------
+    bool
+        True when the examples scale it.
+    """
+    return MEASURES[measure] == "sum" or measure in {c.measure for c in plan.components}
+
+
 def _value_of_score(plan: Plan, measure: str) -> float:
     """A score the targets lack (CSAT) at the least its gates ask (1.0 without a gate)."""
     gates = [g.min for c in plan.components for g in c.gates
@@ -137,9 +157,10 @@ def worked_examples(plan: Plan, levels: pd.Series, targets: pd.DataFrame, *, yea
     """What the plan pays each rep in a year in which they attain `examples` of every
     monthly target, by component: the plan's own engine (`payout`), one call for all.
 
-    Each rep is priced alone: team results equal the rep's own, a score without a target
-    (CSAT) sits at the least its gates ask, contests are left out (they depend on the
-    others), draws are in (cash paid).
+    Each rep is priced alone: team results equal the rep's own; a score only gates or
+    modifiers read (CSAT) stays at its target, or at the least its gates ask when it has
+    none (`scales`); contests are left out (they depend on the others); draws are in (cash
+    paid).
 
     Parameters
     ----------
@@ -205,7 +226,7 @@ def _worked(plan: Plan, levels: pd.Series, t: pd.DataFrame, year: int,
         if m in wide.columns:
             target = np.tile(wide[m].to_numpy(dtype=float), k)
             results[f"{m}_target"] = target
-            results[m] = target * att
+            results[m] = target * att if scales(priced, m) else target
         else:  # a score with no target: at the least its gates ask
             results[m] = _value_of_score(priced, m)
     table = payout(priced, results)
@@ -463,9 +484,10 @@ def _letter(plan: Plan, rep: Mapping, months: Mapping[str, np.ndarray],
                "alone.</p>")
 
     out.append("<h2>Worked examples at your targets</h2>")
-    scores = [m for m in plan.measures if m not in measures]
-    assume = ("" if not scores else " with " + ", ".join(
-        f"{_m(m)} at {_value_of_score(plan, m):g}" for m in scores))
+    fixed = [f"{_m(m)} at its target" if m in measures else
+             f"{_m(m)} at {_value_of_score(plan, m):g} (the least its gates ask)"
+             for m in plan.measures if not scales(plan, m)]
+    assume = "" if not fixed else " with " + " and ".join(fixed)
     team = " and your team at the same share" if any(c.team for c in comps) else ""
     out.append(f"<p>What the plan pays in a year in which you reach the same share of every "
                f"monthly target{escape(team)}{escape(assume)}, computed by the plan's own "
@@ -474,7 +496,7 @@ def _letter(plan: Plan, rep: Mapping, months: Mapping[str, np.ndarray],
     ex_head = ["What", *(f"at {_pct(a)}" for a in shown)]
     ex_rows = [[f"{label(m) if m != 'csat' else 'CSAT'} reached",
                 *(_example_value(m, a * _total(m, months[m])) for a in shown)]
-               for m in measures]
+               for m in measures if scales(plan, m)]
     ex_rows += [[("Draw (top-up, or recovered if negative)" if r == "draw" else r),
                  *(fmt(float(v), "money", digits=2) for v in amounts[r])] for r in rows_order]
     year_total = np.round(np.sum([amounts[r] for r in amounts], axis=0), 2)
@@ -647,4 +669,4 @@ def plan_letter(plan: Plan, rep: Mapping | pd.Series, targets: pd.DataFrame, *, 
 
 
 __all__ = ["EXAMPLES", "LEVELS", "LetterError", "component_words", "letter_targets",
-           "plan_letter", "plan_letters", "worked_examples"]
+           "plan_letter", "plan_letters", "scales", "worked_examples"]
