@@ -73,6 +73,12 @@ def test_letters_beyond_latin_render_without_a_note():
     rendered = render_pdf([(n, fragment(n)) for n in names])
     assert rendered.notes == ()
     assert pdf_pages(rendered.data) == len(names)
+    # beyond the cut font's letters, the whole DejaVu prints them (Georgian, Armenian)
+    beyond = render_pdf([("გიორგი", fragment("გიორგი Արամ"))], fallback_fonts=[])
+    assert beyond.notes == ()
+    plain = render_pdf([("x", fragment("x"))], fallback_fonts=[])
+    # one more font embedded: the fallback (regular and bold cut fonts are always there)
+    assert beyond.data.count(b"/FontFile2") == plain.data.count(b"/FontFile2") + 1
 
 
 def test_letters_no_font_has_are_left_out_with_a_note():
