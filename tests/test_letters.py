@@ -22,6 +22,7 @@ from helpers.incentives import (
     payout,
     plan_letter,
     plan_letters,
+    write_plan_letters,
 )
 from helpers.targets import plan_targets
 
@@ -314,3 +315,20 @@ def test_a_score_with_a_target_stays_at_it_in_the_examples(sample, plan_year, pl
                          "Worked examples at your targets")
     assert ex == before  # 80 and the gate's 70 both pass: the same pay
     assert ex[-1][1] != fmt(0, "money", digits=2)
+
+
+def test_write_plan_letters_writes_the_force_and_says_who_got_none(sample, plan_year, plans,
+                                                                    tmp_path):
+    roster = sample.roster.assign(level=sample.roster["level"].astype("string"))
+    roster.loc[roster["rep_id"] == "R001", "level"] = "trainee"
+    table = write_plan_letters(plans["Current plan"], roster, plan_year.monthly, tmp_path,
+                               year=YEAR, formats=("html",))
+    written = {p.stem for p in tmp_path.glob("*.html")}
+    assert written == set(plan_year.monthly["rep_id"]) - {"R001"}
+    assert set(table["key"]) == written
+    assert table.set_index("key")["group"].to_dict() == roster.set_index("rep_id")[
+        "manager_id"].astype(str).reindex(sorted(written)).to_dict()
+    assert "R001 (level 'trainee'" in table.attrs["note"]
+    with pytest.raises(LetterError, match="boss"):
+        write_plan_letters(plans["Current plan"], roster, plan_year.monthly, tmp_path,
+                           year=YEAR, by="boss")

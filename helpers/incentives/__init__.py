@@ -36,7 +36,13 @@ from .inputs import (
     target_basis,
     year_label,
 )
-from .letters import LetterError, plan_letter, plan_letters, worked_examples
+from .letters import (
+    LetterError,
+    plan_letter,
+    plan_letters,
+    worked_examples,
+    write_plan_letters,
+)
 from .payouts import curve_table, level_targets, payout, payout_curve, statement
 from .plan import (
     LEVELS,
@@ -66,7 +72,7 @@ PLANS_DIR = SAMPLE_DIR / "plans"
 
 __all__ = [
     "Budget", "fit_budget", "scale_plan",
-    "LetterError", "plan_letter", "plan_letters", "worked_examples",
+    "LetterError", "plan_letter", "plan_letters", "worked_examples", "write_plan_letters",
     "DEFAULT_SPREADS", "ON_MISSING", "QUOTA_TO_OTE", "guardrails", "quota_to_ote",
     "adapt_plans", "missing_measures", "replay_note",
     "target_basis", "year_label",

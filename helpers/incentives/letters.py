@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..documents import DocumentError, Documents
+from ..documents import FORMATS, DocumentError, Documents, group_by, write_documents
 from ..formatting import fmt
 from ..glossary import label
 from ..schema import LEVELS
@@ -668,5 +669,56 @@ def plan_letter(plan: Plan, rep: Mapping | pd.Series, targets: pd.DataFrame, *, 
     return docs[rid][1]
 
 
+def write_plan_letters(plan: Plan, roster: pd.DataFrame, targets: pd.DataFrame,
+                       folder: str | Path, *, year: int, levels: pd.Series | None = None,
+                       by: str | None = "manager_id", formats: Sequence[str] = FORMATS,
+                       progress: bool = False) -> pd.DataFrame:
+    """Every rep's plan letter as files in `folder`: `<rep_id>.html` and `.pdf`, and one PDF
+    per manager (`by_manager/<manager_id>.pdf`) holding their reps' letters in rep_id order.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan the letters explain.
+    roster : pandas.DataFrame
+        The roster (rep_id, level, name, team, region, manager_id).
+    targets : pandas.DataFrame
+        Monthly targets (see `letter_targets`).
+    folder : str or pathlib.Path
+        Where to write (e.g. `<output>/documents/letters`).
+    year : int
+        The plan year.
+    levels : pandas.Series, optional
+        rep_id -> level overriding the roster's (notebook 02's levels).
+    by : str or None, default "manager_id"
+        The roster column of the combined PDFs; None writes none.
+    formats : Sequence of str, default ("html", "pdf")
+        The files per rep.
+    progress : bool, default False
+        Show a progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        What `write_documents` wrote; `attrs["note"]` says which reps got no letter and
+        why, then anything a PDF left out.
+
+    Raises
+    ------
+    LetterError
+        When an input lacks a column a letter needs (or the roster lacks `by`).
+    """
+    docs = plan_letters(plan, roster, targets, year=year, levels=levels)
+    groups = None
+    if by is not None:
+        if by not in roster:
+            raise LetterError(f"roster: no column {by!r} to combine the letters by (found "
+                              f"{', '.join(map(str, roster.columns))})")
+        groups = group_by(roster, by, keys=list(docs))
+    table = write_documents(docs, folder, groups=groups, formats=formats, progress=progress)
+    table.attrs["note"] = "; ".join(n for n in (docs.attrs["note"], table.attrs["note"]) if n)
+    return table
+
+
 __all__ = ["EXAMPLES", "LEVELS", "LetterError", "component_words", "letter_targets",
-           "plan_letter", "plan_letters", "scales", "worked_examples"]
+           "plan_letter", "plan_letters", "scales", "worked_examples", "write_plan_letters"]
