@@ -332,3 +332,16 @@ def test_write_plan_letters_writes_the_force_and_says_who_got_none(sample, plan_
     with pytest.raises(LetterError, match="boss"):
         write_plan_letters(plans["Current plan"], roster, plan_year.monthly, tmp_path,
                            year=YEAR, by="boss")
+
+
+def test_names_from_data_are_escaped(sample, plan_year, plans):
+    roster = sample.roster.assign(name=sample.roster["name"].astype("string"),
+                                  team=sample.roster["team"].astype("string"))
+    roster.loc[roster["rep_id"] == "R001", ["name", "team"]] = ["Zoë <b>Ørsted</b> & co",
+                                                               "<script>x</script>"]
+    plan = plans["Current plan"].replace(name="Plan <2027> & more")
+    body = plan_letters(plan, roster, plan_year.monthly, year=YEAR)["R001"][1]
+    assert "Zoë &lt;b&gt;Ørsted&lt;/b&gt; &amp; co" in body
+    assert "<script>" not in body and "&lt;script&gt;" in body
+    assert "Plan &lt;2027&gt; &amp; more" in body
+    assert "<b>Ørsted" not in body
