@@ -68,6 +68,20 @@ def test_same_input_same_bytes_and_a_change_shows():
     assert render_pdf([pages[0], ("Łukasz", fragment("Lukasz"))]).data != first
 
 
+def test_same_bytes_in_another_process():
+    """The cut font is made afresh in each process: it must not change the PDF."""
+    import hashlib
+    import subprocess
+    import sys
+
+    code = ("import hashlib, sys; from helpers.documents import render_pdf; "
+            "print(hashlib.sha256(render_pdf([('Zoë', sys.argv[1])]).data).hexdigest())")
+    body = fragment("Zoë Ørsted")
+    out = subprocess.run([sys.executable, "-c", code, body], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).parent.parent)
+    assert out.stdout.strip() == hashlib.sha256(render_pdf([("Zoë", body)]).data).hexdigest()
+
+
 def test_letters_beyond_latin_render_without_a_note():
     names = ["Zoë Ørsted", "Łukasz Wąsik", "Дмитрий Иванов", "Νίκος", "Ħarry Ŧest"]
     rendered = render_pdf([(n, fragment(n)) for n in names])
