@@ -13,6 +13,7 @@
 - `guardrails`: quota-to-OTE and what a plan does to a typical rep that needs a second look;
 - `budget`: scale target incentives (or a component's rates) to fit a cost budget;
 - `leaderboards`: rankings by period and level, the plan's honours, contest standings.
+- `letters`: a plan letter per rep (HTML fragments for `helpers.documents`).
 
 The modules are named apart from the functions the notebooks call (`payout`, `simulate`),
 so `helpers.incentives.payout` is always the function, never a shadowed module.
@@ -44,6 +45,13 @@ from .leaderboards import (
     leaderboard,
     leaderboard_html,
     leaderboard_top,
+)
+from .letters import (
+    LetterError,
+    plan_letter,
+    plan_letters,
+    worked_examples,
+    write_plan_letters,
 )
 from .pay_statements import statement_html, statement_table, statements
 from .payouts import curve_table, level_targets, payout, payout_curve, statement
@@ -79,6 +87,7 @@ PLANS_DIR = SAMPLE_DIR / "plans"
 
 __all__ = [
     "Budget", "fit_budget", "scale_plan",
+    "LetterError", "plan_letter", "plan_letters", "worked_examples", "write_plan_letters",
     "DEFAULT_SPREADS", "ON_MISSING", "QUOTA_TO_OTE", "guardrails", "quota_to_ote",
     "adapt_plans", "missing_measures", "replay_note",
     "target_basis", "year_label",

@@ -10,6 +10,8 @@ The YAML format (see data/sample/plans/ for complete examples)::
 
     name: Tiered commission          # required, unique among compared plans
     description: ...                 # optional, plain words
+    contact: Sales operations, ops@example.com   # optional: where reps ask (plan letters);
+                                     # default "your manager"
     period: quarter                  # month | quarter | year: how often it pays
     true_up: true                    # pay year to date: each period pays YTD earned - paid
     levels:                          # every level, each with target_incentive, or
@@ -227,6 +229,8 @@ class Plan:
         Titles given by rule (top, rookie, most improved), in YAML order.
     pay : Pay, default Pay()
         The payout schedule (pay date = period end + `pay.lag_days`).
+    contact : str, default CONTACT
+        Where a rep asks about the plan (named in plan letters).
     """
 
     name: str
@@ -238,6 +242,7 @@ class Plan:
     description: str = ""
     honours: tuple[Honour, ...] = ()
     pay: Pay = Pay()
+    contact: str = "your manager"
 
     @property
     def n_periods(self) -> int:
@@ -575,9 +580,10 @@ def _parse_plan(node: Node) -> Plan:
     description = str(node.raw("description", "")).strip()
     honours = _parse_honours(node)
     pay = _parse_pay(node.child("pay")) if node.raw("pay", None) is not None else Pay()
+    contact = _parse_contact(node)
     node.done()
     return Plan(name, {lv: levels[lv] for lv in LEVELS}, components, period, true_up, draw,
-                description, honours, pay)
+                description, honours, pay, contact)
 
 
 def _parse_honours(node: Node) -> tuple[Honour, ...]:
@@ -618,6 +624,21 @@ def _parse_pay(node: Node) -> Pay:
         raise node.fail("lag_days", f"must be a whole number of days, got {lag:g}")
     node.done()
     return Pay(int(lag))
+
+
+CONTACT = "your manager"
+"""Where a rep asks about the plan when the YAML names no `contact`."""
+
+
+def _parse_contact(node: Node) -> str:
+    value = node.raw("contact", CONTACT)
+    if not isinstance(value, str) or not value.strip():
+        raise node.fail("contact", "must be text saying where reps ask about the plan, e.g. "
+                        f"'Sales operations, ops@example.com' (got {value!r})")
+    if len(value.strip()) > 300:
+        raise node.fail("contact", f"is {len(value.strip())} characters; keep it to 300 "
+                        "(a name, a mailbox, a phone number)")
+    return " ".join(value.split())
 
 
 def _parse_level(node: Node) -> Level:
@@ -674,6 +695,8 @@ def _dump_plan(plan: Plan) -> dict:
     out: dict[str, Any] = {"name": plan.name}
     if plan.description:
         out["description"] = plan.description
+    if plan.contact != CONTACT:
+        out["contact"] = plan.contact
     out["period"] = plan.period
     out["true_up"] = plan.true_up
     out["levels"] = {lv: clean({"target_incentive": v.target_incentive,

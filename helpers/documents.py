@@ -1,0 +1,581 @@
+"""Documents for people (plan letters, statements, development pages) as files.
+
+Each document is a (title, fragment) pair: a fragment is simple HTML (a `<section>` with
+h1-h3, p, table, ul, b, i, br, hr), so one text gives both a standalone HTML page
+(`page_html`) and a PDF page (`write_pdf`). PDFs are drawn by fpdf2 (pure Python, so
+`make run` works on a fresh machine with Python alone: WeasyPrint needs Pango's system
+libraries, Chromium an apt package) in DejaVu Sans from matplotlib's own fonts, so names
+such as "Zoë Ørsted" or "Łukasz" print; letters DejaVu lacks (Chinese, Japanese, Korean)
+come from a system font when one is found, else they are left out and a note says which.
+
+Speed: DejaVu is cut once per process (about 3 s) to the Latin, Greek and Cyrillic letters
+and common signs: a short page took 0.23 s with the whole fonts, 0.07 s with the cut ones
+(fpdf2 reads the fonts of every document afresh); a document with a letter outside that
+cut reads the whole font as a fallback. A letter's PDF is then mostly fpdf2's layout.
+
+`write_documents` writes a whole sales force in one call: one file per person and one
+combined PDF per group (per manager), each atomically (`helpers.data.write_atomic`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import html
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from .data import write_atomic
+from .errors import WorkbookError
+
+FAMILY = "dejavu"
+"""The PDF font family (DejaVu Sans, from matplotlib's fonts)."""
+
+CREATED = datetime(2026, 1, 1, tzinfo=UTC)
+"""The creation date written into every PDF: the same documents give the same bytes."""
+
+STYLES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf",
+          "BI": "DejaVuSans-BoldOblique.ttf"}
+
+COVERED = (*range(0x20, 0x250), *range(0x370, 0x530), *range(0x1E00, 0x1F00),
+           *range(0x2000, 0x2070), *range(0x20A0, 0x20C1), 0x2116, 0x2122, 0x2212,
+           0x2713, 0x2610, 0x2192, 0xFFFD)
+"""The code points the cut DejaVu keeps: Latin (with extended and additional letters),
+Greek, Cyrillic, punctuation, currency signs and a few symbols."""
+
+CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/System/Library/Fonts/PingFang.ttc",
+    "/Library/Fonts/Arial Unicode.ttf",
+    "C:/Windows/Fonts/msyh.ttc",
+)
+"""Where a font with Chinese, Japanese and Korean letters usually is (tried in order, then
+`fc-list :lang=zh`)."""
+
+MAX_STEM = 80
+
+
+class DocumentError(WorkbookError, ValueError):
+    """Documents that cannot be written as asked: no documents, a group naming a key that
+    is not a document, an unknown format; the message names which.
+    """
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A PDF made from (title, fragment) pairs.
+
+    Parameters
+    ----------
+    data : bytes
+        The PDF file's bytes.
+    pages : tuple of int
+        Pages each fragment took, in order.
+    notes : tuple of str, default ()
+        What could not be rendered, in plain words (letters no font on this machine has).
+    """
+
+    data: bytes
+    pages: tuple[int, ...]
+    notes: tuple[str, ...] = ()
+
+
+class Documents(dict):
+    """Documents by key (key -> (title, fragment)) with `attrs`: `attrs["note"]` says in
+    plain words what was left out and why, `attrs["skipped"]` maps each key left out to why.
+
+    Parameters
+    ----------
+    *args
+        As for `dict`.
+    **kwargs
+        As for `dict`.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attrs: dict = {"note": "", "skipped": {}}
+
+
+# --------------------------------------------------------------------------- HTML
+
+CSS = """
+@page { size: A4; margin: 18mm 16mm; }
+html { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 11pt;
+       line-height: 1.45; color: #1a1a1a; }
+body { max-width: 180mm; margin: 2em auto; padding: 0 1em; }
+h1 { font-size: 1.6em; margin: 0 0 .3em; }
+h2 { font-size: 1.25em; margin: 1.4em 0 .4em; border-bottom: 1px solid #bbb; }
+h3 { font-size: 1.05em; margin: 1.1em 0 .3em; }
+.subtitle { color: #555; margin-top: 0; }
+table { border-collapse: collapse; margin: .5em 0 1em; width: 100%; }
+th, td { border: 1px solid #bbb; padding: .25em .5em; text-align: left;
+         vertical-align: top; }
+th { background: #f0f0f0; }
+td:not(:first-child) { font-variant-numeric: tabular-nums; }
+section { page-break-after: always; break-after: page; }
+section:last-of-type { page-break-after: auto; break-after: auto; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  tr { break-inside: avoid; page-break-inside: avoid; }
+}
+"""
+
+
+def page_html(title: str, body: str, *, subtitle: str = "") -> str:
+    """A complete HTML page around a fragment: UTF-8, readable on screen, A4 when printed.
+
+    Parameters
+    ----------
+    title : str
+        The page's title (the browser tab; escaped here).
+    body : str
+        The HTML fragment (a `<section>`), inserted as it is.
+    subtitle : str, default ""
+        A line under the title at the top of the page (escaped here); none when empty.
+
+    Returns
+    -------
+    str
+        The page, starting with `<!DOCTYPE html>`.
+    """
+    top = (f'<p class="subtitle">{html.escape(subtitle)}</p>\n' if subtitle else "")
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+            f"{top}{body}\n</body>\n</html>\n")
+
+
+# ---------------------------------------------------------------------------- fonts
+
+
+def font_dir() -> Path:
+    """The folder of matplotlib's TrueType fonts (DejaVu Sans and its styles).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+@cache
+def _cut_fonts() -> Path:
+    """A temporary folder (removed at exit) for the cut DejaVu of each style."""
+    folder = Path(tempfile.mkdtemp(prefix="helpers-fonts-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+@cache
+def _cut_font(style: str) -> Path:
+    """DejaVu Sans of `style` cut to `COVERED`, written once per process."""
+    from fontTools import subset, ttLib
+
+    font = ttLib.TTFont(font_dir() / STYLES[style], recalcTimestamp=False)
+    options = subset.Options()
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    options.drop_tables = [*options.drop_tables, "FFTM"]
+    cutter = subset.Subsetter(options)
+    cutter.populate(unicodes=COVERED)
+    cutter.subset(font)
+    path = _cut_fonts() / f"cut-{STYLES[style]}"
+    font.save(path)
+    return path
+
+
+@cache
+def _cmap(path: str, number: int = 0) -> frozenset[int]:
+    """The code points a font file has glyphs for."""
+    from fontTools import ttLib
+
+    font = ttLib.TTFont(path, lazy=True, fontNumber=number)
+    try:
+        return frozenset(font.getBestCmap() or ())
+    finally:
+        font.close()
+
+
+@cache
+def system_cjk_font() -> Path | None:
+    """A font on this machine with Chinese, Japanese and Korean letters, or None.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The first of `CJK_FONTS` that exists, else the first `fc-list :lang=zh` names;
+        None when there is none (the PDF then leaves those letters out and says so).
+    """
+    for candidate in CJK_FONTS:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    if shutil.which("fc-list"):
+        try:
+            found = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True,
+                                   text=True, timeout=10, check=False).stdout
+        except (OSError, subprocess.SubprocessError):
+            return None
+        for line in sorted(found.splitlines()):
+            path = Path(line.split(":")[0].strip())
+            if path.suffix.lower() in (".ttf", ".otf", ".ttc") and path.is_file():
+                return path
+    return None
+
+
+def _text_of(fragment: str) -> str:
+    """The characters a fragment shows (tags dropped, entities read)."""
+    return html.unescape(re.sub(r"<[^>]*>", " ", fragment))
+
+
+def _missing_note(missing: set[str]) -> str:
+    shown = "".join(sorted(missing))[:20]
+    return (f"the PDF leaves out {len(missing)} letter(s) no font on this machine has "
+            f"({shown}); the HTML page shows them. Install a font with them (for Chinese, "
+            "Japanese or Korean names, e.g. Noto Sans CJK) to print them")
+
+
+# ------------------------------------------------------------------------------ PDF
+
+
+def _tag_styles():
+    from fpdf.fonts import TextStyle
+
+    return {"h1": TextStyle(font_style="B", font_size_pt=17, color="#1a1a1a", t_margin=2,
+                            b_margin=2),
+            "h2": TextStyle(font_style="B", font_size_pt=13, color="#1a1a1a", t_margin=5,
+                            b_margin=1.5),
+            "h3": TextStyle(font_style="B", font_size_pt=11, color="#333333", t_margin=4,
+                            b_margin=1)}
+
+
+def render_pdf(pages: Sequence[tuple[str, str]], *,
+               fallback_fonts: Sequence[str | Path] | None = None) -> Rendered:
+    """One PDF of (title, fragment) pairs, each fragment starting on a new page, with its
+    title and page number in the footer; the same pairs always give the same bytes.
+
+    Parameters
+    ----------
+    pages : Sequence of (str, str)
+        (title, HTML fragment) pairs, in order.
+    fallback_fonts : Sequence of str or pathlib.Path, optional
+        TrueType fonts for letters DejaVu Sans lacks, tried in order; None looks for a
+        Chinese/Japanese/Korean font on this machine (`system_cjk_font`).
+
+    Returns
+    -------
+    Rendered
+        The bytes, the pages each fragment took and what could not be rendered.
+
+    Raises
+    ------
+    DocumentError
+        When `pages` is empty or a fragment cannot be laid out (the message names its title).
+    """
+    pages = list(pages)
+    if not pages:
+        raise DocumentError("pages: no documents to put in the PDF")
+    text = "".join(_text_of(body) + title for title, body in pages)
+    chars = {ch for ch in set(text) if unicodedata.category(ch)[0] not in "CZ"}
+    styles = {"", "B"} | ({"I", "BI"} if re.search(r"<(i|em)\b", "".join(
+        b for _, b in pages), re.IGNORECASE) else set())
+    outside = {ch for ch in chars if ord(ch) not in COVERED}
+    fallbacks: list[tuple[str, Path]] = []
+    if outside:
+        full = font_dir() / STYLES[""]
+        candidates = [full] + ([Path(p) for p in fallback_fonts] if fallback_fonts is not None
+                               else [p for p in (system_cjk_font(),) if p is not None])
+        for i, path in enumerate(candidates):
+            has = {ch for ch in outside if ord(ch) in _cmap(str(path))}
+            if has:
+                fallbacks.append((f"fallback{i}", path))
+                outside -= has
+    notes = (_missing_note(outside),) if outside else ()
+
+    pdf = _pdf_class()(format="A4", unit="mm")
+    pdf.set_creation_date(CREATED)
+    pdf.set_creator("helpers (sales plan workbook)")
+    pdf.set_producer("fpdf2")
+    pdf.set_margins(16, 15, 16)
+    pdf.set_auto_page_break(True, margin=16)
+    for style in sorted(styles):
+        pdf.add_font(FAMILY, style, _cut_font(style))
+    for name, path in fallbacks:
+        pdf.add_font(name, "", path)
+    if fallbacks:
+        pdf.set_fallback_fonts([name for name, _ in fallbacks], exact_match=False)
+    if outside:  # letters no font has are left out rather than drawn as boxes
+        drop = str.maketrans(dict.fromkeys(map(ord, outside)))
+        pages = [(title.translate(drop), body.translate(drop)) for title, body in pages]
+    counts = []
+    styles_html = _tag_styles()
+    for title, body in pages:
+        pdf.running, pdf.first = title, pdf.page_no() + 1
+        pdf.add_page()
+        pdf.set_font(FAMILY, size=10)
+        try:
+            pdf.write_html(body, font_family=FAMILY, tag_styles=styles_html,
+                           table_line_separators=True, warn_on_tags_not_matching=False)
+        except Exception as exc:  # fpdf2 raises plain errors on layouts it cannot draw
+            raise DocumentError(f"{title}: cannot be laid out as a PDF page "
+                                f"({type(exc).__name__}: {exc})") from None
+        counts.append(pdf.page_no() - pdf.first + 1)
+    return Rendered(bytes(pdf.output()), tuple(counts), notes)
+
+
+@cache
+def _pdf_class():
+    """FPDF with a footer: the document's title and its own page number."""
+    from fpdf import FPDF
+
+    class Pdf(FPDF):
+        running = ""
+        first = 1
+
+        def footer(self):
+            self.set_y(-11)
+            self.set_font(FAMILY, size=8)
+            self.set_text_color(110)
+            self.cell(0, 6, f"{self.running} · page {self.page_no() - self.first + 1}",
+                      align="C")
+            self.set_text_color(0)
+
+    return Pdf
+
+
+def write_pdf(pages: Sequence[tuple[str, str]], path: str | Path, *,
+              fallback_fonts: Sequence[str | Path] | None = None) -> Path:
+    """Write (title, fragment) pairs as ONE PDF, each fragment from a new page, atomically.
+
+    Parameters
+    ----------
+    pages : Sequence of (str, str)
+        (title, HTML fragment) pairs, in order.
+    path : str or pathlib.Path
+        The PDF file (its folder is created).
+    fallback_fonts : Sequence of str or pathlib.Path, optional
+        Fonts for letters DejaVu Sans lacks (see `render_pdf`).
+
+    Returns
+    -------
+    pathlib.Path
+        `path`.
+
+    Raises
+    ------
+    DocumentError
+        When `pages` is empty or a fragment cannot be laid out.
+    """
+    rendered = render_pdf(pages, fallback_fonts=fallback_fonts)
+    return write_atomic(path, lambda tmp: tmp.write_bytes(rendered.data))
+
+
+# ------------------------------------------------------------------------- in bulk
+
+
+def safe_names(keys: Sequence[str]) -> dict[str, str]:
+    """A safe, unique file stem for each key: letters (any script), digits, `-`, `_` and
+    `.` inside; never a path (`../x` -> `x`, `a/b` -> `a_b`), never hidden, never a Windows
+    device name; keys that would share a stem (or differ only in case) get `_2`, `_3`...
+    in the order given.
+
+    Parameters
+    ----------
+    keys : Sequence of str
+        The documents' keys (e.g. rep_ids).
+
+    Returns
+    -------
+    dict of str to str
+        Key -> stem (at most `MAX_STEM` characters).
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for key in keys:
+        text = unicodedata.normalize("NFKC", str(key))
+        stem = re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE)
+        stem = re.sub(r"_{2,}", "_", stem).strip("._- ")[:MAX_STEM].strip("._- ") or "document"
+        if stem.split(".")[0].lower() in _DEVICES:
+            stem = "_" + stem
+        base, n = stem, 1
+        while stem.lower() in used:
+            n += 1
+            stem = f"{base[:MAX_STEM - len(str(n)) - 1]}_{n}"
+        used.add(stem.lower())
+        out[str(key)] = stem
+    return out
+
+
+_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+            *(f"lpt{i}" for i in range(1, 10))}
+
+
+def group_by(table: pd.DataFrame, by: str, *, key: str = "rep_id",
+             keys: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Keys by group, for `write_documents(groups=...)`: e.g. rep_ids by manager_id.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table with `key` and `by` (e.g. the roster).
+    by : str
+        The column to group on; rows with no value are grouped as "no <by>".
+    key : str, default "rep_id"
+        The column holding the documents' keys.
+    keys : Sequence of str, optional
+        Keep only these keys (e.g. the reps that got a letter).
+
+    Returns
+    -------
+    dict of str to list of str
+        Group -> its keys, groups and keys sorted as text (so row order never matters).
+
+    Raises
+    ------
+    DocumentError
+        When `table` lacks `key` or `by`.
+    """
+    missing = [c for c in (key, by) if c not in table.columns]
+    if missing:
+        raise DocumentError(f"table: no column {', '.join(missing)} to group documents by "
+                            f"(found {', '.join(map(str, table.columns))})")
+    frame = pd.DataFrame({"key": table[key].astype("string"),
+                          "group": table[by].astype("string").fillna(f"no {by}")})
+    if keys is not None:
+        frame = frame[frame["key"].isin(pd.Index(pd.array(list(keys), dtype="string")))]
+    return {str(g): sorted(map(str, part["key"]))
+            for g, part in sorted(frame.groupby("group", sort=False), key=lambda x: str(x[0]))}
+
+
+FORMATS = ("html", "pdf")
+
+
+def write_documents(docs: Mapping[str, tuple[str, str]], folder: str | Path, *,
+                    groups: Mapping[str, Sequence[str]] | None = None,
+                    formats: Sequence[str] = FORMATS, progress: bool = False,
+                    group_folder: str = "by_manager",
+                    fallback_fonts: Sequence[str | Path] | None = None) -> pd.DataFrame:
+    """Write every document as files: `<key>.html` and `<key>.pdf` per key (keys made safe
+    file names by `safe_names`) and one combined PDF per group, `<group_folder>/<group>.pdf`,
+    each written atomically.
+
+    Parameters
+    ----------
+    docs : Mapping of str to (str, str)
+        Key -> (title, HTML fragment), e.g. `plan_letters(...)`.
+    folder : str or pathlib.Path
+        Where to write (created if missing); nothing is written outside it.
+    groups : Mapping of str to Sequence of str, optional
+        Group -> its keys in the order they are combined (e.g. `group_by(roster,
+        "manager_id", keys=docs)`); a group with no documents gets no file.
+    formats : Sequence of str, default ("html", "pdf")
+        Which files per key: "html", "pdf" or both (group files are PDFs when "pdf" is in).
+    progress : bool, default False
+        Show a progress bar (tqdm) over the files.
+    group_folder : str, default "by_manager"
+        The subfolder of the combined PDFs (made safe like a key).
+    fallback_fonts : Sequence of str or pathlib.Path, optional
+        Fonts for letters DejaVu Sans lacks (see `render_pdf`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per file written: `key` (empty for a group file), `group` (the key's
+        groups joined by ", ", or the group of a group file), `format`, `file` (relative
+        to `folder`), `pages` (PDF pages; 1 for an HTML page) and `note` (what the PDF
+        left out, else ""); `attrs["note"]` joins the notes.
+
+    Raises
+    ------
+    DocumentError
+        When a format is unknown, or a group names a key that is not a document.
+    """
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise DocumentError(f"formats: {unknown or 'none'} (use {', '.join(FORMATS)})")
+    folder = Path(folder)
+    groups = dict(groups or {})
+    stray = {g: [k for k in keys if k not in docs] for g, keys in groups.items()}
+    stray = {g: ks for g, ks in stray.items() if ks}
+    if stray:
+        g, ks = next(iter(stray.items()))
+        raise DocumentError(f"groups[{g!r}]: {len(ks)} key(s) that are not documents "
+                            f"({', '.join(map(str, ks[:5]))})")
+    names = safe_names(list(docs))
+    group_names = safe_names(list(groups))
+    sub = safe_names([group_folder])[group_folder]
+    member = {}
+    for g, keys in groups.items():
+        for k in keys:
+            member.setdefault(k, []).append(str(g))
+    total = len(docs) * len(formats) + (len(groups) if "pdf" in formats else 0)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc="documents", unit="file")
+    rows = []
+    pages_of: dict[str, int] = {}
+    try:
+        for key, (title, body) in docs.items():
+            stem = names[str(key)]
+            if "html" in formats:
+                page = page_html(title, body)
+                write_atomic(folder / f"{stem}.html",
+                             lambda tmp, page=page: tmp.write_text(page, encoding="utf-8"))
+                rows.append((key, ", ".join(member.get(key, [])), "html", f"{stem}.html", 1,
+                             ""))
+                if bar is not None:
+                    bar.update()
+            if "pdf" in formats:
+                rendered = render_pdf([(title, body)], fallback_fonts=fallback_fonts)
+                write_atomic(folder / f"{stem}.pdf",
+                             lambda tmp, data=rendered.data: tmp.write_bytes(data))
+                pages_of[key] = rendered.pages[0]
+                rows.append((key, ", ".join(member.get(key, [])), "pdf", f"{stem}.pdf",
+                             rendered.pages[0], "; ".join(rendered.notes)))
+                if bar is not None:
+                    bar.update()
+        if "pdf" in formats:
+            for g, keys in groups.items():
+                if keys:
+                    rendered = render_pdf([docs[k] for k in keys], fallback_fonts=fallback_fonts)
+                    name = f"{sub}/{group_names[str(g)]}.pdf"
+                    write_atomic(folder / name,
+                                 lambda tmp, data=rendered.data: tmp.write_bytes(data))
+                    rows.append(("", str(g), "pdf", name, sum(rendered.pages),
+                                 "; ".join(rendered.notes)))
+                if bar is not None:
+                    bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    table = pd.DataFrame(rows, columns=["key", "group", "format", "file", "pages", "note"])
+    table = table.astype({"key": "string", "group": "string", "format": "string",
+                          "file": "string", "pages": "int64", "note": "string"})
+    notes = sorted({n for n in table["note"] if n})
+    table.attrs["note"] = "; ".join(notes)
+    return table
+
+
+__all__ = ["CJK_FONTS", "COVERED", "CREATED", "FAMILY", "FORMATS", "MAX_STEM", "DocumentError",
+           "Documents", "Rendered", "font_dir", "group_by", "page_html", "render_pdf",
+           "safe_names", "system_cjk_font", "write_documents", "write_pdf"]
