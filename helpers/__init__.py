@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 
 _HOME = {
-    ".data": ("DataError", "Dataset", "from_frames", "load", "load_sample", "quality_report",
-              "save"),
+    ".data": ("DataError", "Dataset", "beside_data", "from_frames", "load", "load_sample",
+              "quality_report", "save"),
     ".deals": ("load_deals",),
     ".errors": ("WorkbookError",),
     ".grading": ("GradingError", "adjust_raters", "grade", "kpis", "stability"),
@@ -24,8 +24,8 @@ _HOME = {
 _WHERE = {name: module for module, names in _HOME.items() for name in names}
 
 __all__ = [
-    "WorkbookError", "DataError", "Dataset", "from_frames", "load", "load_sample", "make_company",
-    "quality_report", "save", "load_deals", "Start", "start",
+    "WorkbookError", "DataError", "Dataset", "beside_data", "from_frames", "load", "load_sample",
+    "make_company", "quality_report", "save", "load_deals", "Start", "start",
     "GradingError", "adjust_raters", "grade", "kpis", "stability",
     "Plan", "PlanError", "load_plans", "metrics", "payout", "replay", "simulate",
     "TargetError", "allocate", "allocate_targets", "backtest", "company_target",

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .data import ROOT, SAMPLE_DIR, output_dir, write_atomic
+from .documents import QUEUE, write_queued
 from .errors import RunError, WorkbookError
 
 NOTEBOOKS = ("01_targets", "02_grading", "03_incentives")
@@ -22,7 +23,8 @@ NEEDS = {"03_incentives": ("01_targets", "02_grading")}  # reads the targets and
 
 def run(data: str | None = None, out: Path | None = None, year: int | None = None, *,
         cell_timeout: int | None = CELL_TIMEOUT,
-        parameters: dict | None = None) -> list[Path]:
+        parameters: dict | None = None,
+        documents: tuple[str, ...] = ("html", "pdf")) -> list[Path]:
     """Execute the three notebooks headless (papermill) and write each as .ipynb and .html,
     then the plan workbook (`plan_<year>.xlsx`) a client can open in Excel.
 
@@ -38,6 +40,9 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     `<out>/<name>.failed.ipynb`. `parameters` (name -> value) go to every notebook that has
     them in its parameters cell (e.g. growth, n_boot, n_scenarios). The HTML reports carry
     no warnings (stderr): they are for clients, and warnings name local paths.
+    Last, the documents the notebooks queued for the people (`helpers.documents`: plan
+    letters, statements, development pages) are written into `<out>/documents/<kind>/`, a
+    page and a PDF per rep and a PDF per manager, with a progress bar.
 
     Parameters
     ----------
@@ -51,11 +56,14 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
         Seconds a cell may run; None or 0 for no limit.
     parameters : dict or None, default None
         Notebook parameters, name -> value, for the notebooks that have them.
+    documents : tuple of str, default ("html", "pdf")
+        The formats of the people's documents; () writes none (they stay queued).
 
     Returns
     -------
     list of pathlib.Path
-        The files written: each notebook's .ipynb and .html, then the plan workbook.
+        The files written: each notebook's .ipynb and .html, then the plan workbook (the
+        documents are listed in `<out>/documents/`).
 
     Raises
     ------
@@ -76,6 +84,8 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     for name in NOTEBOOKS:  # copies kept by an earlier failed run, records of an earlier run
         (out / f"{name}.failed.ipynb").unlink(missing_ok=True)
         (out / f"settings_{name}.json").unlink(missing_ok=True)
+    for queued in (out / QUEUE).glob("*.json"):  # an earlier run's documents to write
+        queued.unlink()
 
     def execute(name: str) -> Path:
         target, failed = out / f"{name}.ipynb", out / f"{name}.failed.ipynb"
@@ -112,7 +122,12 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
         book = writers.submit(plan_workbook, out, year)
         written = [path for name in NOTEBOOKS
                    for path in (out / f"{name}.ipynb", reports[name].result())]
-        return [*written, book.result()]
+        written.append(book.result())
+    if documents:
+        table = write_queued(out, formats=documents, progress=True)
+        if table.attrs["note"]:
+            print(f"documents: {table.attrs['note']}", file=sys.stderr)
+    return written
 
 
 def _closing_loop(fn, *args):
@@ -410,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
                        metavar=("NAME", "VALUE"),
                        help="set a notebook parameter, e.g. -p growth 0.08 -p n_boot 1000 "
                             "(VALUE read as YAML; repeat for more)")
+    p_run.add_argument("--documents", choices=("all", "html", "none"), default="all",
+                       help="the people's documents (letters, statements, development pages): "
+                            "HTML and PDF (default), HTML only, or none")
     p_run.add_argument("--deals", help="a CRM deal export (CSV/XLSX/Parquet; Salesforce, "
                                        "HubSpot or mapped) instead of --data")
     p_run.add_argument("--teams", help="with --deals: rep -> region, team, manager table")
@@ -438,7 +456,9 @@ def main(argv: list[str] | None = None) -> int:
                 parser.error("give --data or --deals, not both")
             data = _deals_folder(args) if args.deals else args.data
             written = run(data, args.out, args.year, cell_timeout=args.cell_timeout,
-                          parameters=dict(_parameter(p) for p in args.parameter))
+                          parameters=dict(_parameter(p) for p in args.parameter),
+                          documents={"all": ("html", "pdf"), "html": ("html",),
+                                     "none": ()}[args.documents])
         except (WorkbookError, ValueError) as error:  # ValueError: a bad -p value
             print(f"error: {error}", file=sys.stderr)
             return 1

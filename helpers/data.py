@@ -175,6 +175,26 @@ def output_dir() -> Path:
 # ----------------------------------------------------------------------------- loading
 
 
+def beside_data(data_path: str | os.PathLike | None, name: str) -> Path:
+    """Where an optional file that goes with the data sits (e.g. potential.csv,
+    training.yaml): in the data folder, the folder of an .xlsx, or the sample's.
+
+    Parameters
+    ----------
+    data_path : str, os.PathLike or None
+        The notebooks' `data_path` (None: the sample).
+    name : str
+        The file's name.
+
+    Returns
+    -------
+    pathlib.Path
+        The path (the file may not exist: optional files are optional).
+    """
+    folder = SAMPLE_DIR if data_path is None else Path(data_path)
+    return (folder if folder.is_dir() else folder.parent) / name
+
+
 def load_sample() -> Dataset:
     """The committed synthetic company in data/sample/ (see helpers.sample).
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import atexit
 import html
+import itertools
+import os
 import re
 import shutil
 import subprocess
@@ -534,6 +536,10 @@ def write_documents(docs: Mapping[str, tuple[str, str]], folder: str | Path, *,
         bar = tqdm(total=total, desc="documents", unit="file")
     rows = []
     pages_of: dict[str, int] = {}
+    pdfs: dict[str, Rendered] = {}
+    pool = _pool(len(docs)) if "pdf" in formats else None
+    renders = (iter(pool.map(_render_one, docs.values(), itertools.repeat(fallback_fonts),
+                             chunksize=4)) if pool is not None else None)
     try:
         for key, (title, body) in docs.items():
             stem = names[str(key)]
@@ -546,28 +552,32 @@ def write_documents(docs: Mapping[str, tuple[str, str]], folder: str | Path, *,
                 if bar is not None:
                     bar.update()
             if "pdf" in formats:
-                rendered = render_pdf([(title, body)], fallback_fonts=fallback_fonts)
+                rendered = (next(renders) if renders is not None
+                            else _render_one((title, body), fallback_fonts))
                 write_atomic(folder / f"{stem}.pdf",
                              lambda tmp, data=rendered.data: tmp.write_bytes(data))
                 pages_of[key] = rendered.pages[0]
+                pdfs[key] = rendered
                 rows.append((key, ", ".join(member.get(key, [])), "pdf", f"{stem}.pdf",
                              rendered.pages[0], "; ".join(rendered.notes)))
                 if bar is not None:
                     bar.update()
         if "pdf" in formats:
             for g, keys in groups.items():
-                if keys:
-                    rendered = render_pdf([docs[k] for k in keys], fallback_fonts=fallback_fonts)
+                if keys:  # the members' own PDFs joined: each page is drawn once
+                    data = _joined([pdfs[k].data for k in keys])
                     name = f"{sub}/{group_names[str(g)]}.pdf"
-                    write_atomic(folder / name,
-                                 lambda tmp, data=rendered.data: tmp.write_bytes(data))
-                    rows.append(("", str(g), "pdf", name, sum(rendered.pages),
-                                 "; ".join(rendered.notes)))
+                    write_atomic(folder / name, lambda tmp, data=data: tmp.write_bytes(data))
+                    notes = sorted({n for k in keys for n in pdfs[k].notes})
+                    rows.append(("", str(g), "pdf", name, sum(pages_of[k] for k in keys),
+                                 "; ".join(notes)))
                 if bar is not None:
                     bar.update()
     finally:
         if bar is not None:
             bar.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     table = pd.DataFrame(rows, columns=["key", "group", "format", "file", "pages", "note"])
     table = table.astype({"key": "string", "group": "string", "format": "string",
                           "file": "string", "pages": "int64", "note": "string"})
@@ -576,6 +586,141 @@ def write_documents(docs: Mapping[str, tuple[str, str]], folder: str | Path, *,
     return table
 
 
+WORKERS = min(2, os.cpu_count() or 1)
+"""Processes that draw PDFs side by side (fpdf2 is pure Python: one core a process)."""
+POOL_FROM = 8
+"""Fewer documents than this are drawn in this process (starting workers costs more)."""
+
+
+def _render_one(doc: tuple[str, str], fallback_fonts=None) -> Rendered:
+    return render_pdf([doc], fallback_fonts=fallback_fonts)
+
+
+def _pool(n: int):
+    """Worker processes for `n` PDFs, forked after this process has cut its fonts so each
+    starts with them (None where fork is missing, or for few documents or one core).
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if n < POOL_FROM or WORKERS < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    render_pdf([("", "<p>.</p>")])  # cut the fonts here, once, before the fork
+    return ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
+
+
+def _joined(parts: Sequence[bytes]) -> bytes:
+    """PDFs one after another in one file (pypdf), with no date: same parts, same bytes."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    writer.add_metadata({"/Producer": "sales plan workbook"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 __all__ = ["CJK_FONTS", "COVERED", "CREATED", "FAMILY", "FORMATS", "MAX_STEM", "DocumentError",
            "Documents", "Rendered", "font_dir", "group_by", "page_html", "render_pdf",
            "safe_names", "system_cjk_font", "write_documents", "write_pdf"]
+
+
+# ------------------------------------------------------------------ the run's documents
+QUEUE = "documents"
+"""The run folder's subfolder: `<kind>.json` queued by the notebooks, `<kind>/` written."""
+
+
+def queue_documents(docs: Mapping[str, tuple[str, str]], out: str | Path, kind: str, *,
+                    groups: Mapping[str, Sequence[str]] | None = None,
+                    roster: pd.DataFrame | None = None, note: str | None = None) -> Path:
+    """Keep a notebook's documents for the run's documents stage: the notebook decides what
+    each says (the same objects it shows), `write_queued` renders them -- the slow part,
+    hundreds of PDFs -- once, with a progress bar (`python -m helpers run` or `documents`).
+
+    Parameters
+    ----------
+    docs : Mapping of str to (str, str)
+        Key -> (title, HTML fragment).
+    out : str or pathlib.Path
+        The run's output folder.
+    kind : str
+        What they are, e.g. "letters" (the JSON file's and the folder's name).
+    groups : Mapping of str to Sequence of str, optional
+        Group -> keys, for one combined PDF per group (`group_by`).
+    roster : pandas.DataFrame, optional
+        Instead of `groups`: the roster, for one PDF per manager (`manager_id`) when it
+        names managers.
+    note : str, optional
+        What the documents left out, said again when they are written (default: the
+        documents' `attrs["note"]`, as `plan_letters` gives it).
+
+    Returns
+    -------
+    pathlib.Path
+        `<out>/documents/<kind>.json`.
+    """
+    import json
+
+    if note is None:
+        note = getattr(docs, "attrs", {}).get("note", "")
+    if groups is None and roster is not None and "manager_id" in roster:
+        groups = group_by(roster, "manager_id", keys=list(docs))
+    record = {"kind": kind, "note": note,
+              "docs": {str(k): [str(t), str(f)] for k, (t, f) in docs.items()},
+              "groups": {str(g): [str(k) for k in keys] for g, keys in (groups or {}).items()}}
+    path = Path(out) / QUEUE / f"{safe_names([kind])[kind]}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_atomic(path, lambda tmp: tmp.write_text(json.dumps(record, ensure_ascii=False),
+                                                         encoding="utf-8"))
+
+
+def write_queued(out: str | Path, *, formats: Sequence[str] = FORMATS,
+                 progress: bool = False) -> pd.DataFrame:
+    """Write every queued kind's documents into `<out>/documents/<kind>/` (`write_documents`:
+    a page and a PDF per key, a combined PDF per group).
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The run's output folder.
+    formats : Sequence of str, default ("html", "pdf")
+        Which files per key.
+    progress : bool, default False
+        One progress bar per kind.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The files written (`write_documents`'s table with a `kind` column); `attrs["note"]`
+        joins the kinds' notes.
+
+    Raises
+    ------
+    DocumentError
+        When a queued file is not one `queue_documents` wrote.
+    """
+    import json
+
+    folder, tables, notes = Path(out) / QUEUE, [], []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            docs = {k: (t, f) for k, (t, f) in record["docs"].items()}
+            groups, kind = record["groups"], record["kind"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DocumentError(f"{path.name}: not a queued documents file ({exc})") from None
+        if progress:
+            print(f"{kind}: {len(docs):,} documents", flush=True)
+        table = write_documents(docs, folder / path.stem, groups=groups or None,
+                                formats=formats, progress=progress)
+        tables.append(table.assign(kind=kind))
+        notes += [n for n in (record.get("note", ""), table.attrs.get("note", "")) if n]
+    out_table = (pd.concat(tables, ignore_index=True) if tables
+                 else pd.DataFrame(columns=["key", "group", "format", "file", "pages", "note",
+                                            "kind"]))
+    out_table.attrs["note"] = "; ".join(notes)
+    return out_table
