@@ -15,7 +15,10 @@ whole exactly, at every level (company, region, team, rep, quarter, month, week)
   model behind expected attainment here and the incentives' Monte Carlo;
 - `audit`: SMART flags, what could not be judged, backtests, expected attainment;
 - `plan`: `plan_targets`, the whole plan in one call (`TargetPlan`); `PlanCache` keeps
-  what its settings do not change, for a widget that calls it on every change.
+  what its settings do not change, for a widget that calls it on every change;
+- `bottom_up`: managers' commitments against the top-down targets (`load_commitments`,
+  `compare_commitments`, `commitment_gaps`) and targets reconciled from them that keep the
+  total exact to the cent (`reconcile`).
 """
 
 from ..errors import TargetError
@@ -50,6 +53,25 @@ from .audit import (
     full_years,
     monte_carlo_error,
     smart_audit,
+)
+from .bottom_up import (
+    COMMITMENT_FLAGS,
+    COMMITMENT_MEASURES,
+    COMMITMENTS,
+    COMMITMENTS_FILE,
+    KEEPS,
+    MISSING,
+    RECONCILE_RULES,
+    ROLLUPS,
+    SOFT_BELOW,
+    UNREALISTIC_ABOVE,
+    best_months,
+    commitment_gaps,
+    compare_commitments,
+    load_commitments,
+    reconcile,
+    sample_commitments,
+    write_commitments,
 )
 from .company import (
     COMPANY_METHODS,
@@ -97,4 +119,8 @@ __all__ = [
     "outlier_caps", "seasonality", "year_sentence", "year_totals",
     "GRAINS", "Grain", "phase", "working_weeks",
     "MEASURES", "PlanCache", "TargetPlan", "plan_targets",
+    "COMMITMENT_FLAGS", "COMMITMENT_MEASURES", "COMMITMENTS", "COMMITMENTS_FILE", "KEEPS",
+    "MISSING", "RECONCILE_RULES", "ROLLUPS", "SOFT_BELOW", "UNREALISTIC_ABOVE", "best_months",
+    "commitment_gaps", "compare_commitments", "load_commitments", "reconcile",
+    "sample_commitments", "write_commitments",
 ]
