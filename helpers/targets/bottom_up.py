@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import streams
-from ..data import Dataset, _read_file, _Rows, validate, write_atomic
+from ..data import Dataset, _read_file, _Rows, among, validate, write_atomic
 from ..deals import _clean_amount
 from ..errors import TargetError
 from ..formatting import fmt
@@ -118,7 +118,7 @@ def load_commitments(path: str | Path, roster: pd.DataFrame | Dataset | None = N
               "names a measure that has no targets", f"one of {', '.join(COMMITMENT_MEASURES)}")
     if roster is not None:
         roster = roster.roster if isinstance(roster, Dataset) else roster
-        rows.fail("rep_id", ~parsed["rep_id"].isin(roster["rep_id"]).to_numpy(),
+        rows.fail("rep_id", ~among(parsed["rep_id"], roster["rep_id"]),
                   "names reps that are not in the roster", "every rep_id in the roster")
     blank = parsed["commitment"].isna()
     out = parsed.loc[~blank].reindex(columns=[c.name for c in COMMITMENTS.columns])
@@ -347,28 +347,26 @@ def _compare(rows: pd.DataFrame, mine: pd.Series, history: pd.DataFrame, year: i
     judged = ~np.isnan(pace) | ~np.isnan(high)
     flag = np.select([~has, unreal, soft, ~judged], ["no commitment", "unrealistic", "soft",
                                                      "not judged"], "ok")
-    reason = []
-    for f, ci, p, h in zip(flag, c, pace, high, strict=True):  # plain words, per row
-        if f == "no commitment":
-            reason.append("no commitment was submitted: the top-down target stands")
-        elif f == "unrealistic":
-            reason.append(f"{fmt(ci, kind)} is {fmt(ci / h, 'percent', digits=0)} of the "
-                          f"rep's best 12 months or pace ({fmt(h, kind)}): above "
-                          f"{fmt(unrealistic_above, 'percent', digits=0)}")
-        elif f == "soft":
-            reason.append(f"{fmt(ci, kind)} is {fmt(ci / p, 'percent', digits=0)} of the "
-                          f"rep's own pace ({fmt(p, kind)} a year at last year's run-rate): "
-                          f"below {fmt(soft_below, 'percent', digits=0)}")
-        elif f == "not judged":
-            reason.append(f"no history before {year} to judge the commitment against")
+    reason = np.select(
+        [flag == "no commitment", flag == "not judged"],
+        ["no commitment was submitted: the top-down target stands",
+         f"no history before {year} to judge the commitment against"],
+        "in line with the rep's own history").astype(object)
+    for i in np.flatnonzero(soft | unreal):  # the few flagged reps, in plain words
+        if unreal[i]:
+            reason[i] = (f"{fmt(c[i], kind)} is {fmt(c[i] / high[i], 'percent', digits=0)} of "
+                         f"the rep's best 12 months or pace ({fmt(high[i], kind)}): above "
+                         f"{fmt(unrealistic_above, 'percent', digits=0)}")
         else:
-            reason.append("in line with the rep's own history")
+            reason[i] = (f"{fmt(c[i], kind)} is {fmt(c[i] / pace[i], 'percent', digits=0)} of "
+                         f"the rep's own pace ({fmt(pace[i], kind)} a year at last year's "
+                         f"run-rate): below {fmt(soft_below, 'percent', digits=0)}")
     keep = [c for c in ("rep_id", "name", "region", "team") if c in rows]
     out = rows[keep].assign(
         measure=measure, top_down=top, commitment=c, gap=c - top,
         gap_share=divide_or_nan(c - top, top), last_year=last.reindex(ids).to_numpy(),
         best_12_months=best12, pace=pace, flag=flag, reason=reason)
-    extra = mine[~mine.index.isin(ids)]
+    extra = mine[~among(mine.index.to_series(), ids)]
     if len(extra):
         out = pd.concat([out.sort_values(["region", "team", "rep_id"]), pd.DataFrame({
             "rep_id": extra.index.astype("string"), "measure": measure,
@@ -413,7 +411,7 @@ def commitment_gaps(table: pd.DataFrame, by: Rollup = "team") -> pd.DataFrame:
     if by == "rep":
         return rows.reset_index(drop=True)
     keys = ["measure", *{"company": [], "region": ["region"], "team": ["region", "team"]}[by]]
-    step = rows["measure"].map(lambda m: PRECISION.get(m, 1.0)).to_numpy(dtype="float64")
+    step = rows["measure"].map(PRECISION).fillna(1.0).to_numpy(dtype="float64")
     has = rows["commitment"].notna().to_numpy()
     units = {
         "top_down": rows["top_down"].to_numpy(dtype="float64"),
@@ -431,7 +429,7 @@ def commitment_gaps(table: pd.DataFrame, by: Rollup = "team") -> pd.DataFrame:
                              unrealistic=(rows["flag"] == "unrealistic").to_numpy()
                              .astype("int64"))
     out = frame.groupby(keys, sort=True).sum().reset_index()
-    step = out["measure"].map(lambda m: PRECISION.get(m, 1.0)).to_numpy(dtype="float64")
+    step = out["measure"].map(PRECISION).fillna(1.0).to_numpy(dtype="float64")
     for k in units:
         out[k] = _money(out[k].to_numpy(), step)
     out["gap"] = _money(np.rint((out["commitment"] - out["top_down_committed"]) / step), step)
@@ -529,7 +527,7 @@ def reconcile(targets: pd.DataFrame, commitments: pd.DataFrame | pd.Series, *,
         frame, note = _reconcile(rows, mine, rule, wanted, weight, keep, missing, m, step)
         frames.append(frame)
         notes.append(note)
-        unused += mine.index[~mine.index.isin(rows["rep_id"])].tolist()
+        unused += mine.index[~among(mine.index.to_series(), rows["rep_id"])].tolist()
     out = pd.concat(frames, ignore_index=True)
     if unused:
         notes.append(f"{len(unused)} commitment(s) for reps not in the targets were not used "
@@ -747,11 +745,11 @@ def sample_commitments(ds: Dataset, year: int | None = None, *, seed: int = 0,
         [kind == "soft", kind == "high"],
         [pace * (0.65 + 0.2 * u[1]), np.maximum(high, top) * (1.6 + 0.4 * u[1])],
         top * (0.93 + 0.12 * u[1]))
-    notes = {"soft": ("two large renewals at risk", "territory split pending", ""),
-             "high": ("counting on the new enterprise pipeline", "big logo in negotiation", ""),
-             "near": ("", "", "agreed in the team meeting")}
-    note = [notes[k][min(int(v * 3), 2)] if k in notes else "" for k, v in zip(
-        kind, u[2], strict=True)]
+    third = np.minimum((u[2] * 3).astype(int), 2)
+    notes = np.array([["two large renewals at risk", "territory split pending", ""],
+                      ["counting on the new enterprise pipeline", "big logo in negotiation", ""],
+                      ["", "", "agreed in the team meeting"]], dtype=object)
+    note = notes[np.select([kind == "soft", kind == "high"], [0, 1], 2), third]
     out = pd.DataFrame({"rep_id": rows["rep_id"].astype("string"), "measure": "revenue",
                         "commitment": np.round(amount, -3),
                         "submitted_by": rows["manager_id"].astype("string")
