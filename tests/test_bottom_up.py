@@ -241,7 +241,7 @@ reps = st.integers(1, 12).flatmap(lambda n: st.tuples(
     st.lists(st.integers(0, 3), min_size=n, max_size=n)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(reps, st.sampled_from(tg.RECONCILE_RULES), st.sampled_from(tg.KEEPS),
        st.sampled_from(tg.MISSING), st.one_of(st.none(), st.just(0), st.integers(0, 10**10)),
        st.floats(0, 1))
@@ -274,7 +274,7 @@ def test_reconciliation_sums_exactly_to_the_total(data, rule, keep, missing, tot
         assert np.all(np.abs(new - np.array(commit) * factor) < 1 + 1e-6)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(reps, st.integers(0, 10**10))
 def test_top_down_gap_moves_the_difference_by_the_top_down_targets(data, total):
     top, commit, teams = data
