@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from helpers import fairness, grading, load_sample  # noqa: E402
 from helpers import incentives as inc  # noqa: E402
 from helpers import targets as tg  # noqa: E402
+from helpers.data import SAMPLE_DIR  # noqa: E402
 from helpers.plots import grading as grading_charts  # noqa: E402
 from helpers.plots import incentives as incentive_charts  # noqa: E402
 from helpers.plots import legend_outside, style  # noqa: E402
@@ -39,6 +40,8 @@ def charts():
     audit = tg.smart_audit(plan.targets, ds.history, year, monthly=plan.monthly)
     reps = plan.targets[plan.targets["measure"] == "revenue"]
     attainment = tg.expected_attainment(reps, ds.history, n=200, seed=0)
+    commitments = tg.compare_commitments(plan.targets, tg.load_commitments(SAMPLE_DIR),
+                                         ds.history)
 
     k = grading.kpis(ds, year - 1)
     weights = grading.usable_weights(k, grading.PRESETS["balanced"], ds.lacks())[0].to_dict()
@@ -76,6 +79,9 @@ def charts():
             tg.plan_targets(tg.cut_history(ds, "2025-12"), 2026,
                             measures=("revenue",)).monthly,
             tg.cut_history(ds, "2026-06"), n=200)),
+        "commitments_chart": lambda: target_charts.commitments_chart(commitments),
+        "commitments_chart by rep": lambda: target_charts.commitments_chart(commitments,
+                                                                             by="rep"),
         "score_strip": lambda: grading_charts.score_strip(result.scores, result.thresholds,
                                                           result.assigned["proposed"]),
         "level_counts": lambda: grading_charts.level_counts(result.assigned),

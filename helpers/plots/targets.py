@@ -366,3 +366,83 @@ def pacing_chart(table: pd.DataFrame, ax: Axes | None = None) -> Figure:
         ax.set_ylim(-0.03, 1.03)
     legend_outside(ax)
     return fig
+
+
+FLAG_COLORS = {"ok": "#2a6f97", "soft": "#e67e22", "unrealistic": "#c0392b",
+               "not judged": "#9aa5b1"}
+"""Colour of each commitment flag in `commitments_chart`."""
+
+
+def commitments_chart(table: pd.DataFrame, by: str = "team", measure: str = "revenue",
+                      ax: Axes | None = None) -> Figure:
+    """Commitments against the top-down targets, by team (bars) or rep (points, flagged).
+
+    By team, the top-down target of the reps who committed beside what they committed, the
+    reps flagged soft or unrealistic counted above the bars; by rep, each commitment
+    against its top-down target, coloured by its flag, the diagonal where they agree.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        `helpers.targets.compare_commitments` rows.
+    by : {"team", "rep"}, default "team"
+        Bars per team, or a point per rep.
+    measure : str, default "revenue"
+        The measure shown.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None gives the chart a figure of its own.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart's figure (the one holding `ax` when given).
+
+    Raises
+    ------
+    ValueError
+        When `by` is neither "team" nor "rep".
+    """
+    from ..targets import commitment_gaps
+
+    rows = table[(table["measure"] == measure) & table["top_down"].notna()]
+    unit = "" if measure == "revenue" else f" ({measure.replace('_', ' ')})"
+    if by == "rep":
+        fig, ax = figure_axes(ax)
+        rows = rows[rows["commitment"].notna()]
+        for flag, color in FLAG_COLORS.items():
+            some = rows[rows["flag"] == flag]
+            if len(some):
+                ax.scatter(some["top_down"], some["commitment"], s=18, color=color,
+                           alpha=0.85, label=f"{flag} ({len(some)})")
+        if len(rows):
+            high = float(np.nanmax(rows[["top_down", "commitment"]].to_numpy()))
+            ax.plot([0, high], [0, high], color="k", lw=1, ls="--", label="commitment = target")
+        ax.set(xlabel="top-down target", ylabel="commitment",
+               title=f"Each rep's commitment against the top-down target{unit}")
+        _money(ax, "x")
+        _money(ax)
+        legend_outside(ax, title="flag")
+        return fig
+    if by != "team":
+        raise ValueError(f"by: expected 'team' or 'rep', got {by!r}")
+    gaps = commitment_gaps(rows, "team")
+    fig, ax = figure_axes(ax, figsize=(8, 0.45 * len(gaps) + 1.4))
+    y = np.arange(len(gaps))[::-1]
+    ax.barh(y + 0.2, gaps["top_down_committed"], height=0.4, color="#9aa5b1",
+            label="top-down target (reps who committed)")
+    ax.barh(y - 0.2, gaps["commitment"], height=0.4, color="#2a6f97", label="commitment")
+    for yi, (soft, unreal, end) in zip(y, gaps[["soft", "unrealistic", "commitment"]]
+                                       .to_numpy(), strict=True):
+        marks = ", ".join(f"{n:.0f} {w}" for n, w in ((soft, "soft"), (unreal, "unrealistic"))
+                          if n)
+        if marks:
+            ax.annotate(marks, (end, yi - 0.2), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=8, color="#c0392b")
+    ax.set_yticks(y, gaps["team"])
+    ax.set(xlabel=measure.replace("_", " "), ylabel="",
+           title=f"Commitments against the top-down targets, by team{unit}")
+    ax.set_xlim(0, float(np.nanmax(gaps[["top_down_committed", "commitment"]].to_numpy(),
+                                   initial=0)) * 1.25 or 1)
+    _money(ax, "x")
+    legend_outside(ax)
+    return fig

@@ -18,7 +18,10 @@ whole exactly, at every level (company, region, team, rep, quarter, month, week)
   odds of target from the outlook, the rest of the year's incentive cost (`pace`,
   `rest_of_year_cost`), and `cut_history` to plan a year from the history before it;
 - `plan`: `plan_targets`, the whole plan in one call (`TargetPlan`); `PlanCache` keeps
-  what its settings do not change, for a widget that calls it on every change.
+  what its settings do not change, for a widget that calls it on every change;
+- `bottom_up`: managers' commitments against the top-down targets (`load_commitments`,
+  `compare_commitments`, `commitment_gaps`) and targets reconciled from them that keep the
+  total exact to the cent (`reconcile`).
 """
 
 from ..errors import TargetError
@@ -53,6 +56,25 @@ from .audit import (
     full_years,
     monte_carlo_error,
     smart_audit,
+)
+from .bottom_up import (
+    COMMITMENT_FLAGS,
+    COMMITMENT_MEASURES,
+    COMMITMENTS,
+    COMMITMENTS_FILE,
+    KEEPS,
+    MISSING,
+    RECONCILE_RULES,
+    ROLLUPS,
+    SOFT_BELOW,
+    UNREALISTIC_ABOVE,
+    best_months,
+    commitment_gaps,
+    compare_commitments,
+    load_commitments,
+    reconcile,
+    sample_commitments,
+    write_commitments,
 )
 from .company import (
     COMPANY_METHODS,
@@ -111,4 +133,8 @@ __all__ = [
     "cut_history", "pace", "pace_rollup", "rest_of_year_cost", "year_scenarios",
     "YearSoFar", "year_so_far",
     "MEASURES", "PlanCache", "TargetPlan", "plan_targets",
+    "COMMITMENT_FLAGS", "COMMITMENT_MEASURES", "COMMITMENTS", "COMMITMENTS_FILE", "KEEPS",
+    "MISSING", "RECONCILE_RULES", "ROLLUPS", "SOFT_BELOW", "UNREALISTIC_ABOVE", "best_months",
+    "commitment_gaps", "compare_commitments", "load_commitments", "reconcile",
+    "sample_commitments", "write_commitments",
 ]
