@@ -83,7 +83,12 @@ HEADERS = {  # machine name -> header in plain words; any other snake_case name:
     "pace": "Pace", "remaining_target": "Target still to go", "months_left": "Months left",
     "needed_per_month": "Needed a month", "expected_year_end": "Expected year end",
     "year_end_p10": "Year end, low (P10)", "year_end_p90": "Year end, high (P90)",
-    "flag": "Off pace", "as_of": "As of", "chance_of_target": "Chance of reaching target",
+    "flag": "Flag", "as_of": "As of", "top_down": "Top-down target",
+    "gap_share": "Gap (% of top-down)", "best_12_months": "Best 12 months",
+    "earned_ytd": "Earned, year to date", "paid_ytd": "Paid, year to date",
+    "period_end": "Period ends", "pay_date": "Pay date", "needed": "Needed for the next step",
+    "needed_note": "About the next step", "rank_change": "Rank change",
+    "chance_of_target": "Chance of reaching target",
 }
 MACHINE = {header: name for name, header in HEADERS.items()}
 SENTENCE = re.compile(r"[A-Z][a-z0-9]*(?: [a-z0-9]+)*")
@@ -464,9 +469,14 @@ PLAN_FILES = {  # sheet -> (file stem written by a notebook, the notebook, froze
     "Levels": ("levels", "02_grading", 2),
     "Calibration": ("calibration", "02_grading", 2),
     "Fairness": ("fairness", "02_grading", 3),
+    "Commitments": ("commitments", "01_targets", 2),
+    "Reconciled targets": ("targets_reconciled", "01_targets", 2),
     "Year under way": ("pacing", "01_targets", 3),
+    "Development": ("development", "02_grading", 2),
     "Plan comparison": ("incentives_metrics", "03_incentives", 1),
     "Payouts": ("incentives", "03_incentives", 2),
+    "Statements": ("statements", "03_incentives", 4),
+    "Leaderboard": ("leaderboard", "03_incentives", 4),
 }
 TARGET_KEYS = ["rep_id", "region", "team", "measure"]
 

@@ -107,6 +107,18 @@ def test_every_rep_with_targets_gets_a_full_letter(sample, plan_year, letters):
             assert "Signature" in body and "Date" in body
 
 
+def test_with_next_years_levels_leavers_are_not_reps_without_a_level(sample, plan_year):
+    """Given notebook 02's levels (leavers are not graded), the roster's leavers are off the
+    plan, not "reps with no level"; a graded rep without targets is still named."""
+    plan = load_plans(PLANS_DIR)["Current plan"]
+    graded = plan_year.monthly["rep_id"].drop_duplicates()
+    leaver = sorted(set(sample.roster["rep_id"]) - set(graded))[0]  # graded by mistake
+    levels = pd.Series("senior", index=pd.Index(list(graded) + [leaver]))
+    docs = plan_letters(plan, sample.roster, plan_year.monthly, year=YEAR, levels=levels)
+    assert set(docs) == set(graded)
+    assert docs.attrs["skipped"] == {leaver: f"no targets for {YEAR}"}
+
+
 def test_targets_shown_equal_the_targets_table(plan_year, letters):
     docs = letters["Current plan"]
     monthly = plan_year.monthly

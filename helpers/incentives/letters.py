@@ -591,6 +591,11 @@ def plan_letters(plan: Plan, roster_or_levels: pd.DataFrame | pd.Series,
         raise LetterError(f"examples: need attainments >= 0, got {list(examples)}")
     reps = _reps(roster_or_levels, levels)
     t = letter_targets(targets, year)
+    if isinstance(roster_or_levels, pd.DataFrame) and levels is not None:
+        # the roster keeps leavers: with next year's levels, the plan's reps are those with
+        # a target or a level (a leaver is not "a rep with no level")
+        planned = set(t["rep_id"]) | set(levels.index.astype(str))
+        reps = reps[reps["rep_id"].isin(pd.Index(sorted(planned), dtype="string"))]
     t = t[t["rep_id"].isin(pd.Index(reps["rep_id"]))]
     skipped = _check(plan, reps, t, year)
     ok = reps[~reps["rep_id"].isin(pd.Index(list(skipped), dtype="string"))]
