@@ -478,6 +478,10 @@ PLAN_FILES = {  # sheet -> (file stem written by a notebook, the notebook, froze
     "Statements": ("statements", "03_incentives", 4),
     "Leaderboard": ("leaderboard", "03_incentives", 4),
 }
+OPTIONAL_SHEETS = frozenset({"Commitments", "Reconciled targets", "Year under way",
+                             "Development", "Statements", "Leaderboard"})
+"""Sheets left out when their file is missing (the notebooks write them; older runs lack
+them): the plan itself -- targets, levels, payouts -- is never left out."""
 TARGET_KEYS = ["rep_id", "region", "team", "measure"]
 
 
@@ -573,6 +577,8 @@ def plan_sheets(folder: str | Path, year: int) -> dict[str, Sheet]:
         file = folder / f"{stem}_{year}.csv"
         if stem == "targets_by_week" and grain != "week" and not file.exists():
             continue  # phased to months or quarters: the Assumptions sheet says which
+        if not file.exists() and sheet in OPTIONAL_SHEETS:
+            continue  # a run folder from before these sheets, or written by hand
         if not file.exists():
             raise FileNotFoundError(f"{file.name}: missing in the output folder; run "
                                     f"notebooks/{notebook}.ipynb first")

@@ -43,7 +43,7 @@ def sample_copy(tmp_path) -> Path:
 
 # fewer resamples and scenarios than a user's run: every whole-run test compares runs made
 # alike, or checks shapes and keys, so the numbers' precision does not matter to them
-FAST = ["-p", "n_boot", "50", "-p", "n_scenarios", "300"]
+FAST = ["-p", "n_boot", "50", "-p", "n_scenarios", "300", "--documents", "html"]
 
 
 @pytest.fixture(scope="session")

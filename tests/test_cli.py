@@ -108,6 +108,31 @@ def test_plan_workbook_is_formatted_for_a_reader(run_out):
     assert targets["E2"].number_format == "#,##0.00"
 
 
+def test_the_run_writes_every_queued_document_for_the_people(run_out):
+    """Letters, statements and development pages: the notebooks queue them, the run writes
+    a page for each (FAST: HTML only) where the queue says, and a letter shows the rep's own
+    year target from the targets the run wrote."""
+    import re
+    from html import unescape
+
+    from helpers.formatting import fmt
+
+    _, out = run_out
+    folder = out / "documents"
+    for kind in ("letters", "statements", "development"):
+        queued = json.loads((folder / f"{kind}.json").read_text())["docs"]
+        assert len(queued) > 50, kind
+        written = sorted(p.stem for p in (folder / kind).glob("*.html"))
+        assert written == sorted(queued), kind
+        assert not list((folder / kind).glob("*.pdf"))  # --documents html
+    targets = pd.read_csv(out / "targets_2027.csv")
+    revenue = targets[targets["measure"] == "revenue"].groupby("rep_id")["target"].sum()
+    for rep in sorted(json.loads((folder / "letters.json").read_text())["docs"])[:5]:
+        text = unescape(re.sub(r"<[^>]+>", " ", (folder / "letters" / f"{rep}.html")
+                               .read_text()))
+        assert fmt(round(revenue[rep], 2), "money", digits=2) in text, rep
+
+
 def test_unknown_command_is_refused():
     with pytest.raises(SystemExit):
         main(["fly"])

@@ -387,11 +387,13 @@ def _draw_words(plan: Plan, level: str) -> str:
 
 def _schedule_words(plan: Plan) -> str:
     word, often, _ = PERIOD_WORDS[plan.period]
+    when = (f" Each {word}'s pay reaches you {plan.pay.lag_days} days after the {word} ends."
+            if plan.pay.lag_days else f" Each {word}'s pay reaches you when the {word} ends.")
     if plan.true_up and plan.n_periods > 1:
         return (f"The plan pays {often}. Each {word} pays what you have earned from January "
                 "to date less what was already paid, so a strong "
-                f"{word} makes good a weak one; nothing already paid is taken back.")
-    return f"The plan pays {often}, on that {word}'s results alone."
+                f"{word} makes good a weak one; nothing already paid is taken back." + when)
+    return f"The plan pays {often}, on that {word}'s results alone." + when
 
 
 # ------------------------------------------------------------------------- letter
