@@ -167,7 +167,9 @@ def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
     targets : pandas.DataFrame, optional
         The year's monthly targets (rep_id, measure, month, target).
     **settings
-        `plan_targets` settings (growth, method, ...) for targets planned here.
+        `plan_targets` settings (growth, method, ...) for targets planned here; of
+        `measures`, those `plan_targets` plans (a score such as CSAT gates, it has no
+        target).
 
     Returns
     -------
@@ -179,7 +181,8 @@ def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
     TargetError
         If `as_of` is not a month.
     """
-    from .plan import plan_targets  # the whole plan: plan.py imports the pieces, not this
+    from .plan import MEASURES as PLANNED  # the whole plan: plan.py imports the pieces
+    from .plan import plan_targets
 
     last = ds.history["month"].max()
     if as_of is not None:
@@ -201,6 +204,8 @@ def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
                          f"{year} cannot be paced: there is no history before it to plan its "
                          "targets from; pass the targets set for it (pace_targets, a "
                          "targets_<year>.csv).")
+    if "measures" in settings:  # a score such as CSAT has no target to plan: it gates
+        settings["measures"] = [m for m in settings["measures"] if m in PLANNED]
     plan = plan_targets(cut_history(ds, f"{year - 1}-12"), year, **settings)
     return YearSoFar(year, month, plan.monthly, data,
                      f"Pacing {what} against targets planned from the history to December "
