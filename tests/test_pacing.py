@@ -24,6 +24,7 @@ from helpers.targets import (
     plan_targets,
     rest_of_year_cost,
     year_scenarios,
+    year_so_far,
 )
 
 AS_OF = "2026-06"
@@ -229,6 +230,7 @@ def test_a_history_that_ends_mid_year_runs(tmp_path):
     rows = table[table["target"] > 0]
     assert (rows["months_left"] == 5).all() and rows["chance_of_target"].notna().any()
 
+
 def test_no_history_before_the_year_says_so(tmp_path, planned):
     plan, _ = planned
     one = load(shapes.make(tmp_path / "one", *shapes.COMBINED["minimal"]))  # 2026 only
@@ -237,6 +239,38 @@ def test_no_history_before_the_year_says_so(tmp_path, planned):
     assert alone.loc[alone["target"] > 0, "pace"].notna().all()
     assert alone["chance_of_target"].isna().all()
     assert "no history before 2026" in alone.attrs["note"]
+
+
+def test_the_year_to_pace_is_the_one_under_way_else_a_june_demonstration(sample, planned,
+                                                                          tmp_path):
+    """A complete last year (the sample) is paced as it stood in June against targets planned
+    from the history before it; a history ending mid-year is paced to its last month; with
+    no history before the year and no targets given, nothing is paced and the note says so."""
+    plan, now = planned
+    demo = year_so_far(sample, measures=("revenue", "csat"))  # a score has no target: left
+    assert (demo.year, demo.as_of) == (2026, pd.Timestamp("2026-06-01"))
+    assert "demonstration" in demo.note
+    pd.testing.assert_frame_equal(demo.targets, plan.monthly[plan.monthly["measure"]
+                                                             == "revenue"].reset_index(drop=True),
+                                  check_like=True)
+    pd.testing.assert_frame_equal(demo.pace(n=400, seed=3), pace(plan.monthly, now, n=400,
+                                                                 seed=3))
+    partial = load(shapes.make(tmp_path / "partial", *shapes.COMBINED["partial"]))
+    under_way = year_so_far(partial)
+    assert (under_way.year, under_way.as_of) == (2026, pd.Timestamp("2026-07-01"))
+    assert "demonstration" not in under_way.note
+    given_targets = year_so_far(partial, targets=plan.monthly)
+    assert given_targets.targets is plan.monthly and "targets given" in given_targets.note
+    one = load(shapes.make(tmp_path / "one", *shapes.COMBINED["minimal"]))  # 2026 only
+    none = year_so_far(one)
+    assert none.targets is None and "cannot be paced" in none.note
+    empty = none.pace(n=50)
+    assert empty.empty and list(empty.columns) == list(paced_columns(plan, now))
+    assert empty.attrs["note"] == none.note
+
+
+def paced_columns(plan, now) -> pd.Index:
+    return pace(plan.monthly, now, n=20).columns
 
 
 # ------------------------------------------------------------------------ the cost

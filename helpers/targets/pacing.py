@@ -209,7 +209,7 @@ def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
     plan = plan_targets(cut_history(ds, f"{year - 1}-12"), year, **settings)
     return YearSoFar(year, month, plan.monthly, data,
                      f"Pacing {what} against targets planned from the history to December "
-                     f"{year - 1} with this notebook's settings (the targets actually set "
+                     f"{year - 1} (the targets actually set "
                      "for it can be passed instead).")
 
 
