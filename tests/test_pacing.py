@@ -267,6 +267,7 @@ def test_the_year_to_pace_is_the_one_under_way_else_a_june_demonstration(sample,
     empty = none.pace(n=50)
     assert empty.empty and list(empty.columns) == list(paced_columns(plan, now))
     assert empty.attrs["note"] == none.note
+    assert empty[empty["flag"]].columns.equals(empty.columns)  # a mask, not a column list
 
 
 def paced_columns(plan, now) -> pd.Index:

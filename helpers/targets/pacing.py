@@ -143,7 +143,7 @@ class YearSoFar:
             The `pace` table.
         """
         if self.targets is None:
-            empty = pd.DataFrame(columns=COLUMNS)
+            empty = pd.DataFrame(columns=COLUMNS).astype({"flag": bool})  # masks still work
             empty.attrs["note"] = self.note
             return empty
         return pace(self.targets, self.data, as_of=self.as_of, **options)
