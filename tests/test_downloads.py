@@ -63,7 +63,8 @@ def test_the_button_builds_links_from_what_is_shown_now(table):
     assert "nothing to download yet" in downloads.links.value
     shown["now"] = {"Levels": table}
     downloads.button.click()
-    assert "levels.xlsx" in downloads.links.value and "levels_levels.csv" in downloads.links.value
+    assert "levels.xlsx" in downloads.links.value and "levels.csv" in downloads.links.value
+    assert "levels_levels" not in downloads.links.value  # a sheet named like the file
     downloads.clear()
     assert downloads.links.value == ""
     shown["now"] = {"bad:name": table}  # Excel refuses the sheet name: said, not raised

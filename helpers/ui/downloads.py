@@ -70,8 +70,9 @@ def download_files(sheets: Mapping[str, pd.DataFrame], stem: str) -> dict[str, b
     with tempfile.TemporaryDirectory(prefix="download-") as folder:
         book = write_workbook(Path(folder) / f"{stem}.xlsx", dict(sheets))
         files = {book.name: book.read_bytes()}
-    for name, frame in sheets.items():
-        files[f"{stem}_{file_stem(name)}.csv"] = frame.to_csv(index=False).encode("utf-8")
+    for name, frame in sheets.items():  # a sheet named like the file: not said twice
+        csv = stem if file_stem(name) == stem else f"{stem}_{file_stem(name)}"
+        files[f"{csv}.csv"] = frame.to_csv(index=False).encode("utf-8")
     return files
 
 
