@@ -125,6 +125,9 @@ def test_the_run_writes_every_queued_document_for_the_people(run_out):
         written = sorted(p.stem for p in (folder / kind).glob("*.html"))
         assert written == sorted(queued), kind
         assert not list((folder / kind).glob("*.pdf"))  # --documents html
+    teams = json.loads((folder / "leaderboards.json").read_text())["docs"]  # a page a manager
+    assert sorted(p.stem for p in (folder / "leaderboards").glob("*.html")) == sorted(teams)
+    assert len(teams) >= 2
     targets = pd.read_csv(out / "targets_2027.csv")
     revenue = targets[targets["measure"] == "revenue"].groupby("rep_id")["target"].sum()
     for rep in sorted(json.loads((folder / "letters.json").read_text())["docs"])[:5]:

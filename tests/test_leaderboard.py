@@ -402,3 +402,27 @@ def test_the_html_fragment_is_simple_escaped_and_shows_the_ranking(sample, level
     on_value = leaderboard_html(leaderboard(sample.history.drop(columns="quota")), top=3)
     assert "<th>Attainment</th>" not in on_value and "<th>Revenue</th>" in on_value
     assert "ranked on revenue itself" in on_value  # the note, in italics under the table
+
+
+def test_a_team_page_ranks_the_managers_reps_among_themselves(sample):
+    """One page a manager: only that manager's reps, ranked 1.. among themselves in the last
+    quarter (the team alone through `leaderboard`), the same whatever the row order."""
+    import re
+
+    last = sample.history[sample.history["month"].dt.year == 2026]
+    pages = inc.team_leaderboards(last, sample.roster)
+    managers = sorted(sample.roster["manager_id"].dropna().astype(str).unique())
+    assert sorted(pages) == managers
+    names = sample.roster.set_index("rep_id")["name"]
+    for manager, (title, body) in pages.items():
+        team = sample.roster.loc[sample.roster["manager_id"] == manager, "rep_id"]
+        alone = inc.leaderboard(last[last["rep_id"].isin(team)], period="quarter")
+        top = inc.leaderboard_top(alone)
+        shown = [n for n in names[names.index.isin(team)] if n in body]
+        assert len(shown) == len(top), manager  # every place shown, nobody from another team
+        others = set(names[~names.index.isin(team)]) - set(names[names.index.isin(team)])
+        assert not any(re.search(rf">{re.escape(n)}<", body) for n in others), manager
+        assert manager in title
+    shuffled = inc.team_leaderboards(last.sample(frac=1, random_state=3),
+                                     sample.roster.sample(frac=1, random_state=4))
+    assert shuffled == pages

@@ -45,6 +45,7 @@ from .leaderboards import (
     leaderboard,
     leaderboard_html,
     leaderboard_top,
+    team_leaderboards,
 )
 from .letters import (
     LetterError,
@@ -98,6 +99,6 @@ __all__ = [
     "payout", "payout_curve", "plan_reps", "read_levels", "read_targets", "rep_summary",
     "replay", "replay_summary", "scenario_costs", "simulate", "statement",
     "HONOUR_RULES", "Honour", "LeaderboardError", "award_honours", "contest_standings",
-    "leaderboard", "leaderboard_html", "leaderboard_top",
+    "leaderboard", "leaderboard_html", "leaderboard_top", "team_leaderboards",
     "PAY_LAG_DAYS", "Pay", "statement_html", "statement_table", "statements",
 ]

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .. import streams
-from ..data import DataError
+from ..data import DataError, among
 from ..errors import WorkbookError
 from ..formatting import fmt
 from ..numbers import divide_or_zero
@@ -731,6 +731,60 @@ def leaderboard_html(table: pd.DataFrame, *, period: str | None = None, group: s
             + "</section>")
 
 
+def team_leaderboards(results: pd.DataFrame, roster: pd.DataFrame,
+                      targets: pd.DataFrame | None = None, *, period: str = "quarter",
+                      measure: str = "revenue", basis: str = "attainment",
+                      by: str = "manager_id", top: int = 10) -> dict[str, tuple[str, str]]:
+    """A leaderboard page per manager for the team meeting: the team's reps ranked among
+    themselves in the last period (`leaderboard` on the team alone, so ranks are the
+    team's), keyed by manager for `helpers.documents.queue_documents`.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The reps' monthly results (as `leaderboard` takes them).
+    roster : pandas.DataFrame
+        rep_id, `by` and, when present, name.
+    targets : pandas.DataFrame, optional
+        As `leaderboard` takes them.
+    period : str, default "quarter"
+        month, quarter or year.
+    measure : str, default "revenue"
+        The measure ranked.
+    basis : str, default "attainment"
+        attainment or value.
+    by : str, default "manager_id"
+        The roster column naming each team's manager.
+    top : int, default 10
+        Places shown a team.
+
+    Returns
+    -------
+    dict of str to (str, str)
+        Manager -> (title, HTML fragment), managers sorted; a team with no results in the
+        data is left out.
+
+    Raises
+    ------
+    LeaderboardError
+        When the roster lacks rep_id or `by`.
+    """
+    missing = [c for c in ("rep_id", by) if c not in roster]
+    if missing:
+        raise LeaderboardError(f"roster: no column {', '.join(missing)} to group teams by")
+    names = roster.set_index("rep_id")["name"] if "name" in roster else None
+    teams = roster.dropna(subset=[by]).groupby(by, sort=True)["rep_id"]
+    pages = {}
+    for manager, members in teams:  # one page a manager: a dozen teams, not a rep loop
+        mine = results[among(results["rep_id"], members)]
+        if mine.empty:
+            continue
+        table = leaderboard(mine, targets, period=period, measure=measure, basis=basis)
+        pages[str(manager)] = (f"Team leaderboard: {manager}", leaderboard_html(
+            table, top=top, names=names, title=f"Team of {manager}: who leads"))
+    return pages
+
+
 def leaderboard_top(table: pd.DataFrame, *, period: str | None = None, group: str = ALL,
                     top: int = 10) -> pd.DataFrame:
     """The first `top` places of one period and group (ties at the last place all kept).
@@ -777,5 +831,6 @@ def _shown(table: pd.DataFrame, period: str | None, group: str,
 
 
 __all__ = ["ALL", "BASES", "COLUMNS", "HONOUR_COLUMNS", "LeaderboardError", "award_honours",
+           "team_leaderboards",
            "contest_standings", "leaderboard", "leaderboard_html", "leaderboard_top",
            "period_label", "value_kind"]
