@@ -269,6 +269,26 @@ def _tag_styles():
                             b_margin=1)}
 
 
+WIDE_TABLE = 8
+"""Columns from which a table is set in `WIDE_FONT_PT` on a PDF page: at 10 pt, ten
+columns on A4 portrait split an amount like $1,482,491 over two lines."""
+WIDE_FONT_PT = 7
+
+
+def _narrow_wide_tables(body: str) -> str:
+    """Wrap each table of `WIDE_TABLE` or more header cells in a smaller font (fpdf2 reads
+    `<font size>` as points; the HTML page keeps its own CSS, so this is for the PDF only).
+    """
+    def smaller(match: re.Match) -> str:
+        table = match.group(0)
+        head = table[:table.find("</tr>")]
+        if head.count("<th") < WIDE_TABLE:
+            return table
+        return f'<font size="{WIDE_FONT_PT}">{table}</font>'
+
+    return re.sub(r"<table\b.*?</table>", smaller, body, flags=re.S)
+
+
 def render_pdf(pages: Sequence[tuple[str, str]], *,
                fallback_fonts: Sequence[str | Path] | None = None) -> Rendered:
     """One PDF of (title, fragment) pairs, each fragment starting on a new page, with its
@@ -334,7 +354,8 @@ def render_pdf(pages: Sequence[tuple[str, str]], *,
         pdf.add_page()
         pdf.set_font(FAMILY, size=10)
         try:
-            pdf.write_html(body, font_family=FAMILY, tag_styles=styles_html,
+            pdf.write_html(_narrow_wide_tables(body), font_family=FAMILY,
+                           tag_styles=styles_html,
                            table_line_separators=True, warn_on_tags_not_matching=False)
         except Exception as exc:  # fpdf2 raises plain errors on layouts it cannot draw
             raise DocumentError(f"{title}: cannot be laid out as a PDF page "

@@ -204,3 +204,20 @@ def test_the_note_of_a_missing_letter_reaches_the_table(tmp_path):
     assert "张" in notes[("R1", "M1")] and notes[("R2", "M1")] == ""
     assert "张" in notes[("", "M1")]
     assert "张" in table.attrs["note"]
+
+
+def test_a_wide_table_keeps_each_amount_on_one_line_in_the_pdf():
+    """Ten columns on A4 portrait: amounts are not split over two lines (a wide table is set
+    smaller on the PDF page), read back from the PDF's own text."""
+    import io
+
+    from pypdf import PdfReader
+
+    amounts = [f"${n:,}.17" for n in (482_491, 402_177, 100_600, 288_301)]  # split at 10 pt
+    head = "".join(f"<th>Column {i}</th>" for i in range(10))
+    rows = "".join("<tr>" + "".join(f"<td>{a}</td>" for _ in range(10)) + "</tr>"
+                   for a in amounts)
+    data = render_pdf([("Wide", f"<section><table><tr>{head}</tr>{rows}</table></section>")]).data
+    lines = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).splitlines()
+    for amount in amounts:
+        assert sum(line.count(amount) for line in lines) == 10, amount

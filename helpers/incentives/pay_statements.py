@@ -148,6 +148,13 @@ def period_name(plan: Plan, year: int, period: int) -> str:
     return str(year)
 
 
+COLUMN_WIDTHS = (("Period", 7), ("Pay date", 9), ("Component", 11), ("Result", 12),
+                 ("Target", 12), ("Attainment", 8), ("Earned", 11), ("Draw", 6), ("Paid", 11),
+                 ("Why", 13))
+"""The statement table's columns and their share of the page (%): a PDF's columns are
+equal unless told, and a ten-column table split $1,482,491 over two lines."""
+
+
 def statement_html(plan: Plan, rep_id: str, table: pd.DataFrame) -> str:
     """One rep's statement as an HTML fragment: the plan's terms, each period's pay with the
     reason and pay date, the year to date by component, and what the next tier needs.
@@ -197,9 +204,8 @@ def _html(plan: Plan, rows: list[dict]) -> str:
                      "results and targets paid that way are shown year to date.")
     out = [f"<section><h2>Statement {year} for {e(str(first['rep_id']))}: {e(plan.name)}</h2>",
            f"<p>{' '.join(terms)}</p>", "<h3>Pay by period</h3>",
-           "<table><tr><th>Period</th><th>Pay date</th><th>Component</th><th>Result</th>"
-           "<th>Target</th><th>Attainment</th><th>Earned</th><th>Draw</th><th>Paid</th>"
-           "<th>Why</th></tr>"]
+           "<table><tr>" + "".join(f'<th width="{w}%">{h}</th>' for h, w in COLUMN_WIDTHS)
+           + "</tr>"]
     periods: dict[int, list[dict]] = {}
     for r in rows:
         periods.setdefault(r["period"], []).append(r)
