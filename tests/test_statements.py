@@ -291,6 +291,24 @@ def test_needed_holds_for_any_tier_table_against_the_engine(plan, data):
             assert (tier >= row.next_tier) == reached, (row.component, row.needed, extra, tier)
 
 
+def test_a_tier_starting_where_the_credit_stops_is_not_promised():
+    """Found by the property above: tiers split at 150%, upper-inclusive, credit capped at
+    150% -- no sale reaches the second tier, so no amount is offered for it."""
+    levels = {lv: {"target_incentive": 10_000} for lv in LEVELS}
+    plan = Plan.from_dict({"name": "t", "period": "quarter", "levels": levels, "components": [
+        {"name": "c", "type": "commission", "measure": "revenue", "basis": "attainment",
+         "boundary": "upper_inclusive", "cap_attainment": 1.5,
+         "tiers": [{"from": 0, "rate": 0.01}, {"from": 1.5, "rate": 0.02}]}]})
+    months = np.arange(1, 13)
+    results = pd.DataFrame({"rep_id": "A", "level": "senior", "month": pd.to_datetime(
+        {"year": YEAR, "month": months, "day": 1}), "revenue": 5_000.0,
+        "revenue_target": 10_000.0})
+    table = statement_table(plan, payout(plan, results), year=YEAR)
+    rows = table[table["component"] == "c"]
+    assert rows["needed"].isna().all()
+    assert rows["needed_note"].str.contains("credit stops at 150%").all()
+
+
 def test_no_next_tier_says_why():
     levels = {lv: {"target_incentive": 10_000} for lv in LEVELS}
     plan = Plan.from_dict({"name": "n", "period": "quarter", "levels": levels, "components": [

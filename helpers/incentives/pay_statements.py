@@ -408,7 +408,13 @@ def _next_tier(plan: Plan, table: pd.DataFrame) -> None:
             less = np.nan_to_num(amount) - unit
             spare = ok & (less > 0) & (_reached(comp, credited(value + less, target)) >= nxt)
             amount = np.where(spare, less, amount)
-        amount = np.round(amount, 2)
+        # a tier that starts where the credit stops (upper-inclusive at the cap) is never
+        # reached, whatever is sold: the engine says so, not the bounds
+        unreachable = ok & (_reached(comp, credited(value + np.nan_to_num(amount), target))
+                            < nxt)
+        beyond_cap |= unreachable
+        ok &= ~unreachable
+        amount = np.round(np.where(ok, amount, np.nan), 2)
         by = "in the year" if to_date else "in the period"
         who = "the team sells " if getattr(comp, "team", False) else ""
         label = np.asarray(names, dtype=object)[np.minimum(now, len(bounds) - 1)]
@@ -426,7 +432,8 @@ def _next_tier(plan: Plan, table: pd.DataFrame) -> None:
                                          "is reached: more sales pay nothing more")
         if beyond_cap.any():
             note[rows[~top & ~capped & beyond_cap]] = (
-                f"credit stops at {cap:.0%} attainment: no further tier can be reached")
+                f"credit stops at {cap:.0%} attainment: no further tier can be reached"
+                if cap is not None else "no further tier can be reached")
         note[rows[~top & ~capped & ~beyond_cap & no_target]] = (
             "no target for the year: no tier to reach on attainment")
         if comp.gates:  # the tier is reached all the same; the pay waits for the gate
