@@ -343,6 +343,8 @@ def test_shuffled_rows_and_relabelled_ids_give_the_same_statements(plans, replay
     docs = statements(plan, pays, year=YEAR)
     shuffled = pays.sample(frac=1, random_state=3).reset_index(drop=True)
     assert statements(plan, shuffled, year=YEAR) == docs
+    made = statement_table(plan, pays, year=YEAR)  # a table the caller already has
+    assert statements(plan, pays, year=YEAR, table=made) == docs
     reps = sorted(pays["rep_id"].unique())
     new = {r: f"X{len(reps) - i:04d}" for i, r in enumerate(reps)}  # reversed order
     relabelled = shuffled.assign(rep_id=shuffled["rep_id"].map(new).astype("string"))

@@ -256,7 +256,8 @@ def _html(plan: Plan, rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-def statements(plan: Plan, payouts: pd.DataFrame, *, year: int) -> dict[str, tuple[str, str]]:
+def statements(plan: Plan, payouts: pd.DataFrame, *, year: int,
+               table: pd.DataFrame | None = None) -> dict[str, tuple[str, str]]:
     """Every rep's statement, for a bulk run: rep_id -> (title, HTML fragment).
 
     Parameters
@@ -267,6 +268,9 @@ def statements(plan: Plan, payouts: pd.DataFrame, *, year: int) -> dict[str, tup
         Its payout table (`payout`, `replay`).
     year : int
         The plan year.
+    table : pandas.DataFrame, optional
+        `statement_table(plan, payouts, year=year)` when the caller has made it (a notebook
+        shows and saves it too), so it is not made twice.
 
     Returns
     -------
@@ -279,7 +283,8 @@ def statements(plan: Plan, payouts: pd.DataFrame, *, year: int) -> dict[str, tup
     DataError
         When the payout table cannot be read (see `statement_table`).
     """
-    table = statement_table(plan, payouts, year=year)
+    if table is None:
+        table = statement_table(plan, payouts, year=year)
     by_rep: dict[str, list[dict]] = {}
     for r in table.to_dict("records"):  # sorted by rep_id, period, component
         by_rep.setdefault(str(r["rep_id"]), []).append(r)
