@@ -312,6 +312,58 @@ def render_pdf(pages: Sequence[tuple[str, str]], *,
     DocumentError
         When `pages` is empty or a fragment cannot be laid out (the message names its title).
     """
+    return _render(pages, fallback_fonts)[0]
+
+
+def render_each(pages: Sequence[tuple[str, str]], *,
+                fallback_fonts: Sequence[str | Path] | None = None) -> list[Rendered]:
+    """A PDF per (title, fragment) pair, drawn together as one PDF and cut apart at each
+    fragment's pages: fpdf2 reads and subsets the fonts once per PDF (about 0.3 s, more
+    than a one-page letter's layout), so a batch pays it once. Each part keeps its own
+    footer numbering and says only what its own fragment left out; the same pairs always
+    give the same parts.
+
+    Parameters
+    ----------
+    pages : Sequence of (str, str)
+        (title, HTML fragment) pairs, in order.
+    fallback_fonts : Sequence of str or pathlib.Path, optional
+        As for `render_pdf`.
+
+    Returns
+    -------
+    list of Rendered
+        One per pair, in order.
+
+    Raises
+    ------
+    DocumentError
+        As `render_pdf`.
+    """
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    pages = list(pages)
+    whole, outside = _render(pages, fallback_fonts)
+    reader, start, parts = PdfReader(io.BytesIO(whole.data)), 0, []
+    for (title, body), count in zip(pages, whole.pages, strict=True):
+        writer = PdfWriter()
+        for i in range(start, start + count):
+            writer.add_page(reader.pages[i])
+        start += count
+        writer.add_metadata({"/Producer": "sales plan workbook"})
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        own = outside & set(_text_of(body) + title)
+        parts.append(Rendered(buffer.getvalue(), (count,),
+                              (_missing_note(own),) if own else ()))
+    return parts
+
+
+def _render(pages: Sequence[tuple[str, str]],
+            fallback_fonts: Sequence[str | Path] | None) -> tuple[Rendered, set[str]]:
+    """`render_pdf`, and the letters it left out."""
     pages = list(pages)
     if not pages:
         raise DocumentError("pages: no documents to put in the PDF")
@@ -350,8 +402,8 @@ def render_pdf(pages: Sequence[tuple[str, str]], *,
     counts = []
     styles_html = _tag_styles()
     for title, body in pages:
-        pdf.running, pdf.first = title, pdf.page_no() + 1
-        pdf.add_page()
+        pdf.add_page()  # draws the footer of the page before: its own title and number
+        pdf.running, pdf.first = title, pdf.page_no()
         pdf.set_font(FAMILY, size=10)
         try:
             pdf.write_html(_narrow_wide_tables(body), font_family=FAMILY,
@@ -361,7 +413,7 @@ def render_pdf(pages: Sequence[tuple[str, str]], *,
             raise DocumentError(f"{title}: cannot be laid out as a PDF page "
                                 f"({type(exc).__name__}: {exc})") from None
         counts.append(pdf.page_no() - pdf.first + 1)
-    return Rendered(bytes(pdf.output()), tuple(counts), notes)
+    return Rendered(bytes(pdf.output()), tuple(counts), notes), outside
 
 
 @cache
@@ -559,8 +611,11 @@ def write_documents(docs: Mapping[str, tuple[str, str]], folder: str | Path, *,
     pages_of: dict[str, int] = {}
     pdfs: dict[str, Rendered] = {}
     pool = _pool(len(docs)) if "pdf" in formats else None
-    renders = (iter(pool.map(_render_one, docs.values(), itertools.repeat(fallback_fonts),
-                             chunksize=4)) if pool is not None else None)
+    batches = [list(docs.values())[i:i + BATCH] for i in range(0, len(docs), BATCH)]
+    drawn = (pool.map(_render_batch, batches, itertools.repeat(fallback_fonts))
+             if pool is not None else map(_render_batch, batches,
+                                          itertools.repeat(fallback_fonts)))
+    renders = itertools.chain.from_iterable(drawn) if "pdf" in formats else None
     try:
         for key, (title, body) in docs.items():
             stem = names[str(key)]
@@ -573,8 +628,7 @@ def write_documents(docs: Mapping[str, tuple[str, str]], folder: str | Path, *,
                 if bar is not None:
                     bar.update()
             if "pdf" in formats:
-                rendered = (next(renders) if renders is not None
-                            else _render_one((title, body), fallback_fonts))
+                rendered = next(renders)
                 write_atomic(folder / f"{stem}.pdf",
                              lambda tmp, data=rendered.data: tmp.write_bytes(data))
                 pages_of[key] = rendered.pages[0]
@@ -609,12 +663,15 @@ def write_documents(docs: Mapping[str, tuple[str, str]], folder: str | Path, *,
 
 WORKERS = min(2, os.cpu_count() or 1)
 """Processes that draw PDFs side by side (fpdf2 is pure Python: one core a process)."""
-POOL_FROM = 8
+POOL_FROM = 32
 """Fewer documents than this are drawn in this process (starting workers costs more)."""
+BATCH = 16
+"""Documents drawn as one PDF and cut apart (`render_each`); a fixed size, so the parts'
+bytes do not depend on the machine's cores."""
 
 
-def _render_one(doc: tuple[str, str], fallback_fonts=None) -> Rendered:
-    return render_pdf([doc], fallback_fonts=fallback_fonts)
+def _render_batch(docs: list[tuple[str, str]], fallback_fonts=None) -> list[Rendered]:
+    return render_each(docs, fallback_fonts=fallback_fonts)
 
 
 def _pool(n: int):
@@ -646,8 +703,8 @@ def _joined(parts: Sequence[bytes]) -> bytes:
 
 
 __all__ = ["CJK_FONTS", "COVERED", "CREATED", "FAMILY", "FORMATS", "MAX_STEM", "DocumentError",
-           "Documents", "Rendered", "font_dir", "group_by", "page_html", "render_pdf",
-           "safe_names", "system_cjk_font", "write_documents", "write_pdf"]
+           "Documents", "Rendered", "font_dir", "group_by", "page_html", "render_each",
+           "render_pdf", "safe_names", "system_cjk_font", "write_documents", "write_pdf"]
 
 
 # ------------------------------------------------------------------ the run's documents

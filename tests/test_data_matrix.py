@@ -7,6 +7,8 @@ Each run combines several shapes (tests/shapes.py) to keep `make test` short; `m
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 
 import pandas as pd
@@ -22,7 +24,11 @@ RUNS = sorted(shapes.COMBINED) + ["deals"] + (
 
 
 def run(args: list[str], out) -> None:
-    assert main(["run", *args, "--out", str(out), *FAST]) == 0
+    """Run the workbook; a failure carries what the run said, so a CI log's tail explains it."""
+    said = io.StringIO()
+    with contextlib.redirect_stderr(said):
+        code = main(["run", *args, "--out", str(out), *FAST])
+    assert code == 0, said.getvalue()[-3000:]
 
 
 @pytest.fixture(scope="module", params=RUNS)

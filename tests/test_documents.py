@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from helpers.documents import (
     font_dir,
     group_by,
     page_html,
+    render_each,
     render_pdf,
     safe_names,
     system_cjk_font,
@@ -80,6 +82,32 @@ def test_same_bytes_in_another_process():
     out = subprocess.run([sys.executable, "-c", code, body], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).parent.parent)
     assert out.stdout.strip() == hashlib.sha256(render_pdf([("Zoë", body)]).data).hexdigest()
+
+
+def test_render_each_cuts_one_drawing_into_each_documents_own_pdf():
+    """Drawn as one PDF and cut apart: each part has exactly its fragment's pages, with
+    its own text and none of its neighbours', and says only what its own text lost."""
+    from pypdf import PdfReader
+
+    docs = [("Ann", fragment("Ann")), ("Bob", fragment("Bob", paragraphs=40)),
+            ("张伟", fragment("张伟")), ("Cy", fragment("Cy"))]
+    parts = render_each(docs, fallback_fonts=[])
+    assert len(parts) == len(docs)
+    whole = render_pdf(docs, fallback_fonts=[])
+    assert tuple(p.pages[0] for p in parts) == whole.pages
+    for (title, _), part in zip(docs, parts, strict=True):
+        reader = PdfReader(io.BytesIO(part.data))
+        assert len(reader.pages) == part.pages[0]
+        text = " ".join(page.extract_text() for page in reader.pages)
+        others = {t for t, _ in docs if t != title and t != "张伟"}
+        if title != "张伟":
+            assert f"Letter for {title}" in text
+        assert not any(f"Letter for {o}" in text for o in others)
+        assert f"{title if title != '张伟' else ''} · page 1".strip() in text
+    assert [bool(p.notes) for p in parts] == [False, False, True, False]
+    assert "张" in parts[2].notes[0]
+    again = render_each(docs, fallback_fonts=[])
+    assert [p.data for p in again] == [p.data for p in parts]
 
 
 def test_letters_beyond_latin_render_without_a_note():
