@@ -225,14 +225,49 @@ def targets_for(ds: Dataset, year: int, parameters: dict | None = None):
     from . import targets as tg
 
     p = _settings("01_targets", parameters or {})
+    return tg.plan_targets(ds, year, planned_hires=p["planned_hires"], grain=p["grain"],
+                           **_plan_settings(p))
+
+
+def year_so_far_for(ds: Dataset, parameters: dict | None = None):
+    """Notebook 01's paced year for these parameters (its defaults, overridden): the year's
+    targets planned with the same settings as the plan's, or `pace_targets` when given.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    parameters : dict, optional
+        Notebook parameters, name -> value (those notebook 01 lacks are ignored).
+
+    Returns
+    -------
+    helpers.targets.YearSoFar
+        What notebook 01's `year_so_far` call gives.
+
+    Raises
+    ------
+    TargetError
+        When a setting cannot give a sound plan.
+    """
+    from . import targets as tg
+    from .incentives import read_targets
+
+    p = _settings("01_targets", parameters or {})
+    given = read_targets(p["pace_targets"]) if p["pace_targets"] else None
+    return tg.year_so_far(ds, as_of=p["pace_as_of"], targets=given, **_plan_settings(p))
+
+
+def _plan_settings(p: dict) -> dict:
+    """Notebook 01's `plan_targets` settings (but hires and grain) from its parameters."""
+    from . import targets as tg
+
     ramp = "fitted" if p["ramp_months"] == "fitted" else tg.linear_ramp(p["ramp_months"])
-    return tg.plan_targets(ds, year, growth=p["growth"], company_method=p["company_method"],
-                           method=p["method"],
-                           blend=p["blend"] if p["method"] == "blend" else None,
-                           over_assign=p["over_assign"], ramp=ramp,
-                           planned_hires=p["planned_hires"], grain=p["grain"],
-                           weights=p["weights"], outliers=p["outliers"],
-                           trend_years=p["trend_years"], damping=p["damping"])
+    return {"growth": p["growth"], "company_method": p["company_method"],
+            "method": p["method"], "blend": p["blend"] if p["method"] == "blend" else None,
+            "over_assign": p["over_assign"], "ramp": ramp, "weights": p["weights"],
+            "outliers": p["outliers"], "trend_years": p["trend_years"],
+            "damping": p["damping"]}
 
 
 def levels_for(ds: Dataset, year: int, parameters: dict | None = None,
@@ -415,6 +450,43 @@ def page_inputs(ds: Dataset, year: int, out: str | os.PathLike, measures: list[s
             return targets, levels, f"{exc}; {note}"
     use_files = upstream if upstream is not None else headless
     return load_inputs(ds, year, out if use_files else None, measures)
+
+
+def page_year_so_far(ds: Dataset, year: int, out: str | os.PathLike, *,
+                     upstream: bool | None = None, headless: bool = False):
+    """Notebook 03's year under way, the one notebook 01 paces: in the app, page 01's for
+    the current scenario (`year_so_far_for`); in a batch run, the one notebook 01 wrote to
+    `out` (`helpers.targets.paced_year`); else planned here on notebook 01's defaults.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    year : int
+        The plan year.
+    out : str or path-like
+        The notebook's output folder.
+    upstream : bool or None, default None
+        As for `page_inputs`.
+    headless : bool, default False
+        Whether this is a headless run.
+
+    Returns
+    -------
+    helpers.targets.YearSoFar
+        The year, its last month, targets, data and a note saying where they came from.
+    """
+    from . import targets as tg
+
+    if app_mode() and upstream is not False:
+        try:
+            parameters = scenario_parameters(current_scenario())
+        except ScenarioError:  # page_inputs has said why; the page goes on, on the defaults
+            parameters = {}
+        return year_so_far_for(ds, parameters)
+    use_files = upstream if upstream is not None else headless
+    return tg.paced_year(ds, out if use_files else None, year,
+                         **_plan_settings(_settings("01_targets", {})))
 
 
 def follow_scenarios(panel, ds: Dataset, year: int, measures: list[str] | None = None, *,

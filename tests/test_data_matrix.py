@@ -109,3 +109,14 @@ def test_what_the_loader_assumed_is_said_in_the_notebooks(shaped_run):
     assert (levels.loc[guessed, "change"] == "first level").all()
     assert levels.loc[guessed, "current"].isna().all()
     assert ("placed for the first time" in text["02_grading"]) == guessed.any()
+
+
+@pytest.mark.slow
+def test_notebook_03_prices_the_year_notebook_01_paced(shaped_run):
+    """The rest-of-year cost is priced on notebook 01's paced targets whenever it paced."""
+    ds, out = shaped_run
+    paced = out / f"pacing_targets_{ds.plan_year}.csv"
+    assert paced.exists()
+    said = "against the targets notebook 01 paced it on" in (out / "03_incentives.ipynb"
+                                                             ).read_text()
+    assert said == (len(pd.read_csv(paced)) > 0)

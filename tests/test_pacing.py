@@ -15,12 +15,14 @@ from helpers.data import DataError, Dataset, load
 from helpers.errors import TargetError
 from helpers.incentives import PLANS_DIR, Plan, load_plans, payout
 from helpers.targets import (
+    PACED_FILE,
     attainment_draws,
     baseline_results,
     cut_history,
     fit_outlook,
     pace,
     pace_rollup,
+    paced_year,
     plan_targets,
     rest_of_year_cost,
     year_scenarios,
@@ -400,3 +402,35 @@ def test_the_odds_use_the_targets_model_and_its_keyed_draws(planned, model, pace
     rest = base * (1 - rows["ytd_share"].to_numpy()) * np.exp(draws)
     hit = rows["ytd_actual"].to_numpy() + rest >= rows["target"].to_numpy() * (1 - 1e-9)
     assert np.array_equal(hit.mean(0), rows["chance_of_target"].to_numpy())
+
+
+def test_notebook_03_prices_the_year_notebook_01_paced(sample, tmp_path):
+    """What notebook 01 writes (`to_frame`) is read back as the same year: same targets,
+    same last month, even with the file's rows shuffled; other settings in notebook 01
+    (here growth 20%) reach notebook 03 through it. No file: planned here, and said."""
+    from helpers.app import page_year_so_far
+
+    own = year_so_far(sample, as_of="2026-04", growth=0.2)
+    frame = own.to_frame().sample(frac=1, random_state=5)
+    frame.to_csv(tmp_path / PACED_FILE.format(year=2027), index=False)
+    back = paced_year(sample, tmp_path, 2027)
+    assert (back.year, back.as_of) == (own.year, own.as_of)
+    key = ["rep_id", "month", "measure"]
+    pd.testing.assert_frame_equal(
+        back.targets.sort_values(key).reset_index(drop=True)[[*key, "target"]],
+        own.targets.sort_values(key).reset_index(drop=True)[[*key, "target"]],
+        check_dtype=False)
+    assert PACED_FILE.format(year=2027) in back.note
+    batch = page_year_so_far(sample, 2027, tmp_path, headless=True)
+    assert batch.as_of == own.as_of and batch.note == back.note
+    planned_here = page_year_so_far(sample, 2027, tmp_path, headless=False)
+    assert planned_here.as_of == pd.Timestamp("2026-06-01")
+    assert "planned from the history" in planned_here.note
+    assert paced_year(sample, tmp_path / "none", 2027).note == year_so_far(sample).note
+    # a year that could not be paced writes no rows: planned here instead
+    year_so_far(load(shapes.make(tmp_path / "one", *shapes.COMBINED["minimal"]))).to_frame(
+    ).to_csv(tmp_path / PACED_FILE.format(year=2028), index=False)
+    assert paced_year(sample, tmp_path, 2028).note == year_so_far(sample).note
+    frame.drop(columns="as_of").to_csv(tmp_path / PACED_FILE.format(year=2029), index=False)
+    with pytest.raises(DataError, match=r"pacing_targets_2029.csv: no as_of"):
+        paced_year(sample, tmp_path, 2029)

@@ -105,10 +105,12 @@ from .outlook import (
     market_normals,
 )
 from .pacing import (
+    PACED_FILE,
     YearSoFar,
     cut_history,
     pace,
     pace_rollup,
+    paced_year,
     rest_of_year_cost,
     year_scenarios,
     year_so_far,
@@ -131,7 +133,7 @@ __all__ = [
     "outlier_caps", "seasonality", "year_sentence", "year_totals",
     "GRAINS", "Grain", "phase", "working_weeks",
     "cut_history", "pace", "pace_rollup", "rest_of_year_cost", "year_scenarios",
-    "YearSoFar", "year_so_far",
+    "YearSoFar", "year_so_far", "paced_year", "PACED_FILE",
     "MEASURES", "PlanCache", "TargetPlan", "plan_targets",
     "COMMITMENT_FLAGS", "COMMITMENT_MEASURES", "COMMITMENTS", "COMMITMENTS_FILE", "KEEPS",
     "MISSING", "RECONCILE_RULES", "ROLLUPS", "SOFT_BELOW", "UNREALISTIC_ABOVE", "best_months",

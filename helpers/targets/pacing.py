@@ -148,6 +148,20 @@ class YearSoFar:
             return empty
         return pace(self.targets, self.data, as_of=self.as_of, **options)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The year's monthly targets with the month its actuals run to (`as_of`): what
+        notebook 01 writes as `pacing_targets_<plan year>.csv` so notebook 03 prices the
+        rest of the same year (`paced_year`); no rows when the year cannot be paced.
+
+        Returns
+        -------
+        pandas.DataFrame
+            rep_id, month, measure, target (and team when given) and as_of.
+        """
+        if self.targets is None:
+            return pd.DataFrame(columns=["rep_id", "month", "measure", "target", "as_of"])
+        return self.targets.assign(as_of=self.as_of)
+
 
 def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
                 **settings) -> YearSoFar:
@@ -211,6 +225,56 @@ def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
                      f"Pacing {what} against targets planned from the history to December "
                      f"{year - 1} (the targets actually set "
                      "for it can be passed instead).")
+
+
+PACED_FILE = "pacing_targets_{year}.csv"
+"""Notebook 01's paced year (`YearSoFar.to_frame`), named by the plan year."""
+
+
+def paced_year(ds: Dataset, folder=None, year: int | None = None, **settings) -> YearSoFar:
+    """The year notebook 01 paced, as it paced it: its targets and last month read back from
+    `<folder>/pacing_targets_<year>.csv`, so the rest-of-year cost of notebook 03 is priced
+    on the very targets the pacing table shows; without that file, `year_so_far(ds,
+    **settings)` (and its note says so).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    folder : str or path-like, optional
+        Where notebook 01 wrote its files (None: plan the year here).
+    year : int, optional
+        The plan year (the file's name); needed with `folder`.
+    **settings
+        `year_so_far` keywords for the year planned here.
+
+    Returns
+    -------
+    YearSoFar
+        The year, its last month, targets, data and a note.
+
+    Raises
+    ------
+    DataError
+        When the file is there but malformed (names the file and the column).
+    """
+    from pathlib import Path
+
+    from ..incentives.inputs import read_targets
+
+    file = Path(folder) / PACED_FILE.format(year=year) if folder is not None else None
+    if file is None or not file.exists():
+        return year_so_far(ds, **settings)
+    frame = pd.read_csv(file)
+    if "as_of" not in frame.columns:
+        raise DataError(f"{file.name}: no as_of column (the last month of actuals paced)")
+    if frame.empty:  # notebook 01 could not pace the year: neither can this
+        return year_so_far(ds, **settings)
+    as_of = _month(frame["as_of"].iloc[0], f"{file.name}: as_of", DataError)
+    so_far = year_so_far(ds, as_of=as_of, targets=read_targets(file))
+    return YearSoFar(so_far.year, so_far.as_of, so_far.targets, so_far.data,
+                     f"Pacing {so_far.year} to {as_of:%B} against the targets notebook 01 "
+                     f"paced it on ({file.name}).")
 
 
 def _month(value, name: str, error: type[Exception] = TargetError) -> pd.Timestamp:
