@@ -463,6 +463,40 @@ def write_pdf(pages: Sequence[tuple[str, str]], path: str | Path, *,
     return write_atomic(path, lambda tmp: tmp.write_bytes(rendered.data))
 
 
+def document_for(docs: Mapping[str, tuple[str, str]], key: str, *,
+                 who: str = "rep") -> tuple[str, str]:
+    """One person's document, as the run writes it: what a viewer shows when a key is picked
+    or typed, so a letter can be read before hundreds go out.
+
+    Parameters
+    ----------
+    docs : Mapping of str to (str, str)
+        Key -> (title, HTML fragment), e.g. `plan_letters(...)`; its `attrs["skipped"]`
+        (a `Documents`) says why a key has none.
+    key : str
+        The key typed or picked (spaces around it ignored).
+    who : str, default "rep"
+        What a key is, for the message.
+
+    Returns
+    -------
+    (str, str)
+        The title and the HTML fragment.
+
+    Raises
+    ------
+    DocumentError
+        When no key is given, or `docs` has none for it (with why, when it says).
+    """
+    key = str(key).strip()
+    if not key:
+        raise DocumentError(f"{who}: none chosen; type or pick one")
+    if key not in docs:
+        why = getattr(docs, "attrs", {}).get("skipped", {}).get(key)
+        raise DocumentError(f"no {who} {key!r} has a document" + (f": {why}" if why else ""))
+    return docs[key]
+
+
 # ------------------------------------------------------------------------- in bulk
 
 
@@ -703,8 +737,9 @@ def _joined(parts: Sequence[bytes]) -> bytes:
 
 
 __all__ = ["CJK_FONTS", "COVERED", "CREATED", "FAMILY", "FORMATS", "MAX_STEM", "DocumentError",
-           "Documents", "Rendered", "font_dir", "group_by", "page_html", "render_each",
-           "render_pdf", "safe_names", "system_cjk_font", "write_documents", "write_pdf"]
+           "Documents", "Rendered", "document_for", "font_dir", "group_by", "page_html",
+           "render_each", "render_pdf", "safe_names", "system_cjk_font", "write_documents",
+           "write_pdf"]
 
 
 # ------------------------------------------------------------------ the run's documents

@@ -8,6 +8,7 @@ with a box of its own; the home page lists the three steps and every page links 
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import signal
@@ -234,5 +235,36 @@ def test_plans_ticked_simulated_compared_with_the_baseline_and_downloaded(app, b
         link.click()
     assert download.value.suggested_filename == "plan_comparison.xlsx"
     _screenshot(page, "03_incentives_simulated")
+    assert watch.errors == []
+    page.close()
+
+
+def test_a_reps_letter_read_in_the_app_is_the_letter_the_run_writes(app, browser, sample_run):
+    """The letter viewer on page 03 is on screen and takes a typed rep id; the letter shown
+    has the same figures as that rep's letter in the batch run's documents (the hand-over)."""
+    base, _ = app
+    _, out = sample_run
+    page, watch = _open(browser, base, NOTEBOOKS[-1])
+    viewer = page.locator(".document-viewer").first
+    box = viewer.locator("input").first
+    box.wait_for(state="visible", timeout=PAGE_TIMEOUT)
+    first = box.input_value()
+    files = sorted((out / "documents" / "letters").glob("*.html"))
+    rep = next(f.stem for f in files if f.stem != first)
+    _usable(page, box)
+    box.click()
+    box.fill(rep)
+    box.press("Enter")
+    page.wait_for_function("([el, rep]) => el.innerText.includes(rep) || "
+                           "el.innerText.includes('no rep')", arg=[viewer.element_handle(), rep],
+                           timeout=60_000)
+    shown = viewer.inner_text()
+    handed = (out / "documents" / "letters" / f"{rep}.html").read_text(encoding="utf-8")
+    title = re.search(r"<h1>(.*?)</h1>", handed).group(1)
+    assert html.unescape(title) in shown
+    money = re.findall(r"\$[\d,]+(?:\.\d+)?", handed.split("<body>")[1])
+    assert len(money) >= 8
+    assert [m for m in money if m not in shown] == []
+    _screenshot(page, "03_incentives_letter", focus=viewer)
     assert watch.errors == []
     page.close()

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from helpers.documents import (
     MAX_STEM,
     DocumentError,
+    Documents,
+    document_for,
     font_dir,
     group_by,
     page_html,
@@ -249,3 +251,15 @@ def test_a_wide_table_keeps_each_amount_on_one_line_in_the_pdf():
     lines = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).splitlines()
     for amount in amounts:
         assert sum(line.count(amount) for line in lines) == 10, amount
+
+
+def test_document_for_gives_the_persons_own_page_or_says_why_not():
+    docs = Documents({"R1": ("Ann", "<p>Ann</p>"), "R2": ("Bob", "<p>Bob</p>")})
+    docs.attrs["skipped"] = {"R9": "left in March"}
+    assert document_for(docs, " R2 ") == ("Bob", "<p>Bob</p>")
+    with pytest.raises(DocumentError, match=r"no rep 'R9' has a document: left in March"):
+        document_for(docs, "R9")
+    with pytest.raises(DocumentError, match=r"no manager 'M1' has a document$"):
+        document_for(docs, "M1", who="manager")
+    with pytest.raises(DocumentError, match="none chosen"):
+        document_for({"R1": ("Ann", "")}, "  ")

@@ -247,6 +247,24 @@ def test_statement_viewer_clears_the_statement_of_an_unknown_rep(sample, inputs)
     assert viewer.error is None and other in viewer.out.children[0].value
 
 
+def test_document_viewer_shows_the_typed_reps_page_and_clears_an_unknown_one(sample, inputs):
+    from helpers.incentives import plan_letters
+    from helpers.ui.documents import DocumentViewer
+
+    plans, targets, levels, *_ = inputs
+    letters = plan_letters(plans["Current plan"], sample.roster, targets,
+                           year=sample.plan_year, levels=levels)
+    viewer = _quietly(lambda: DocumentViewer(letters))
+    first = viewer.key.value
+    assert viewer.out.children[0].value == letters[first][1]
+    _quietly(lambda: setattr(viewer.key, "value", "R-NOBODY"))
+    assert viewer.result is None and not viewer.out.children
+    assert "no rep 'R-NOBODY'" in viewer.error and "panel-error" in viewer.status.value
+    other = viewer.key.options[1]
+    _quietly(lambda: setattr(viewer.key, "value", f" {other} "))
+    assert viewer.error is None and viewer.out.children[0].value == letters[other][1]
+
+
 # ------------------------------------------------------------- save: safe, unique, listed
 
 
