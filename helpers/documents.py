@@ -8,10 +8,11 @@ libraries, Chromium an apt package) in DejaVu Sans from matplotlib's own fonts, 
 such as "Zoë Ørsted" or "Łukasz" print; letters DejaVu lacks (Chinese, Japanese, Korean)
 come from a system font when one is found, else they are left out and a note says which.
 
-Speed: DejaVu is cut once per process (about 3 s) to the Latin, Greek and Cyrillic letters
-and common signs: a short page took 0.23 s with the whole fonts, 0.07 s with the cut ones
-(fpdf2 reads the fonts of every document afresh); a document with a letter outside that
-cut reads the whole font as a fallback. A letter's PDF is then mostly fpdf2's layout.
+Speed: DejaVu is cut once (about 2 s a style, then kept in `font_cache()`) to the Latin,
+Greek and Cyrillic letters and common signs: a short page took 0.23 s with the whole fonts,
+0.07 s with the cut ones (fpdf2 reads the fonts of every document afresh); a document with a
+letter outside that cut reads the whole font as a fallback. A letter's PDF is then mostly
+fpdf2's layout.
 
 `write_documents` writes a whole sales force in one call: one file per person and one
 combined PDF per group (per manager), each atomically (`helpers.data.write_atomic`).
@@ -179,9 +180,24 @@ def font_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
+def font_cache() -> Path:
+    """Where cut fonts are kept between runs: `$XDG_CACHE_HOME` (else `~/.cache`)
+    `/sales-plan-workbook/fonts`.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (it may not exist yet).
+    """
+    home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(home) / "sales-plan-workbook" / "fonts"
+
+
 @cache
 def _cut_fonts() -> Path:
-    """A temporary folder (removed at exit) for the cut DejaVu of each style."""
+    """A temporary folder (removed at exit): where cut fonts go when the cache cannot be
+    written (a read-only home).
+    """
     folder = Path(tempfile.mkdtemp(prefix="helpers-fonts-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
@@ -189,10 +205,23 @@ def _cut_fonts() -> Path:
 
 @cache
 def _cut_font(style: str) -> Path:
-    """DejaVu Sans of `style` cut to `COVERED`, written once per process."""
+    """DejaVu Sans of `style` cut to `COVERED`: cut once (about 2 s a style) and kept in
+    `font_cache()` under a name that changes with the font, fontTools and `COVERED`, so
+    later runs and other processes read it; written atomically (two processes may cut at
+    once and write the same bytes).
+    """
+    import hashlib
+
+    import fontTools
     from fontTools import subset, ttLib
 
-    font = ttLib.TTFont(font_dir() / STYLES[style], recalcTimestamp=False)
+    source = font_dir() / STYLES[style]
+    key = hashlib.sha256(source.read_bytes() + repr((fontTools.version, COVERED)).encode())
+    name = f"cut-{key.hexdigest()[:16]}-{STYLES[style]}"
+    for folder in (font_cache(), _cut_fonts()):
+        if (folder / name).is_file():
+            return folder / name
+    font = ttLib.TTFont(source, recalcTimestamp=False)
     options = subset.Options()
     options.notdef_outline = True
     options.name_IDs = ["*"]
@@ -200,9 +229,11 @@ def _cut_font(style: str) -> Path:
     cutter = subset.Subsetter(options)
     cutter.populate(unicodes=COVERED)
     cutter.subset(font)
-    path = _cut_fonts() / f"cut-{STYLES[style]}"
-    font.save(path)
-    return path
+    try:
+        font_cache().mkdir(parents=True, exist_ok=True)
+        return write_atomic(font_cache() / name, lambda tmp: font.save(str(tmp)))
+    except OSError:  # no cache to write: this process's own folder
+        return write_atomic(_cut_fonts() / name, lambda tmp: font.save(str(tmp)))
 
 
 @cache
@@ -737,9 +768,9 @@ def _joined(parts: Sequence[bytes]) -> bytes:
 
 
 __all__ = ["CJK_FONTS", "COVERED", "CREATED", "FAMILY", "FORMATS", "MAX_STEM", "DocumentError",
-           "Documents", "Rendered", "document_for", "font_dir", "group_by", "page_html",
-           "render_each", "render_pdf", "safe_names", "system_cjk_font", "write_documents",
-           "write_pdf"]
+           "Documents", "Rendered", "document_for", "font_cache", "font_dir", "group_by",
+           "page_html", "render_each", "render_pdf", "safe_names", "system_cjk_font",
+           "write_documents", "write_pdf"]
 
 
 # ------------------------------------------------------------------ the run's documents

@@ -112,6 +112,33 @@ def test_render_each_cuts_one_drawing_into_each_documents_own_pdf():
     assert [p.data for p in again] == [p.data for p in parts]
 
 
+def test_cut_fonts_are_kept_between_runs_and_give_the_same_bytes(tmp_path):
+    """The first process cuts the fonts into the cache, the next reads them: same PDF bytes
+    as a process that cut its own; a cache that cannot be written is done without."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib, sys; from helpers.documents import render_pdf; "
+            "print(hashlib.sha256(render_pdf([('Zoë', sys.argv[1])]).data).hexdigest())")
+    body = fragment("Zoë Ørsted")
+
+    def digest(cache: Path) -> str:
+        return subprocess.run([sys.executable, "-c", code, body], capture_output=True,
+                              text=True, check=True, cwd=Path(__file__).parent.parent,
+                              env={**os.environ, "XDG_CACHE_HOME": str(cache)}).stdout.strip()
+
+    first = digest(tmp_path / "cache")
+    kept = sorted((tmp_path / "cache" / "sales-plan-workbook" / "fonts").iterdir())
+    assert [p.name.startswith("cut-") and p.suffix == ".ttf" for p in kept] == [True, True]
+    stamps = [p.stat().st_mtime_ns for p in kept]
+    assert digest(tmp_path / "cache") == first  # read back, not cut again
+    assert [p.stat().st_mtime_ns for p in kept] == stamps
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be")
+    assert digest(blocked) == first
+
+
 def test_letters_beyond_latin_render_without_a_note():
     names = ["Zoë Ørsted", "Łukasz Wąsik", "Дмитрий Иванов", "Νίκος", "Ħarry Ŧest"]
     rendered = render_pdf([(n, fragment(n)) for n in names])
