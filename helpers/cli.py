@@ -10,13 +10,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .data import ROOT, SAMPLE_DIR, output_dir, write_atomic
-from .documents import QUEUE, write_queued
+from .documents import queued, write_queued
 from .errors import RunError, WorkbookError
 
 NOTEBOOKS = ("01_targets", "02_grading", "03_incentives")
 NOTEBOOK_DIR = ROOT / "notebooks"
 APP_DIR, APP_TEMPLATE = ROOT / "app", "workbook"  # Voila template: home page, links bar, layout
 CELL_TIMEOUT = 300  # seconds a headless cell may take; the slowest takes a few under load
+KERNEL_START_TIMEOUT = 180  # seconds a kernel may take to start on a loaded machine (papermill: 60)
 NEEDS = {"03_incentives": ("01_targets", "02_grading")}  # reads the targets and levels they write
 
 
@@ -84,8 +85,8 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
     for name in NOTEBOOKS:  # copies kept by an earlier failed run, records of an earlier run
         (out / f"{name}.failed.ipynb").unlink(missing_ok=True)
         (out / f"settings_{name}.json").unlink(missing_ok=True)
-    for queued in (out / QUEUE).glob("*.json"):  # an earlier run's documents to write
-        queued.unlink()
+    for stale in queued(out):  # an earlier run's documents to write
+        stale.unlink()
 
     def execute(name: str) -> Path:
         target, failed = out / f"{name}.ipynb", out / f"{name}.failed.ipynb"
@@ -105,11 +106,14 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
                                read_run(out, name))
         return write_atomic(out / f"{name}.html", lambda tmp: tmp.write_text(html))
 
-    # the reports and the workbook are written beside the next notebook's kernel, not before it
+    # the reports and the workbook are written beside the next notebook's kernel, not before
+    # it; the documents queued by then are drawn beside it too, in one spawned process
     reports: dict[str, object] = {}
-    with ThreadPoolExecutor(max_workers=2) as writers, \
+    stages = _stages(NOTEBOOKS)
+    with ThreadPoolExecutor(max_workers=2) as writers, _early_documents() as beside, \
             tqdm(total=len(NOTEBOOKS), desc="notebooks", unit="nb") as bar:
-        for stage in _stages(NOTEBOOKS):
+        early, early_kinds = None, []
+        for i, stage in enumerate(stages):
             with ThreadPoolExecutor(max_workers=len(stage)) as pool:
                 futures = {name: pool.submit(_closing_loop, execute, name) for name in stage}
                 for future in as_completed(futures.values()):
@@ -117,17 +121,51 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
                     bar.update()
             for name in stage:
                 reports[name] = writers.submit(report, name, futures[name].result())
+            if documents and i < len(stages) - 1 and early is None:
+                early_kinds = [path.stem for path in queued(out)]
+                if early_kinds:
+                    early = beside().submit(write_queued, out, formats=documents,
+                                            kinds=early_kinds, workers=1)
         from .export import plan_workbook
 
         book = writers.submit(plan_workbook, out, year)
         written = [path for name in NOTEBOOKS
                    for path in (out / f"{name}.ipynb", reports[name].result())]
         written.append(book.result())
-    if documents:
-        table = write_queued(out, formats=documents, progress=True)
-        if table.attrs["note"]:
-            print(f"documents: {table.attrs['note']}", file=sys.stderr)
+        if documents:
+            rest = [path.stem for path in queued(out) if path.stem not in early_kinds]
+            tables = [write_queued(out, formats=documents, progress=True, kinds=rest)]
+            if early is not None:
+                tables.append(early.result())
+                print(f"{', '.join(early_kinds)}: written while the next notebook ran",
+                      flush=True)
+            notes = "; ".join(t.attrs["note"] for t in tables if t.attrs["note"])
+            if notes:
+                print(f"documents: {notes}", file=sys.stderr)
     return written
+
+
+@contextlib.contextmanager
+def _early_documents():
+    """A getter of one spawned worker process (made on first use, shut down on exit) for
+    documents drawn while a notebook still runs: spawned, not forked, because this process
+    runs the notebooks' threads; it reads the fonts from `font_cache`, so it starts in ~1 s.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    made: list[ProcessPoolExecutor] = []
+
+    def get() -> ProcessPoolExecutor:
+        if not made:
+            made.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+        return made[0]
+
+    try:
+        yield get
+    finally:
+        for executor in made:
+            executor.shutdown(cancel_futures=True)
 
 
 def _closing_loop(fn, *args):
@@ -192,7 +230,8 @@ def _execute(name: str, tmp: Path, params: dict, cell_timeout: int | None,
     try:
         pm.execute_notebook(NOTEBOOK_DIR / f"{name}.ipynb", tmp, parameters=params,
                             cwd=NOTEBOOK_DIR, progress_bar=False, kernel_name="python3",
-                            execution_timeout=cell_timeout or None)
+                            execution_timeout=cell_timeout or None,
+                            start_timeout=KERNEL_START_TIMEOUT)
     except Exception:
         if tmp.exists() and tmp.stat().st_size:
             write_atomic(failed, lambda copy: shutil.copyfile(tmp, copy))

@@ -612,7 +612,8 @@ def write_documents(docs: Mapping[str, tuple[str, str]], folder: str | Path, *,
                     groups: Mapping[str, Sequence[str]] | None = None,
                     formats: Sequence[str] = FORMATS, progress: bool = False,
                     group_folder: str = "by_manager",
-                    fallback_fonts: Sequence[str | Path] | None = None) -> pd.DataFrame:
+                    fallback_fonts: Sequence[str | Path] | None = None,
+                    workers: int | None = None) -> pd.DataFrame:
     """Write every document as files: `<key>.html` and `<key>.pdf` per key (keys made safe
     file names by `safe_names`) and one combined PDF per group, `<group_folder>/<group>.pdf`,
     each written atomically.
@@ -634,6 +635,8 @@ def write_documents(docs: Mapping[str, tuple[str, str]], folder: str | Path, *,
         The subfolder of the combined PDFs (made safe like a key).
     fallback_fonts : Sequence of str or pathlib.Path, optional
         Fonts for letters DejaVu Sans lacks (see `render_pdf`).
+    workers : int, optional
+        Processes drawing PDFs (default `WORKERS`; 1 draws them in this process).
 
     Returns
     -------
@@ -675,7 +678,7 @@ def write_documents(docs: Mapping[str, tuple[str, str]], folder: str | Path, *,
     rows = []
     pages_of: dict[str, int] = {}
     pdfs: dict[str, Rendered] = {}
-    pool = _pool(len(docs)) if "pdf" in formats else None
+    pool = _pool(len(docs), WORKERS if workers is None else workers) if "pdf" in formats else None
     batches = [list(docs.values())[i:i + BATCH] for i in range(0, len(docs), BATCH)]
     drawn = (pool.map(_render_batch, batches, itertools.repeat(fallback_fonts))
              if pool is not None else map(_render_batch, batches,
@@ -739,17 +742,17 @@ def _render_batch(docs: list[tuple[str, str]], fallback_fonts=None) -> list[Rend
     return render_each(docs, fallback_fonts=fallback_fonts)
 
 
-def _pool(n: int):
-    """Worker processes for `n` PDFs, forked after this process has cut its fonts so each
-    starts with them (None where fork is missing, or for few documents or one core).
+def _pool(n: int, workers: int = WORKERS):
+    """`workers` processes for `n` PDFs, forked after this process has read its fonts so
+    each starts with them (None where fork is missing, or for few documents or one worker).
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    if n < POOL_FROM or WORKERS < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if n < POOL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     render_pdf([("", "<p>.</p>")])  # cut the fonts here, once, before the fork
-    return ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
 
 
 def _joined(parts: Sequence[bytes]) -> bytes:
@@ -823,7 +826,8 @@ def queue_documents(docs: Mapping[str, tuple[str, str]], out: str | Path, kind: 
 
 
 def write_queued(out: str | Path, *, formats: Sequence[str] = FORMATS,
-                 progress: bool = False) -> pd.DataFrame:
+                 progress: bool = False, kinds: Sequence[str] | None = None,
+                 workers: int | None = None) -> pd.DataFrame:
     """Write every queued kind's documents into `<out>/documents/<kind>/` (`write_documents`:
     a page and a PDF per key, a combined PDF per group).
 
@@ -835,6 +839,10 @@ def write_queued(out: str | Path, *, formats: Sequence[str] = FORMATS,
         Which files per key.
     progress : bool, default False
         One progress bar per kind.
+    kinds : Sequence of str, optional
+        Only these kinds (default: every kind queued).
+    workers : int, optional
+        Processes drawing PDFs (see `write_documents`).
 
     Returns
     -------
@@ -850,7 +858,7 @@ def write_queued(out: str | Path, *, formats: Sequence[str] = FORMATS,
     import json
 
     folder, tables, notes = Path(out) / QUEUE, [], []
-    for path in sorted(folder.glob("*.json")):
+    for path in queued(out, kinds):
         try:
             record = json.loads(path.read_text(encoding="utf-8"))
             docs = {k: (t, f) for k, (t, f) in record["docs"].items()}
@@ -860,7 +868,7 @@ def write_queued(out: str | Path, *, formats: Sequence[str] = FORMATS,
         if progress:
             print(f"{kind}: {len(docs):,} documents", flush=True)
         table = write_documents(docs, folder / path.stem, groups=groups or None,
-                                formats=formats, progress=progress)
+                                formats=formats, progress=progress, workers=workers)
         tables.append(table.assign(kind=kind))
         notes += [n for n in (record.get("note", ""), table.attrs.get("note", "")) if n]
     out_table = (pd.concat(tables, ignore_index=True) if tables
@@ -868,3 +876,22 @@ def write_queued(out: str | Path, *, formats: Sequence[str] = FORMATS,
                                             "kind"]))
     out_table.attrs["note"] = "; ".join(notes)
     return out_table
+
+
+def queued(out: str | Path, kinds: Sequence[str] | None = None) -> list[Path]:
+    """The queue files in `<out>/documents/` (of `kinds` only, when given), by name.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The run's output folder.
+    kinds : Sequence of str, optional
+        The kinds wanted (default: all).
+
+    Returns
+    -------
+    list of pathlib.Path
+        `<kind>.json` files, sorted.
+    """
+    files = sorted((Path(out) / QUEUE).glob("*.json"))
+    return files if kinds is None else [f for f in files if f.stem in set(kinds)]

@@ -290,3 +290,24 @@ def test_document_for_gives_the_persons_own_page_or_says_why_not():
         document_for(docs, "M1", who="manager")
     with pytest.raises(DocumentError, match="none chosen"):
         document_for({"R1": ("Ann", "")}, "  ")
+
+
+def test_queued_documents_are_written_by_kind_and_each_kind_once(tmp_path):
+    """The run draws the kinds queued early beside the next notebook (`kinds=`, one worker)
+    and the rest after: together they write what one call writes; a bad queue file is named."""
+    from helpers.documents import queue_documents, queued, write_queued
+
+    docs = {f"R{i}": (f"Rep {i}", fragment(f"Rep {i}")) for i in range(3)}
+    queue_documents(docs, tmp_path, "letters", groups={"M1": ["R0", "R2"]})
+    queue_documents({"M1": ("Team", fragment("Team"))}, tmp_path, "leaderboards")
+    assert [p.stem for p in queued(tmp_path)] == ["leaderboards", "letters"]
+    assert [p.stem for p in queued(tmp_path, ["letters", "nothing"])] == ["letters"]
+    first = write_queued(tmp_path, kinds=["letters"], workers=1)
+    assert set(first["kind"]) == {"letters"}
+    assert not (tmp_path / "documents" / "leaderboards").exists()
+    assert (first["format"] == "pdf").sum() == 4  # three reps and one manager
+    rest = write_queued(tmp_path, kinds=["leaderboards"], formats=("html",))
+    assert list(rest["file"]) == ["M1.html"]
+    (tmp_path / "documents" / "broken.json").write_text("{}")
+    with pytest.raises(DocumentError, match="broken.json: not a queued documents file"):
+        write_queued(tmp_path, kinds=["broken"])
