@@ -306,6 +306,14 @@ columns on A4 portrait split an amount like $1,482,491 over two lines."""
 WIDE_FONT_PT = 7
 
 
+def _for_pdf(body: str) -> str:
+    """The fragment as fpdf2 should draw it: header cells aligned left like the cells under
+    them (fpdf2 centres a `<th>` without `align`), wide tables in a smaller font.
+    """
+    body = re.sub(r"<th(?=[\s>])(?![^>]*\balign=)", '<th align="left"', body)
+    return _narrow_wide_tables(body)
+
+
 def _narrow_wide_tables(body: str) -> str:
     """Wrap each table of `WIDE_TABLE` or more header cells in a smaller font (fpdf2 reads
     `<font size>` as points; the HTML page keeps its own CSS, so this is for the PDF only).
@@ -437,7 +445,7 @@ def _render(pages: Sequence[tuple[str, str]],
         pdf.running, pdf.first = title, pdf.page_no()
         pdf.set_font(FAMILY, size=10)
         try:
-            pdf.write_html(_narrow_wide_tables(body), font_family=FAMILY,
+            pdf.write_html(_for_pdf(body), font_family=FAMILY,
                            tag_styles=styles_html,
                            table_line_separators=True, warn_on_tags_not_matching=False)
         except Exception as exc:  # fpdf2 raises plain errors on layouts it cannot draw

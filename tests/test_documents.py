@@ -311,3 +311,21 @@ def test_queued_documents_are_written_by_kind_and_each_kind_once(tmp_path):
     (tmp_path / "documents" / "broken.json").write_text("{}")
     with pytest.raises(DocumentError, match="broken.json: not a queued documents file"):
         write_queued(tmp_path, kinds=["broken"])
+
+
+def test_pdf_headers_line_up_with_their_columns():
+    """A header starts where its column's cells start (fpdf2 would centre it)."""
+    from pypdf import PdfReader
+
+    page = ('<section><table><thead><tr><th>Month</th><th>Target</th></tr></thead><tbody>'
+            '<tr><td>January</td><td>$1,000.00</td></tr></tbody></table></section>')
+    x = {}
+
+    def seen(text, cm, tm, *_):
+        if text.strip():
+            x[text.strip()] = round(tm[4] * cm[0] + cm[4], 1)
+
+    PdfReader(io.BytesIO(render_pdf([("t", page)]).data)).pages[0].extract_text(
+        visitor_text=seen)
+    assert x["Month"] == x["January"] and x["Target"] == x["$1,000.00"]
+    assert x["Target"] > x["Month"] + 50
