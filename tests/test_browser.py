@@ -251,20 +251,20 @@ def test_a_reps_letter_read_in_the_app_is_the_letter_the_run_writes(app, browser
     first = box.input_value()
     files = sorted((out / "documents" / "letters").glob("*.html"))
     rep = next(f.stem for f in files if f.stem != first)
+    handed = (out / "documents" / "letters" / f"{rep}.html").read_text(encoding="utf-8")
+    title = html.unescape(re.search(r"<h1>(.*?)</h1>", handed).group(1))
     _usable(page, box)
     box.click()
     box.fill(rep)
     box.press("Enter")
-    page.wait_for_function("([el, rep]) => el.innerText.includes(rep) || "
-                           "el.innerText.includes('no rep')", arg=[viewer.element_handle(), rep],
-                           timeout=60_000)
+    page.wait_for_function("([el, title]) => el.innerText.includes(title) || "
+                           "el.innerText.includes('no rep')",
+                           arg=[viewer.element_handle(), title], timeout=60_000)
     shown = viewer.inner_text()
-    handed = (out / "documents" / "letters" / f"{rep}.html").read_text(encoding="utf-8")
-    title = re.search(r"<h1>(.*?)</h1>", handed).group(1)
-    assert html.unescape(title) in shown
+    assert title in shown, shown[:300]
     money = re.findall(r"\$[\d,]+(?:\.\d+)?", handed.split("<body>")[1])
     assert len(money) >= 8
     assert [m for m in money if m not in shown] == []
-    _screenshot(page, "03_incentives_letter", focus=viewer)
+    _screenshot(page, "03_incentives_letter", focus=box)
     assert watch.errors == []
     page.close()

@@ -34,6 +34,9 @@ class DocumentViewer(Panel):
                               ensure_option=False,  # a typed key reaches us, to be judged
                               continuous_update=False)  # on Enter or leaving the box
         self.add_class("document-viewer")
+        self.out.add_class("document-page")  # a page of its own, scrolled inside the app
+        self.out.layout.max_height, self.out.layout.overflow = "70vh", "auto"
+        self.out.layout.padding, self.out.layout.border = "0 16px", "1px solid #d6dde4"
         self.assemble([self.key, self.status, self.out], {who.lower(): self.key})
 
     def compute(self) -> tuple[str, str]:
