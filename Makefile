@@ -18,11 +18,11 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)  ## the main job: the three notebooks on data/sample -> outputs/
 	$(BIN)/python -m helpers run
 
-test: $(STAMP)  ## ruff, unit and property tests, notebooks (nbval), one run, the browser pages (~5 min)
+test: $(STAMP)  ## ruff, unit and property tests, notebooks (nbval), one whole run (~5 min)
 	$(BIN)/ruff check helpers tests $(wildcard benchmarks) notebooks tools
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow" tests notebooks $(NBVAL)
 
-check: $(STAMP)  ## the rest (CI runs it too): data shapes, metamorphic runs, app kernels (~6 min)
+check: $(STAMP)  ## the rest (CI runs it too): browser pages, data shapes, metamorphic runs, app kernels
 	$(BIN)/python -m pytest -n 2 --dist loadfile -m slow tests
 
 matrix: $(STAMP)  ## `helpers run` on every data shape of tests/shapes.py, each alone (~15 min)

@@ -107,7 +107,7 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
         return write_atomic(out / f"{name}.html", lambda tmp: tmp.write_text(html))
 
     # the reports and the workbook are written beside the next notebook's kernel, not before
-    # it; the documents queued by then are drawn beside it too, in one spawned process
+    # it; the documents queued by then are drawn beside it too, in one worker process
     reports: dict[str, object] = {}
     stages = _stages(NOTEBOOKS)
     with ThreadPoolExecutor(max_workers=2) as writers, _early_documents() as beside, \
@@ -129,10 +129,7 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
         from .export import plan_workbook
 
         book = writers.submit(plan_workbook, out, year)
-        written = [path for name in NOTEBOOKS
-                   for path in (out / f"{name}.ipynb", reports[name].result())]
-        written.append(book.result())
-        if documents:
+        if documents:  # beside the last report and the workbook
             rest = [path.stem for path in queued(out) if path.stem not in early_kinds]
             tables = [write_queued(out, formats=documents, progress=True, kinds=rest)]
             if early is not None:
@@ -142,23 +139,28 @@ def run(data: str | None = None, out: Path | None = None, year: int | None = Non
             notes = "; ".join(t.attrs["note"] for t in tables if t.attrs["note"])
             if notes:
                 print(f"documents: {notes}", file=sys.stderr)
+        written = [path for name in NOTEBOOKS
+                   for path in (out / f"{name}.ipynb", reports[name].result())]
+        written.append(book.result())
     return written
 
 
 @contextlib.contextmanager
 def _early_documents():
-    """A getter of one spawned worker process (made on first use, shut down on exit) for
-    documents drawn while a notebook still runs: spawned, not forked, because this process
-    runs the notebooks' threads; it reads the fonts from `font_cache`, so it starts in ~1 s.
+    """A getter of one worker process (made on first use, shut down on exit) for documents
+    drawn while a notebook still runs: forked from the documents' fork server
+    (`helpers.documents.worker_context`), never from this process, which runs the
+    notebooks' threads.
     """
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+
+    from .documents import worker_context
 
     made: list[ProcessPoolExecutor] = []
 
     def get() -> ProcessPoolExecutor:
         if not made:
-            made.append(ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")))
+            made.append(ProcessPoolExecutor(1, mp_context=worker_context()))
         return made[0]
 
     try:

@@ -751,16 +751,36 @@ def _render_batch(docs: list[tuple[str, str]], fallback_fonts=None) -> list[Rend
 
 
 def _pool(n: int, workers: int = WORKERS):
-    """`workers` processes for `n` PDFs, forked after this process has read its fonts so
-    each starts with them (None where fork is missing, or for few documents or one worker).
+    """`workers` processes for `n` PDFs (None for few documents or one worker), forked from
+    a fork server that has imported this module: safe in a process running other threads
+    (the run writes its reports meanwhile), and quick to start, the fonts being cut once
+    here into `font_cache` first. Without a fork server (not Linux): the platform's default.
     """
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    if n < POOL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if n < POOL_FROM or workers < 2:
         return None
-    render_pdf([("", "<p>.</p>")])  # cut the fonts here, once, before the fork
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(workers, mp_context=worker_context())
+
+
+def worker_context():
+    """The multiprocessing context of processes that draw documents: a fork server that has
+    imported this module (Linux), else the platform's default; the fonts are cut first,
+    once, into `font_cache`, so no worker cuts them again.
+
+    Returns
+    -------
+    multiprocessing.context.BaseContext
+        The context.
+    """
+    import multiprocessing
+
+    render_pdf([("", "<p>.</p>")])
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context()
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def _joined(parts: Sequence[bytes]) -> bytes:

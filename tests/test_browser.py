@@ -24,7 +24,7 @@ from conftest import free_port, stop_app
 from helpers.cli import NOTEBOOKS
 from helpers.data import output_dir
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # make check: a server and Chromium
 PAGE_TIMEOUT = 300_000  # ms: Voila executes the whole notebook before showing it (~50 s idle)
 
 
