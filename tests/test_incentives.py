@@ -126,7 +126,23 @@ def test_salesforce_spiff_marginal_blended_rate_on_accumulated_attainment():
                                   {"month": 2, "revenue": 20_000}]))
     assert table.loc[table["period"] == 1, "amount"].item() == 5_800.00
     assert table.loc[table["period"] == 2, "amount"].item() == 1_100.00
-    assert table.loc[table["period"] == 3, "amount"].item() == 0.0
+    assert table["period"].max() == 2  # the data ends in February: no later month is paid
+    assert table.attrs["through"] == pd.Timestamp("2027-02-01")
+
+
+def test_a_year_the_data_stops_in_pays_no_period_after_it():
+    """A quarterly bonus with year-to-date true-up on data to July: Q4 has no month, and
+    paying it would pay the year to date again (the share of the year grows, the results do
+    not). Q1-Q3 are paid as on the whole year's data; Q4 is not in the table."""
+    plan = plan_of(bonus(), period="quarter", true_up=True)
+    year = [{"month": m, "revenue": 12_000, "revenue_target": 10_000} for m in range(1, 13)]
+    whole = payout(plan, results(year))
+    to_july = payout(plan, results(year[:7]))
+    assert sorted(to_july["period"].unique()) == [1, 2, 3]
+    pd.testing.assert_frame_equal(to_july[to_july["period"] < 3],
+                                  whole[whole["period"] < 3], check_like=True)
+    assert to_july["amount"].sum() < whole["amount"].sum()
+    assert to_july.attrs["through"] == pd.Timestamp("2027-07-01")
 
 
 @pytest.mark.parametrize(("sales", "expected"), [(4_000, 400.00), (5_000, 500.00),

@@ -419,3 +419,17 @@ def test_statements_run_on_real_data_shapes(tmp_path, plans, combo):
             assert "nan" not in fragment.lower() and "<td></td>" not in fragment
             assert f"<td><b>{fmt(per_rep[rep], 'money', digits=2)}</b></td></tr></table>" \
                 in fragment
+
+
+def test_a_year_the_data_stops_in_is_stated_and_not_paid_past_its_end(sample, plans):
+    """History to July: the quarterly plan's statements end at Q3, named "to July only";
+    nothing is paid for Q4 (it used to pay the year to date again)."""
+    from helpers.targets import cut_history
+
+    cut = cut_history(sample, "2026-07")
+    plan = plans["Current plan"]
+    table = statement_table(plan, replay(plan, cut), year=2026)
+    assert set(table["period_name"]) == {"Q1 2026", "Q2 2026", "Q3 2026 (to July only)"}
+    whole = statement_table(plan, replay(plan, sample), year=2026)
+    assert "Q4 2026" in set(whole["period_name"]) and "only" not in " ".join(
+        whole["period_name"].unique())

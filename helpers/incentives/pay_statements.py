@@ -98,6 +98,11 @@ def statement_table(plan: Plan, payouts: pd.DataFrame, *, year: int) -> pd.DataF
     table["pay_date"] = table["period_end"] + pd.Timedelta(days=plan.pay.lag_days)
     names = np.array([period_name(plan, year, k) for k in range(1, plan.n_periods + 1)],
                      dtype=object)
+    through = payouts.attrs.get("through")
+    if through is not None and through.year == year:  # a period the data stops in: say so
+        cut = int(np.searchsorted(ends.to_numpy(), through.to_datetime64()))
+        if cut < len(names) and ends[cut] > through + pd.offsets.MonthEnd(0):
+            names[cut] = f"{names[cut]} (to {through:%B} only)"
     table["period_name"] = pd.array(names[table["period"].to_numpy() - 1], dtype="string")
     table["year_target"] = group["target"].transform("last")  # YTD target at the year's end
     _next_tier(plan, table)

@@ -78,6 +78,9 @@ def payout(plan: Plan, results: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per rep, period and component (see `COLUMNS`), sorted by rep and period.
+        Only the periods up to the last month in `results`: a partial year (data to July)
+        pays no Q4, which would otherwise pay the year to date again; `attrs["through"]`
+        is that last month.
 
     Raises
     ------
@@ -87,7 +90,15 @@ def payout(plan: Plan, results: pd.DataFrame) -> pd.DataFrame:
     """
     reps, data = inputs_from_results(plan, results)
     out = run(plan, data, reasons=True)
-    return payout_rows(plan, reps, data, out)
+    table = payout_rows(plan, reps, data, out)
+    if not len(results):
+        return table
+    month = pd.to_datetime(results["month"])
+    last = int(period_of(month, plan).max()) + 1
+    if last < plan.n_periods:  # a year the data stops in: later periods have nothing to pay
+        table = table[table["period"] <= last].reset_index(drop=True)
+    table.attrs["through"] = month.max().to_period("M").to_timestamp()
+    return table
 
 
 def inputs_from_results(plan: Plan, results: pd.DataFrame) -> tuple[pd.DataFrame, Inputs]:
