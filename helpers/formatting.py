@@ -174,3 +174,28 @@ def fmt(value: object, kind: str = "number", *, unit: str | Currency | None = No
         if kind == "money":
             text = currency(unit).symbol + text
     return sign + text
+
+
+def person(rep_id: object, name: object = None) -> str:
+    """A rep as a document names them: "Kai Olsen (00000-86)", the id alone without a name,
+    and the name alone when it already holds the id (a CRM export whose owner name is the id,
+    "Alex Jensen (R005)"), so no one reads "Alex Jensen (R005) (Alex Jensen (R005))".
+
+    Parameters
+    ----------
+    rep_id : object
+        The rep's id.
+    name : object, optional
+        Their name (None, NaN or blank: none).
+
+    Returns
+    -------
+    str
+        The plain text (not escaped).
+    """
+    rid = str(rep_id).strip()
+    text = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)
+    text = text.strip()
+    if not text or text == "<NA>":
+        return rid
+    return text if rid in text else f"{text} ({rid})"

@@ -187,3 +187,14 @@ def test_app_refuses_an_unknown_currency_before_starting(capsys, monkeypatch):
     monkeypatch.setattr("os.execv", lambda *a: pytest.fail("the server must not start"))
     assert main(["app", "--currency", "dollars"]) == 1
     assert "currency: 'dollars' is not a known currency code" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("rep_id", "name", "shown"), [
+    ("R001", "Kai Olsen", "Kai Olsen (R001)"), ("R001", None, "R001"),
+    ("R001", float("nan"), "R001"), ("R001", "  ", "R001"),
+    ("Alex Jensen (R005)", "Alex Jensen (R005)", "Alex Jensen (R005)"),
+    ("00000-86", "Kai Olsen", "Kai Olsen (00000-86)")])
+def test_a_person_is_named_once_with_their_id(rep_id, name, shown):
+    from helpers.formatting import person
+
+    assert person(rep_id, name) == shown

@@ -426,3 +426,13 @@ def test_a_team_page_ranks_the_managers_reps_among_themselves(sample):
     shuffled = inc.team_leaderboards(last.sample(frac=1, random_state=3),
                                      sample.roster.sample(frac=1, random_state=4))
     assert shuffled == pages
+
+
+def test_a_team_page_says_which_period_it_ranks(sample):
+    from helpers.incentives import team_leaderboards
+
+    last_year = sample.history[sample.history["month"].dt.year == sample.last_year]
+    pages = team_leaderboards(last_year, sample.roster)
+    title, body = next(iter(pages.values()))
+    shown = f"{sample.last_year} Q4"
+    assert title.endswith(shown) and f"who leads in {shown}" in body

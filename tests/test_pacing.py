@@ -4,6 +4,8 @@ paced on its Jan–Jun 2026 actuals; the split, the pace, the odds and the rest-
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -249,9 +251,10 @@ def test_the_year_to_pace_is_the_one_under_way_else_a_june_demonstration(sample,
     from the history before it; a history ending mid-year is paced to its last month; with
     no history before the year and no targets given, nothing is paced and the note says so."""
     plan, now = planned
-    demo = year_so_far(sample, measures=("revenue", "csat"))  # a score has no target: left
+    planned_only = dataclasses.replace(sample, history=sample.history.drop(columns="quota"))
+    demo = year_so_far(planned_only, measures=("revenue", "csat"))  # a score has no target
     assert (demo.year, demo.as_of) == (2026, pd.Timestamp("2026-06-01"))
-    assert "demonstration" in demo.note
+    assert "demonstration" in demo.note and "planned from the history" in demo.note
     pd.testing.assert_frame_equal(demo.targets, plan.monthly[plan.monthly["measure"]
                                                              == "revenue"].reset_index(drop=True),
                                   check_like=True)
@@ -434,3 +437,30 @@ def test_notebook_03_prices_the_year_notebook_01_paced(sample, tmp_path):
     frame.drop(columns="as_of").to_csv(tmp_path / PACED_FILE.format(year=2029), index=False)
     with pytest.raises(DataError, match=r"pacing_targets_2029.csv: no as_of"):
         paced_year(sample, tmp_path, 2029)
+
+
+def test_the_targets_set_are_paced_when_the_history_has_them(sample, tmp_path):
+    """A history with `quota` (the targets actually set) is paced against it: every month
+    with a quota is that quota, to the cent; a year the quota stops in (July) continues
+    along each rep's planned season scaled to their quota; a rep without one keeps the plan."""
+    whole = year_so_far(sample, measures=("revenue",))
+    assert "targets set for it" in whole.note
+    got = whole.targets.merge(sample.history[["rep_id", "month", "quota"]],
+                              on=["rep_id", "month"], how="inner")
+    assert len(got) and (cents(got["target"]) == cents(got["quota"])).all()
+    planned = plan_targets(cut_history(sample, "2025-12"), 2026, measures=("revenue",)).monthly
+    history = sample.history.copy()
+    history.loc[history["month"] > "2026-07-01", "quota"] = np.nan
+    history.loc[history["rep_id"] == "R003", "quota"] = np.nan
+    to_july = year_so_far(dataclasses.replace(sample, history=history), measures=("revenue",))
+    assert "continued past July" in to_july.note
+    t = to_july.targets.set_index(["rep_id", "month"])["target"]
+    p = planned.set_index(["rep_id", "month"])["target"]
+    q = history.set_index(["rep_id", "month"])["quota"]
+    rep = "R001"
+    early = [m for m in t[rep].index if m <= pd.Timestamp("2026-07-01")]
+    late = [m for m in t[rep].index if m > pd.Timestamp("2026-07-01")]
+    assert (cents(t[rep][early]) == cents(q[rep][early])).all()
+    scale = q[rep][early].sum() / p[rep][early].sum()
+    assert np.allclose(t[rep][late], np.round(p[rep][late] * scale, 2))
+    assert (cents(t["R003"]) == cents(p["R003"])).all()  # no quota: the plan

@@ -433,3 +433,28 @@ def test_a_year_the_data_stops_in_is_stated_and_not_paid_past_its_end(sample, pl
     whole = statement_table(plan, replay(plan, sample), year=2026)
     assert "Q4 2026" in set(whole["period_name"]) and "only" not in " ".join(
         whole["period_name"].unique())
+
+
+def test_bulk_statements_name_their_rep(sample, plans, replays):
+    names = sample.roster.set_index("rep_id")["name"]
+    docs = statements(plans["Current plan"], replays["Current plan"], year=2026, names=names)
+    rep = next(iter(docs))
+    title, body = docs[rep]
+    assert title == f"Statement 2026: {names[rep]} ({rep})"
+    assert f"Statement 2026 for {names[rep]} ({rep})" in body
+
+
+def test_reps_without_a_statement_are_named(sample, plans, replays):
+    """A rep who joined during the year has no statement (a replay pays whole years): the
+    sentence names them; with everyone there it says nothing."""
+    docs = statements(plans["Current plan"], replays["Current plan"], year=2026)
+    from helpers.incentives import without_statement
+
+    worked = set(sample.history.loc[sample.history["month"].dt.year == 2026, "rep_id"])
+    said = without_statement(sample, docs, 2026)
+    missing = sorted(worked - set(docs))
+    assert (said == "") == (not missing)
+    assert all(rep in said for rep in missing[:10])
+    assert without_statement(sample, dict.fromkeys(worked), 2026) == ""
+    fewer = {k: v for k, v in docs.items() if k != next(iter(docs))}
+    assert next(iter(docs)) in without_statement(sample, fewer, 2026)

@@ -39,7 +39,7 @@ import pandas as pd
 
 from ..data import SAMPLE_DIR, Dataset
 from ..errors import DataError, GradingError, PlanError, read_yaml
-from ..formatting import fmt
+from ..formatting import fmt, person
 from ..incentives.model import Node
 from ..ranking import SAME, rank_rows
 from ..schema import LEVELS
@@ -787,7 +787,7 @@ def _plan_items(plan: pd.DataFrame) -> list[str]:
 def _page(rep: str, name: str, box: dict | None, level: str, nxt: str, rows: list[str],
           met: list, items: list[str], courses: list[bool]) -> tuple[str, str]:
     e = html.escape
-    title = f"Development plan: {name} ({rep})" if name else f"Development plan: {rep}"
+    title = f"Development plan: {person(rep, name)}"
     parts = ["<section>", f"<h1>{e(title)}</h1>"]
     if level:
         parts.append(f"<p>Level: <b>{e(level)}</b>. "

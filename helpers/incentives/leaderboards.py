@@ -780,8 +780,9 @@ def team_leaderboards(results: pd.DataFrame, roster: pd.DataFrame,
         if mine.empty:
             continue
         table = leaderboard(mine, targets, period=period, measure=measure, basis=basis)
-        pages[str(manager)] = (f"Team leaderboard: {manager}", leaderboard_html(
-            table, top=top, names=names, title=f"Team of {manager}: who leads"))
+        shown = _shown(table, None, ALL, top)[1]  # the page says which period it ranks
+        pages[str(manager)] = (f"Team leaderboard: {manager}, {shown}", leaderboard_html(
+            table, top=top, names=names, title=f"Team of {manager}: who leads in {shown}"))
     return pages
 
 

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import calendar
 import html
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..data import DataError
-from ..formatting import currency, fmt
+from ..formatting import currency, fmt, person
 from .components import Bonus, Commission, Contest, Spif
 from .engine import curve_payout, tier_index
 from .model import MEASURES
@@ -160,7 +161,8 @@ COLUMN_WIDTHS = (("Period", 7), ("Pay date", 9), ("Component", 11), ("Result", 1
 equal unless told, and a ten-column table split $1,482,491 over two lines."""
 
 
-def statement_html(plan: Plan, rep_id: str, table: pd.DataFrame) -> str:
+def statement_html(plan: Plan, rep_id: str, table: pd.DataFrame, *,
+                   name: str | None = None) -> str:
     """One rep's statement as an HTML fragment: the plan's terms, each period's pay with the
     reason and pay date, the year to date by component, and what the next tier needs.
 
@@ -172,6 +174,8 @@ def statement_html(plan: Plan, rep_id: str, table: pd.DataFrame) -> str:
         The rep.
     table : pandas.DataFrame
         A statement table (`statement_table`); only the rep's rows are read.
+    name : str, optional
+        The rep's name, for the heading (`helpers.formatting.person`).
 
     Returns
     -------
@@ -187,10 +191,10 @@ def statement_html(plan: Plan, rep_id: str, table: pd.DataFrame) -> str:
     rows = table[table["rep_id"] == rep_id]
     if rows.empty:
         raise DataError(f"statement table: no rows for rep_id {rep_id!r}")
-    return _html(plan, rows.to_dict("records"))
+    return _html(plan, rows.to_dict("records"), name)
 
 
-def _html(plan: Plan, rows: list[dict]) -> str:
+def _html(plan: Plan, rows: list[dict], name: str | None = None) -> str:
     """The fragment from one rep's rows (plain records: pandas per row is slow in bulk)."""
     e, dash, cur = html.escape, "<td>-</td>", currency()  # the setting, read once a rep
     rows = sorted(rows, key=lambda r: r["period"])  # stable: component order stays
@@ -207,7 +211,8 @@ def _html(plan: Plan, rows: list[dict]) -> str:
     if plan.true_up and plan.n_periods > 1:
         terms.append(f"Each {when} pays what was earned to date less what was already paid; "
                      "results and targets paid that way are shown year to date.")
-    out = [f"<section><h2>Statement {year} for {e(str(first['rep_id']))}: {e(plan.name)}</h2>",
+    out = [f"<section><h2>Statement {year} for {e(person(first['rep_id'], name))}: "
+           f"{e(plan.name)}</h2>",
            f"<p>{' '.join(terms)}</p>", "<h3>Pay by period</h3>",
            "<table><tr>" + "".join(f'<th width="{w}%">{h}</th>' for h, w in COLUMN_WIDTHS)
            + "</tr>"]
@@ -262,7 +267,8 @@ def _html(plan: Plan, rows: list[dict]) -> str:
 
 
 def statements(plan: Plan, payouts: pd.DataFrame, *, year: int,
-               table: pd.DataFrame | None = None) -> dict[str, tuple[str, str]]:
+               table: pd.DataFrame | None = None,
+               names: pd.Series | None = None) -> dict[str, tuple[str, str]]:
     """Every rep's statement, for a bulk run: rep_id -> (title, HTML fragment).
 
     Parameters
@@ -276,12 +282,14 @@ def statements(plan: Plan, payouts: pd.DataFrame, *, year: int,
     table : pandas.DataFrame, optional
         `statement_table(plan, payouts, year=year)` when the caller has made it (a notebook
         shows and saves it too), so it is not made twice.
+    names : pandas.Series, optional
+        rep_id -> name (e.g. the roster's), so each statement names its rep.
 
     Returns
     -------
     dict of str to (str, str)
-        By rep_id in sorted order: the title ("Statement 2027: R001") and the fragment
-        (`statement_html`).
+        By rep_id in sorted order: the title ("Statement 2027: Kai Olsen (R001)") and the
+        fragment (`statement_html`).
 
     Raises
     ------
@@ -293,8 +301,37 @@ def statements(plan: Plan, payouts: pd.DataFrame, *, year: int,
     by_rep: dict[str, list[dict]] = {}
     for r in table.to_dict("records"):  # sorted by rep_id, period, component
         by_rep.setdefault(str(r["rep_id"]), []).append(r)
-    return {rep: (f"Statement {year}: {rep}", _html(plan, rows))
-            for rep, rows in sorted(by_rep.items())}
+    who = {} if names is None else {str(k): v for k, v in names.items()}
+    return {rep: (f"Statement {year}: {person(rep, who.get(rep))}",
+                  _html(plan, rows, who.get(rep))) for rep, rows in sorted(by_rep.items())}
+
+
+def without_statement(ds, docs: Mapping[str, object], year: int) -> str:
+    """Who worked in `year` but has no statement in `docs`, and why, in a sentence ("" when
+    everyone has one): a replay pays reps with every month of the year the history has, so
+    reps who joined or left during it are left out, and the run should say who.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    docs : Mapping
+        The statements by rep_id (`statements`).
+    year : int
+        The year the statements are for.
+
+    Returns
+    -------
+    str
+        The sentence, naming up to ten reps.
+    """
+    worked = ds.history.loc[ds.history["month"].dt.year == year, "rep_id"].astype(str)
+    left = sorted(set(worked) - set(map(str, docs)))
+    if not left:
+        return ""
+    shown = ", ".join(left[:10]) + (f" and {len(left) - 10} more" if len(left) > 10 else "")
+    return (f"no statement for {len(left)} rep(s) who did not work every month of {year} in "
+            f"the history (joined or left during it): {shown}")
 
 
 # ----------------------------------------------------------------------------- checks

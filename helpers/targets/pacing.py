@@ -221,10 +221,46 @@ def year_so_far(ds: Dataset, *, as_of=None, targets: pd.DataFrame | None = None,
     if "measures" in settings:  # a score such as CSAT has no target to plan: it gates
         settings["measures"] = [m for m in settings["measures"] if m in PLANNED]
     plan = plan_targets(cut_history(ds, f"{year - 1}-12"), year, **settings)
-    return YearSoFar(year, month, plan.monthly, data,
-                     f"Pacing {what} against targets planned from the history to December "
-                     f"{year - 1} (the targets actually set "
-                     "for it can be passed instead).")
+    targets, set_to = _quota_targets(plan.monthly, ds, year)
+    if set_to is None:
+        return YearSoFar(year, month, targets, data,
+                         f"Pacing {what} against targets planned from the history to "
+                         f"December {year - 1} (the targets actually set for it can be "
+                         "passed instead).")
+    rest = ("" if set_to.month == 12 else
+            f", continued past {set_to:%B} along each rep's planned season")
+    return YearSoFar(year, month, targets, data,
+                     f"Pacing {what} against the revenue targets set for it (the history's "
+                     f"quota{rest}); reps without a quota, and other measures, against "
+                     f"targets planned from the history to December {year - 1}.")
+
+
+def _quota_targets(planned: pd.DataFrame, ds: Dataset, year: int,
+                   ) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    """The planned monthly targets with revenue replaced by the history's `quota` (the
+    targets actually set) where a rep has one in `year`; a rep's months after their last
+    quota follow their planned season, scaled by quota ÷ plan over the months both have.
+    Returns the targets and the last month with a quota (None: no quota, planned kept).
+    """
+    h = ds.history
+    if "quota" not in h.columns:
+        return planned, None
+    quota = h.loc[(h["month"].dt.year == year) & h["quota"].notna(),
+                  ["rep_id", "month", "quota"]]
+    revenue = planned["measure"] == "revenue"
+    rows = planned[revenue].merge(quota.astype({"rep_id": "string"}),
+                                  on=["rep_id", "month"], how="left")
+    if quota.empty or rows["quota"].isna().all():
+        return planned, None
+    by_rep = rows.groupby("rep_id", sort=False)
+    both = rows["quota"].notna()
+    scale = divide_or_nan(rows["quota"].where(both, 0.0).groupby(rows["rep_id"]).transform("sum"),
+                          rows["target"].where(both, 0.0).groupby(rows["rep_id"]).transform("sum"))
+    has = by_rep["quota"].transform("count") > 0
+    after = np.round(rows["target"] * np.where(np.isfinite(scale), scale, 1.0), 2)
+    rows["target"] = np.where(both, rows["quota"], np.where(has, after, rows["target"]))
+    out = pd.concat([rows.drop(columns="quota"), planned[~revenue]], ignore_index=True)
+    return out[planned.columns].astype(planned.dtypes.to_dict()), quota["month"].max()
 
 
 PACED_FILE = "pacing_targets_{year}.csv"
