@@ -357,3 +357,20 @@ def test_names_from_data_are_escaped(sample, plan_year, plans):
     assert "<script>" not in body and "&lt;script&gt;" in body
     assert "Plan &lt;2027&gt; &amp; more" in body
     assert "<b>Ørsted" not in body
+
+
+def test_a_zero_target_is_said_in_the_letter_and_the_note(sample):
+    """A deals export can leave a rep with no new customers to target: the letter says the
+    part paid on it cannot pay as set, and the letters' note names the rep."""
+    from helpers.incentives import PLANS_DIR, load_inputs, load_plans, plan_letters
+
+    plan = load_plans(PLANS_DIR)["Current plan"]
+    targets, levels, _ = load_inputs(sample)
+    rep = sorted(targets["rep_id"].unique())[0]
+    zeroed = targets.copy()
+    zeroed.loc[(zeroed["rep_id"] == rep) & (zeroed["measure"] == "new_customers"), "target"] = 0
+    letters = plan_letters(plan, sample.roster, zeroed, year=sample.plan_year, levels=levels)
+    assert "target for new customers is 0" in letters[rep][1]
+    assert f"cannot pay them: {rep}" in letters.attrs["note"]
+    others = plan_letters(plan, sample.roster, targets, year=sample.plan_year, levels=levels)
+    assert "is 0" not in others[rep][1] and f"them: {rep}" not in others.attrs["note"]

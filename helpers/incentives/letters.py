@@ -455,6 +455,12 @@ def _letter(plan: Plan, rep: Mapping, months: Mapping[str, np.ndarray],
     out.append("<h2>Your pay</h2>" + _table(("Pay", "Amount"), pay))
 
     out.append("<h2>Your targets</h2>")
+    for m in _zero_targets(plan, level, months):  # said where it matters, not left to find
+        weight = sum(c.weight.get(level, 0.0) for c in comps if c.measure == m)
+        share = f" ({weight:.0%} of your target incentive)" if weight else ""
+        out.append(f"<p><b>Note:</b> your {year} target for {escape(label(m).lower())} is "
+                   f"0, so the part of the plan paid on it{share} cannot pay you as set: "
+                   "ask your manager before you sign.</p>")
     heads = ["Period", *(label(m) if m != "csat" else "CSAT" for m in measures)]
     year_row = ["Year", *(_target_text(m, _total(m, months[m])) for m in measures)]
     out.append(f"<p>Your targets for {year} on what the plan pays, by quarter; the year is "
@@ -518,6 +524,12 @@ def _letter(plan: Plan, rep: Mapping, months: Mapping[str, np.ndarray],
                                  ("Date", "_" * 30)]))
     out.append("</section>")
     return "".join(out)
+
+
+def _zero_targets(plan: Plan, level: str, months: Mapping[str, np.ndarray]) -> list[str]:
+    """Measures the rep is paid on by attainment whose year target is 0 (or none)."""
+    paid_on = {c.measure for c in plan.components if level in c.levels} & needed_targets(plan)
+    return [m for m in months if m in paid_on and not np.nansum(months[m]) > 0]
 
 
 def _check(plan: Plan, reps: pd.DataFrame, t: pd.DataFrame, year: int) -> dict[str, str]:
@@ -602,7 +614,7 @@ def plan_letters(plan: Plan, roster_or_levels: pd.DataFrame | pd.Series,
     skipped = _check(plan, reps, t, year)
     ok = reps[~reps["rep_id"].isin(pd.Index(list(skipped), dtype="string"))]
     ok = ok.sort_values("rep_id", kind="stable")
-    docs = Documents()
+    docs, zero = Documents(), {}
     if len(ok):
         ex = _worked(plan, ok.set_index("rep_id")["level"], t, year, shown)
         ids = pd.Index(ok["rep_id"].astype(str))
@@ -626,6 +638,8 @@ def plan_letters(plan: Plan, roster_or_levels: pd.DataFrame | pd.Series,
             months = {m: month_arr[i, :, j] for j, m in enumerate(measures)}
             docs[ids[i]] = (f"{year} sales plan: {rep['name']}",
                             _letter(plan, rep, months, amounts, year, shown))
+            for m in _zero_targets(plan, level, months):
+                zero.setdefault(m, []).append(str(ids[i]))
     docs.attrs["skipped"] = dict(sorted(skipped.items()))
     if skipped:
         first = "; ".join(f"{k} ({v})" for k, v in list(docs.attrs["skipped"].items())[:5])
@@ -633,6 +647,11 @@ def plan_letters(plan: Plan, roster_or_levels: pd.DataFrame | pd.Series,
                               + (" …" if len(skipped) > 5 else ""))
     else:
         docs.attrs["note"] = f"every one of the {len(docs)} reps got a plan letter"
+    for m, ids_zero in zero.items():
+        docs.attrs["note"] += (f"; {len(ids_zero)} letter(s) say the rep's {year} target for "
+                               f"{label(m).lower()} is 0, so the part of the plan paid on it "
+                               f"cannot pay them: {', '.join(ids_zero[:5])}"
+                               + (" …" if len(ids_zero) > 5 else ""))
     return docs
 
 
