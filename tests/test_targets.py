@@ -1257,3 +1257,25 @@ def test_a_year_without_new_customers_has_no_growth_and_no_warning():
     outlook = fit_outlook(pd.DataFrame(rows), "new_customers")  # warnings are errors here
     assert np.isfinite(outlook.own).all()
     assert len(outlook.own) == 4 * 2 - 2  # Z's two growths touch its zero year
+
+
+def test_a_hires_ramp_months_are_grossed_up_no_higher_than_their_best_month():
+    """Ramp months are read at full productivity, but a hire who sold as much in month one as
+    later is not credited five times it (a 20% ramp share): a partial-year shape gave a
+    4-month hire 9x last year's revenue as a target."""
+    from helpers.targets import run_rate
+
+    months = pd.date_range("2026-01-01", periods=12, freq="MS")
+    rows = [{"rep_id": "FLAT", "month": m, "revenue": 50_000.0} for m in months]
+    rows += [{"rep_id": "HIRE", "month": m, "revenue": 60_000.0} for m in months[8:]]
+    rows += [{"rep_id": "SLOW", "month": m, "revenue": v}
+             for m, v in zip(months[8:], (10_000.0, 20_000.0, 30_000.0, 40_000.0), strict=True)]
+    history = pd.DataFrame(rows)
+    hired = pd.Series(pd.to_datetime(["2020-01-01", "2026-09-01", "2026-09-01"]),
+                      index=pd.Index(["FLAT", "HIRE", "SLOW"], name="rep_id"))
+    rate = run_rate(history, hired, 2027, ramp=(0.2, 0.4, 0.6, 0.8))
+    as_sold = run_rate(history, hired, 2027, ramp=())  # the months as they are (annualised)
+    assert rate["FLAT"] == pytest.approx(600_000) == as_sold["FLAT"]
+    assert rate["HIRE"] == pytest.approx(as_sold["HIRE"])  # 60,000 a month, not 60,000 / 0.2
+    # SLOW: 10k/0.2, 20k/0.4, 30k/0.6 = 50k each, capped at its best, 40k: 4 x 40k vs 100k sold
+    assert rate["SLOW"] == pytest.approx(as_sold["SLOW"] * 160_000 / 100_000)

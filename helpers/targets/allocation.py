@@ -257,7 +257,13 @@ def run_rate(history: pd.DataFrame, hire_date: pd.Series, year: int, *,
     rep, ids = pd.factorize(last["rep_id"])  # sums by code: a string groupby costs 10x
     month = last["month"].dt.month.to_numpy() - 1
     share = ramp_factors(pd.Series(hire_date.reindex(ids).to_numpy()[rep]), year - 1, ramp)
-    full = divide_or_nan(last[measure].to_numpy(), share[np.arange(len(last)), month])
+    actual = last[measure].to_numpy(dtype="float64")
+    full = divide_or_nan(actual, share[np.arange(len(last)), month])
+    # a ramp month is grossed up to full productivity, but never above the best month the
+    # rep actually sold: a hire with a strong first month is not given 1/0.2 = 5x it
+    best = np.full(len(ids), -np.inf)
+    np.maximum.at(best, rep, np.where(np.isnan(actual), -np.inf, actual))
+    full = np.where(full > best[rep], np.maximum(best[rep], actual), full)
     seen = ~np.isnan(full)
     total = np.bincount(rep, np.where(seen, full, 0.0), minlength=len(ids))
     months = np.bincount(rep, seen, minlength=len(ids))
