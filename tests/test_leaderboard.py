@@ -436,3 +436,18 @@ def test_a_team_page_says_which_period_it_ranks(sample):
     title, body = next(iter(pages.values()))
     shown = f"{sample.last_year} Q4"
     assert title.endswith(shown) and f"who leads in {shown}" in body
+
+
+def test_contest_standings_on_a_year_the_data_stops_in(sample, plan):
+    """History to July: the replay has three quarters; the standings read them and rank as
+    the engine's own results do."""
+    from helpers.targets import cut_history
+
+    cut = cut_history(sample, "2026-07")
+    replayed = inc.replay(plan, cut)
+    assert replayed["period"].max() == 3
+    standings = contest_standings(plan, replayed)
+    targets = inc.default_targets(cut, cut.last_year, measures=plan.measures)
+    again = contest_standings(plan, inc.build_results(cut, targets, None, cut.last_year))
+    pd.testing.assert_series_equal(standings.set_index("rep_id")["rank"].sort_index(),
+                                   again.set_index("rep_id")["rank"].sort_index())

@@ -607,9 +607,10 @@ def _from_payouts(plan: Plan, payouts: pd.DataFrame, contests: list[Contest]):
                             f"'{plan.name}' (column 'component')")
         rows = rows.sort_values(["rep_id", "period"], kind="stable")
         reps = rows.drop_duplicates("rep_id")
-        p = plan.n_periods
-        if len(rows) != p * len(reps):
-            raise DataError(f"payouts: contest {c.name!r} needs {p} period rows per rep")
+        p = rows["period"].nunique()  # fewer than the plan's in a year the data stops in
+        if len(rows) != p * len(reps) or p > plan.n_periods:
+            raise DataError(f"payouts: contest {c.name!r} needs the same periods for every "
+                            f"rep (at most the plan's {plan.n_periods})")
         a = np.nan_to_num(rows["value"].to_numpy(float)).reshape(-1, p).T
         t = np.nan_to_num(rows["target"].to_numpy(float)).reshape(-1, p).T
         mean = MEASURES[c.measure] == "mean"
