@@ -458,3 +458,21 @@ def test_reps_without_a_statement_are_named(sample, plans, replays):
     assert without_statement(sample, dict.fromkeys(worked), 2026) == ""
     fewer = {k: v for k, v in docs.items() if k != next(iter(docs))}
     assert next(iter(docs)) in without_statement(sample, fewer, 2026)
+
+
+def test_statements_on_stand_in_targets_say_so(sample, plans, replays):
+    """Without a quota the targets are the workbook's stand-ins: each statement says it shows
+    how the plan works, not pay owed; with the quota it says nothing of the kind."""
+    import dataclasses
+
+    from helpers.incentives import statement_caveat
+
+    assert statement_caveat(sample, 2026) == ""
+    bare = dataclasses.replace(sample, history=sample.history.drop(columns="quota"))
+    caveat = statement_caveat(bare, 2026)
+    assert "not pay you are owed" in caveat
+    docs = statements(plans["Current plan"], replays["Current plan"], year=2026, caveat=caveat)
+    assert all("<b>Note:</b> The data has no targets set for 2026" in body
+               for _, body in docs.values())
+    plain = statements(plans["Current plan"], replays["Current plan"], year=2026)
+    assert not any("Note:" in body for _, body in plain.values())

@@ -54,7 +54,13 @@ from .letters import (
     worked_examples,
     write_plan_letters,
 )
-from .pay_statements import statement_html, statement_table, statements, without_statement
+from .pay_statements import (
+    statement_caveat,
+    statement_html,
+    statement_table,
+    statements,
+    without_statement,
+)
 from .payouts import curve_table, level_targets, payout, payout_curve, statement
 from .plan import (
     HONOUR_RULES,
@@ -101,5 +107,5 @@ __all__ = [
     "HONOUR_RULES", "Honour", "LeaderboardError", "award_honours", "contest_standings",
     "leaderboard", "leaderboard_html", "leaderboard_top", "team_leaderboards",
     "PAY_LAG_DAYS", "Pay", "statement_html", "statement_table", "statements",
-    "without_statement",
+    "without_statement", "statement_caveat",
 ]

@@ -267,8 +267,8 @@ def _html(plan: Plan, rows: list[dict], name: str | None = None) -> str:
 
 
 def statements(plan: Plan, payouts: pd.DataFrame, *, year: int,
-               table: pd.DataFrame | None = None,
-               names: pd.Series | None = None) -> dict[str, tuple[str, str]]:
+               table: pd.DataFrame | None = None, names: pd.Series | None = None,
+               caveat: str = "") -> dict[str, tuple[str, str]]:
     """Every rep's statement, for a bulk run: rep_id -> (title, HTML fragment).
 
     Parameters
@@ -284,6 +284,9 @@ def statements(plan: Plan, payouts: pd.DataFrame, *, year: int,
         shows and saves it too), so it is not made twice.
     names : pandas.Series, optional
         rep_id -> name (e.g. the roster's), so each statement names its rep.
+    caveat : str, default ""
+        A sentence each statement opens with (`statement_caveat`), e.g. that its targets
+        are stand-ins.
 
     Returns
     -------
@@ -302,8 +305,34 @@ def statements(plan: Plan, payouts: pd.DataFrame, *, year: int,
     for r in table.to_dict("records"):  # sorted by rep_id, period, component
         by_rep.setdefault(str(r["rep_id"]), []).append(r)
     who = {} if names is None else {str(k): v for k, v in names.items()}
+    note = f"<p><b>Note:</b> {html.escape(caveat[:1].upper() + caveat[1:])}.</p>" if caveat else ""
     return {rep: (f"Statement {year}: {person(rep, who.get(rep))}",
-                  _html(plan, rows, who.get(rep))) for rep, rows in sorted(by_rep.items())}
+                  _html(plan, rows, who.get(rep)).replace("</h2>", "</h2>" + note, 1))
+            for rep, rows in sorted(by_rep.items())}
+
+
+def statement_caveat(ds, year: int) -> str:
+    """What a statement must say when its targets are not the ones set ("" when they are:
+    the history's `quota` covers the year's revenue): the workbook's own stand-in targets
+    show how the plan works, they are not pay anyone is owed.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The loaded data.
+    year : int
+        The year the statements are for.
+
+    Returns
+    -------
+    str
+        The sentence, or "".
+    """
+    h = ds.history[ds.history["month"].dt.year == year]
+    if "quota" in h.columns and len(h) and h["quota"].notna().all():
+        return ""
+    return (f"the data has no targets set for {year} (no quota), so this statement uses the "
+            "workbook's stand-in targets: it shows how the plan works, not pay you are owed")
 
 
 def without_statement(ds, docs: Mapping[str, object], year: int) -> str:
