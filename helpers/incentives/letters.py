@@ -427,9 +427,11 @@ def _total(m: str, months: np.ndarray) -> float:
 
 
 def _letter(plan: Plan, rep: Mapping, months: Mapping[str, np.ndarray],
-            amounts: Mapping[str, np.ndarray], year: int, shown: Sequence[float]) -> str:
+            amounts: Mapping[str, np.ndarray], year: int, shown: Sequence[float],
+            zero: Sequence[str] = ()) -> str:
     """The fragment for one rep whose level and targets were checked: `months` holds the
-    12 monthly targets per measure, `amounts` the worked examples per component.
+    12 monthly targets per measure, `amounts` the worked examples per component, `zero` the
+    measures paid on attainment whose year target is 0 (`_zero_targets`).
     """
     level = str(rep["level"])
     lv = plan.levels[level]
@@ -455,7 +457,7 @@ def _letter(plan: Plan, rep: Mapping, months: Mapping[str, np.ndarray],
     out.append("<h2>Your pay</h2>" + _table(("Pay", "Amount"), pay))
 
     out.append("<h2>Your targets</h2>")
-    for m in _zero_targets(plan, level, months):  # said where it matters, not left to find
+    for m in zero:  # said where it matters, not left to find
         weight = sum(c.weight.get(level, 0.0) for c in comps if c.measure == m)
         share = f" ({weight:.0%} of your target incentive)" if weight else ""
         out.append(f"<p><b>Note:</b> your {year} target for {escape(label(m).lower())} is "
@@ -636,9 +638,10 @@ def plan_letters(plan: Plan, roster_or_levels: pd.DataFrame | pd.Series,
                        and (c == "draw" or level in plan.components[
                            [x.name for x in plan.components].index(c)].levels)}
             months = {m: month_arr[i, :, j] for j, m in enumerate(measures)}
+            lacking = _zero_targets(plan, level, months)
             docs[ids[i]] = (f"{year} sales plan: {rep['name']}",
-                            _letter(plan, rep, months, amounts, year, shown))
-            for m in _zero_targets(plan, level, months):
+                            _letter(plan, rep, months, amounts, year, shown, lacking))
+            for m in lacking:
                 zero.setdefault(m, []).append(str(ids[i]))
     docs.attrs["skipped"] = dict(sorted(skipped.items()))
     if skipped:

@@ -194,7 +194,7 @@ def statement_html(plan: Plan, rep_id: str, table: pd.DataFrame, *,
     return _html(plan, rows.to_dict("records"), name)
 
 
-def _html(plan: Plan, rows: list[dict], name: str | None = None) -> str:
+def _html(plan: Plan, rows: list[dict], name: str | None = None, caveat: str = "") -> str:
     """The fragment from one rep's rows (plain records: pandas per row is slow in bulk)."""
     e, dash, cur = html.escape, "<td>-</td>", currency()  # the setting, read once a rep
     rows = sorted(rows, key=lambda r: r["period"])  # stable: component order stays
@@ -213,6 +213,7 @@ def _html(plan: Plan, rows: list[dict], name: str | None = None) -> str:
                      "results and targets paid that way are shown year to date.")
     out = [f"<section><h2>Statement {year} for {e(person(first['rep_id'], name))}: "
            f"{e(plan.name)}</h2>",
+           *([f"<p><b>Note:</b> {e(caveat[:1].upper() + caveat[1:])}.</p>"] if caveat else []),
            f"<p>{' '.join(terms)}</p>", "<h3>Pay by period</h3>",
            "<table><tr>" + "".join(f'<th width="{w}%">{h}</th>' for h, w in COLUMN_WIDTHS)
            + "</tr>"]
@@ -305,9 +306,8 @@ def statements(plan: Plan, payouts: pd.DataFrame, *, year: int,
     for r in table.to_dict("records"):  # sorted by rep_id, period, component
         by_rep.setdefault(str(r["rep_id"]), []).append(r)
     who = {} if names is None else {str(k): v for k, v in names.items()}
-    note = f"<p><b>Note:</b> {html.escape(caveat[:1].upper() + caveat[1:])}.</p>" if caveat else ""
     return {rep: (f"Statement {year}: {person(rep, who.get(rep))}",
-                  _html(plan, rows, who.get(rep)).replace("</h2>", "</h2>" + note, 1))
+                  _html(plan, rows, who.get(rep), caveat))
             for rep, rows in sorted(by_rep.items())}
 
 
